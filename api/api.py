@@ -1,0 +1,104 @@
+"""The v1 JSON API: one NinjaAPI, token auth, and errors in SPEC §6's shape."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from core.errors import DomainError
+from core.models import User
+from core.services.accounts import token_user
+
+# Calls a user who still has the initial password may make.
+PASSWORD_CHANGE_EXEMPT = ("/api/v1/auth/password", "/api/v1/me")
+
+
+class PasswordChangeRequired(DomainError):
+    status = 403
+    code = "password_change_required"
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = token_user(token)
+        if user is None:
+            return None
+        if user.must_change_password and request.path.rstrip("/") not in PASSWORD_CHANGE_EXEMPT:
+            raise PasswordChangeRequired("请先修改初始密码", code="password_change_required")
+        request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="wangqian 网签 API",
+    version="1",
+    description="就业协议书网签系统 JSON API。登录后在请求头携带 `Authorization: Bearer <token>`。",
+    auth=BearerAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error(request: HttpRequest, status: int, detail: str, code: str, errors: dict | None = None) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "code": code, "errors": errors or {}}, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error(request, exc.status, exc.detail, exc.code, exc.errors)
+
+
+FIELD_MESSAGES = {
+    "missing": "缺少必填字段",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "string_type": "应为文本",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "bool_parsing": "应为 true 或 false",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "json_invalid": "请求体不是合法的 JSON",
+    "model_attributes_type": "请求体应为 JSON 对象",
+}
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors: dict[str, str] = {}
+    for item in exc.errors:
+        loc = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload", "form")]
+        field = ".".join(loc) or "body"
+        errors[field] = FIELD_MESSAGES.get(item.get("type", ""), "格式不正确")
+    first_field, first_message = next(iter(errors.items()), ("body", "格式不正确"))
+    detail = first_message if first_field == "body" else f"字段 {first_field}：{first_message}"
+    return error(request, 400, f"请求参数有误：{detail}", "invalid", errors)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(request, 401, "未登录或登录已失效，请重新获取令牌", "not_authenticated")
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, "对象不存在或无权访问", "not_found")
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error(request, exc.status_code, str(exc), "error")
+
+
+from api.routers import agreements, auth, codes, employer, school, verify  # noqa: E402
+
+api.add_router("", auth.router)
+api.add_router("/codes", codes.router)
+api.add_router("/employer", employer.router)
+api.add_router("/agreements", agreements.router)
+api.add_router("/school", school.router)
+api.add_router("/verify", verify.router)

@@ -1,0 +1,187 @@
+import datetime
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from api.representations import agreement_data
+from core.errors import InvalidInput
+from core.models import Agreement, Status, User
+from core.models.agreements import TABS
+from core.selectors import (
+    AgreementFilters,
+    agreements_visible_to,
+    attach_open_termination,
+    filter_agreements,
+    get_agreement_for_user,
+    with_list_relations,
+)
+from core.services import agreements as wf
+
+router = Router(tags=["协议书"])
+MAX_PAGE_SIZE = 100
+
+
+class ListQuery(Schema):
+    tab: str = "all"
+    status: str = ""
+    graduation_year: int | None = None
+    name: str = ""
+    id_number: str = ""
+    major: str = ""
+    college_id: int | None = None
+    employer_name: str = ""
+    invited_from: datetime.date | None = None
+    invited_to: datetime.date | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+class InviteIn(Schema):
+    student_ids: list[int]
+    terms: dict[str, Any] = {}
+    overrides: dict[int, dict[str, Any]] = {}
+
+
+class TermsIn(Schema):
+    terms: dict[str, Any]
+
+
+class RemarkIn(Schema):
+    remark: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+def _user(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def filters_from(query: ListQuery) -> AgreementFilters:
+    if query.tab not in TABS:
+        raise InvalidInput(f"tab 应为 {'、'.join(TABS)} 之一", errors={"tab": "取值无效"})
+    if query.status and query.status not in Status.values:
+        raise InvalidInput("status 取值无效", errors={"status": "取值无效"})
+    return AgreementFilters(
+        tab=query.tab,
+        status=query.status,
+        graduation_year=query.graduation_year,
+        name=query.name,
+        id_number=query.id_number,
+        major=query.major,
+        college_id=query.college_id,
+        employer_name=query.employer_name,
+        invited_from=query.invited_from,
+        invited_to=query.invited_to,
+    )
+
+
+@router.get("", summary="协议书列表（按角色限定范围）")
+def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> dict[str, Any]:
+    user = _user(request)
+    if not 1 <= query.page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"page_size 应在1到{MAX_PAGE_SIZE}之间", errors={"page_size": "超出范围"})
+    qs = filter_agreements(agreements_visible_to(user), filters_from(query))
+    paginator = Paginator(with_list_relations(qs), query.page_size)
+    count = paginator.count
+    if query.page < 1 or (query.page > paginator.num_pages and count):
+        raise InvalidInput(f"页码超出范围（共{paginator.num_pages}页）", errors={"page": "超出范围"})
+    page = attach_open_termination(list(paginator.page(query.page).object_list)) if count else []
+    return {
+        "count": count,
+        "page": query.page,
+        "num_pages": paginator.num_pages if count else 0,
+        "results": [agreement_data(a, user) for a in page],
+    }
+
+
+@router.post("", response={201: list[dict[str, Any]]}, summary="发送邀约（全部成功或全部不发送）")
+def invite(request: HttpRequest, payload: InviteIn) -> tuple[int, list[dict[str, Any]]]:
+    user = _user(request)
+    created = wf.agreements_invite(
+        student_ids=payload.student_ids, terms=payload.terms, overrides=payload.overrides, acting_user=user
+    )
+    return 201, [agreement_data(_reload(user, a), user) for a in created]
+
+
+def _reload(user: User, agreement: Agreement | int) -> Agreement:
+    return get_agreement_for_user(user, agreement.pk if isinstance(agreement, Agreement) else agreement)
+
+
+def _detail(user: User, agreement: Agreement | int) -> dict[str, Any]:
+    return agreement_data(_reload(user, agreement), user, detail=True)
+
+
+@router.get("/{agreement_id}", summary="协议书详情")
+def detail(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+    return _detail(_user(request), agreement_id)
+
+
+def _act(request: HttpRequest, agreement_id: int, action: Any, **kwargs: Any) -> dict[str, Any]:
+    user = _user(request)
+    agreement = get_agreement_for_user(user, agreement_id)  # 404 before any other check
+    action(agreement, acting_user=user, **kwargs)
+    return _detail(user, agreement_id)
+
+
+@router.post("/{agreement_id}/accept", summary="学生同意邀约")
+def accept(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.agreement_accept)
+
+
+@router.post("/{agreement_id}/decline", summary="学生拒绝邀约")
+def decline(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.agreement_decline, remark=payload.remark if payload else "")
+
+
+@router.post("/{agreement_id}/modify", summary="单位修改邀约")
+def modify(request: HttpRequest, agreement_id: int, payload: TermsIn) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.agreement_modify, terms=payload.terms)
+
+
+@router.post("/{agreement_id}/withdraw", summary="单位撤回邀约")
+def withdraw(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.agreement_withdraw)
+
+
+@router.post("/{agreement_id}/approve", summary="签约审核通过（学院或学校）")
+def approve(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.agreement_approve)
+
+
+@router.post("/{agreement_id}/return", summary="签约审核退回")
+def return_(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.agreement_return, remark=payload.remark)
+
+
+@router.post("/{agreement_id}/termination", summary="申请解约")
+def termination(request: HttpRequest, agreement_id: int, payload: ReasonIn) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.termination_request, reason=payload.reason)
+
+
+@router.post("/{agreement_id}/termination/withdraw", summary="学生撤回自己的解约申请")
+def termination_withdraw(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.termination_withdraw)
+
+
+@router.post("/{agreement_id}/termination/accept", summary="同意对方的解约申请")
+def termination_accept(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.termination_accept, remark=payload.remark if payload else "")
+
+
+@router.post("/{agreement_id}/termination/decline", summary="拒绝对方的解约申请")
+def termination_decline(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.termination_decline, remark=payload.remark)
+
+
+@router.post("/{agreement_id}/termination/approve", summary="解约审核通过")
+def termination_approve(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.termination_approve, remark=payload.remark if payload else "")
+
+
+@router.post("/{agreement_id}/termination/return", summary="解约审核退回")
+def termination_return(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> dict[str, Any]:
+    return _act(request, agreement_id, wf.termination_return, remark=payload.remark)

@@ -1,0 +1,109 @@
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from api.representations import code_labels, student_data
+from core.errors import Forbidden, InvalidInput
+from core.models import Role, SendListItem, User
+from core.services import employers as svc
+from core.services.shortlist import shortlist_import
+from core.services.terms import PROFILE_FIELDS
+
+router = Router(tags=["用人单位"])
+
+
+def _employer_user(request: HttpRequest) -> User:
+    user: User = request.auth  # type: ignore[attr-defined]
+    if user.role != Role.EMPLOYER:
+        raise Forbidden("仅用人单位账号可用", code="forbidden_role")
+    return user
+
+
+class ProfileIn(Schema):
+    nature: str | None = None
+    location: str | None = None
+    archive_receiving: str | None = None
+    archive_unit_name: str | None = None
+    archive_address: str | None = None
+    archive_postcode: str | None = None
+    archive_contact: str | None = None
+    archive_phone: str | None = None
+    dispatch_title: str | None = None
+    dispatch_location: str | None = None
+    affiliation: str | None = None
+    hukou_receiving: str | None = None
+    hukou_address: str | None = None
+
+
+class SendListIn(Schema):
+    student_id: int
+
+
+def _profile(user: User) -> dict[str, Any]:
+    employer = user.employer
+    assert employer is not None
+    values = {field: getattr(employer, field) for field in PROFILE_FIELDS}
+    return {**values, **code_labels(values), "complete": employer.profile_complete}
+
+
+@router.get("/profile", summary="签约信息")
+def get_profile(request: HttpRequest) -> dict[str, Any]:
+    return _profile(_employer_user(request))
+
+
+@router.put("/profile", summary="保存签约信息")
+def put_profile(request: HttpRequest, payload: ProfileIn) -> dict[str, Any]:
+    user = _employer_user(request)
+    assert user.employer is not None
+    svc.employer_update_profile(user.employer, payload.dict(), acting_user=user)
+    return _profile(user)
+
+
+@router.get("/students", summary="签约邀请：精确搜索学生")
+def search_students(
+    request: HttpRequest, graduation_year: int, name: str, id_number: str = "", phone: str = ""
+) -> list[dict[str, Any]]:
+    user = _employer_user(request)
+    if not (id_number or phone):
+        raise InvalidInput("请填写手机号或身份证号", errors={"id_number": "请填写手机号或身份证号"})
+    found = svc.employer_search_students(
+        graduation_year=graduation_year, name=name, id_number=id_number, phone=phone, acting_user=user
+    )
+    return [student_data(s, user) for s in found]
+
+
+def _send_list(user: User) -> list[dict[str, Any]]:
+    items = SendListItem.objects.filter(employer_id=user.employer_id).select_related(
+        "student", "student__school", "student__college", "student__major"
+    )
+    return [student_data(item.student, user) for item in items]
+
+
+@router.get("/send-list", summary="签约发送列表")
+def get_send_list(request: HttpRequest) -> list[dict[str, Any]]:
+    user = _employer_user(request)
+    svc.require_verified_employer(user)
+    return _send_list(user)
+
+
+@router.post("/send-list", response={201: list[dict[str, Any]]}, summary="加入签约发送列表")
+def add_to_send_list(request: HttpRequest, payload: SendListIn) -> tuple[int, list[dict[str, Any]]]:
+    user = _employer_user(request)
+    svc.send_list_add(payload.student_id, acting_user=user)
+    return 201, _send_list(user)
+
+
+@router.delete("/send-list/{student_id}", summary="移出签约发送列表")
+def remove_from_send_list(request: HttpRequest, student_id: int) -> list[dict[str, Any]]:
+    user = _employer_user(request)
+    svc.send_list_remove(student_id, acting_user=user)
+    return _send_list(user)
+
+
+@router.post("/send-list/import", summary="导入拟签约名单")
+def import_send_list(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+    user = _employer_user(request)
+    found = shortlist_import(file, acting_user=user)
+    return {"imported": len(found), "send_list": _send_list(user)}

@@ -1,0 +1,83 @@
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from core.errors import Forbidden
+from core.models import Employer, Role, User
+from core.services.employers import employer_verify
+from core.services.roster import RosterInvalid, roster_import
+
+router = Router(tags=["学校"])
+
+
+def _school_admin(request: HttpRequest) -> User:
+    user: User = request.auth  # type: ignore[attr-defined]
+    if user.role != Role.SCHOOL_ADMIN:
+        raise Forbidden("仅学校管理员可用", code="forbidden_role")
+    return user
+
+
+class VerifyIn(Schema):
+    approve: bool = True
+    remark: str = ""
+
+
+@router.post(
+    "/roster/import",
+    response={200: dict[str, Any], 201: dict[str, Any], 400: dict[str, Any]},
+    summary="生源导入（dry_run=true 只校验并预览）",
+)
+def import_roster(request: HttpRequest, file: File[UploadedFile], dry_run: bool = False) -> tuple[int, dict[str, Any]]:
+    user = _school_admin(request)
+    assert user.school is not None
+    try:
+        result = roster_import(user.school, file, dry_run=dry_run, acting_user=user)
+    except RosterInvalid as exc:
+        return 400, {
+            "detail": exc.detail,
+            "code": "invalid_rows",
+            "errors": [e.__dict__ for e in exc.result.errors],
+        }
+    body = {
+        "dry_run": dry_run,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "colleges_created": result.colleges_created,
+        "majors_created": result.majors_created,
+    }
+    return (200 if dry_run else 201), body
+
+
+def _employer_row(employer: Employer) -> dict[str, Any]:
+    return {
+        "id": employer.pk,
+        "name": employer.name,
+        "credit_code": employer.credit_code,
+        "contact_person": employer.contact_person,
+        "phone": employer.phone,
+        "email": employer.email,
+        "address": employer.address,
+        "verification_status": employer.verification_status,
+        "verification_status_label": employer.get_verification_status_display(),
+        "verification_remark": employer.verification_remark,
+        "created_at": employer.created_at,
+    }
+
+
+@router.get("/employers", summary="单位资质审核列表")
+def employers(request: HttpRequest, status: str = "pending") -> list[dict[str, Any]]:
+    _school_admin(request)
+    qs = Employer.objects.order_by("created_at")
+    if status:
+        qs = qs.filter(verification_status=status)
+    return [_employer_row(e) for e in qs[:500]]
+
+
+@router.post("/employers/{employer_id}/verify", summary="单位资质审核（通过或驳回）")
+def verify(request: HttpRequest, employer_id: int, payload: VerifyIn | None = None) -> dict[str, Any]:
+    user = _school_admin(request)
+    payload = payload or VerifyIn()
+    return _employer_row(employer_verify(employer_id, approve=payload.approve, remark=payload.remark, acting_user=user))

@@ -1,0 +1,151 @@
+"""The demo school of SPEC §7, loaded through the real domain functions where a workflow is involved."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+
+from core.calendar import current_graduation_year
+from core.identifiers import make_credit_code, make_id_number
+from core.models import College, Employer, Major, Role, School, Student, User
+from core.services import agreements as wf
+from core.services.employers import employer_search_students, employer_update_profile
+
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_ACCOUNTS = [
+    ("employer1", "用人单位（已审核，签约信息未填写：首次使用会弹出签约信息确认）"),
+    ("employer2", "用人单位（已审核，签约信息已填写）"),
+    ("employer3", "用人单位（待学校审核资质）"),
+    ("college1", "学院管理员（文法学院）"),
+    ("college2", "学院管理员（信息科学与工程学院）"),
+    ("school1", "学校管理员（东北大学就业指导中心）"),
+    ("2027001", "学生（学号登录；2027001 至 2027012）"),
+]
+
+DEMO_PROFILE = {
+    "nature": "31",
+    "location": "210102",
+    "archive_receiving": "1",
+    "archive_unit_name": "沈阳新松机器人自动化股份有限公司人力资源部",
+    "archive_address": "辽宁省沈阳市浑南区全运路33号",
+    "archive_postcode": "110168",
+    "archive_contact": "王敏",
+    "archive_phone": "024-31165800",
+    "dispatch_title": "沈阳新松机器人自动化股份有限公司",
+    "dispatch_location": "210112",
+    "affiliation": "210000",
+    "hukou_receiving": "1",
+    "hukou_address": "辽宁省沈阳市浑南区全运路33号",
+}
+
+STUDENTS = [
+    # 学号后缀, 姓名, 女?, 院系, 专业, 学历
+    (1, "李明", False, "文法学院", "法学", "bachelor"),
+    (2, "王芳", True, "文法学院", "法学", "bachelor"),
+    (3, "张伟", False, "文法学院", "思想政治教育", "bachelor"),
+    (4, "刘洋", False, "文法学院", "思想政治教育", "bachelor"),
+    (5, "陈静", True, "文法学院", "法学", "bachelor"),
+    (6, "杨帆", False, "信息科学与工程学院", "计算机科学与技术", "bachelor"),
+    (7, "赵磊", False, "信息科学与工程学院", "计算机科学与技术", "bachelor"),
+    (8, "黄丽", True, "信息科学与工程学院", "计算机科学与技术", "master"),
+    (9, "周杰", False, "信息科学与工程学院", "计算机科学与技术", "master"),
+    (10, "吴婷", True, "信息科学与工程学院", "计算机科学与技术", "bachelor"),
+    (11, "徐强", False, "文法学院", "法学", "bachelor"),
+    (12, "孙悦", True, "信息科学与工程学院", "计算机科学与技术", "master"),
+]
+
+
+def _user(username: str, **fields: object) -> User:
+    user = User(username=username, **fields)
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def load_demo() -> None:
+    year = current_graduation_year()
+    school = School.objects.create(name="东北大学", code="10145")
+    law = College.objects.create(school=school, name="文法学院")
+    info = College.objects.create(school=school, name="信息科学与工程学院")
+    majors = {
+        ("文法学院", "法学"): Major.objects.create(college=law, name="法学"),
+        ("文法学院", "思想政治教育"): Major.objects.create(college=law, name="思想政治教育"),
+        ("信息科学与工程学院", "计算机科学与技术"): Major.objects.create(college=info, name="计算机科学与技术"),
+    }
+    colleges = {"文法学院": law, "信息科学与工程学院": info}
+    students = []
+    for n, name, female, college, major, degree in STUDENTS:
+        student_no = f"{year}{n:03d}"
+        user = _user(student_no, role=Role.STUDENT, display_name=name)
+        students.append(
+            Student.objects.create(
+                school=school,
+                college=colleges[college],
+                major=majors[(college, major)],
+                user=user,
+                student_no=student_no,
+                name=name,
+                gender="女" if female else "男",
+                id_number=make_id_number(n, birth=datetime.date(year - 22, 1 + n % 12, 1 + n), female=female),
+                phone=f"1881234{n:04d}",
+                email=f"{student_no}@stu.neu.edu.cn",
+                graduation_year=year,
+                degree=degree,
+            )
+        )
+    _user("school1", role=Role.SCHOOL_ADMIN, school=school, display_name="就业指导中心 李老师")
+    _user("college1", role=Role.COLLEGE_ADMIN, school=school, college=law, display_name="文法学院 赵老师")
+    _user("college2", role=Role.COLLEGE_ADMIN, school=school, college=info, display_name="信息学院 钱老师")
+
+    employers = []
+    for i, (name, status) in enumerate(
+        [
+            ("沈阳鼎新科技有限公司", Employer.Verification.VERIFIED),
+            ("沈阳新松机器人自动化股份有限公司", Employer.Verification.VERIFIED),
+            ("大连海湾律师事务所", Employer.Verification.PENDING),
+        ],
+        start=1,
+    ):
+        employer = Employer.objects.create(
+            name=name,
+            credit_code=make_credit_code(100 + i),
+            contact_person=["周经理", "王敏", "钱律师"][i - 1],
+            phone=f"1391234000{i}",
+            email=f"hr{i}@example.com",
+            address="辽宁省沈阳市和平区南京北街1号",
+            verification_status=status,
+        )
+        employers.append(employer)
+        _user(f"employer{i}", role=Role.EMPLOYER, employer=employer, display_name=employer.contact_person)
+    hr2 = User.objects.get(username="employer2")
+    employer_update_profile(employers[1], DEMO_PROFILE, acting_user=hr2)
+
+    # A little history so every list has something to show, made through the workflow itself.
+    school_admin = User.objects.get(username="school1")
+    college_admin = User.objects.get(username="college1")
+    info_admin = User.objects.get(username="college2")
+    terms = {"position_category": "13", "position": "软件开发工程师", "monthly_salary": 9000, "probation_months": 3}
+    for s in students[5:9]:
+        employer_search_students(graduation_year=year, name=s.name, id_number=s.id_number, acting_user=hr2)
+    sent = wf.agreements_invite(student_ids=[s.pk for s in students[5:9]], terms=terms, acting_user=hr2)
+    law_offer = wf.agreements_invite(
+        student_ids=[students[0].pk, students[1].pk],
+        terms={**terms, "position_category": "23", "position": "法务专员", "monthly_salary": 7000},
+        acting_user=hr2,
+    )
+    users = {s.pk: s.user for s in students}
+    # 杨帆: effective. 赵磊: waiting for the college. 黄丽: declined. 周杰: still open.
+    wf.agreement_accept(sent[0], acting_user=users[sent[0].student_id])
+    wf.agreement_approve(sent[0], acting_user=info_admin)
+    wf.agreement_approve(sent[0], acting_user=school_admin)
+    wf.agreement_accept(sent[1], acting_user=users[sent[1].student_id])
+    wf.agreement_decline(sent[2], acting_user=users[sent[2].student_id], remark="已选择继续深造")
+    # 李明: effective, then the student asked for 解约. 王芳: waiting for the school.
+    wf.agreement_accept(law_offer[0], acting_user=users[law_offer[0].student_id])
+    wf.agreement_approve(law_offer[0], acting_user=college_admin)
+    wf.agreement_approve(law_offer[0], acting_user=school_admin)
+    wf.termination_request(law_offer[0], reason="考取公务员，需解除协议", acting_user=users[law_offer[0].student_id])
+    wf.agreement_accept(law_offer[1], acting_user=users[law_offer[1].student_id])
+    wf.agreement_approve(law_offer[1], acting_user=college_admin)

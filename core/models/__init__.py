@@ -1,0 +1,35 @@
+from core.models.agreements import (
+    ACTIVE_STATUSES,
+    Agreement,
+    AgreementEvent,
+    AgreementTerms,
+    Notification,
+    NumberSequence,
+    SearchHit,
+    SendListItem,
+    Status,
+    Termination,
+)
+from core.models.org import ApiToken, College, Employer, Major, Role, School, SchoolSettingsChange, Student, User
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "Agreement",
+    "AgreementEvent",
+    "AgreementTerms",
+    "ApiToken",
+    "College",
+    "Employer",
+    "Major",
+    "Notification",
+    "NumberSequence",
+    "Role",
+    "School",
+    "SchoolSettingsChange",
+    "SearchHit",
+    "SendListItem",
+    "Status",
+    "Student",
+    "Termination",
+    "User",
+]

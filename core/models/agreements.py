@@ -1,0 +1,273 @@
+"""Agreements (就业协议书): one row per invitation, its terms versions, its 流程追踪 and its 解约 requests."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from core.models.org import College, Employer, Role, School, Student, User
+
+
+class Status(models.TextChoices):
+    INVITED = "invited", "待应约"
+    DECLINED = "declined", "已拒约"
+    WITHDRAWN = "withdrawn", "已撤回"
+    EXPIRED = "expired", "已过期"
+    COLLEGE_REVIEW = "college_review", "待学院审核"
+    SCHOOL_REVIEW = "school_review", "待学校审核"
+    RETURNED = "returned", "签约审核退回"
+    EFFECTIVE = "effective", "已生效"
+    TERMINATION_REQUESTED = "termination_requested", "待解约"
+    TERMINATION_REVIEW = "termination_review", "解约待审核"
+    TERMINATED = "terminated", "已解约"
+
+
+# A student holds at most one agreement in these statuses (a conditional unique index enforces it).
+ACTIVE_STATUSES = (
+    Status.COLLEGE_REVIEW,
+    Status.SCHOOL_REVIEW,
+    Status.RETURNED,
+    Status.EFFECTIVE,
+    Status.TERMINATION_REQUESTED,
+    Status.TERMINATION_REVIEW,
+)
+SIGNED_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED, Status.EFFECTIVE)
+TERMINATING_STATUSES = (Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW)
+FINAL_STATUSES = (Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED, Status.TERMINATED)
+
+# The manual's two display columns, derived from status.
+RESPONSE_LABELS = {
+    Status.INVITED: "待应约",
+    Status.DECLINED: "已拒约",
+    Status.WITHDRAWN: "已撤回",
+    Status.EXPIRED: "已过期",
+    Status.COLLEGE_REVIEW: "双方已签约",
+    Status.SCHOOL_REVIEW: "双方已签约",
+    Status.RETURNED: "双方已签约",
+    Status.EFFECTIVE: "双方已签约",
+    Status.TERMINATION_REQUESTED: "待解约",
+    Status.TERMINATION_REVIEW: "待解约",
+    Status.TERMINATED: "已解约",
+}
+REVIEW_LABELS = {
+    Status.COLLEGE_REVIEW: "待学院审核",
+    Status.SCHOOL_REVIEW: "待学校审核",
+    Status.RETURNED: "签约审核退回",
+    Status.EFFECTIVE: "签约审核通过",
+    Status.TERMINATION_REVIEW: "解约待审核",
+    Status.TERMINATED: "解约审核通过",
+}
+# The manual's tabs: 全部 待应约 已应约 待解约 已解约.
+TABS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "all": ("全部", None),
+    "pending": ("待应约", (Status.INVITED,)),
+    "accepted": ("已应约", SIGNED_STATUSES),
+    "terminating": ("待解约", TERMINATING_STATUSES),
+    "terminated": ("已解约", (Status.TERMINATED,)),
+}
+
+
+class Agreement(models.Model):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="agreements")
+    # Denormalised from the student for scoping and statistics without joins.
+    college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="agreements")
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="agreements")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="agreements")
+    status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.INVITED)
+    number = models.CharField("协议书编号", max_length=40, unique=True, null=True, blank=True)
+    verification_code = models.CharField("验证码", max_length=16, unique=True, null=True, blank=True)
+    current_terms = models.ForeignKey(
+        "AgreementTerms", on_delete=models.PROTECT, null=True, related_name="+", verbose_name="当前条款"
+    )
+    # The version the student last agreed to, to show what a modification changed.
+    accepted_terms = models.ForeignKey(
+        "AgreementTerms", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField("邀请日期")
+    expires_at = models.DateTimeField("邀约有效期至")
+    signed_at = models.DateTimeField("签约时间", null=True, blank=True)
+    effective_at = models.DateTimeField("生效时间", null=True, blank=True)
+    terminated_at = models.DateTimeField("解约时间", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "就业协议书"
+        ordering = ["-invited_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="agreement_one_active_per_student",
+            ),
+            models.UniqueConstraint(
+                fields=["employer", "student"],
+                condition=Q(status=Status.INVITED),
+                name="agreement_one_open_invitation",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["employer", "status", "invited_at"], name="agreement_employer_list"),
+            models.Index(fields=["school", "status", "college"], name="agreement_school_list"),
+            models.Index(fields=["status", "expires_at"], name="agreement_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"协议书 #{self.pk}"
+
+    @property
+    def response_status_label(self) -> str:
+        return RESPONSE_LABELS[Status(self.status)]
+
+    @property
+    def review_status_label(self) -> str:
+        status = Status(self.status)
+        if status == Status.TERMINATION_REQUESTED:
+            # "as before the request": the open termination remembers where it came from.
+            previous = self.open_termination_previous_status
+            return REVIEW_LABELS.get(Status(previous), "") if previous else ""
+        return REVIEW_LABELS.get(status, "")
+
+    @property
+    def open_termination_previous_status(self) -> str | None:
+        cached = getattr(self, "_open_termination", None)
+        termination = cached if cached is not None else self.terminations.filter(state="pending").first()
+        return termination.previous_status if termination else None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class AgreementTerms(models.Model):
+    """One version of the invitation's terms (邀请函). Versions are never edited, only added."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="terms_versions")
+    version = models.PositiveIntegerField("版本")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    unit_name = models.CharField("单位名称", max_length=100)
+    position_category = models.CharField("工作职位类别", max_length=4)
+    position = models.CharField("拟聘用职位", max_length=100)
+    archive_receiving = models.CharField("档案接收类型", max_length=4)
+    archive_unit_name = models.CharField("档案转寄单位名称", max_length=100)
+    archive_address = models.CharField("档案转寄地址", max_length=200)
+    archive_postcode = models.CharField("档案转寄邮编", max_length=6)
+    archive_contact = models.CharField("档案转寄联系人", max_length=50)
+    archive_phone = models.CharField("档案转寄联系电话", max_length=20)
+    dispatch_title = models.CharField("报到证抬头", max_length=100, blank=True)
+    dispatch_location = models.CharField("报到证签发所在地", max_length=6, blank=True)
+    affiliation = models.CharField("单位隶属", max_length=6)
+    hukou_receiving = models.CharField("户口接收类型", max_length=4)
+    hukou_address = models.CharField("户口接收地址", max_length=200)
+    work_location = models.CharField("工作地点", max_length=6)
+    monthly_salary = models.PositiveIntegerField("月薪（元）", null=True, blank=True)
+    probation_months = models.PositiveSmallIntegerField("试用期（月）", null=True, blank=True)
+    liquidated_damages = models.PositiveIntegerField("违约金（元）", null=True, blank=True)
+    other_terms = models.TextField("其他约定", blank=True)
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "version"], name="terms_unique_version")]
+
+
+class AgreementEvent(models.Model):
+    """流程追踪: one row per action on an agreement, append-only."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_name = models.CharField("用户名称", max_length=100)
+    actor_role = models.CharField("角色", max_length=20, blank=True)  # blank for the system
+    action = models.CharField("操作代码", max_length=40)
+    action_label = models.CharField("操作", max_length=40)
+    remark = models.TextField("备注", blank=True)
+    old_status = models.CharField(max_length=24, blank=True)
+    new_status = models.CharField(max_length=24, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["agreement", "created_at"], name="event_timeline")]
+
+
+class Termination(models.Model):
+    """A 解约 request: who asked, why, the other party's answer and the school's review."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待对方处理"
+        REVIEW = "review", "待学校审核"
+        APPROVED = "approved", "解约审核通过"
+        DECLINED = "declined", "对方拒绝"
+        RETURNED = "returned", "解约审核退回"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="terminations")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requester_role = models.CharField(max_length=20, choices=Role.choices)
+    reason = models.CharField("解约原因", max_length=200)
+    previous_status = models.CharField(max_length=24, choices=Status.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    response_remark = models.CharField("对方意见", max_length=200, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    review_remark = models.CharField("审核意见", max_length=200, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement"],
+                condition=Q(state__in=["pending", "review"]),
+                name="termination_one_open_per_agreement",
+            )
+        ]
+
+
+class SendListItem(models.Model):
+    """签约发送列表: students an employer has picked, before sending 邀约."""
+
+    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="send_list")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["employer", "student"], name="send_list_unique")]
+
+
+class NumberSequence(models.Model):
+    """The last 协议书编号 sequence used per school and 毕业年度; numbers are never reused."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE)
+    graduation_year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "graduation_year"], name="sequence_unique")]
+
+
+class Notification(models.Model):
+    """消息: an event that concerns a user, with its read state."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey(AgreementEvent, on_delete=models.CASCADE, related_name="notifications")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+
+class SearchHit(models.Model):
+    """A student an employer found through the exact search; only those may be added to its send list,
+    so ids cannot be enumerated to browse the roster."""
+
+    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["employer", "student"], name="search_hit_unique")]

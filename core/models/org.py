@@ -1,0 +1,200 @@
+"""People and organisations: schools with their settings, colleges, majors, students, employers, users."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+PROFILE_FIELDS = (
+    "nature",
+    "location",
+    "archive_receiving",
+    "archive_unit_name",
+    "archive_address",
+    "archive_postcode",
+    "archive_contact",
+    "archive_phone",
+    "dispatch_title",
+    "dispatch_location",
+    "affiliation",
+    "hukou_receiving",
+    "hukou_address",
+)
+DISPATCH_FIELDS = ("dispatch_title", "dispatch_location")
+
+
+class School(models.Model):
+    name = models.CharField("院校名称", max_length=100, unique=True)
+    code = models.CharField("院校代码", max_length=10, unique=True)
+
+    # School settings (学校设置). Changes go through core.services.schools and are logged.
+    college_review_enabled = models.BooleanField("学院审核", default=True)
+    school_review_enabled = models.BooleanField("学校审核", default=True)
+    termination_review_enabled = models.BooleanField("解约学校审核", default=True)
+    max_terminations = models.PositiveIntegerField("每生解约次数上限", null=True, blank=True)
+    termination_window_start = models.DateField("解约开放开始日期", null=True, blank=True)
+    termination_window_end = models.DateField("解约开放结束日期", null=True, blank=True)
+    invitation_validity_days = models.PositiveIntegerField("邀约有效期（天）", default=7)
+    number_format = models.CharField("协议书编号格式", max_length=60, default="{year}{school_code}{seq:05d}")
+    show_dispatch_fields = models.BooleanField("显示报到证信息", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "院校"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchoolSettingsChange(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="settings_changes")
+    actor = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True)
+    changes = models.JSONField("变更内容")  # {field: [old, new]}
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class College(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="colleges")
+    name = models.CharField("院系", max_length=100)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "院系"
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="college_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Major(models.Model):
+    college = models.ForeignKey(College, on_delete=models.CASCADE, related_name="majors")
+    name = models.CharField("专业", max_length=100)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "专业"
+        constraints = [models.UniqueConstraint(fields=["college", "name"], name="major_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Employer(models.Model):
+    class Verification(models.TextChoices):
+        PENDING = "pending", "待审核"
+        VERIFIED = "verified", "已通过"
+        REJECTED = "rejected", "已驳回"
+
+    # 基本信息
+    name = models.CharField("单位名称", max_length=100)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    contact_person = models.CharField("联系人", max_length=50)
+    phone = models.CharField("联系电话", max_length=20)
+    email = models.EmailField("邮箱")
+    address = models.CharField("通讯地址", max_length=200)
+
+    verification_status = models.CharField(
+        "资质审核状态", max_length=10, choices=Verification.choices, default=Verification.PENDING
+    )
+    verification_remark = models.CharField("审核意见", max_length=200, blank=True)
+    verified_by = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # 签约信息 (all required once filled; blank until the first-use form is confirmed)
+    nature = models.CharField("单位性质", max_length=4, blank=True)
+    location = models.CharField("单位所在地", max_length=6, blank=True)
+    archive_receiving = models.CharField("档案接收", max_length=4, blank=True)
+    archive_unit_name = models.CharField("档案转寄单位名称", max_length=100, blank=True)
+    archive_address = models.CharField("档案转寄地址", max_length=200, blank=True)
+    archive_postcode = models.CharField("档案转寄邮编", max_length=6, blank=True)
+    archive_contact = models.CharField("档案转寄联系人", max_length=50, blank=True)
+    archive_phone = models.CharField("档案转寄联系电话", max_length=20, blank=True)
+    dispatch_title = models.CharField("报到证抬头", max_length=100, blank=True)
+    dispatch_location = models.CharField("报到证签发所在地", max_length=6, blank=True)
+    affiliation = models.CharField("单位隶属", max_length=6, blank=True)
+    hukou_receiving = models.CharField("户口接收类型", max_length=4, blank=True)
+    hukou_address = models.CharField("户口接收地址", max_length=200, blank=True)
+    profile_completed_at = models.DateTimeField("签约信息确认时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用人单位"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == self.Verification.VERIFIED
+
+    @property
+    def profile_complete(self) -> bool:
+        return self.profile_completed_at is not None
+
+
+class Role(models.TextChoices):
+    EMPLOYER = "employer", "用人单位"
+    STUDENT = "student", "学生"
+    COLLEGE_ADMIN = "college_admin", "学院管理员"
+    SCHOOL_ADMIN = "school_admin", "学校管理员"
+
+
+class User(AbstractUser):
+    role = models.CharField("角色", max_length=20, choices=Role.choices, blank=True)
+    display_name = models.CharField("姓名", max_length=50, blank=True)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="admins")
+    college = models.ForeignKey(College, on_delete=models.PROTECT, null=True, blank=True, related_name="admins")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    must_change_password = models.BooleanField("须修改初始密码", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+class Student(models.Model):
+    class Degree(models.TextChoices):
+        JUNIOR = "junior", "专科毕业生"
+        BACHELOR = "bachelor", "本科毕业生"
+        MASTER = "master", "硕士研究生"
+        DOCTOR = "doctor", "博士研究生"
+
+    class Gender(models.TextChoices):
+        MALE = "男", "男"
+        FEMALE = "女", "女"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
+    college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="students")
+    major = models.ForeignKey(Major, on_delete=models.PROTECT, related_name="students")
+    user = models.OneToOneField(User, on_delete=models.PROTECT, null=True, blank=True, related_name="student")
+    student_no = models.CharField("学号", max_length=30)
+    name = models.CharField("姓名", max_length=50)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    id_number = models.CharField("身份证号", max_length=18)
+    phone = models.CharField("手机号", max_length=11)
+    email = models.EmailField("邮箱", blank=True)
+    graduation_year = models.PositiveSmallIntegerField("毕业年度")
+    degree = models.CharField("学历", max_length=10, choices=Degree.choices)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "生源"
+        constraints = [models.UniqueConstraint(fields=["school", "student_no"], name="student_unique_no")]
+        indexes = [
+            models.Index(fields=["graduation_year", "name"], name="student_search"),
+            models.Index(fields=["school", "graduation_year", "college"], name="student_stats"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.student_no}）"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)

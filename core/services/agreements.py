@@ -1,0 +1,525 @@
+"""The agreement workflow. Every status change in the product goes through a function here.
+
+Each transition: guard the actor's role → one transaction that re-reads and locks the row → check the
+status → set it → save(update_fields) → append a 流程追踪 event. A refused transition raises and
+changes nothing; side effects start after commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.models import (
+    ACTIVE_STATUSES,
+    Agreement,
+    AgreementTerms,
+    Employer,
+    NumberSequence,
+    Role,
+    SendListItem,
+    Status,
+    Student,
+    Termination,
+    User,
+)
+from core.services import side_effects
+from core.services.events import record_event
+from core.services.terms import clean_terms
+from core.validators import validate_reason
+
+# The code alphabet leaves out 0/O and 1/I/L so a code read off paper is typed back correctly.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TERMINABLE_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.EFFECTIVE)
+MODIFIABLE_STATUSES = (Status.INVITED, Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED)
+
+
+def _require_role(user: User, *roles: Role) -> None:
+    if user.role not in roles:
+        raise Forbidden("当前账号角色无权进行此操作", code="forbidden_role")
+
+
+def _lock(agreement: Agreement | int) -> Agreement:
+    pk = agreement.pk if isinstance(agreement, Agreement) else agreement
+    try:
+        return (
+            Agreement.objects.select_for_update(of=("self",))
+            .select_related("school", "student", "employer", "current_terms")
+            .get(pk=pk)
+        )
+    except Agreement.DoesNotExist:
+        raise NotFound()
+
+
+def _require_status(agreement: Agreement, allowed: Iterable[str], action: str) -> None:
+    if agreement.status not in allowed:
+        label = Status(agreement.status).label
+        raise Conflict(f"协议书当前状态为“{label}”，不能{action}", code="invalid_status")
+
+
+def _require_employer_party(user: User, agreement: Agreement) -> None:
+    _require_role(user, Role.EMPLOYER)
+    if agreement.employer_id != user.employer_id:
+        raise NotFound()
+
+
+def _require_student_party(user: User, agreement: Agreement) -> None:
+    _require_role(user, Role.STUDENT)
+    if agreement.student.user_id != user.pk:
+        raise NotFound()
+
+
+def _require_verified_employer(user: User) -> Employer:
+    _require_role(user, Role.EMPLOYER)
+    employer = user.employer
+    assert employer is not None
+    if not employer.is_verified:
+        raise Forbidden("单位资质尚未通过学校审核，暂不能使用签约功能", code="employer_not_verified")
+    return employer
+
+
+def _set_status(agreement: Agreement, status: Status, *extra_fields: str) -> str:
+    old = agreement.status
+    agreement.status = status
+    agreement.save(update_fields=["status", "updated_at", *extra_fields])
+    return old
+
+
+def _first_review_status(agreement: Agreement) -> Status:
+    school = agreement.school
+    if school.college_review_enabled:
+        return Status.COLLEGE_REVIEW
+    if school.school_review_enabled:
+        return Status.SCHOOL_REVIEW
+    return Status.EFFECTIVE
+
+
+def _add_terms(agreement: Agreement, terms: Mapping[str, Any], *, acting_user: User) -> AgreementTerms:
+    version = (agreement.terms_versions.aggregate(v=Max("version"))["v"] or 0) + 1
+    return AgreementTerms.objects.create(agreement=agreement, version=version, created_by=acting_user, **terms)
+
+
+def _make_effective(agreement: Agreement) -> None:
+    """Assign the 协议书编号 (once, never reused) and the public verification code."""
+    school = agreement.school
+    year = agreement.student.graduation_year
+    NumberSequence.objects.get_or_create(school=school, graduation_year=year)
+    sequence = NumberSequence.objects.select_for_update().get(school=school, graduation_year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    agreement.number = school.number_format.format(year=year, school_code=school.code, seq=sequence.last)
+    agreement.verification_code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    agreement.effective_at = timezone.now()
+
+
+# --- 邀约 ---------------------------------------------------------------------------------------------
+
+
+def agreements_invite(
+    *,
+    student_ids: list[int],
+    terms: Mapping[str, Any],
+    overrides: Mapping[int, Mapping[str, Any]] | None = None,
+    acting_user: User,
+) -> list[Agreement]:
+    """Send 邀约 to every student, all or nothing. `overrides` changes terms for single students."""
+    employer = _require_verified_employer(acting_user)
+    if not employer.profile_complete:
+        raise Conflict("请先完善签约信息", code="profile_incomplete")
+    if not student_ids:
+        raise InvalidInput("请选择要邀约的学生", errors={"student_ids": "请选择要邀约的学生"})
+    if len(set(student_ids)) != len(student_ids):
+        raise InvalidInput("学生重复", errors={"student_ids": "同一学生不能重复邀约"})
+    overrides = overrides or {}
+    base_terms = clean_terms(employer, dict(terms))
+    per_student = {
+        sid: clean_terms(employer, {**terms, **overrides[sid]}) if sid in overrides else base_terms
+        for sid in student_ids
+    }
+    now = timezone.now()
+    created: list[Agreement] = []
+    try:
+        with transaction.atomic():
+            students = {s.pk: s for s in Student.objects.select_related("school").filter(pk__in=student_ids)}
+            missing = [sid for sid in student_ids if sid not in students]
+            if missing:
+                raise NotFound(f"学生不存在：{missing[0]}")
+            busy = set(
+                Agreement.objects.filter(student_id__in=student_ids, status__in=ACTIVE_STATUSES).values_list(
+                    "student_id", flat=True
+                )
+            )
+            open_ = set(
+                Agreement.objects.filter(
+                    student_id__in=student_ids, employer=employer, status=Status.INVITED
+                ).values_list("student_id", flat=True)
+            )
+            for sid in student_ids:
+                student = students[sid]
+                if sid in busy:
+                    raise Conflict(f"学生{student.name}已有签约中的协议，不能邀约", code="student_signed")
+                if sid in open_:
+                    raise Conflict(f"已向学生{student.name}发出邀约，请勿重复发送", code="invitation_open")
+                agreement = Agreement.objects.create(
+                    school=student.school,
+                    college_id=student.college_id,
+                    student=student,
+                    employer=employer,
+                    status=Status.INVITED,
+                    invited_by=acting_user,
+                    invited_at=now,
+                    expires_at=now + datetime.timedelta(days=student.school.invitation_validity_days),
+                )
+                agreement.current_terms = _add_terms(agreement, per_student[sid], acting_user=acting_user)
+                agreement.save(update_fields=["current_terms"])
+                record_event(agreement, "invite", actor=acting_user)
+                created.append(agreement)
+            SendListItem.objects.filter(employer=employer, student_id__in=student_ids).delete()
+    except IntegrityError:
+        # A concurrent send got there first; the constraint held, so nothing of this batch was written.
+        raise Conflict("邀约冲突：该学生的邀约状态刚刚发生变化，请刷新后重试", code="invitation_open")
+    for agreement in created:
+        side_effects.agreement_changed(agreement.pk, "invite")
+    return created
+
+
+def agreement_modify(agreement: Agreement | int, *, terms: Mapping[str, Any], acting_user: User) -> Agreement:
+    """协议书修改: a new terms version; a signed agreement goes back to the student for consent."""
+    _require_role(acting_user, Role.EMPLOYER)
+    try:
+        with transaction.atomic():
+            agreement = _lock(agreement)
+            _require_employer_party(acting_user, agreement)
+            _require_status(agreement, MODIFIABLE_STATUSES, "修改邀约")
+            employer = agreement.employer
+            current = _terms_dict(agreement.current_terms)
+            cleaned = clean_terms(employer, {**current, **dict(terms)})
+            if cleaned == current:
+                raise InvalidInput("条款没有变化", errors={"terms": "修改后的条款与当前条款相同"})
+            agreement.current_terms = _add_terms(agreement, cleaned, acting_user=acting_user)
+            now = timezone.now()
+            agreement.expires_at = now + datetime.timedelta(days=agreement.school.invitation_validity_days)
+            old = _set_status(agreement, Status.INVITED, "current_terms", "expires_at")
+            version = agreement.current_terms.version
+            record_event(agreement, "modify", actor=acting_user, old_status=old, remark=f"条款第{version}版")
+    except IntegrityError:
+        raise Conflict("已有一份待应约的邀约发给该学生，请先处理", code="invitation_open")
+    side_effects.agreement_changed(agreement.pk, "modify")
+    return agreement
+
+
+def agreement_withdraw(agreement: Agreement | int, *, acting_user: User) -> Agreement:
+    _require_role(acting_user, Role.EMPLOYER)
+    with transaction.atomic():
+        agreement = _lock(agreement)
+        _require_employer_party(acting_user, agreement)
+        _require_status(agreement, (Status.INVITED, Status.RETURNED), "撤回")
+        old = _set_status(agreement, Status.WITHDRAWN)
+        record_event(agreement, "withdraw", actor=acting_user, old_status=old)
+    side_effects.agreement_changed(agreement.pk, "withdraw")
+    return agreement
+
+
+def agreement_accept(agreement: Agreement | int, *, acting_user: User) -> Agreement:
+    _require_role(acting_user, Role.STUDENT)
+    try:
+        with transaction.atomic():
+            agreement = _lock(agreement)
+            _require_student_party(acting_user, agreement)
+            _require_status(agreement, (Status.INVITED,), "同意邀约")
+            if agreement.expires_at <= timezone.now():
+                raise Conflict("邀约已过有效期，不能同意", code="invitation_expired")
+            # Lock the student row so concurrent accepts of one student queue here; the conditional
+            # unique index is the backstop if anything slips past.
+            Student.objects.select_for_update().filter(pk=agreement.student_id).first()
+            active = (
+                Agreement.objects.filter(student_id=agreement.student_id, status__in=ACTIVE_STATUSES)
+                .exclude(pk=agreement.pk)
+                .select_related("employer")
+                .first()
+            )
+            if active is not None:
+                raise Conflict(
+                    f"你已与{active.employer.name}签约（{active.response_status_label}），须先办理解约才能接受新的邀约",
+                    code="student_signed",
+                )
+            status = _first_review_status(agreement)
+            agreement.accepted_terms = agreement.current_terms
+            agreement.signed_at = timezone.now()
+            extra = ["accepted_terms", "signed_at"]
+            if status == Status.EFFECTIVE:
+                _make_effective(agreement)
+                extra += ["number", "verification_code", "effective_at"]
+            old = _set_status(agreement, status, *extra)
+            record_event(agreement, "accept", actor=acting_user, old_status=old)
+    except IntegrityError:
+        raise Conflict("你已有签约中的协议，须先办理解约才能接受新的邀约", code="student_signed")
+    side_effects.agreement_changed(agreement.pk, "accept")
+    return agreement
+
+
+def agreement_decline(agreement: Agreement | int, *, acting_user: User, remark: str = "") -> Agreement:
+    _require_role(acting_user, Role.STUDENT)
+    remark = (remark or "").strip()
+    if len(remark) > 200:
+        raise InvalidInput("拒绝原因不能超过200个字", errors={"remark": "拒绝原因不能超过200个字"})
+    with transaction.atomic():
+        agreement = _lock(agreement)
+        _require_student_party(acting_user, agreement)
+        _require_status(agreement, (Status.INVITED,), "拒绝邀约")
+        old = _set_status(agreement, Status.DECLINED)
+        record_event(agreement, "decline", actor=acting_user, old_status=old, remark=remark)
+    side_effects.agreement_changed(agreement.pk, "decline")
+    return agreement
+
+
+def invitations_expire(*, now: datetime.datetime | None = None) -> int:
+    """Expire open invitations past the school's validity; run by `manage.py expire_invitations`."""
+    now = now or timezone.now()
+    count = 0
+    for pk in Agreement.objects.filter(status=Status.INVITED, expires_at__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            agreement = _lock(pk)
+            if agreement.status != Status.INVITED or agreement.expires_at > now:
+                continue  # answered or modified meanwhile
+            old = _set_status(agreement, Status.EXPIRED)
+            record_event(agreement, "expire", actor=None, old_status=old)
+        side_effects.agreement_changed(pk, "expire")
+        count += 1
+    return count
+
+
+# --- 签约审核 -------------------------------------------------------------------------------------------
+
+
+def _require_reviewer(user: User, agreement: Agreement, level: Status) -> None:
+    """College admins review at 学院 level for their college, school admins at 学校 level for their school."""
+    _require_role(user, Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN)
+    if agreement.school_id != user.school_id:
+        raise NotFound()
+    if user.role == Role.COLLEGE_ADMIN and agreement.college_id != user.college_id:
+        raise NotFound()
+    expected = Role.COLLEGE_ADMIN if level == Status.COLLEGE_REVIEW else Role.SCHOOL_ADMIN
+    if user.role != expected:
+        where = "学院" if level == Status.COLLEGE_REVIEW else "学校"
+        raise Conflict(f"该协议书正等待{where}审核", code="invalid_status")
+
+
+def agreement_approve(agreement: Agreement | int, *, acting_user: User) -> Agreement:
+    _require_role(acting_user, Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN)
+    with transaction.atomic():
+        agreement = _lock(agreement)
+        _require_status(agreement, (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW), "审核通过")
+        level = Status(agreement.status)
+        _require_reviewer(acting_user, agreement, level)
+        extra: list[str] = []
+        if level == Status.COLLEGE_REVIEW and agreement.school.school_review_enabled:
+            new = Status.SCHOOL_REVIEW
+        else:
+            new = Status.EFFECTIVE
+            _make_effective(agreement)
+            extra = ["number", "verification_code", "effective_at"]
+        old = _set_status(agreement, new, *extra)
+        action = "college_approve" if level == Status.COLLEGE_REVIEW else "school_approve"
+        record_event(agreement, action, actor=acting_user, old_status=old)
+    side_effects.agreement_changed(agreement.pk, action)
+    return agreement
+
+
+def agreement_return(agreement: Agreement | int, *, remark: str, acting_user: User) -> Agreement:
+    _require_role(acting_user, Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN)
+    remark = validate_reason(remark or "", field="remark")
+    with transaction.atomic():
+        agreement = _lock(agreement)
+        _require_status(agreement, (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW), "退回")
+        level = Status(agreement.status)
+        _require_reviewer(acting_user, agreement, level)
+        old = _set_status(agreement, Status.RETURNED)
+        action = "college_return" if level == Status.COLLEGE_REVIEW else "school_return"
+        record_event(agreement, action, actor=acting_user, old_status=old, remark=remark)
+    side_effects.agreement_changed(agreement.pk, action)
+    return agreement
+
+
+def agreements_approve_batch(agreement_ids: list[int], *, acting_user: User) -> tuple[int, list[str]]:
+    """批量通过: each agreement in its own transaction; returns (approved count, messages of the refused)."""
+    approved, refused = 0, []
+    for pk in agreement_ids:
+        try:
+            agreement_approve(pk, acting_user=acting_user)
+            approved += 1
+        except (Conflict, NotFound) as exc:
+            refused.append(f"#{pk}：{exc.detail}")
+    return approved, refused
+
+
+# --- 解约 -----------------------------------------------------------------------------------------------
+
+
+def _party_role(user: User, agreement: Agreement) -> Role:
+    if user.role == Role.EMPLOYER:
+        _require_employer_party(user, agreement)
+        return Role.EMPLOYER
+    if user.role == Role.STUDENT:
+        _require_student_party(user, agreement)
+        return Role.STUDENT
+    raise Forbidden("只有签约双方可以办理解约", code="forbidden_role")
+
+
+def _check_termination_limits(agreement: Agreement) -> None:
+    school = agreement.school
+    today = timezone.localdate()
+    if school.termination_window_start and today < school.termination_window_start:
+        raise Conflict(f"解约办理尚未开放（开放日期：{school.termination_window_start:%Y-%m-%d}）", code="window")
+    if school.termination_window_end and today > school.termination_window_end:
+        raise Conflict(f"解约办理已截止（截止日期：{school.termination_window_end:%Y-%m-%d}）", code="window")
+    if school.max_terminations is not None:
+        used = Agreement.objects.filter(student_id=agreement.student_id, status=Status.TERMINATED).count()
+        if used >= school.max_terminations:
+            raise Conflict(f"该生解约次数已达学校规定上限（{school.max_terminations}次）", code="termination_limit")
+
+
+def termination_request(agreement: Agreement | int, *, reason: str, acting_user: User) -> Agreement:
+    _require_role(acting_user, Role.EMPLOYER, Role.STUDENT)
+    reason = validate_reason(reason or "", field="reason")
+    with transaction.atomic():
+        agreement = _lock(agreement)
+        role = _party_role(acting_user, agreement)
+        _require_status(agreement, TERMINABLE_STATUSES, "申请解约")
+        _check_termination_limits(agreement)
+        Termination.objects.create(
+            agreement=agreement,
+            requested_by=acting_user,
+            requester_role=role,
+            reason=reason,
+            previous_status=agreement.status,
+        )
+        old = _set_status(agreement, Status.TERMINATION_REQUESTED)
+        record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason)
+    side_effects.agreement_changed(agreement.pk, "termination_request")
+    return agreement
+
+
+def _open_termination(agreement: Agreement, state: str) -> Termination:
+    termination = agreement.terminations.select_for_update().filter(state=state).first()
+    if termination is None:
+        raise Conflict("没有待处理的解约申请", code="invalid_status")
+    return termination
+
+
+def termination_withdraw(agreement: Agreement | int, *, acting_user: User) -> Agreement:
+    """A student may take back their own request before the employer answers; an employer may not."""
+    _require_role(acting_user, Role.STUDENT, Role.EMPLOYER)
+    with transaction.atomic():
+        agreement = _lock(agreement)
+        _party_role(acting_user, agreement)
+        _require_status(agreement, (Status.TERMINATION_REQUESTED,), "撤回解约申请")
+        termination = _open_termination(agreement, Termination.State.PENDING)
+        if acting_user.role == Role.EMPLOYER:
+            raise Conflict("单位提出的解约申请一经发出无法撤回", code="not_withdrawable")
+        if termination.requester_role != Role.STUDENT:
+            raise Conflict("只能撤回自己提出的解约申请", code="not_withdrawable")
+        termination.state = Termination.State.WITHDRAWN
+        termination.save(update_fields=["state"])
+        old = _set_status(agreement, Status(termination.previous_status))
+        record_event(agreement, "termination_withdraw", actor=acting_user, old_status=old)
+    side_effects.agreement_changed(agreement.pk, "termination_withdraw")
+    return agreement
+
+
+def _answer_termination(agreement: Agreement | int, *, agree: bool, remark: str, acting_user: User) -> Agreement:
+    _require_role(acting_user, Role.EMPLOYER, Role.STUDENT)
+    remark = (remark or "").strip()
+    if not agree:
+        remark = validate_reason(remark, field="remark")
+    elif len(remark) > 200:
+        raise InvalidInput("备注不能超过200个字", errors={"remark": "备注不能超过200个字"})
+    with transaction.atomic():
+        agreement = _lock(agreement)
+        role = _party_role(acting_user, agreement)
+        _require_status(agreement, (Status.TERMINATION_REQUESTED,), "处理解约申请")
+        termination = _open_termination(agreement, Termination.State.PENDING)
+        if termination.requester_role == role:
+            raise Conflict("解约申请须由对方处理", code="own_request")
+        termination.response_remark = remark
+        termination.responded_at = timezone.now()
+        extra: list[str] = []
+        if not agree:
+            termination.state = Termination.State.DECLINED
+            new, action = Status(termination.previous_status), "termination_decline"
+        elif agreement.school.termination_review_enabled:
+            termination.state = Termination.State.REVIEW
+            new, action = Status.TERMINATION_REVIEW, "termination_accept"
+        else:
+            termination.state = Termination.State.APPROVED
+            new, action = Status.TERMINATED, "termination_accept"
+            agreement.terminated_at = timezone.now()
+            extra = ["terminated_at"]
+        termination.save(update_fields=["state", "response_remark", "responded_at"])
+        old = _set_status(agreement, new, *extra)
+        record_event(agreement, action, actor=acting_user, old_status=old, remark=remark)
+    side_effects.agreement_changed(agreement.pk, action)
+    return agreement
+
+
+def termination_accept(agreement: Agreement | int, *, acting_user: User, remark: str = "") -> Agreement:
+    return _answer_termination(agreement, agree=True, remark=remark, acting_user=acting_user)
+
+
+def termination_decline(agreement: Agreement | int, *, remark: str, acting_user: User) -> Agreement:
+    return _answer_termination(agreement, agree=False, remark=remark, acting_user=acting_user)
+
+
+def _review_termination(agreement: Agreement | int, *, approve: bool, remark: str, acting_user: User) -> Agreement:
+    _require_role(acting_user, Role.SCHOOL_ADMIN)
+    remark = (remark or "").strip()
+    if not approve:
+        remark = validate_reason(remark, field="remark")
+    with transaction.atomic():
+        agreement = _lock(agreement)
+        if agreement.school_id != acting_user.school_id:
+            raise NotFound()
+        _require_status(agreement, (Status.TERMINATION_REVIEW,), "解约审核")
+        termination = _open_termination(agreement, Termination.State.REVIEW)
+        termination.review_remark = remark
+        termination.reviewed_at = timezone.now()
+        extra: list[str] = []
+        if approve:
+            termination.state = Termination.State.APPROVED
+            new, action = Status.TERMINATED, "termination_approve"
+            agreement.terminated_at = timezone.now()
+            extra = ["terminated_at"]
+        else:
+            termination.state = Termination.State.RETURNED
+            new, action = Status(termination.previous_status), "termination_return"
+        termination.save(update_fields=["state", "review_remark", "reviewed_at"])
+        old = _set_status(agreement, new, *extra)
+        record_event(agreement, action, actor=acting_user, old_status=old, remark=remark)
+    side_effects.agreement_changed(agreement.pk, action)
+    return agreement
+
+
+def termination_approve(agreement: Agreement | int, *, acting_user: User, remark: str = "") -> Agreement:
+    return _review_termination(agreement, approve=True, remark=remark, acting_user=acting_user)
+
+
+def termination_return(agreement: Agreement | int, *, remark: str, acting_user: User) -> Agreement:
+    return _review_termination(agreement, approve=False, remark=remark, acting_user=acting_user)
+
+
+def _terms_dict(terms: AgreementTerms | None) -> dict[str, Any]:
+    from core.services.terms import TERMS_FIELDS
+
+    if terms is None:
+        return {}
+    return {field: getattr(terms, field) for field in TERMS_FIELDS}
+
+
+terms_as_dict = _terms_dict

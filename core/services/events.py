@@ -1,0 +1,72 @@
+"""流程追踪: every action on an agreement appends one event; events also feed the parties' 消息."""
+
+from __future__ import annotations
+
+from core.models import Agreement, AgreementEvent, Notification, Role, User
+
+ACTION_LABELS = {
+    "invite": "单位发起邀约",
+    "modify": "单位修改邀约",
+    "withdraw": "单位撤回邀约",
+    "accept": "学生同意邀约",
+    "decline": "学生拒绝邀约",
+    "expire": "邀约已过期",
+    "college_approve": "学院审核通过",
+    "college_return": "学院审核退回",
+    "school_approve": "学校审核通过",
+    "school_return": "学校审核退回",
+    "termination_request": "申请解约",
+    "termination_withdraw": "撤回解约申请",
+    "termination_accept": "同意解约",
+    "termination_decline": "拒绝解约",
+    "termination_approve": "解约审核通过",
+    "termination_return": "解约审核退回",
+}
+
+SYSTEM_NAME = "系统"
+
+
+def actor_display_name(user: User | None) -> str:
+    if user is None:
+        return SYSTEM_NAME
+    if user.role == Role.EMPLOYER and user.employer_id:
+        return f"{user.employer.name}（{user.name}）"  # type: ignore[union-attr]
+    if user.role == Role.STUDENT:
+        return user.display_name or user.username
+    return user.name
+
+
+def record_event(
+    agreement: Agreement,
+    action: str,
+    *,
+    actor: User | None,
+    old_status: str = "",
+    remark: str = "",
+) -> AgreementEvent:
+    """Append an event; called inside the transition's transaction so history and status commit together."""
+    event = AgreementEvent.objects.create(
+        agreement=agreement,
+        actor=actor,
+        actor_name=actor_display_name(actor),
+        actor_role=actor.role if actor else "",
+        action=action,
+        action_label=ACTION_LABELS[action],
+        remark=remark,
+        old_status=old_status,
+        new_status=agreement.status,
+    )
+    _notify(agreement, event, actor)
+    return event
+
+
+def _notify(agreement: Agreement, event: AgreementEvent, actor: User | None) -> None:
+    """The student hears of everything done by others; the employer's accounts of what the student or
+    the school did."""
+    recipients: list[int] = []
+    student_user_id = agreement.student.user_id
+    if student_user_id and (actor is None or actor.pk != student_user_id):
+        recipients.append(student_user_id)
+    if actor is None or actor.role != Role.EMPLOYER:
+        recipients.extend(User.objects.filter(employer_id=agreement.employer_id).values_list("pk", flat=True))
+    Notification.objects.bulk_create([Notification(recipient_id=uid, event=event) for uid in recipients])

@@ -1,0 +1,72 @@
+"""学校设置: changed through one function so every change is validated and recorded."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+
+from core.errors import Forbidden, InvalidInput
+from core.models import Role, School, SchoolSettingsChange, User
+
+SETTING_FIELDS = {
+    "college_review_enabled": "学院审核",
+    "school_review_enabled": "学校审核",
+    "termination_review_enabled": "解约学校审核",
+    "max_terminations": "每生解约次数上限",
+    "termination_window_start": "解约开放开始日期",
+    "termination_window_end": "解约开放结束日期",
+    "invitation_validity_days": "邀约有效期（天）",
+    "number_format": "协议书编号格式",
+    "show_dispatch_fields": "显示报到证信息",
+}
+
+
+def validate_number_format(value: str) -> str:
+    try:
+        sample = value.format(year=2027, school_code="10145", seq=1)
+    except (KeyError, IndexError, ValueError):
+        message = "编号格式只能使用 {year}、{school_code}、{seq}（如 {seq:05d}）"
+        raise InvalidInput(message, errors={"number_format": message})
+    if "{seq" not in value or not 1 <= len(sample) <= 40:
+        message = "编号格式必须包含序号 {seq}，且生成的编号不超过40位"
+        raise InvalidInput(message, errors={"number_format": message})
+    return value
+
+
+def school_update_settings(school: School, changes: dict[str, Any], *, acting_user: User) -> School:
+    if acting_user.role != Role.SCHOOL_ADMIN or acting_user.school_id != school.pk:
+        raise Forbidden("只有本校学校管理员可以修改学校设置", code="forbidden_role")
+    unknown = set(changes) - set(SETTING_FIELDS)
+    if unknown:
+        raise InvalidInput(f"未知设置项：{', '.join(sorted(unknown))}")
+    if "number_format" in changes:
+        validate_number_format(str(changes["number_format"]))
+    days = changes.get("invitation_validity_days")
+    if days is not None and not (isinstance(days, int) and 1 <= days <= 90):
+        raise InvalidInput("邀约有效期应为1到90天", errors={"invitation_validity_days": "邀约有效期应为1到90天"})
+    limit = changes.get("max_terminations")
+    if limit is not None and not (isinstance(limit, int) and 0 <= limit <= 100):
+        raise InvalidInput("解约次数上限应为0到100的整数", errors={"max_terminations": "应为0到100的整数"})
+    start = changes.get("termination_window_start", school.termination_window_start)
+    end = changes.get("termination_window_end", school.termination_window_end)
+    if isinstance(start, datetime.date) and isinstance(end, datetime.date) and start > end:
+        message = "解约开放开始日期不能晚于结束日期"
+        raise InvalidInput(message, errors={"termination_window_end": message})
+    with transaction.atomic():
+        school = School.objects.select_for_update().get(pk=school.pk)
+        diff = {}
+        for field, value in changes.items():
+            old = getattr(school, field)
+            if old != value:
+                diff[field] = [_json(old), _json(value)]
+                setattr(school, field, value)
+        if diff:
+            school.save(update_fields=list(diff))
+            SchoolSettingsChange.objects.create(school=school, actor=acting_user, changes=diff)
+    return school
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else value

@@ -1,0 +1,16 @@
+from django.apps import apps
+from django.contrib import admin
+from django.urls import include, path
+
+from api.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("employer/", include("employer.urls")),
+    path("student/", include("student.urls")),
+    path("school/", include("school.urls")),
+    path("", include("web.urls")),
+]
+if apps.is_installed("documents"):
+    urlpatterns.insert(0, path("", include("documents.urls")))
