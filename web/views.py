@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -43,6 +43,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
     errors: dict[str, object] = {}
     if request.method == "POST":
         try:
+            if request.POST.get("new_password") != request.POST.get("new_password2"):
+                raise InvalidInput("两次输入的新密码不一致", errors={"new_password2": "两次输入的新密码不一致"})
             do_password_change(
                 request.user,  # type: ignore[arg-type]
                 old_password=request.POST.get("old_password", ""),
@@ -51,12 +53,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             errors = exc.errors or {"__all__": exc.detail}
         else:
-            if request.POST.get("new_password") != request.POST.get("new_password2"):
-                pass
             update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
             messages.success(request, "密码已修改")
             return redirect("web:home")
     return render(request, "web/password_change.html", {"errors": errors})
-
-
-__all__ = ["login"]

@@ -1,0 +1,214 @@
+"""Test personas and builders shared by every app's tests. Workflow states are reached through the real
+domain functions, so a test cannot pass on a state the product cannot reach."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+
+from core.identifiers import make_credit_code, make_id_number
+from core.models import Agreement, College, Employer, Major, Role, School, Student, User
+from core.services import agreements as wf
+from core.services.employers import employer_search_students, employer_update_profile
+
+PASSWORD = "test-pass-2026"
+_serial = itertools.count(1)
+
+PROFILE = {
+    "nature": "31",
+    "location": "210102",
+    "archive_receiving": "1",
+    "archive_unit_name": "测试单位人力资源部",
+    "archive_address": "辽宁省沈阳市和平区南京北街1号",
+    "archive_postcode": "110001",
+    "archive_contact": "王敏",
+    "archive_phone": "024-83687000",
+    "dispatch_title": "测试单位",
+    "dispatch_location": "210102",
+    "affiliation": "210000",
+    "hukou_receiving": "1",
+    "hukou_address": "辽宁省沈阳市和平区南京北街1号",
+}
+TERMS = {"position_category": "13", "position": "软件开发工程师", "monthly_salary": 8000, "probation_months": 3}
+
+
+def make_user(username: str, role: str, **fields: Any) -> User:
+    user = User(username=username, role=role, display_name=fields.pop("display_name", username), **fields)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def make_school(name: str = "东北大学", code: str = "10145", **settings: Any) -> School:
+    return School.objects.create(name=name, code=code, **settings)
+
+
+def make_college(school: School, name: str = "文法学院") -> College:
+    return College.objects.create(school=school, name=name)
+
+
+def make_student(
+    college: College,
+    *,
+    name: str | None = None,
+    year: int = 2027,
+    degree: str = "bachelor",
+    major: str = "法学",
+    with_user: bool = True,
+) -> Student:
+    n = next(_serial)
+    major_obj, _ = Major.objects.get_or_create(college=college, name=major)
+    student_no = f"S{college.school.code}{n:06d}"
+    user = make_user(student_no, Role.STUDENT, display_name=name or f"学生{n}") if with_user else None
+    return Student.objects.create(
+        school=college.school,
+        college=college,
+        major=major_obj,
+        user=user,
+        student_no=student_no,
+        name=name or f"学生{n}",
+        gender="男",
+        id_number=make_id_number(n, birth=datetime.date(2004, 1, 1) + datetime.timedelta(days=n % 3000)),
+        phone=f"139{n:08d}",
+        email=f"s{n}@example.com",
+        graduation_year=year,
+        degree=degree,
+    )
+
+
+def make_employer(
+    name: str | None = None, *, verified: bool = True, profile: bool = True, username: str | None = None
+) -> User:
+    """Returns the employer's HR user (user.employer is the employer)."""
+    n = next(_serial)
+    employer = Employer.objects.create(
+        name=name or f"测试单位{n}",
+        credit_code=make_credit_code(n),
+        contact_person="王经理",
+        phone="13912340000",
+        email=f"hr{n}@example.com",
+        address="辽宁省沈阳市和平区",
+        verification_status=Employer.Verification.VERIFIED if verified else Employer.Verification.PENDING,
+    )
+    user = make_user(username or f"hr{n}", Role.EMPLOYER, employer=employer, display_name="王经理")
+    if profile:
+        employer_update_profile(employer, PROFILE, acting_user=user)
+    return user
+
+
+def make_college_admin(college: College, username: str | None = None) -> User:
+    return make_user(username or f"college{next(_serial)}", Role.COLLEGE_ADMIN, school=college.school, college=college)
+
+
+def make_school_admin(school: School, username: str | None = None) -> User:
+    return make_user(username or f"school{next(_serial)}", Role.SCHOOL_ADMIN, school=school)
+
+
+def invite(employer_user: User, *students: Student, **terms: Any) -> list[Agreement]:
+    for s in students:
+        employer_search_students(
+            graduation_year=s.graduation_year, name=s.name, id_number=s.id_number, acting_user=employer_user
+        )
+    return wf.agreements_invite(
+        student_ids=[s.pk for s in students], terms={**TERMS, **terms}, acting_user=employer_user
+    )
+
+
+@dataclass
+class World:
+    """Two schools, two colleges, two employers, the admins and a few students: every role and an outsider."""
+
+    school: School
+    college: College
+    other_college: College
+    other_school: School
+    employer: User
+    other_employer: User
+    college_admin: User
+    other_college_admin: User
+    school_admin: User
+    other_school_admin: User
+    student: Student
+    other_student: Student
+    outsider_student: Student
+
+    def reach(self, status: str, student: Student | None = None, employer: User | None = None) -> Agreement:
+        """An agreement in `status`, reached through the workflow."""
+        student = student or self.student
+        employer = employer or self.employer
+        (agreement,) = invite(employer, student)
+        if status == "invited":
+            return _reload(agreement)
+        assert student.user is not None
+        if status in ("declined",):
+            return wf.agreement_decline(agreement, acting_user=student.user)
+        if status == "withdrawn":
+            return wf.agreement_withdraw(agreement, acting_user=employer)
+        wf.agreement_accept(agreement, acting_user=student.user)
+        if status == "college_review":
+            return _reload(agreement)
+        college_admin = self.college_admin if student.college_id == self.college.pk else self.other_college_admin
+        if status == "returned":
+            return wf.agreement_return(agreement, remark="材料不全", acting_user=college_admin)
+        wf.agreement_approve(agreement, acting_user=college_admin)
+        if status == "school_review":
+            return _reload(agreement)
+        wf.agreement_approve(agreement, acting_user=self.school_admin)
+        if status == "effective":
+            return _reload(agreement)
+        wf.termination_request(agreement, reason="个人原因", acting_user=student.user)
+        if status == "termination_requested":
+            return _reload(agreement)
+        wf.termination_accept(agreement, acting_user=employer)
+        if status == "termination_review":
+            return _reload(agreement)
+        wf.termination_approve(agreement, acting_user=self.school_admin)
+        if status == "terminated":
+            return _reload(agreement)
+        raise ValueError(status)
+
+
+def _reload(agreement: Agreement) -> Agreement:
+    return Agreement.objects.get(pk=agreement.pk)
+
+
+def make_world() -> World:
+    school = make_school()
+    college = make_college(school, "文法学院")
+    other_college = make_college(school, "信息科学与工程学院")
+    other_school = make_school("辽宁大学", "10140")
+    outsider_college = make_college(other_school, "法学院")
+    return World(
+        school=school,
+        college=college,
+        other_college=other_college,
+        other_school=other_school,
+        employer=make_employer("沈阳鼎新科技有限公司", username="alice"),
+        other_employer=make_employer("大连海湾律师事务所", username="bob"),
+        college_admin=make_college_admin(college, "college_law"),
+        other_college_admin=make_college_admin(other_college, "college_info"),
+        school_admin=make_school_admin(school, "school_neu"),
+        other_school_admin=make_school_admin(other_school, "school_lnu"),
+        student=make_student(college, name="李明"),
+        other_student=make_student(other_college, name="王芳", major="计算机科学与技术"),
+        outsider_student=make_student(outsider_college, name="张伟"),
+    )
+
+
+def xlsx_bytes(headers: list[str], rows: list[list[Any]]) -> io.BytesIO:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    buffer.name = "upload.xlsx"
+    return buffer
