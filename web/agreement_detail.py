@@ -1,0 +1,169 @@
+"""The shared 查看详情 block of one agreement, for every portal.
+
+Contract (kept small on purpose):
+
+    from web.agreement_detail import agreement_detail_context
+    context.update(agreement_detail_context(agreement, request.user))
+    {% include "includes/agreement_detail.html" %}
+
+`agreement` must be fetched through core.selectors.get_agreement_for_user (so it is the viewer's and has
+school, student (+major, college), employer and current_terms loaded). The function returns one key,
+`detail`, a dict with:
+
+    agreement       the Agreement itself (for the caller's own buttons)
+    masked          True when the viewer is an employer: 身份证号/手机号/邮箱 are masked as the manual shows
+    steps           [{"number": "①", "label": "单位发起签约", "state": "done" | "current" | "stopped" | "todo"}]
+    employment      [(label, value)] 就业信息: 就业类别, 协议书编号, 拟录用岗位, 签约时间, 协议书状态
+    party_a         [(label, value)] 甲方 (the employer's 基本信息)
+    party_b         [(label, value)] 乙方 (the student)
+    party_rows      [(a_label, a_value, b_label, b_value)] both side by side, as the manual's table
+    terms_version   the current terms version number (or None)
+    terms           [(label, value)] the current terms, code tables turned into labels
+    changes         [(label, old, new)] what the current version changed against the version the student
+                    last accepted (empty when they are the same or nothing was accepted yet)
+    termination     the open (or last) Termination, or None
+    events          [{"actor", "time", "action", "remark"}] 流程追踪, oldest first
+    has_document    True once the agreement has its 协议书编号 (查看原图 / 下载协议书 may be offered)
+
+Queries: terms versions (one) and events (one); everything else comes with the agreement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core import codes
+from core.masking import mask_email, mask_id_number, mask_phone
+from core.models import Agreement, Role, Status, User
+from core.models.org import DISPATCH_FIELDS
+from core.services.terms import TERMS_FIELDS, terms_diff
+
+EMPLOYMENT_CATEGORY = "协议就业（线上签约）"
+STEP_LABELS = ("单位发起签约", "学生处理", "管理员审核")
+STEP_NUMBERS = ("①", "②", "③")
+# Statuses in which the student has not yet answered (step ②) or the answer ended the agreement there.
+_AT_STUDENT = (Status.INVITED,)
+_STOPPED_AT_STUDENT = (Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED)
+_AT_REVIEW = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED)
+# terms field -> code table, for turning stored codes into the words people read.
+_CODE_TABLES = {
+    "position_category": "position_category",
+    "archive_receiving": "archive_receiving",
+    "affiliation": "affiliation",
+    "hukou_receiving": "hukou_receiving",
+    "work_location": "region",
+    "dispatch_location": "region",
+}
+
+
+def _steps(status: str) -> list[dict[str, str]]:
+    if status in _AT_STUDENT:
+        states = ("done", "current", "todo")
+    elif status in _STOPPED_AT_STUDENT:
+        states = ("done", "stopped", "todo")
+    elif status in _AT_REVIEW:
+        states = ("done", "done", "current")
+    else:  # effective and everything after it: all three steps are behind
+        states = ("done", "done", "done")
+    return [
+        {"number": number, "label": label, "state": state}
+        for number, label, state in zip(STEP_NUMBERS, STEP_LABELS, states, strict=True)
+    ]
+
+
+def display_value(field: str, value: Any) -> str:
+    """A terms/profile value as shown on screen: code labels, empty as "—"."""
+    if value is None or value == "":
+        return "—"
+    table = _CODE_TABLES.get(field)
+    if table:
+        return codes.label(table, str(value), default=str(value))
+    return str(value)
+
+
+def terms_rows(terms: Any, *, show_dispatch: bool = True) -> list[tuple[str, str]]:
+    if terms is None:
+        return []
+    return [
+        (label, display_value(field, getattr(terms, field)))
+        for field, (label, _, _) in TERMS_FIELDS.items()
+        if show_dispatch or field not in DISPATCH_FIELDS
+    ]
+
+
+def _date(value: Any) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(value).strftime("%Y-%m-%d") if value else "—"
+
+
+def agreement_detail_context(agreement: Agreement, viewer: User) -> dict[str, Any]:
+    masked = viewer.role == Role.EMPLOYER
+    student = agreement.student
+    employer = agreement.employer
+    school = agreement.school
+    terms = agreement.current_terms
+
+    def id_number(v: str) -> str:
+        return mask_id_number(v) if masked else v
+
+    def phone(v: str) -> str:
+        return mask_phone(v) if masked else v
+
+    def email(v: str) -> str:
+        return mask_email(v) if masked else v
+
+    versions = list(agreement.terms_versions.all()) if agreement.accepted_terms_id else []
+    accepted = next((t for t in versions if t.pk == agreement.accepted_terms_id), None)
+    changes: list[tuple[str, Any, Any]] = []
+    if accepted is not None and terms is not None and accepted.pk != terms.pk:
+        old = {f: display_value(f, getattr(accepted, f)) for f in TERMS_FIELDS}
+        new = {f: display_value(f, getattr(terms, f)) for f in TERMS_FIELDS}
+        changes = terms_diff(old, new)
+
+    termination = getattr(agreement, "_open_termination", None)
+    if termination is None and agreement.status == Status.TERMINATED:
+        termination = agreement.terminations.first()
+
+    party_a = [
+        ("单位名称", employer.name),
+        ("统一社会信用代码", employer.credit_code),
+        ("联系人", employer.contact_person),
+        ("联系电话", phone(employer.phone)),
+        ("邮箱", email(employer.email)),
+        ("通讯地址", employer.address),
+    ]
+    party_b = [
+        ("姓名", student.name),
+        ("身份证号", id_number(student.id_number)),
+        ("毕业学校", school.name),
+        ("学历", student.get_degree_display()),
+        ("专业", student.major.name),
+        ("联系电话", phone(student.phone)),
+    ]
+    return {
+        "detail": {
+            "agreement": agreement,
+            "masked": masked,
+            "steps": _steps(agreement.status),
+            "employment": [
+                ("就业类别", EMPLOYMENT_CATEGORY),
+                ("协议书编号", agreement.number or "—"),
+                ("拟录用岗位", terms.position if terms else "—"),
+                ("签约时间", _date(agreement.signed_at)),
+                ("协议书状态", agreement.get_status_display()),
+            ],
+            "party_a": party_a,
+            "party_b": party_b,
+            "party_rows": [(a[0], a[1], b[0], b[1]) for a, b in zip(party_a, party_b, strict=True)],
+            "terms_version": terms.version if terms else None,
+            "terms": terms_rows(terms, show_dispatch=school.show_dispatch_fields),
+            "changes": changes,
+            "termination": termination,
+            "events": [
+                {"actor": e.actor_name, "time": e.created_at, "action": e.action_label, "remark": e.remark}
+                for e in agreement.events.all()
+            ],
+            "has_document": bool(agreement.number),
+        }
+    }
