@@ -2,7 +2,8 @@ import datetime
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 from ninja import Query, Router, Schema
 
 from api.representations import agreement_data
@@ -18,6 +19,8 @@ from core.selectors import (
     with_list_relations,
 )
 from core.services import agreements as wf
+from core.services.exports import agreements_export_xlsx, export_filename
+from core.services.xlsx import XLSX_CONTENT_TYPE
 
 router = Router(tags=["协议书"])
 MAX_PAGE_SIZE = 100
@@ -26,6 +29,7 @@ MAX_PAGE_SIZE = 100
 class ListQuery(Schema):
     tab: str = "all"
     status: str = ""
+    school_id: int | None = None
     graduation_year: int | None = None
     name: str = ""
     id_number: str = ""
@@ -68,6 +72,7 @@ def filters_from(query: ListQuery) -> AgreementFilters:
     return AgreementFilters(
         tab=query.tab,
         status=query.status,
+        school_id=query.school_id,
         graduation_year=query.graduation_year,
         name=query.name,
         id_number=query.id_number,
@@ -113,6 +118,16 @@ def _reload(user: User, agreement: Agreement | int) -> Agreement:
 
 def _detail(user: User, agreement: Agreement | int) -> dict[str, Any]:
     return agreement_data(_reload(user, agreement), user, detail=True)
+
+
+# Declared before "/{agreement_id}" so that "export" is not taken for an id.
+@router.get("/export", summary="导出协议书列表（xlsx，与列表相同的筛选条件，不分页）")
+def export(request: HttpRequest, query: Query[ListQuery]) -> HttpResponse:
+    user = _user(request)
+    qs = filter_agreements(agreements_visible_to(user), filters_from(query))
+    response = HttpResponse(agreements_export_xlsx(qs, user), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, export_filename())
+    return response
 
 
 @router.get("/{agreement_id}", summary="协议书详情")
