@@ -69,6 +69,9 @@ FIELD_MESSAGES = {
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    if any(item.get("loc", ("",))[0] == "path" for item in exc.errors):
+        # /agreements/abc names no object: the same answer as an id that does not exist.
+        return error(request, 404, "对象不存在或无权访问", "not_found")
     errors: dict[str, str] = {}
     for item in exc.errors:
         loc = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload", "form")]
@@ -91,6 +94,8 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return error(request, 400, "请求体不是合法的 JSON", "invalid", {"body": "请求体不是合法的 JSON"})
     return error(request, exc.status_code, str(exc), "error")
 
 

@@ -1,5 +1,6 @@
 """Test settings: fast hashing, tasks run inline, an isolated media folder."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -13,3 +14,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DEMO = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not :memory:, so tests with several threads exercise SQLite's real locking; one per process,
+    # so parallel runs never share it.
+    _test_db = Path(tempfile.gettempdir()) / f"wangqian-test-{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}  # noqa: F405

@@ -92,7 +92,7 @@ def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> dict[str, 
     qs = filter_agreements(agreements_visible_to(user), filters_from(query))
     paginator = Paginator(with_list_relations(qs), query.page_size)
     count = paginator.count
-    if query.page < 1 or (query.page > paginator.num_pages and count):
+    if not 1 <= query.page <= max(paginator.num_pages, 1):
         raise InvalidInput(f"页码超出范围（共{paginator.num_pages}页）", errors={"page": "超出范围"})
     page = attach_open_termination(list(paginator.page(query.page).object_list)) if count else []
     return {

@@ -75,7 +75,7 @@ def search_students(
 
 
 def _send_list(user: User) -> list[dict[str, Any]]:
-    items = SendListItem.objects.filter(employer_id=user.employer_id).select_related(
+    items = SendListItem.objects.filter(employer=user.employer).select_related(
         "student", "student__school", "student__college", "student__major"
     )
     return [student_data(item.student, user) for item in items]
@@ -95,15 +95,16 @@ def add_to_send_list(request: HttpRequest, payload: SendListIn) -> tuple[int, li
     return 201, _send_list(user)
 
 
-@router.delete("/send-list/{student_id}", summary="移出签约发送列表")
-def remove_from_send_list(request: HttpRequest, student_id: int) -> list[dict[str, Any]]:
-    user = _employer_user(request)
-    svc.send_list_remove(student_id, acting_user=user)
-    return _send_list(user)
-
-
+# Declared before /send-list/{student_id}: Django resolves the first matching pattern.
 @router.post("/send-list/import", summary="导入拟签约名单")
 def import_send_list(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
     user = _employer_user(request)
     found = shortlist_import(file, acting_user=user)
     return {"imported": len(found), "send_list": _send_list(user)}
+
+
+@router.delete("/send-list/{student_id}", summary="移出签约发送列表")
+def remove_from_send_list(request: HttpRequest, student_id: int) -> list[dict[str, Any]]:
+    user = _employer_user(request)
+    svc.send_list_remove(student_id, acting_user=user)
+    return _send_list(user)
