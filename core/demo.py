@@ -135,7 +135,7 @@ def load_demo() -> None:
         terms={**terms, "position_category": "23", "position": "法务专员", "monthly_salary": 7000},
         acting_user=hr2,
     )
-    users = {s.pk: s.user for s in students}
+    users: dict[int, User] = {s.pk: s.user for s in students if s.user is not None}
     # 杨帆: effective. 赵磊: waiting for the college. 黄丽: declined. 周杰: still open.
     wf.agreement_accept(sent[0], acting_user=users[sent[0].student_id])
     wf.agreement_approve(sent[0], acting_user=info_admin)

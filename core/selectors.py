@@ -14,13 +14,13 @@ from core.models.agreements import TABS
 
 def agreements_visible_to(user: User) -> QuerySet[Agreement]:
     qs = Agreement.objects.all()
-    if user.role == Role.EMPLOYER:
+    if user.role == Role.EMPLOYER and user.employer_id is not None:
         return qs.filter(employer_id=user.employer_id)
     if user.role == Role.STUDENT:
         return qs.filter(student__user_id=user.pk)
-    if user.role == Role.COLLEGE_ADMIN:
+    if user.role == Role.COLLEGE_ADMIN and user.school_id is not None and user.college_id is not None:
         return qs.filter(school_id=user.school_id, college_id=user.college_id)
-    if user.role == Role.SCHOOL_ADMIN:
+    if user.role == Role.SCHOOL_ADMIN and user.school_id is not None:
         return qs.filter(school_id=user.school_id)
     return qs.none()
 
@@ -28,7 +28,7 @@ def agreements_visible_to(user: User) -> QuerySet[Agreement]:
 def with_list_relations(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
     """Everything a list row shows, in a constant number of queries."""
     return qs.select_related(
-        "school", "student", "student__major", "student__college", "employer", "current_terms"
+        "school", "student", "student__school", "student__major", "student__college", "employer", "current_terms"
     ).prefetch_related(
         Prefetch(
             "terminations",
