@@ -10,7 +10,7 @@ from core.errors import InvalidInput
 from core.models import Role
 from core.services.accounts import password_change as do_password_change
 
-HOME_BY_ROLE = {
+HOME_BY_ROLE: dict[str, str] = {
     Role.EMPLOYER: "employer:home",
     Role.STUDENT: "student:home",
     Role.COLLEGE_ADMIN: "school:home",
@@ -21,7 +21,7 @@ HOME_BY_ROLE = {
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("web:login")
-    target = HOME_BY_ROLE.get(getattr(request.user, "role", ""))
+    target = HOME_BY_ROLE.get(str(getattr(request.user, "role", "")))
     if target is None:
         return redirect("admin:index")
     return redirect(target)
