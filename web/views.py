@@ -51,7 +51,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 new_password=request.POST.get("new_password", ""),
             )
         except InvalidInput as exc:
-            errors = exc.errors or {"__all__": exc.detail}
+            errors = exc.errors or {"form": exc.detail}
         else:
             update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
             messages.success(request, "密码已修改")
