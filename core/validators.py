@@ -127,12 +127,16 @@ def validate_postcode(value: str | int | None, field: str = "邮编") -> str:
     return postcode
 
 
-def validate_reason(value: str | None, field: str = "解约原因", max_length: int = 200) -> str:
+def validate_reason(
+    value: str | None, field: str = "解约原因", max_length: int = 200, *, label: str | None = None
+) -> str:
+    """`field` keys the error; `label` (default: `field`) names it in the message, for API keys like "reason"."""
     reason = (value or "").strip()
+    label = label or field
     if not reason:
-        raise _fail(field, f"{field}不能为空")
+        raise _fail(field, f"{label}不能为空")
     if len(reason) > max_length:
-        raise _fail(field, f"{field}不能超过{max_length}个字（当前{len(reason)}个）")
+        raise _fail(field, f"{label}不能超过{max_length}个字（当前{len(reason)}个）")
     return reason
 
 

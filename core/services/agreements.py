@@ -335,7 +335,7 @@ def agreement_approve(agreement: Agreement | int, *, acting_user: User) -> Agree
 
 def agreement_return(agreement: Agreement | int, *, remark: str, acting_user: User) -> Agreement:
     _require_role(acting_user, Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN)
-    remark = validate_reason(remark or "", field="remark")
+    remark = validate_reason(remark or "", field="remark", label="退回原因")
     with transaction.atomic():
         agreement = _lock(agreement)
         _require_status(agreement, (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW), "退回")
@@ -388,7 +388,7 @@ def _check_termination_limits(agreement: Agreement) -> None:
 
 def termination_request(agreement: Agreement | int, *, reason: str, acting_user: User) -> Agreement:
     _require_role(acting_user, Role.EMPLOYER, Role.STUDENT)
-    reason = validate_reason(reason or "", field="reason")
+    reason = validate_reason(reason or "", field="reason", label="解约原因")
     with transaction.atomic():
         agreement = _lock(agreement)
         role = _party_role(acting_user, agreement)
@@ -438,7 +438,7 @@ def _answer_termination(agreement: Agreement | int, *, agree: bool, remark: str,
     _require_role(acting_user, Role.EMPLOYER, Role.STUDENT)
     remark = (remark or "").strip()
     if not agree:
-        remark = validate_reason(remark, field="remark")
+        remark = validate_reason(remark, field="remark", label="拒绝理由")
     elif len(remark) > 200:
         raise InvalidInput("备注不能超过200个字", errors={"remark": "备注不能超过200个字"})
     with transaction.atomic():
@@ -481,7 +481,7 @@ def _review_termination(agreement: Agreement | int, *, approve: bool, remark: st
     _require_role(acting_user, Role.SCHOOL_ADMIN)
     remark = (remark or "").strip()
     if not approve:
-        remark = validate_reason(remark, field="remark")
+        remark = validate_reason(remark, field="remark", label="退回原因")
     with transaction.atomic():
         agreement = _lock(agreement)
         if agreement.school_id != acting_user.school_id:
