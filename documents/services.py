@@ -1,0 +1,325 @@
+"""The lifecycle of issued documents: request a version when the agreement needs one, generate and sign it in the
+background with retries, supersede the previous version, and let the school admin see and retry failures.
+
+Which document an agreement needs follows from its status alone, so every entry point (the post-commit hook, a
+retry, a download that finds nothing ready) converges on the same rows:
+- effective, or a 解约 in progress: the signed effective agreement;
+- terminated: a new version marked 已解约, which supersedes it;
+- anything before the school's approval: no issued document (downloads get an unsigned 未生效 draft).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import traceback
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from core.errors import DomainError, Forbidden, NotFound
+from core.models import Agreement, Role, Status, User
+from documents.builder import build_document_data, load_agreement
+from documents.models import AgreementDocument
+from documents.render import render_agreement_pdf
+from documents.signing import SignatureReport, sign_pdf, verify_signature
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# Delays before the 2nd, 3rd, ... attempt: a missing font or key needs an operator, a locked database does not.
+RETRY_DELAYS = (
+    datetime.timedelta(seconds=10),
+    datetime.timedelta(minutes=1),
+    datetime.timedelta(minutes=5),
+    datetime.timedelta(minutes=30),
+)
+# A pending document older than this has lost its job (a worker died, the queue was flushed).
+STALE_AFTER = datetime.timedelta(minutes=15)
+
+
+class DocumentUnavailable(DomainError):
+    """The issued document cannot be produced right now; it has been queued for another attempt."""
+
+    status = 503
+    code = "document_unavailable"
+
+
+EFFECTIVE_STATUSES = (Status.EFFECTIVE, Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW)
+Kind = AgreementDocument.Kind
+State = AgreementDocument.State
+
+
+def needed_kind(agreement: Agreement) -> str | None:
+    if not agreement.number:
+        return None
+    if agreement.status == Status.TERMINATED:
+        return Kind.TERMINATED
+    if agreement.status in EFFECTIVE_STATUSES:
+        return Kind.EFFECTIVE
+    return None
+
+
+def _without_pdf(qs: QuerySet[AgreementDocument]) -> QuerySet[AgreementDocument]:
+    return qs.defer("pdf")
+
+
+# --- requesting and generating ---------------------------------------------------------------------------
+
+
+def document_request(agreement_id: int, *, enqueue: bool = True) -> AgreementDocument | None:
+    """Make sure a document of the kind the agreement needs exists or is on its way; idempotent."""
+    try:
+        with transaction.atomic():
+            # Lock the agreement so that two hooks for one agreement cannot both add a version.
+            agreement = Agreement.objects.select_for_update().filter(pk=agreement_id).first()
+            if agreement is None:
+                return None
+            kind = needed_kind(agreement)
+            if kind is None:
+                return None
+            latest = _without_pdf(AgreementDocument.objects.filter(agreement=agreement)).order_by("-version").first()
+            if latest is not None and latest.kind == kind:
+                return latest  # already issued, or on its way with its own job (retries included)
+            version = (latest.version if latest else 0) + 1
+            document = AgreementDocument.objects.create(agreement=agreement, version=version, kind=kind)
+    except IntegrityError:
+        # A concurrent request created the same version first; it is on its way.
+        return _without_pdf(AgreementDocument.objects.filter(agreement_id=agreement_id)).order_by("-version").first()
+    if enqueue:
+        _enqueue(document.pk)
+    return document
+
+
+def _enqueue(document_id: int, *, delay: datetime.timedelta | None = None) -> None:
+    from documents.tasks import generate_document
+
+    def run() -> None:
+        task = generate_document
+        if delay and task.get_backend().supports_defer:
+            task = task.using(run_after=timezone.now() + delay)
+        task.enqueue(document_id)
+
+    transaction.on_commit(run)
+
+
+def document_generate(document_id: int, *, force: bool = False) -> AgreementDocument:
+    """Render, sign and store one pending version. Raises on failure after recording the attempt.
+
+    A document whose attempts are used up (failed) is left alone unless `force`: it waits for an admin's
+    重新生成, or for someone who needs it right now (a download).
+    """
+    document = _without_pdf(AgreementDocument.objects.filter(pk=document_id)).get()
+    if document.state == State.READY or (document.state == State.FAILED and not force):
+        return document
+    try:
+        agreement = load_agreement(document.agreement_id)
+        data = build_document_data(agreement)
+        pdf = sign_pdf(render_agreement_pdf(data), location=agreement.school.name)
+    except Exception as exc:
+        _record_failure(document, exc)
+        raise
+    digest = hashlib.sha256(pdf).hexdigest()
+    now = timezone.now()
+    with transaction.atomic():
+        document = AgreementDocument.objects.select_for_update().defer("pdf").get(pk=document_id)
+        if document.state == State.READY:  # another worker finished it meanwhile
+            return document
+        newer = AgreementDocument.objects.filter(
+            agreement_id=document.agreement_id, version__gt=document.version, state=State.READY
+        ).exists()
+        document.pdf, document.size, document.sha256 = pdf, len(pdf), digest
+        document.signed, document.state, document.generated_at = True, State.READY, now
+        document.attempts += 1
+        document.last_error = ""
+        # Versions can finish out of order after retries; the highest version stays current.
+        document.superseded_at = now if newer else None
+        document.save(
+            update_fields=[
+                "pdf",
+                "size",
+                "sha256",
+                "signed",
+                "state",
+                "generated_at",
+                "attempts",
+                "last_error",
+                "superseded_at",
+            ]
+        )
+        if not newer:
+            AgreementDocument.objects.filter(
+                agreement_id=document.agreement_id, version__lt=document.version, superseded_at__isnull=True
+            ).update(superseded_at=now)
+    return document
+
+
+def _record_failure(document: AgreementDocument, exc: BaseException) -> None:
+    logger.exception("Generating agreement document %s failed", document.pk)
+    attempts = document.attempts + 1
+    AgreementDocument.objects.filter(pk=document.pk).update(
+        attempts=attempts,
+        last_error="".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000],
+        state=State.FAILED if attempts >= MAX_ATTEMPTS else State.PENDING,
+    )
+
+
+def schedule_retry(document_id: int) -> bool:
+    """After a failed attempt: enqueue the next one with back-off, unless attempts are used up."""
+    document = _without_pdf(AgreementDocument.objects.filter(pk=document_id)).first()
+    if document is None or document.state != State.PENDING:
+        return False
+    delay = RETRY_DELAYS[min(document.attempts, len(RETRY_DELAYS)) - 1] if document.attempts else None
+    _enqueue(document_id, delay=delay)
+    return True
+
+
+def schedule_retry_for(agreement_id: int) -> None:
+    latest = _without_pdf(AgreementDocument.objects.filter(agreement_id=agreement_id)).order_by("-version").first()
+    if latest is not None:
+        schedule_retry(latest.pk)
+
+
+def issue_document(agreement_id: int) -> AgreementDocument | None:
+    """Request and generate the needed version right now (used when a download finds nothing ready)."""
+    document = document_request(agreement_id, enqueue=False)
+    if document is None or document.state == State.READY:
+        return document
+    return document_generate(document.pk, force=True)
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+
+
+def current_document(agreement: Agreement) -> AgreementDocument | None:
+    return (
+        AgreementDocument.objects.filter(agreement=agreement, state=State.READY, superseded_at__isnull=True)
+        .order_by("-version")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class AgreementPdf:
+    content: bytes
+    filename: str
+    document: AgreementDocument | None  # None for an unsigned draft
+
+
+def agreement_pdf(agreement: Agreement) -> AgreementPdf:
+    """The PDF a party or reviewer downloads: the current issued version, or an unsigned 未生效 draft.
+
+    An agreement that needs a document but has none ready gets it generated on the spot, so a download never
+    finds it missing even when the background worker is behind.
+    """
+    kind = needed_kind(agreement)
+    if kind is not None:
+        document = current_document(agreement)
+        if document is None or document.kind != kind:
+            try:
+                document = issue_document(agreement.pk)
+            except Exception as exc:
+                schedule_retry_for(agreement.pk)
+                raise DocumentUnavailable("协议书文件正在生成，请稍后再试") from exc
+        if document is None or document.state != State.READY or document.pdf is None:
+            raise DocumentUnavailable("协议书文件正在生成，请稍后再试")
+        return AgreementPdf(bytes(document.pdf), f"就业协议书-{agreement.number}.pdf", document)
+    data = build_document_data(load_agreement(agreement.pk), draft=True)
+    return AgreementPdf(render_agreement_pdf(data), f"就业协议书-草稿-{agreement.pk}.pdf", None)
+
+
+# --- the school admin's view of failures ------------------------------------------------------------------
+
+
+def documents_needing_attention(user: User) -> QuerySet[AgreementDocument]:
+    """Failed documents, and pending ones whose job seems lost, of the admin's school."""
+    if user.role != Role.SCHOOL_ADMIN or user.school_id is None:
+        raise Forbidden("只有学校管理员可以查看协议书生成情况", code="forbidden_role")
+    stale = timezone.now() - STALE_AFTER
+    return (
+        _without_pdf(AgreementDocument.objects.filter(agreement__school_id=user.school_id))
+        .filter(Q(state=State.FAILED) | Q(state=State.PENDING, created_at__lt=stale))
+        .select_related("agreement", "agreement__student", "agreement__employer")
+        .order_by("-created_at")
+    )
+
+
+def document_retry(document_id: int, *, acting_user: User) -> AgreementDocument:
+    """重新生成: give a failed (or stuck) document a fresh set of attempts."""
+    document = documents_needing_attention(acting_user).filter(pk=document_id).first()
+    if document is None:
+        raise NotFound()
+    AgreementDocument.objects.filter(pk=document.pk).update(state=State.PENDING, attempts=0)
+    logger.info("Document %s retried by %s", document.pk, acting_user.pk)
+    _enqueue(document.pk)
+    return document
+
+
+def documents_retry_stale() -> int:
+    """For a periodic job: re-enqueue pending documents whose job seems lost. Failed ones wait for an admin."""
+    stale = timezone.now() - STALE_AFTER
+    ids = list(AgreementDocument.objects.filter(state=State.PENDING, created_at__lt=stale).values_list("pk", flat=True))
+    for pk in ids:
+        _enqueue(pk)
+    return len(ids)
+
+
+# --- public verification ----------------------------------------------------------------------------------
+
+
+def normalize_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def agreement_by_code(code: str) -> Agreement | None:
+    code = normalize_code(code)
+    if not code:
+        return None
+    return Agreement.objects.select_related("school", "employer", "student").filter(verification_code=code).first()
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    """What the verification page says about an uploaded file."""
+
+    sha256: str
+    verdict: str  # current | superseded | other_agreement | unknown
+    message: str
+    document: AgreementDocument | None
+    current_version: int | None
+    signature: SignatureReport
+
+
+def verify_upload(agreement: Agreement, content: bytes) -> UploadCheck:
+    """Compare an uploaded file's SHA-256 with every version ever issued, and check its signature."""
+    digest = hashlib.sha256(content).hexdigest()
+    match = _without_pdf(AgreementDocument.objects.filter(sha256=digest, state=State.READY)).first()
+    current = current_document(agreement)
+    current_version = current.version if current else None
+    if match is None:
+        verdict, message = "unknown", "不是本系统签发的文件：内容与本系统签发的任何版本都不一致（可能经过修改）"
+    elif match.agreement_id != agreement.pk:
+        verdict, message = "other_agreement", "该文件是本系统签发的另一份协议书，与此验证码不符"
+    elif match.superseded_at is None:
+        verdict, message = "current", f"是本系统签发的原件，为现行版本（第{match.version}版）"
+    else:
+        when = timezone.localtime(match.superseded_at).strftime("%Y-%m-%d %H:%M")
+        verdict = "superseded"
+        message = f"是本系统签发的第{match.version}版，但已于{when}被第{current_version}版取代，不再是现行版本"
+    return UploadCheck(
+        sha256=digest,
+        verdict=verdict,
+        message=message,
+        document=match,
+        current_version=current_version,
+        signature=verify_signature(content),
+    )
+
+
+def issued_versions(agreement: Agreement) -> list[AgreementDocument]:
+    return list(
+        _without_pdf(AgreementDocument.objects.filter(agreement=agreement, state=State.READY)).order_by("-version")
+    )
