@@ -1,3 +1,36 @@
+from django.urls import path
+
+from employer.views import account, agreements, invite, terminations
 
 app_name = "employer"
-urlpatterns: list = []
+urlpatterns = [
+    path("", account.home, name="home"),
+    path("register/", account.register, name="register"),
+    # 账号设置
+    path("account/", account.account, name="account"),
+    path("password/", account.password, name="password"),
+    # 签约信息确认 (first use) and 网签信息维护
+    path("confirm/", account.confirm, name="confirm"),
+    path("profile/", account.profile, name="profile"),
+    path("regions/", account.regions, name="regions"),
+    # 签约邀请
+    path("invite/", invite.invite, name="invite"),
+    path("invite/add/", invite.send_list_add_view, name="send_list_add"),
+    path("invite/remove/", invite.send_list_remove_view, name="send_list_remove"),
+    path("invite/import/", invite.send_list_import, name="send_list_import"),
+    path("invite/template/", invite.send_list_template, name="send_list_template"),
+    path("invite/letter/", invite.letter, name="letter"),
+    # 单位签约中心
+    path("agreements/", agreements.agreement_list, name="agreements"),
+    path("agreements/go/", agreements.agreement_go, name="agreement_go"),
+    path("agreements/export/", agreements.agreement_export, name="agreement_export"),
+    path("agreements/<int:pk>/", agreements.agreement_detail, name="agreement_detail"),
+    path("agreements/<int:pk>/modify/", agreements.agreement_modify, name="agreement_modify"),
+    path("agreements/<int:pk>/withdraw/", agreements.agreement_withdraw, name="agreement_withdraw"),
+    # 解约办理
+    path("terminations/", terminations.termination_list, name="terminations"),
+    path("terminations/go/", terminations.termination_go, name="termination_go"),
+    path("terminations/export/", terminations.termination_export, name="termination_export"),
+    path("agreements/<int:pk>/termination/answer/", terminations.termination_answer, name="termination_answer"),
+    path("agreements/<int:pk>/termination/request/", terminations.termination_request, name="termination_request"),
+]

@@ -1,0 +1,203 @@
+"""单位中心 landing, 单位注册, 账号设置 (基本信息, 修改密码), 签约信息确认 and 网签信息维护."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core import codes
+from core.errors import InvalidInput
+from core.services.accounts import password_change
+from core.services.employers import (
+    BASIC_FIELDS,
+    employer_register,
+    employer_update_basic_info,
+    employer_update_profile,
+)
+from core.services.terms import PROFILE_FIELDS
+from employer.access import current_employer, current_user, employer_required
+from employer.fields import basic_fields, profile_fields
+from employer.views.common import page
+
+
+@require_GET
+@employer_required
+def home(request: HttpRequest) -> HttpResponse:
+    """单位中心: a verified employer goes straight to 单位签约中心; one awaiting verification sees why it cannot
+    search yet."""
+    employer = current_employer(request)
+    if employer.is_verified:
+        return redirect("employer:agreements")
+    return page(request, "employer/home.html", {}, menu="", crumbs=[("资质审核", "")])
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("web:home")
+    errors: dict[str, object] = {}
+    error = ""
+    values = {name: request.POST.get(name, "") for name in (*BASIC_FIELDS, "username")}
+    if request.method == "POST":
+        try:
+            if request.POST.get("password", "") != request.POST.get("password2", ""):
+                raise InvalidInput("两次输入的密码不一致", errors={"password2": "两次输入的密码不一致"})
+            user = employer_register(
+                username=request.POST.get("username", ""),
+                password=request.POST.get("password", ""),
+                data={name: request.POST.get(name, "") for name in BASIC_FIELDS},
+            )
+        except InvalidInput as exc:
+            error, errors = exc.detail, dict(exc.errors)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "注册成功。单位资质须经学校审核，审核通过后即可使用网签系统。")
+            return redirect("employer:home")
+    return render(
+        request,
+        "employer/register.html",
+        {"fields": basic_fields(values, errors), "values": values, "errors": errors, "error": error},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@employer_required
+def account(request: HttpRequest) -> HttpResponse:
+    """账号设置 / 基本信息. The 统一社会信用代码 is what the school verified, so it is shown, not edited."""
+    employer = current_employer(request)
+    values = {name: getattr(employer, name) for name in BASIC_FIELDS}
+    errors: dict[str, object] = {}
+    error = ""
+    if request.method == "POST":
+        posted = {name: request.POST.get(name, "") for name in BASIC_FIELDS if name != "credit_code"}
+        values.update(posted)
+        try:
+            employer_update_basic_info(employer, posted, acting_user=current_user(request))
+        except InvalidInput as exc:
+            employer.refresh_from_db()
+            error, errors = exc.detail, dict(exc.errors)
+        else:
+            messages.success(request, "基本信息已保存")
+            return redirect("employer:account")
+    return page(
+        request,
+        "employer/account.html",
+        {"fields": basic_fields(values, errors, readonly=("credit_code",)), "error": error},
+        menu="account",
+        crumbs=[("基本信息", "")],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@employer_required
+def password(request: HttpRequest) -> HttpResponse:
+    """账号设置 / 修改密码, inside the portal's layout; the rules are core's password_change."""
+    errors: dict[str, object] = {}
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("new_password") != request.POST.get("new_password2"):
+                raise InvalidInput("两次输入的新密码不一致", errors={"new_password2": "两次输入的新密码不一致"})
+            password_change(
+                current_user(request),
+                old_password=request.POST.get("old_password", ""),
+                new_password=request.POST.get("new_password", ""),
+            )
+        except InvalidInput as exc:
+            error, errors = exc.detail, dict(exc.errors)
+        else:
+            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            messages.success(request, "密码已修改")
+            return redirect("employer:password")
+    return page(
+        request,
+        "employer/password.html",
+        {"errors": errors, "error": error},
+        menu="password",
+        crumbs=[("修改密码", "")],
+    )
+
+
+def _profile_values(request: HttpRequest) -> dict[str, str]:
+    employer = current_employer(request)
+    if request.method == "POST":
+        return {name: request.POST.get(name, "") for name in PROFILE_FIELDS}
+    return {name: getattr(employer, name) for name in PROFILE_FIELDS}
+
+
+def _save_profile(request: HttpRequest) -> tuple[bool, str, dict[str, object]]:
+    employer = current_employer(request)
+    try:
+        employer_update_profile(employer, _profile_values(request), acting_user=current_user(request))
+    except InvalidInput as exc:
+        employer.refresh_from_db()
+        return False, exc.detail, dict(exc.errors)
+    return True, "", {}
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("employer:agreements")
+
+
+@require_http_methods(["GET", "POST"])
+@employer_required
+def confirm(request: HttpRequest) -> HttpResponse:
+    """签约信息确认: the first-use form every 签约中心 item opens until the 签约信息 is complete."""
+    employer = current_employer(request)
+    if employer.profile_complete and request.method == "GET":
+        return redirect(_safe_next(request))
+    error, errors = "", {}
+    if request.method == "POST":
+        ok, error, errors = _save_profile(request)
+        if ok:
+            messages.success(request, "签约信息已确认，可以使用网签系统了")
+            return redirect(_safe_next(request))
+    return page(
+        request,
+        "employer/confirm.html",
+        {
+            "fields": profile_fields(_profile_values(request), errors, request.POST or None),
+            "error": error,
+            "next": _safe_next(request),
+        },
+        menu="",
+        crumbs=[("签约信息确认", "")],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@employer_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """网签信息维护: edit the 签约信息 later (first use goes through 签约信息确认)."""
+    employer = current_employer(request)
+    if not employer.profile_complete and request.method == "GET":
+        return redirect(reverse("employer:confirm") + "?next=" + reverse("employer:profile"))
+    error, errors = "", {}
+    if request.method == "POST":
+        ok, error, errors = _save_profile(request)
+        if ok:
+            messages.success(request, "网签信息已保存，之后发出的邀请函将使用新的信息")
+            return redirect("employer:profile")
+    return page(
+        request,
+        "employer/profile.html",
+        {"fields": profile_fields(_profile_values(request), errors, request.POST or None), "error": error},
+        menu="profile",
+        crumbs=[("网签信息维护", "")],
+    )
+
+
+@require_GET
+@employer_required
+def regions(request: HttpRequest) -> JsonResponse:
+    """The 行政区划 cascade: provinces without `parent`, then a province's cities, then a city's counties."""
+    parent = request.GET.get("parent") or None
+    return JsonResponse(codes.get_table("region", parent), safe=False)

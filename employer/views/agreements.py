@@ -1,0 +1,232 @@
+"""单位签约中心: the tabs, filters and list, 查看详情, 导出, 修改邀约 and 撤回."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.errors import Conflict, InvalidInput
+from core.models import Agreement, Status, Termination
+from core.models.agreements import TABS
+from core.selectors import get_agreement_for_user
+from core.services import agreements as wf
+from core.services.exports import agreements_export_xlsx, export_filename, list_date
+from core.services.terms import TERMS_FIELDS
+from core.services.xlsx import XLSX_CONTENT_TYPE
+from employer.access import current_user, signing_center
+from employer.fields import terms_sections
+from employer.lists import filter_options, filtered, paginate, parse_filters
+from employer.views.common import dialog, page
+from web.agreement_detail import agreement_detail_context
+
+LIST_CRUMBS = [("签约管理", "")]
+WITHDRAWABLE = (Status.INVITED, Status.RETURNED)
+
+
+def _tab(request: HttpRequest) -> str:
+    tab = request.GET.get("tab", "all")
+    return tab if tab in TABS else "all"
+
+
+@require_GET
+@signing_center
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    tab = _tab(request)
+    state = parse_filters(request.GET, tab=tab)
+    agreements = paginate(filtered(user, state), request.GET.get("page"))
+    return page(
+        request,
+        "employer/agreements.html",
+        {
+            "tab": tab,
+            "tabs": [(key, label) for key, (label, _) in TABS.items()],
+            "state": state,
+            "page": agreements,
+            "rows": agreements.object_list,
+            "query": state.querystring(tab=tab),
+            "filter_query": state.querystring(),
+            "back": request.get_full_path(),
+            **filter_options(user),
+        },
+        menu="agreements",
+        crumbs=LIST_CRUMBS,
+    )
+
+
+def back_url(request: HttpRequest, default: str) -> str:
+    target = request.GET.get("back") or request.POST.get("back") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse(default)
+
+
+def selected_one(request: HttpRequest) -> Agreement | None:
+    """The single row a toolbar button acts on; None (with a message) when zero or several are ticked."""
+    ids = request.GET.getlist("ids") or request.POST.getlist("ids")
+    if len(ids) != 1:
+        messages.warning(request, "请只勾选一条记录" if ids else "请先勾选一条记录")
+        return None
+    return get_agreement_for_user(current_user(request), ids[0])
+
+
+GO_TARGETS = {
+    "detail": "employer:agreement_detail",
+    "termination": "employer:agreement_detail",
+    "modify": "employer:agreement_modify",
+    "withdraw": "employer:agreement_withdraw",
+}
+
+
+@require_GET
+@signing_center
+def agreement_go(request: HttpRequest) -> HttpResponse:
+    """The toolbar's 查看详情 / 查看解约 / 修改邀约 / 撤回 for the ticked row (without JavaScript)."""
+    action = request.GET.get("action", "detail")
+    if action not in GO_TARGETS:
+        action = "detail"
+    agreement = selected_one(request)
+    if agreement is None:
+        return redirect(back_url(request, "employer:agreements"))
+    url = reverse(GO_TARGETS[action], args=[agreement.pk])
+    return redirect(url + ("#termination" if action == "termination" else ""))
+
+
+def export_response(request: HttpRequest, qs: Any, prefix: str) -> HttpResponse:
+    """导出: the filtered list, or only the ticked rows of it."""
+    ids = [pk for pk in request.GET.getlist("ids") if pk.isdigit()]
+    if ids:
+        qs = qs.filter(pk__in=ids)
+    response = HttpResponse(agreements_export_xlsx(qs, current_user(request), title=prefix), XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, export_filename(prefix))
+    return response
+
+
+@require_GET
+@signing_center
+def agreement_export(request: HttpRequest) -> HttpResponse:
+    state = parse_filters(request.GET, tab=_tab(request))
+    return export_response(request, filtered(current_user(request), state), "单位签约中心")
+
+
+def finish(request: HttpRequest, target: str) -> HttpResponse:
+    """After a dialog's action: htmx follows HX-Redirect, a plain form a 302."""
+    if getattr(request, "htmx", False):
+        response = HttpResponse()
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _actions(agreement: Agreement) -> dict[str, bool]:
+    termination = getattr(agreement, "_open_termination", None)
+    return {
+        "can_modify": agreement.status in wf.MODIFIABLE_STATUSES,
+        "can_withdraw": agreement.status in WITHDRAWABLE,
+        "can_terminate": agreement.status == Status.EFFECTIVE,
+        "can_answer": bool(
+            termination is not None
+            and termination.state == Termination.State.PENDING
+            and termination.requester_role == "student"
+        ),
+    }
+
+
+@require_GET
+@signing_center
+def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    agreement = get_agreement_for_user(user, pk)
+    return page(
+        request,
+        "employer/agreement_detail.html",
+        {
+            **agreement_detail_context(agreement, user),
+            **_actions(agreement),
+            "invited": list_date(agreement.invited_at),
+        },
+        menu="agreements",
+        crumbs=[("签约管理", reverse("employer:agreements")), ("查看详情", "")],
+    )
+
+
+def posted_terms(data: QueryDict, *, show_dispatch: bool, prefix: str = "", names: Any = None) -> dict[str, Any]:
+    """The terms as typed; hidden 报到证 fields are left out so they keep their defaults."""
+    fields = names or TERMS_FIELDS
+    return {
+        name: data.get(prefix + name, "")
+        for name in fields
+        if show_dispatch or name not in ("dispatch_title", "dispatch_location")
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@signing_center
+def agreement_modify(request: HttpRequest, pk: int) -> HttpResponse:
+    """修改邀约: a new version of the terms; a signed agreement goes back to the student for consent."""
+    user = current_user(request)
+    agreement = get_agreement_for_user(user, pk)
+    show_dispatch = agreement.school.show_dispatch_fields
+    values: dict[str, Any] = wf.terms_as_dict(agreement.current_terms)
+    error, errors = "", {}
+    if request.method == "GET" and agreement.status not in wf.MODIFIABLE_STATUSES:
+        messages.warning(request, f"协议书当前状态为“{agreement.get_status_display()}”，不能修改邀约")
+        return redirect("employer:agreement_detail", pk=pk)
+    if request.method == "POST":
+        terms = posted_terms(request.POST, show_dispatch=show_dispatch)
+        values.update(terms)
+        try:
+            wf.agreement_modify(agreement, terms=terms, acting_user=user)
+        except (InvalidInput, Conflict) as exc:
+            error, errors = exc.detail, dict(exc.errors)
+        else:
+            messages.success(request, f"已修改对{agreement.student.name}的邀约，等待学生确认修改后的协议")
+            return redirect("employer:agreement_detail", pk=pk)
+    return page(
+        request,
+        "employer/agreement_modify.html",
+        {
+            "agreement": agreement,
+            "sections": terms_sections(values, errors, show_dispatch=show_dispatch, posted=request.POST or None),
+            "error": error,
+            "signed": agreement.status != Status.INVITED,
+        },
+        menu="agreements",
+        crumbs=[
+            ("签约管理", reverse("employer:agreements")),
+            ("查看详情", reverse("employer:agreement_detail", args=[pk])),
+            ("修改邀约", ""),
+        ],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@signing_center
+def agreement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤回: GET asks for confirmation (a dialog), POST withdraws."""
+    user = current_user(request)
+    agreement = get_agreement_for_user(user, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            wf.agreement_withdraw(agreement, acting_user=user)
+        except Conflict as exc:
+            error = exc.detail
+        else:
+            messages.success(request, f"已撤回对{agreement.student.name}的邀约")
+            return finish(request, reverse("employer:agreement_detail", args=[pk]))
+    elif agreement.status not in WITHDRAWABLE:
+        error = f"协议书当前状态为“{agreement.get_status_display()}”，不能撤回"
+    return dialog(
+        request,
+        "employer/dialogs/withdraw.html",
+        {"agreement": agreement, "error": error, "dialog_title": "撤回邀约"},
+        menu="agreements",
+        crumbs=[("签约管理", reverse("employer:agreements")), ("撤回邀约", "")],
+    )

@@ -1,0 +1,323 @@
+"""签约邀请: 流程简介, the exact search, 加入, the 签约发送列表, 导入拟签约名单, then 邀请函 → 确认发送."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.calendar import current_graduation_year
+from core.errors import Conflict, InvalidInput, NotFound
+from core.masking import mask_id_number, mask_phone
+from core.models import Employer, SendListItem, Student
+from core.services.agreements import agreements_invite
+from core.services.employers import employer_search_students, send_list_add, send_list_remove
+from core.services.shortlist import ShortlistInvalid, shortlist_import, shortlist_template
+from core.services.terms import TERMS_FIELDS, clean_terms, default_terms
+from core.services.xlsx import XLSX_CONTENT_TYPE
+from employer.access import current_employer, current_user, signing_center
+from employer.fields import OVERRIDE_FIELDS, override_fields, terms_sections
+from employer.views.agreements import posted_terms
+from employer.views.common import page
+from web.agreement_detail import display_value
+
+CRUMBS = [("签约邀请", "")]
+SEND_LIST_PAGE_SIZE = 10
+_PHONE = re.compile(r"1\d{10}")
+SEARCH_PARAMS = ("year", "name", "keyword")
+
+
+def _search(request: HttpRequest, employer: Employer) -> dict[str, Any]:
+    """The exact search of the manual: 毕业年度 + 姓名 + (手机号 or 身份证号), all three required."""
+    values = {key: request.GET.get(key, "").strip() for key in SEARCH_PARAMS}
+    result: dict[str, Any] = {"values": values, "errors": {}, "results": None}
+    if not request.GET.get("search"):
+        return result
+    errors: dict[str, str] = {}
+    if not (values["year"].isdigit() and len(values["year"]) == 4):
+        errors["year"] = "请选择毕业年度"
+    if not values["name"]:
+        errors["name"] = "请输入学生姓名"
+    if not values["keyword"]:
+        errors["keyword"] = "请输入手机号或身份证号"
+    result["errors"] = errors
+    if errors or not employer.is_verified:
+        return result
+    keyword = values["keyword"].replace(" ", "")
+    by_phone = bool(_PHONE.fullmatch(keyword))
+    found = employer_search_students(
+        graduation_year=int(values["year"]),
+        name=values["name"],
+        id_number="" if by_phone else keyword,
+        phone=keyword if by_phone else "",
+        acting_user=current_user(request),
+    )
+    listed = set(SendListItem.objects.filter(employer=employer, student__in=found).values_list("student_id", flat=True))
+    result["results"] = [
+        {
+            "student": s,
+            "id_number": mask_id_number(s.id_number),
+            "phone": mask_phone(s.phone),
+            "listed": s.pk in listed,
+        }
+        for s in found
+    ]
+    return result
+
+
+def _search_query(request: HttpRequest) -> str:
+    query = QueryDict(mutable=True)
+    for key in (*SEARCH_PARAMS, "search"):
+        if request.GET.get(key):
+            query[key] = request.GET[key]
+    return query.urlencode()
+
+
+def _invite_page(request: HttpRequest, extra: dict[str, Any] | None = None) -> HttpResponse:
+    employer = current_employer(request)
+    search = _search(request, employer)
+    items = SendListItem.objects.filter(employer=employer).select_related(
+        "student", "student__school", "student__college", "student__major"
+    )
+    send_list = Paginator(items, SEND_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    year = current_graduation_year()
+    search_query = _search_query(request)
+    return page(
+        request,
+        "employer/invite.html",
+        {
+            "search": search,
+            "year_options": [str(y) for y in (year + 1, year, year - 1, year - 2)],
+            "default_year": str(year),
+            "send_list": send_list,
+            "page": send_list,
+            "query": search_query,
+            "back": reverse("employer:invite") + (f"?{search_query}" if search_query else ""),
+            **(extra or {}),
+        },
+        menu="invite",
+        crumbs=CRUMBS,
+    )
+
+
+@require_GET
+@signing_center
+def invite(request: HttpRequest) -> HttpResponse:
+    return _invite_page(request)
+
+
+def _back(request: HttpRequest) -> str:
+    target = request.POST.get("back", "")
+    return target if target.startswith(reverse("employer:invite")) else reverse("employer:invite")
+
+
+@require_POST
+@signing_center
+def send_list_add_view(request: HttpRequest) -> HttpResponse:
+    """加入: only a student the exact search found can be added (core checks it)."""
+    try:
+        item = send_list_add(int(request.POST.get("student_id", "0") or 0), acting_user=current_user(request))
+    except ValueError:
+        raise NotFound()
+    messages.success(request, f"已将{item.student.name}加入签约发送列表")
+    return redirect(_back(request))
+
+
+@require_POST
+@signing_center
+def send_list_remove_view(request: HttpRequest) -> HttpResponse:
+    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    if not ids:
+        messages.warning(request, "请先勾选要移除的学生")
+        return redirect(_back(request))
+    for student_id in ids:
+        send_list_remove(student_id, acting_user=current_user(request))
+    messages.success(request, f"已从签约发送列表移除{len(ids)}名学生")
+    return redirect(_back(request))
+
+
+@require_POST
+@signing_center
+def send_list_import(request: HttpRequest) -> HttpResponse:
+    """导入拟签约名单: all rows or none; every row's error is listed with its row and column."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _invite_page(request, {"import_error": "请选择要导入的xlsx文件"})
+    try:
+        found = shortlist_import(upload, acting_user=current_user(request))
+    except ShortlistInvalid as exc:
+        return _invite_page(request, {"import_error": exc.detail, "import_rows": exc.row_errors})
+    except InvalidInput as exc:
+        return _invite_page(request, {"import_error": exc.detail})
+    messages.success(request, f"已导入{len(found)}名学生到签约发送列表")
+    return redirect("employer:invite")
+
+
+@require_GET
+@signing_center
+def send_list_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(shortlist_template(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, "拟签约名单模板.xlsx")
+    return response
+
+
+# --- 邀请函 ---------------------------------------------------------------------------------------------
+
+
+def _letter_students(request: HttpRequest, employer: Employer) -> list[Student]:
+    """The students picked on the 签约发送列表 (a row's 邀约, or the ticked rows); only list members count."""
+    data = request.POST if request.method == "POST" else request.GET
+    raw = [data["one"]] if data.get("one") else data.getlist("ids")
+    ids = [int(pk) for pk in raw if str(pk).isdigit()]
+    items = SendListItem.objects.filter(employer=employer, student_id__in=ids).select_related(
+        "student", "student__school", "student__college", "student__major"
+    )
+    by_id = {item.student_id: item.student for item in items}
+    return [by_id[pk] for pk in dict.fromkeys(ids) if pk in by_id]
+
+
+def _overrides(data: QueryDict, students: list[Student]) -> dict[int, dict[str, Any]]:
+    """Per-student changes to the shared terms: only for a ticked 单独设置, only fields actually filled in."""
+    overrides: dict[int, dict[str, Any]] = {}
+    for student in students:
+        prefix = f"o{student.pk}-"
+        if not data.get(prefix + "on"):
+            continue
+        changed = {name: data.get(prefix + name, "") for name in OVERRIDE_FIELDS}
+        changed = {name: value for name, value in changed.items() if str(value).strip()}
+        if changed:
+            overrides[student.pk] = changed
+    return overrides
+
+
+def _validate(employer: Employer, terms: dict[str, Any], overrides: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """Check the letter the way agreements_invite will, so errors show beside their fields before 确认发送."""
+    errors: dict[str, Any] = {}
+    try:
+        clean_terms(employer, terms)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    for student_id, changed in overrides.items():
+        try:
+            clean_terms(employer, {**terms, **changed})
+        except InvalidInput as exc:
+            for name, message in exc.errors.items():
+                if name in changed:
+                    errors[f"o{student_id}-{name}"] = message
+    return errors
+
+
+def _letter_rows(employer: Employer, terms: dict[str, Any], show_dispatch: bool) -> list[tuple[str, str, str]]:
+    cleaned = clean_terms(employer, terms)
+    return [
+        (name, label, display_value(name, cleaned.get(name)))
+        for name, (label, _, _) in TERMS_FIELDS.items()
+        if show_dispatch or name not in ("dispatch_title", "dispatch_location")
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+@signing_center
+def letter(request: HttpRequest) -> HttpResponse:
+    """邀请函: one set of terms for the batch, prefilled from 签约信息, with per-student overrides; 发送 leads to
+    the 确认发送 step, which shows exactly what goes to whom, and only 确认发送 sends."""
+    employer = current_employer(request)
+    students = _letter_students(request, employer)
+    if not students:
+        messages.warning(request, "请先在签约发送列表中勾选要邀约的学生")
+        return redirect("employer:invite")
+    show_dispatch = any(s.school.show_dispatch_fields for s in students)
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    terms: dict[str, Any] = default_terms(employer)
+    overrides: dict[int, dict[str, Any]] = {}
+    error, errors = "", {}
+    if step:
+        terms = posted_terms(request.POST, show_dispatch=show_dispatch)
+        overrides = _overrides(request.POST, students)
+        errors = _validate(employer, terms, overrides)
+        if errors:
+            error = f"邀请函有{len(errors)}项填写有误，请按提示修改"
+        elif step == "preview":
+            return _confirm_page(request, employer, students, terms, overrides, show_dispatch)
+        elif step == "send":
+            try:
+                created = agreements_invite(
+                    student_ids=[s.pk for s in students],
+                    terms=terms,
+                    overrides=overrides,
+                    acting_user=current_user(request),
+                )
+            except (InvalidInput, Conflict) as exc:
+                error, errors = exc.detail, dict(exc.errors)
+            else:
+                names = "、".join(a.student.name for a in created)
+                messages.success(request, f"已向{len(created)}名学生（{names}）发送签约邀请，等待学生应约")
+                return redirect(reverse("employer:agreements") + "?tab=pending")
+    return page(
+        request,
+        "employer/letter.html",
+        {
+            "students": students,
+            "sections": terms_sections(terms, errors, show_dispatch=show_dispatch, posted=request.POST or None),
+            "overrides": [
+                {
+                    "student": s,
+                    "on": s.pk in overrides or bool(request.POST.get(f"o{s.pk}-on")),
+                    "fields": override_fields(
+                        s.pk,
+                        {name: request.POST.get(f"o{s.pk}-{name}", "") for name in OVERRIDE_FIELDS},
+                        errors,
+                        request.POST or None,
+                    ),
+                }
+                for s in students
+            ]
+            if len(students) > 1
+            else [],
+            "error": error,
+        },
+        menu="invite",
+        crumbs=[("签约邀请", reverse("employer:invite")), ("邀请函", "")],
+    )
+
+
+def _confirm_page(
+    request: HttpRequest,
+    employer: Employer,
+    students: list[Student],
+    terms: dict[str, Any],
+    overrides: dict[int, dict[str, Any]],
+    show_dispatch: bool,
+) -> HttpResponse:
+    shared = [s for s in students if s.pk not in overrides]
+    own = [
+        {
+            "student": s,
+            "rows": _letter_rows(employer, {**terms, **overrides[s.pk]}, show_dispatch),
+            "changed": set(overrides[s.pk]),
+        }
+        for s in students
+        if s.pk in overrides
+    ]
+    hidden = [(key, value) for key in request.POST for value in request.POST.getlist(key) if key not in ("step",)]
+    hidden = [(k, v) for k, v in hidden if k != "csrfmiddlewaretoken"]
+    return page(
+        request,
+        "employer/letter_confirm.html",
+        {
+            "students": students,
+            "shared": shared,
+            "shared_rows": _letter_rows(employer, terms, show_dispatch),
+            "own": own,
+            "hidden": hidden,
+        },
+        menu="invite",
+        crumbs=[("签约邀请", reverse("employer:invite")), ("邀请函", ""), ("确认发送", "")],
+    )

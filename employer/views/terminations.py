@@ -1,0 +1,190 @@
+"""解约办理: 学生提出解约待办理列表 and 已签约成功学生列表, with the 学生解约通知 and 单位解除协议申请 dialogs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.errors import Conflict, InvalidInput
+from core.models import Agreement, Role, Status, Termination, User
+from core.selectors import get_agreement_for_user
+from core.services import agreements as wf
+from employer.access import current_user, signing_center
+from employer.lists import ListState, filter_options, filtered, paginate, parse_filters
+from employer.views.agreements import back_url, export_response, finish, selected_one
+from employer.views.common import dialog, page
+
+TABS = {"student": "学生提出解约待办理列表", "signed": "已签约成功学生列表"}
+CRUMBS = [("解约办理", "")]
+REASON_LIMIT = 200
+# 已签约成功学生列表's 解约状态 filter: whether a 解约 was ever tried on the agreement.
+TERMINATION_HISTORY = {"none": "未申请过解约", "failed": "解约未成功（被拒绝或退回）"}
+
+
+def _tab(request: HttpRequest) -> str:
+    tab = request.GET.get("tab", "student")
+    return tab if tab in TABS else "student"
+
+
+def tab_queryset(user: User, state: ListState, tab: str, history: str = "") -> QuerySet[Agreement]:
+    if tab == "student":
+        asked = Termination.objects.filter(
+            agreement=OuterRef("pk"), state=Termination.State.PENDING, requester_role=Role.STUDENT
+        )
+        return filtered(user, state, statuses=(Status.TERMINATION_REQUESTED,)).filter(Exists(asked))
+    qs = filtered(user, state, statuses=(Status.EFFECTIVE,))
+    if history == "none":
+        qs = qs.exclude(Exists(Termination.objects.filter(agreement=OuterRef("pk"))))
+    elif history == "failed":
+        failed = (Termination.State.DECLINED, Termination.State.RETURNED)
+        qs = qs.filter(Exists(Termination.objects.filter(agreement=OuterRef("pk"), state__in=failed)))
+    return qs
+
+
+def _history(request: HttpRequest) -> str:
+    value = request.GET.get("history", "")
+    return value if value in TERMINATION_HISTORY else ""
+
+
+@require_GET
+@signing_center
+def termination_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    tab = _tab(request)
+    state = parse_filters(request.GET)
+    history = _history(request) if tab == "signed" else ""
+    agreements = paginate(tab_queryset(user, state, tab, history), request.GET.get("page"))
+    extra = {"history": history} if history else {}
+    return page(
+        request,
+        "employer/terminations.html",
+        {
+            "tab": tab,
+            "tabs": list(TABS.items()),
+            "state": state,
+            "history": history,
+            "history_options": list(TERMINATION_HISTORY.items()),
+            "page": agreements,
+            "rows": agreements.object_list,
+            "query": state.querystring(tab=tab, **extra),
+            "back": request.get_full_path(),
+            **filter_options(user),
+        },
+        menu="terminations",
+        crumbs=CRUMBS,
+    )
+
+
+@require_GET
+@signing_center
+def termination_export(request: HttpRequest) -> HttpResponse:
+    tab = _tab(request)
+    state = parse_filters(request.GET)
+    qs = tab_queryset(current_user(request), state, tab, _history(request) if tab == "signed" else "")
+    return export_response(request, qs, TABS[tab])
+
+
+@require_GET
+@signing_center
+def termination_go(request: HttpRequest) -> HttpResponse:
+    """查看签约详情 / 查看协议书 / the two dialogs as pages, for the ticked row (without JavaScript)."""
+    agreement = selected_one(request)
+    if agreement is None:
+        return redirect(back_url(request, "employer:terminations"))
+    action = request.GET.get("action", "detail")
+    if action == "answer":
+        return redirect("employer:termination_answer", pk=agreement.pk)
+    if action == "request":
+        return redirect("employer:termination_request", pk=agreement.pk)
+    if action == "document" and agreement.number:
+        try:
+            return redirect(reverse("documents:pdf", args=[agreement.pk]))
+        except NoReverseMatch:
+            messages.info(request, "协议书文件暂未生成，请稍后再试")
+    return redirect("employer:agreement_detail", pk=agreement.pk)
+
+
+def _crumbs(label: str) -> list[tuple[str, str]]:
+    return [("解约办理", reverse("employer:terminations")), (label, "")]
+
+
+@require_http_methods(["GET", "POST"])
+@signing_center
+def termination_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """学生解约通知: the student's request, answered with 同意 or 拒绝 (a remark is required to refuse)."""
+    user = current_user(request)
+    agreement = get_agreement_for_user(user, pk)
+    termination = getattr(agreement, "_open_termination", None)
+    error, errors = "", {}
+    remark = request.POST.get("remark", "")
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        try:
+            if decision == "agree":
+                wf.termination_accept(agreement, remark=remark, acting_user=user)
+                messages.success(request, f"已同意{agreement.student.name}的解约申请，学校审核通过后解约生效")
+            elif decision == "decline":
+                wf.termination_decline(agreement, remark=remark, acting_user=user)
+                messages.success(request, f"已拒绝{agreement.student.name}的解约申请，协议恢复原状态")
+            else:
+                raise InvalidInput("请选择同意或拒绝", errors={"decision": "请选择同意或拒绝"})
+        except (InvalidInput, Conflict) as exc:
+            error, errors = exc.detail, dict(exc.errors)
+            if decision == "decline" and "reason" in errors:
+                errors["remark"] = errors.pop("reason")
+        else:
+            return finish(request, reverse("employer:terminations") + "?tab=student")
+    elif termination is None or termination.requester_role != Role.STUDENT:
+        error = "该协议书没有待处理的学生解约申请"
+    return dialog(
+        request,
+        "employer/dialogs/termination_answer.html",
+        {
+            "agreement": agreement,
+            "termination": termination,
+            "remark": remark,
+            "error": error,
+            "errors": errors,
+            "dialog_title": "学生解约通知",
+        },
+        menu="terminations",
+        crumbs=_crumbs("处理解约申请"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@signing_center
+def termination_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """单位解除协议申请: 解除原因 (at most 200 characters); once sent it cannot be withdrawn."""
+    user = current_user(request)
+    agreement = get_agreement_for_user(user, pk)
+    error, errors = "", {}
+    reason = request.POST.get("reason", "")
+    if request.method == "POST":
+        try:
+            wf.termination_request(agreement, reason=reason, acting_user=user)
+        except (InvalidInput, Conflict) as exc:
+            error, errors = exc.detail, dict(exc.errors)
+        else:
+            messages.success(request, f"已向{agreement.student.name}发出解约申请，等待学生处理")
+            return finish(request, reverse("employer:terminations") + "?tab=signed")
+    elif agreement.status not in wf.TERMINABLE_STATUSES:
+        error = f"协议书当前状态为“{agreement.get_status_display()}”，不能申请解约"
+    return dialog(
+        request,
+        "employer/dialogs/termination_request.html",
+        {
+            "agreement": agreement,
+            "reason": reason,
+            "limit": REASON_LIMIT,
+            "error": error,
+            "errors": errors,
+            "dialog_title": "单位解除协议申请",
+        },
+        menu="terminations",
+        crumbs=_crumbs("申请解约"),
+    )
