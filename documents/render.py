@@ -442,7 +442,12 @@ def _draw_signature_boxes(
 
 def _draw_copy_mark(canvas: Canvas, ordinal: str, holder: str, *, prominent: bool) -> None:
     _, heading = register_fonts()
-    width, height = (34 * mm, 13 * mm) if prominent else (34 * mm, 7 * mm)
+    label = f"{ordinal}　{holder}"
+    # Wide enough for the longest holder (学校就业部门留存) in either form.
+    if prominent:
+        width, height = max(34 * mm, canvas.stringWidth(holder, heading, 9.5) + 6 * mm), 13 * mm
+    else:
+        width, height = canvas.stringWidth(label, heading, 8.5) + 6 * mm, 7 * mm
     x, y = MARGIN_X + CONTENT_W - width, TOP_Y - height + 4
     canvas.setStrokeColor(INK)
     canvas.setLineWidth(0.8)
@@ -455,7 +460,7 @@ def _draw_copy_mark(canvas: Canvas, ordinal: str, holder: str, *, prominent: boo
         canvas.drawCentredString(x + width / 2, y + 7, holder)
     else:
         canvas.setFont(heading, 8.5)
-        canvas.drawCentredString(x + width / 2, y + 6, f"{ordinal}　{holder}")
+        canvas.drawCentredString(x + width / 2, y + 6, label)
 
 
 def _draw_footer(canvas: Canvas, data: AgreementDocumentData, page: int, total: int) -> None:
