@@ -1,0 +1,58 @@
+"""Who may use the student portal, and the one way its views fetch and render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from core.errors import NotFound
+from core.models import Agreement, Notification, Role, User
+from core.selectors import get_agreement_for_user
+
+View = Callable[..., HttpResponse]
+
+
+def student_required(view: View) -> View:
+    """Anonymous visitors go to the login page; other roles may never use these pages (403)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if getattr(request.user, "role", "") != Role.STUDENT:
+            raise PermissionDenied("只有学生可以使用此页面")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def current_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def own_agreement(request: HttpRequest, pk: int) -> Agreement:
+    """The student's own agreement; anybody else's answers 404."""
+    try:
+        return get_agreement_for_user(current_user(request), pk)
+    except NotFound:
+        raise Http404("协议书不存在")
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, nav: str, status: int = 200
+) -> HttpResponse:
+    """Every student page: the menu's active item and the unread 消息 count."""
+    context = {"nav": nav, "unread_count": unread_count(current_user(request)), **context}
+    return render(request, template, context, status=status)

@@ -1,0 +1,155 @@
+"""How agreement data reads on the student's screens: code tables turned into labels, terms grouped like the
+邀请函, changes between versions, and the 消息 sentences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core import codes
+from core.models import Agreement, AgreementEvent, AgreementTerms, Status
+from core.services.agreements import terms_as_dict
+from core.services.terms import TERMS_FIELDS, terms_diff
+
+# The 邀请函's sections, in the manual's order, then the standard agreement terms.
+TERMS_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("签约信息", ("unit_name", "position_category", "position")),
+    ("工作条件", ("work_location", "monthly_salary", "probation_months", "liquidated_damages", "other_terms")),
+    (
+        "档案信息",
+        (
+            "archive_receiving",
+            "archive_unit_name",
+            "archive_address",
+            "archive_postcode",
+            "archive_contact",
+            "archive_phone",
+        ),
+    ),
+    ("报到证信息", ("dispatch_title", "dispatch_location", "affiliation")),
+    ("户口信息", ("hukou_receiving", "hukou_address")),
+)
+DISPATCH_FIELDS = ("dispatch_title", "dispatch_location")
+_LABEL_TO_FIELD = {label: field for field, (label, _, _) in TERMS_FIELDS.items()}
+EMPTY = "—"
+
+
+def format_term(field: str, value: Any) -> str:
+    """One term as the student reads it: codes become their labels, amounts get their unit."""
+    if value is None or value == "":
+        return (
+            "未约定" if field in ("monthly_salary", "probation_months", "liquidated_damages", "other_terms") else EMPTY
+        )
+    kind = TERMS_FIELDS[field][1]
+    if kind == "region":
+        return codes.label("region", str(value), default=str(value))
+    if kind.startswith("code:"):
+        return codes.label(kind.split(":", 1)[1], str(value), default=str(value))
+    if field in ("monthly_salary", "liquidated_damages"):
+        return f"{int(value):,} 元"
+    if field == "probation_months":
+        return "无试用期" if int(value) == 0 else f"{value} 个月"
+    return str(value)
+
+
+def _short_label(field: str) -> str:
+    # "月薪（元）" already carries its unit in the value.
+    return TERMS_FIELDS[field][0].split("（")[0]
+
+
+@dataclass(frozen=True)
+class TermRow:
+    field: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class TermsGroup:
+    title: str
+    rows: list[TermRow]
+
+
+def terms_groups(terms: AgreementTerms | None, *, show_dispatch: bool = True) -> list[TermsGroup]:
+    values = terms_as_dict(terms)
+    groups = []
+    for title, fields in TERMS_GROUPS:
+        rows = [
+            TermRow(field, _short_label(field), format_term(field, values.get(field)))
+            for field in fields
+            if show_dispatch or field not in DISPATCH_FIELDS
+        ]
+        groups.append(TermsGroup("单位隶属" if not show_dispatch and title == "报到证信息" else title, rows))
+    return groups
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+def terms_changes(old: AgreementTerms | None, new: AgreementTerms | None) -> list[Change]:
+    """What a modification changed, with both values as the student reads them."""
+    changes = []
+    for label, old_value, new_value in terms_diff(terms_as_dict(old), terms_as_dict(new)):
+        field = _LABEL_TO_FIELD[label]
+        changes.append(Change(_short_label(field), format_term(field, old_value), format_term(field, new_value)))
+    return changes
+
+
+def compared_version(agreement: Agreement) -> tuple[AgreementTerms | None, str]:
+    """The version a pending invitation is compared with: the one the student accepted (a modification of a
+    signed agreement), else the previous version the student was shown. Returns (terms, description)."""
+    if agreement.accepted_terms_id and agreement.accepted_terms_id != agreement.current_terms_id:
+        return agreement.accepted_terms, "你已同意的版本"
+    current = agreement.current_terms
+    if current is not None and current.version > 1:
+        previous = agreement.terms_versions.filter(version=current.version - 1).first()
+        return previous, "上一版本"
+    return None, ""
+
+
+# --- 消息 ---------------------------------------------------------------------------------------------------
+
+_NOTICES = {
+    "invite": "{employer}向你发出了签约邀约，请查看并处理",
+    "modify": "{employer}修改了邀约内容，请查看变更并重新确认",
+    "withdraw": "{employer}撤回了邀约",
+    "expire": "{employer}的邀约已过有效期",
+    "accept": "你同意了{employer}的邀约",
+    "decline": "你拒绝了{employer}的邀约",
+    "college_approve": "你与{employer}的协议已通过学院审核",
+    "college_return": "你与{employer}的协议被学院退回",
+    "school_approve": "你与{employer}的协议已通过学校审核，协议已生效",
+    "school_return": "你与{employer}的协议被学校退回",
+    "termination_request": "{employer}向你提出解约申请，请处理",
+    "termination_withdraw": "解约申请已撤回",
+    "termination_decline": "{employer}拒绝了你的解约申请",
+    "termination_approve": "学校已审核通过解约，你与{employer}的协议已解除",
+    "termination_return": "学校退回了解约申请，协议恢复原状态",
+}
+
+
+def notice_text(event: AgreementEvent) -> str:
+    employer = event.agreement.employer.name
+    if event.action == "termination_accept":
+        if event.new_status == Status.TERMINATED:
+            return f"{employer}同意了你的解约申请，解约已生效"
+        return f"{employer}同意了你的解约申请，等待学校审核"
+    template = _NOTICES.get(event.action)
+    return template.format(employer=employer) if template else event.action_label
+
+
+def invitation_summary(agreement: Agreement) -> list[tuple[str, str]]:
+    """The lines of an invitation card: who, which position, where, how much."""
+    terms = agreement.current_terms
+    values = terms_as_dict(terms)
+    return [
+        ("统一社会信用代码", agreement.employer.credit_code),
+        ("拟聘用职位", format_term("position", values.get("position"))),
+        ("工作职位类别", format_term("position_category", values.get("position_category"))),
+        ("工作地点", format_term("work_location", values.get("work_location"))),
+        ("月薪", format_term("monthly_salary", values.get("monthly_salary"))),
+    ]

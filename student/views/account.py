@@ -1,0 +1,47 @@
+"""消息 and 个人信息."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from core.errors import NotFound
+from core.models import Notification
+from core.selectors import student_for_user
+from student.access import current_user, render_page, student_required
+from student.presenters import notice_text
+
+MESSAGES_PER_PAGE = 20
+
+
+@require_GET
+@student_required
+def message_list(request: HttpRequest) -> HttpResponse:
+    """Every event that concerns the student, newest first; the ones shown are marked read once opened."""
+    user = current_user(request)
+    notifications = Notification.objects.filter(recipient=user).select_related(
+        "event", "event__agreement", "event__agreement__employer"
+    )
+    page = Paginator(notifications, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
+    items = [
+        {"notification": n, "event": n.event, "text": notice_text(n.event), "unread": n.read_at is None}
+        for n in page.object_list
+    ]
+    unread_ids = [item["notification"].pk for item in items if item["unread"]]  # type: ignore[union-attr]
+    if unread_ids:
+        Notification.objects.filter(pk__in=unread_ids, read_at__isnull=True).update(read_at=timezone.now())
+    context = {"items": items, "page": page, "query": ""}
+    return render_page(request, "student/messages.html", context, nav="messages")
+
+
+@require_GET
+@student_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """个人信息: the roster data, read-only; the school corrects mistakes."""
+    try:
+        student = student_for_user(current_user(request))
+    except NotFound:
+        raise Http404("未找到你的生源信息")
+    return render_page(request, "student/profile.html", {"student": student}, nav="profile")

@@ -1,0 +1,168 @@
+"""我的协议: the active agreement with its progress, past agreements, and 解约 from the student's side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import DomainError
+from core.models import ACTIVE_STATUSES, Agreement, Role, Status, Termination
+from core.models.agreements import FINAL_STATUSES
+from core.selectors import agreements_visible_to
+from core.services import agreements as wf
+from core.services.agreements import TERMINABLE_STATUSES
+from student.access import current_user, own_agreement, render_page, student_required
+from web.agreement_detail import agreement_detail_context
+
+REASON_MAX = 200
+
+
+def _history(request: HttpRequest) -> list[Agreement]:
+    return list(
+        agreements_visible_to(current_user(request))
+        .filter(status__in=FINAL_STATUSES)
+        .select_related("employer", "current_terms")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def _actions_context(agreement: Agreement) -> dict[str, Any]:
+    """What the student may do on this agreement now, and the 解约 request it concerns."""
+    termination: Termination | None = getattr(agreement, "_open_termination", None)
+    own_request = termination is not None and termination.requester_role == Role.STUDENT
+    pending = termination is not None and termination.state == Termination.State.PENDING
+    return {
+        "termination": termination,
+        "can_request_termination": agreement.status in TERMINABLE_STATUSES,
+        "can_withdraw_termination": pending and own_request,
+        "can_answer_termination": pending and not own_request,
+    }
+
+
+def _page_context(agreement: Agreement, viewer: Any) -> dict[str, Any]:
+    return {
+        "agreement": agreement,
+        **agreement_detail_context(agreement, viewer),
+        **_actions_context(agreement),
+    }
+
+
+@require_GET
+@student_required
+def my_agreement(request: HttpRequest) -> HttpResponse:
+    """我的协议: the one active agreement (if any) in full, then the history."""
+    user = current_user(request)
+    active = agreements_visible_to(user).filter(status__in=ACTIVE_STATUSES).values_list("pk", flat=True).first()
+    context: dict[str, Any] = {"history": _history(request), "pending_count": 0}
+    if active is not None:
+        context.update(_page_context(own_agreement(request, active), user))
+    else:
+        context["pending_count"] = agreements_visible_to(user).filter(status=Status.INVITED).count()
+    return render_page(request, "student/agreement.html", context, nav="agreement")
+
+
+@require_GET
+@student_required
+def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = own_agreement(request, pk)
+    if agreement.status == Status.INVITED:
+        return redirect("student:invitation_detail", pk=agreement.pk)
+    context = _page_context(agreement, current_user(request))
+    return render_page(request, "student/agreement_detail.html", context, nav="agreement")
+
+
+def _limits_context(request: HttpRequest, agreement: Agreement) -> dict[str, Any]:
+    school = agreement.school
+    used = agreements_visible_to(current_user(request)).filter(status=Status.TERMINATED).count()
+    return {
+        "school": school,
+        "max_terminations": school.max_terminations,
+        "terminations_used": used,
+        "window_start": school.termination_window_start,
+        "window_end": school.termination_window_end,
+        "reason_max": REASON_MAX,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@student_required
+def termination_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """申请解约, with the reason (at most 200 characters) and the school's limits spelled out first."""
+    agreement = own_agreement(request, pk)
+    errors: dict[str, object] = {}
+    reason = ""
+    status = 200
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        try:
+            wf.termination_request(agreement, reason=reason, acting_user=current_user(request))
+        except DomainError as exc:
+            errors = exc.errors or {"form": exc.detail}
+            status = exc.status
+        else:
+            messages.success(request, "解约申请已提交，等待单位处理")
+            return redirect("student:agreement_detail", pk=agreement.pk)
+    context = {
+        "agreement": agreement,
+        "employer": agreement.employer,
+        "can_request_termination": agreement.status in TERMINABLE_STATUSES,
+        "errors": errors,
+        "reason": reason,
+        **_limits_context(request, agreement),
+    }
+    return render_page(request, "student/termination_request.html", context, nav="agreement", status=status)
+
+
+@require_POST
+@student_required
+def termination_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take back one's own 解约 request before the employer answers."""
+    agreement = own_agreement(request, pk)
+    try:
+        wf.termination_withdraw(agreement, acting_user=current_user(request))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "解约申请已撤回，协议恢复原状态")
+    return redirect("student:agreement_detail", pk=agreement.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@student_required
+def termination_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer the employer's 解约 request: 同意 (remark optional) or 拒绝 (remark required)."""
+    agreement = own_agreement(request, pk)
+    errors: dict[str, object] = {}
+    remark = ""
+    status = 200
+    if request.method == "POST":
+        remark = request.POST.get("remark", "")
+        decision = request.POST.get("decision", "")
+        try:
+            if decision == "accept":
+                wf.termination_accept(agreement, remark=remark, acting_user=current_user(request))
+                messages.success(request, "你已同意解约")
+            elif decision == "decline":
+                wf.termination_decline(agreement, remark=remark, acting_user=current_user(request))
+                messages.success(request, "你已拒绝解约，协议恢复原状态")
+            else:
+                errors = {"decision": "请选择同意或拒绝"}
+                status = 400
+        except DomainError as exc:
+            errors = exc.errors or {"form": exc.detail}
+            status = exc.status
+        if not errors:
+            return redirect("student:agreement_detail", pk=agreement.pk)
+    context = {
+        "agreement": agreement,
+        "employer": agreement.employer,
+        "errors": errors,
+        "remark": remark,
+        "reason_max": REASON_MAX,
+        **_actions_context(agreement),
+    }
+    return render_page(request, "student/termination_answer.html", context, nav="agreement", status=status)

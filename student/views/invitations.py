@@ -1,0 +1,135 @@
+"""我的邀约: pending invitations, their full terms, and the student's answer (同意 / 拒绝)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.errors import DomainError
+from core.models import ACTIVE_STATUSES, Agreement, Status
+from core.selectors import agreements_visible_to
+from core.services import agreements as wf
+from student.access import current_user, own_agreement, render_page, student_required
+from student.presenters import compared_version, invitation_summary, terms_changes, terms_groups
+
+
+def _active_agreement(request: HttpRequest) -> Agreement | None:
+    return (
+        agreements_visible_to(current_user(request))
+        .filter(status__in=ACTIVE_STATUSES)
+        .select_related("employer")
+        .first()
+    )
+
+
+def _pending(agreement: Agreement, request: HttpRequest) -> HttpResponse | None:
+    """An invitation that is no longer pending is shown as an agreement."""
+    if agreement.status != Status.INVITED:
+        return redirect("student:agreement_detail", pk=agreement.pk)
+    return None
+
+
+@require_GET
+@student_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page: the agreement once signed, else the invitations."""
+    if _active_agreement(request) is not None:
+        return redirect("student:agreement")
+    return redirect("student:invitations")
+
+
+@require_GET
+@student_required
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    invitations = (
+        agreements_visible_to(current_user(request))
+        .filter(status=Status.INVITED)
+        .select_related("school", "employer", "current_terms")
+        .order_by("-invited_at", "-id")
+    )
+    now = timezone.now()
+    cards = [
+        {
+            "agreement": agreement,
+            "summary": invitation_summary(agreement),
+            "groups": terms_groups(agreement.current_terms, show_dispatch=agreement.school.show_dispatch_fields),
+            "is_modification": agreement.accepted_terms_id is not None,
+            "expired": agreement.expires_at <= now,
+        }
+        for agreement in invitations
+    ]
+    context = {"cards": cards, "active": _active_agreement(request)}
+    return render_page(request, "student/invitations.html", context, nav="invitations")
+
+
+def _invitation_context(request: HttpRequest, agreement: Agreement) -> dict[str, object]:
+    compared, compared_label = compared_version(agreement)
+    return {
+        "agreement": agreement,
+        "employer": agreement.employer,
+        "terms": agreement.current_terms,
+        "groups": terms_groups(agreement.current_terms, show_dispatch=agreement.school.show_dispatch_fields),
+        "is_modification": agreement.accepted_terms_id is not None,
+        "compared_label": compared_label,
+        "changes": terms_changes(compared, agreement.current_terms) if compared else None,
+        "active": _active_agreement(request),
+        "expired": agreement.expires_at <= timezone.now(),
+    }
+
+
+@require_GET
+@student_required
+def invitation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = own_agreement(request, pk)
+    if (moved := _pending(agreement, request)) is not None:
+        return moved
+    return render_page(
+        request, "student/invitation_detail.html", _invitation_context(request, agreement), nav="invitations"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@student_required
+def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """同意: a confirmation page first, because accepting binds the student to this employer."""
+    agreement = own_agreement(request, pk)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            wf.agreement_accept(agreement, acting_user=current_user(request))
+        except DomainError as exc:
+            error, status = exc.detail, exc.status
+        else:
+            messages.success(request, f"你已同意{agreement.employer.name}的邀约，协议已提交审核")
+            return redirect("student:agreement_detail", pk=agreement.pk)
+    elif (moved := _pending(agreement, request)) is not None:
+        return moved
+    context = {**_invitation_context(request, agreement), "error": error}
+    return render_page(request, "student/invitation_accept.html", context, nav="invitations", status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@student_required
+def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = own_agreement(request, pk)
+    errors: dict[str, object] = {}
+    remark = ""
+    status = 200
+    if request.method == "POST":
+        remark = request.POST.get("remark", "")
+        try:
+            wf.agreement_decline(agreement, acting_user=current_user(request), remark=remark)
+        except DomainError as exc:
+            errors = exc.errors or {"form": exc.detail}
+            status = exc.status
+        else:
+            messages.success(request, f"你已拒绝{agreement.employer.name}的邀约")
+            return redirect("student:invitations")
+    elif (moved := _pending(agreement, request)) is not None:
+        return moved
+    context = {**_invitation_context(request, agreement), "errors": errors, "remark": remark}
+    return render_page(request, "student/invitation_decline.html", context, nav="invitations", status=status)
