@@ -1,3 +1,40 @@
+from django.urls import path
+
+from school.views import agreements, employers, home, reports, roster, settings
 
 app_name = "school"
-urlpatterns: list = []
+urlpatterns = [
+    path("", home.home, name="home"),
+    # 签约审核 / 解约审核 / 签约查询
+    path("reviews/", agreements.reviews, name="reviews"),
+    path("reviews/approve/", agreements.reviews_approve_batch, name="reviews_approve_batch"),
+    path("terminations/", agreements.terminations, name="terminations"),
+    path("agreements/", agreements.agreements, name="agreements"),
+    path("agreements/export/", agreements.agreements_export, name="agreements_export"),
+    path("agreements/<int:pk>/", agreements.agreement_detail, name="agreement"),
+    path("agreements/<int:pk>/approve/", agreements.agreement_approve, name="agreement_approve"),
+    path("agreements/<int:pk>/return/", agreements.agreement_return, name="agreement_return"),
+    path("agreements/<int:pk>/termination/approve/", agreements.termination_approve, name="termination_approve"),
+    path("agreements/<int:pk>/termination/return/", agreements.termination_return, name="termination_return"),
+    # 生源管理
+    path("roster/import/", roster.roster_import, name="roster_import"),
+    path("roster/template/", roster.roster_template_download, name="roster_template"),
+    path("roster/import/<int:pk>/", roster.roster_job, name="roster_job"),
+    path("roster/import/<int:pk>/progress/", roster.roster_job_progress, name="roster_job_progress"),
+    path("roster/import/<int:pk>/start/", roster.roster_job_start, name="roster_job_start"),
+    path("roster/import/<int:pk>/errors/", roster.roster_job_errors, name="roster_job_errors"),
+    path("students/", roster.students, name="students"),
+    path("students/<int:pk>/", roster.student_detail, name="student"),
+    path("students/<int:pk>/edit/", roster.student_edit, name="student_edit"),
+    # 单位资质审核
+    path("employers/", employers.employers, name="employers"),
+    path("employers/<int:pk>/", employers.employer_detail, name="employer"),
+    path("employers/<int:pk>/verify/", employers.employer_verify_view, name="employer_verify"),
+    # 统计报表
+    path("stats/", reports.stats, name="stats"),
+    path("stats/export/", reports.stats_export, name="stats_export"),
+    path("plan/", reports.plan, name="plan"),
+    path("plan/export/", reports.plan_export, name="plan_export"),
+    # 学校设置
+    path("settings/", settings.school_settings, name="settings"),
+]

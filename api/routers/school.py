@@ -8,6 +8,7 @@ from core.errors import Forbidden
 from core.models import Employer, Role, User
 from core.services.employers import employer_verify
 from core.services.roster import RosterInvalid, roster_import
+from core.services.stats import stats_for_user
 
 router = Router(tags=["学校"])
 
@@ -81,3 +82,9 @@ def verify(request: HttpRequest, employer_id: int, payload: VerifyIn | None = No
     user = _school_admin(request)
     payload = payload or VerifyIn()
     return _employer_row(employer_verify(employer_id, approve=payload.approve, remark=payload.remark, acting_user=user))
+
+
+@router.get("/stats", summary="签约统计：各状态数量与各院系、专业签约率（学院管理员只看本院系）")
+def stats(request: HttpRequest, graduation_year: int | None = None) -> dict[str, Any]:
+    user: User = request.auth  # type: ignore[attr-defined]
+    return stats_for_user(user, graduation_year).as_dict()

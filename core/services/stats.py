@@ -1,0 +1,171 @@
+"""统计: for one 毕业年度, agreements counted by status and 签约率 per 院系 and 专业.
+
+签约率 = effective agreements / students of the year. An agreement counts as effective from the school's final
+approval until a 解约 is approved: while a 解约 is being handled the student is still employed under it. A
+student holds at most one active agreement, so effective agreements and signed students are the same number.
+
+Four queries whatever the size of the school: students grouped by major, agreements grouped by major and
+status, and the names of the colleges and majors involved.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+
+from core.calendar import current_graduation_year
+from core.errors import Forbidden, InvalidInput
+from core.models import Agreement, College, Major, Role, School, Status, Student, User
+
+# Statuses an effective agreement can be in (the two 解约 statuses keep it effective until approved).
+EFFECTIVE_STATUSES = (Status.EFFECTIVE, Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW)
+
+# The columns of the statistics table: (key, label, statuses). Every status belongs to exactly one column.
+STATUS_COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("invited", "待应约", (Status.INVITED,)),
+    ("college_review", "待学院审核", (Status.COLLEGE_REVIEW,)),
+    ("school_review", "待学校审核", (Status.SCHOOL_REVIEW,)),
+    ("returned", "签约审核退回", (Status.RETURNED,)),
+    ("effective", "已生效", (Status.EFFECTIVE,)),
+    ("terminating", "待解约", (Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW)),
+    ("terminated", "已解约", (Status.TERMINATED,)),
+    ("closed", "已拒约/撤回/过期", (Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED)),
+)
+
+
+@dataclass
+class StatsRow:
+    """One line of the table: the whole school, a 院系 or a 专业."""
+
+    id: int | None
+    name: str
+    college_id: int | None = None
+    college: str = ""
+    students: int = 0
+    effective: int = 0
+    by_status: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Status})
+
+    @property
+    def agreements(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def rate(self) -> float | None:
+        """签约率 as a fraction, None when the row has no students."""
+        return self.effective / self.students if self.students else None
+
+    @property
+    def rate_percent(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+    @property
+    def columns(self) -> list[int]:
+        """Counts in STATUS_COLUMNS order."""
+        return [sum(self.by_status[s] for s in statuses) for _, _, statuses in STATUS_COLUMNS]
+
+    def add(self, other: StatsRow) -> None:
+        self.students += other.students
+        self.effective += other.effective
+        for status, n in other.by_status.items():
+            self.by_status[status] += n
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "name": self.name}
+        if self.college_id is not None:
+            data.update(college_id=self.college_id, college=self.college)
+        data.update(
+            students=self.students,
+            agreements=self.agreements,
+            effective=self.effective,
+            rate=None if self.rate is None else round(self.rate, 4),
+            by_status=dict(self.by_status),
+        )
+        return data
+
+
+@dataclass
+class SchoolStats:
+    school: School
+    graduation_year: int
+    college: College | None
+    total: StatsRow
+    colleges: list[StatsRow]
+    majors: list[StatsRow]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "graduation_year": self.graduation_year,
+            "school": {"id": self.school.pk, "name": self.school.name},
+            "college": {"id": self.college.pk, "name": self.college.name} if self.college else None,
+            "statuses": [{"status": s.value, "label": s.label} for s in Status],
+            "total": self.total.as_dict(),
+            "colleges": [row.as_dict() for row in self.colleges],
+            "majors": [row.as_dict() for row in self.majors],
+        }
+
+
+def school_stats(school: School, graduation_year: int, *, college: College | None = None) -> SchoolStats:
+    """Counts for the school (or one of its colleges) and one 毕业年度."""
+    students = Student.objects.filter(school=school, graduation_year=graduation_year)
+    agreements = Agreement.objects.filter(school=school, student__graduation_year=graduation_year)
+    if college is not None:
+        students = students.filter(college=college)
+        agreements = agreements.filter(college=college)
+
+    # Keyed by (college, major): the college the student (and so the agreement) belongs to.
+    by_major: dict[tuple[int, int], StatsRow] = defaultdict(lambda: StatsRow(id=None, name=""))
+    for row in students.values("college_id", "major_id").annotate(n=Count("id")).order_by():
+        by_major[row["college_id"], row["major_id"]].students = row["n"]
+    effective_q = Q(status__in=EFFECTIVE_STATUSES, effective_at__isnull=False)
+    for row in (
+        agreements.values("college_id", "student__major_id", "status")
+        .annotate(n=Count("id"), eff=Count("id", filter=effective_q))
+        .order_by()
+    ):
+        stats = by_major[row["college_id"], row["student__major_id"]]
+        stats.by_status[row["status"]] = row["n"]
+        stats.effective += row["eff"]
+
+    major_names = dict(Major.objects.filter(pk__in={m for _, m in by_major}).values_list("pk", "name"))
+    colleges_qs = College.objects.filter(school=school)
+    if college is not None:
+        colleges_qs = colleges_qs.filter(pk=college.pk)
+    college_rows = {c.pk: StatsRow(id=c.pk, name=c.name) for c in colleges_qs.order_by("name")}
+
+    total = StatsRow(id=None, name=college.name if college else "全校合计")
+    major_rows: list[StatsRow] = []
+    for (college_id, major_id), stats in by_major.items():
+        college_row = college_rows[college_id]
+        stats.id, stats.name = major_id, major_names[major_id]
+        stats.college_id, stats.college = college_id, college_row.name
+        major_rows.append(stats)
+        college_row.add(stats)
+        total.add(stats)
+    major_rows.sort(key=lambda r: (r.college, r.name))
+    # Colleges of the school are listed even without students this year, so a missing roster shows.
+    return SchoolStats(
+        school=school,
+        graduation_year=graduation_year,
+        college=college,
+        total=total,
+        colleges=list(college_rows.values()),
+        majors=major_rows,
+    )
+
+
+def stats_for_user(user: User, graduation_year: int | None = None) -> SchoolStats:
+    """The statistics a reviewer may see: a school admin the whole school, a college admin their college."""
+    if user.role not in (Role.SCHOOL_ADMIN, Role.COLLEGE_ADMIN) or user.school is None:
+        raise Forbidden("只有学校或学院管理员可以查看统计", code="forbidden_role")
+    year = graduation_year or current_graduation_year()
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("毕业年度应为四位年份，如2027", errors={"graduation_year": "毕业年度应为四位年份"})
+    college = None
+    if user.role == Role.COLLEGE_ADMIN:
+        if user.college is None:
+            raise Forbidden("该学院管理员账号未关联院系", code="forbidden_role")
+        college = user.college
+    return school_stats(user.school, year, college=college)

@@ -1,0 +1,40 @@
+/* 签约统计 charts (Chart.js from static/vendor): stacked status counts and 签约率 per 院系. */
+(function () {
+  "use strict";
+  var source = document.getElementById("chart-data");
+  if (!source || typeof Chart === "undefined") return;
+  var data = JSON.parse(source.textContent);
+  var palette = ["#9ab8dc", "#f0ad4e", "#f7d26a", "#d9534f", "#1f5fa8", "#b37feb", "#6c757d", "#ced4da"];
+  Chart.defaults.font.family = "system-ui, -apple-system, 'PingFang SC', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif";
+  Chart.defaults.animation = false;
+  new Chart(document.getElementById("chart-status"), {
+    type: "bar",
+    data: {
+      labels: data.labels,
+      datasets: data.statuses.map(function (label, i) {
+        return { label: label, data: data.counts[i], backgroundColor: palette[i % palette.length] };
+      })
+    },
+    options: {
+      maintainAspectRatio: false,
+      scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
+      plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } }
+    }
+  });
+  new Chart(document.getElementById("chart-rate"), {
+    type: "bar",
+    data: {
+      labels: data.labels,
+      datasets: [{ label: "签约率（%）", data: data.rates, backgroundColor: "#1f5fa8" }]
+    },
+    options: {
+      maintainAspectRatio: false,
+      indexAxis: "y",
+      scales: { x: { beginAtZero: true, max: 100, ticks: { callback: function (v) { return v + "%"; } } } },
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: { label: function (c) { return "签约率 " + (c.raw === null ? "—" : c.raw + "%") + "（生源 " + data.students[c.dataIndex] + " 人）"; } } }
+      }
+    }
+  });
+})();

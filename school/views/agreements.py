@@ -1,0 +1,214 @@
+"""签约审核, 解约审核 and 签约查询: the queues, one agreement's detail with its actions, and the export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import Conflict, InvalidInput
+from core.models import Agreement, AgreementTerms, Role, Status
+from core.selectors import get_agreement_for_user
+from core.services import agreements as wf
+from core.services.exports import agreements_export_xlsx, export_filename
+from core.services.terms import TERMS_FIELDS, terms_diff
+from core.services.xlsx import XLSX_CONTENT_TYPE
+from school import lists
+from school.access import admin_required, current_user, school_admin_required
+from school.views.common import attachment, page, review_status_for, safe_next
+from web.agreement_detail import agreement_detail_context, display_value
+
+# --- 签约审核 -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@admin_required
+def reviews(request: HttpRequest) -> HttpResponse:
+    """待学院审核 (college admin, their college) or 待学校审核 (school admin)."""
+    user = current_user(request)
+    status = review_status_for(user)
+    state = lists.parse_filters(request.GET, user)
+    qs = lists.filtered(user, state, statuses=(status,)).order_by("signed_at", "id")
+    context = {
+        "page": lists.paginate(qs, request.GET.get("page")),
+        "state": state,
+        "query": state.querystring(),
+        "queue_label": status.label,
+        **lists.filter_options(user),
+    }
+    return page(request, "school/reviews.html", context, menu="reviews", crumbs=[("签约审核", "")])
+
+
+@require_POST
+@admin_required
+def reviews_approve_batch(request: HttpRequest) -> HttpResponse:
+    """批量通过 of the selected rows; each is approved (or refused) on its own."""
+    user = current_user(request)
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    back = safe_next(request, reverse("school:reviews"))
+    if not ids:
+        messages.error(request, "请先勾选要审核通过的协议书")
+        return redirect(back)
+    approved, refused = wf.agreements_approve_batch(ids, acting_user=user)
+    if approved:
+        messages.success(request, f"已审核通过{approved}份协议书")
+    for message in refused:
+        messages.error(request, f"未通过审核{message}")
+    return redirect(back)
+
+
+# --- one agreement ---------------------------------------------------------------------------------------
+
+
+def _terms_versions(agreement: Agreement) -> list[dict[str, Any]]:
+    """Every version of the terms, newest first, each with what it changed against the one before."""
+    versions = list(AgreementTerms.objects.filter(agreement=agreement).select_related("created_by").order_by("version"))
+    rows: list[dict[str, Any]] = []
+    previous: dict[str, str] | None = None
+    for terms in versions:
+        shown = {f: display_value(f, getattr(terms, f)) for f in TERMS_FIELDS}
+        rows.append(
+            {
+                "terms": terms,
+                "changes": terms_diff(previous, shown) if previous is not None else [],
+                "accepted": terms.pk == agreement.accepted_terms_id,
+                "current": terms.pk == agreement.current_terms_id,
+            }
+        )
+        previous = shown
+    rows.reverse()
+    return rows
+
+
+def _detail_page(
+    request: HttpRequest, agreement: Agreement, *, errors: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    user = current_user(request)
+    context: dict[str, Any] = {
+        **agreement_detail_context(agreement, user),
+        "agreement": agreement,
+        "versions": _terms_versions(agreement),
+        "can_review": agreement.status == review_status_for(user),
+        "can_review_termination": user.role == Role.SCHOOL_ADMIN and agreement.status == Status.TERMINATION_REVIEW,
+        "errors": errors or {},
+        "form": request.POST if errors else {},
+        "back": safe_next(request, reverse("school:agreements")),
+    }
+    crumbs = [("签约查询", reverse("school:agreements")), ("查看详情", "")]
+    return page(request, "school/agreement_detail.html", context, menu="agreements", crumbs=crumbs, status=status)
+
+
+@require_GET
+@admin_required
+def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = get_agreement_for_user(current_user(request), pk)
+    return _detail_page(request, agreement)
+
+
+def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run one review action; a refused one is explained on the detail page, the typed remark kept."""
+    user = current_user(request)
+    agreement = get_agreement_for_user(user, pk)  # 404 before anything when it is not the admin's
+    remark = request.POST.get("remark", "")
+    try:
+        if action == "approve":
+            wf.agreement_approve(agreement.pk, acting_user=user)
+            done = "审核通过"
+        elif action == "return":
+            wf.agreement_return(agreement.pk, remark=remark, acting_user=user)
+            done = "已退回"
+        elif action == "termination_approve":
+            wf.termination_approve(agreement.pk, remark=remark, acting_user=user)
+            done = "解约审核通过"
+        else:
+            wf.termination_return(agreement.pk, remark=remark, acting_user=user)
+            done = "解约申请已退回"
+    except InvalidInput as exc:
+        errors = {("termination_remark" if action.startswith("termination") else "remark"): exc.detail}
+        return _detail_page(request, get_agreement_for_user(user, pk), errors=errors, status=400)
+    except Conflict as exc:
+        messages.error(request, exc.detail)
+        return redirect("school:agreement", pk=agreement.pk)
+    messages.success(request, f"{agreement.student.name}与{agreement.employer.name}的协议书：{done}")
+    fallback = reverse("school:terminations" if action.startswith("termination") else "school:reviews")
+    return redirect(safe_next(request, fallback))
+
+
+@require_POST
+@admin_required
+def agreement_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, "approve")
+
+
+@require_POST
+@admin_required
+def agreement_return(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, "return")
+
+
+@require_POST
+@school_admin_required
+def termination_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, "termination_approve")
+
+
+@require_POST
+@school_admin_required
+def termination_return(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, "termination_return")
+
+
+# --- 解约审核 -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@school_admin_required
+def terminations(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    state = lists.parse_filters(request.GET, user)
+    qs = lists.filtered(user, state, statuses=(Status.TERMINATION_REVIEW,)).order_by("updated_at", "id")
+    context = {
+        "page": lists.paginate(qs, request.GET.get("page")),
+        "state": state,
+        "query": state.querystring(),
+        **lists.filter_options(user),
+    }
+    return page(request, "school/terminations.html", context, menu="terminations", crumbs=[("解约审核", "")])
+
+
+# --- 签约查询 -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@admin_required
+def agreements(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    state = lists.parse_filters(request.GET, user)
+    qs = lists.filtered(user, state)
+    context = {
+        "page": lists.paginate(qs, request.GET.get("page")),
+        "state": state,
+        "query": state.querystring(),
+        "export_query": state.querystring(),
+        **lists.filter_options(user),
+    }
+    return page(request, "school/agreements.html", context, menu="agreements", crumbs=[("签约查询", "")])
+
+
+@require_GET
+@admin_required
+def agreements_export(request: HttpRequest) -> HttpResponse:
+    """导出: exactly the filtered list, every page of it."""
+    user = current_user(request)
+    state = lists.parse_filters(request.GET, user)
+    if state.errors:
+        messages.error(request, "；".join(state.errors.values()))
+        return redirect(f"{reverse('school:agreements')}?{state.querystring()}")
+    data = agreements_export_xlsx(lists.filtered(user, state), user, title="签约查询")
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment(export_filename("签约查询"))
+    return response

@@ -1,0 +1,146 @@
+"""单位资质审核: employers awaiting verification with their 统一社会信用代码 checked, 通过 or 驳回 with a reason,
+and the verified employers with their signing activity at this school."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from core import codes
+from core.errors import Conflict, InvalidInput
+from core.models import Employer, Status, User
+from core.services.employers import employer_verify
+from core.services.stats import EFFECTIVE_STATUSES
+from core.validators import validate_credit_code
+from school.access import current_user, school_admin_required, school_id_of
+from school.lists import PAGE_SIZE
+from school.views.common import page
+
+TABS = {
+    "pending": ("待审核", Employer.Verification.PENDING),
+    "verified": ("已通过", Employer.Verification.VERIFIED),
+    "rejected": ("已驳回", Employer.Verification.REJECTED),
+}
+SIGNING = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED)
+
+
+def credit_check(code: str) -> tuple[bool, str]:
+    """(valid, message) of a 统一社会信用代码 by GB 32100's check character."""
+    try:
+        validate_credit_code(code)
+    except InvalidInput as exc:
+        return False, exc.detail
+    return True, "校验通过"
+
+
+def with_activity(qs: QuerySet[Employer], user: User) -> QuerySet[Employer]:
+    """Counts of the employer's agreements with this school, by stage, in the same query."""
+    here = Q(agreements__school_id=school_id_of(user))
+
+    def count(*statuses: str) -> Count:
+        return Count("agreements", filter=here & Q(agreements__status__in=statuses))
+
+    return qs.annotate(
+        n_total=Count("agreements", filter=here),
+        n_invited=count(Status.INVITED),
+        n_signing=count(*SIGNING),
+        n_effective=count(*EFFECTIVE_STATUSES),
+        n_terminated=count(Status.TERMINATED),
+    )
+
+
+@require_GET
+@school_admin_required
+def employers(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    tab = request.GET.get("tab", "pending")
+    if tab not in TABS:
+        tab = "pending"
+    q = request.GET.get("q", "").strip()
+    qs = Employer.objects.filter(verification_status=TABS[tab][1])
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(credit_code=q.upper()))
+    if tab == "verified":
+        qs = with_activity(qs, user).order_by("-n_total", "name", "id")
+    else:
+        qs = qs.order_by("created_at", "id")
+    employer_page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for employer in employer_page.object_list:
+        employer.credit_ok, employer.credit_message = credit_check(employer.credit_code)  # type: ignore[attr-defined]
+        employer.nature_label = (  # type: ignore[attr-defined]
+            codes.label("nature", employer.nature, default=employer.nature) if employer.nature else "—"
+        )
+    query = QueryDict(mutable=True)
+    query.update({k: v for k, v in {"tab": tab, "q": q}.items() if v})
+    context = {
+        "tab": tab,
+        "tabs": [(key, label) for key, (label, _) in TABS.items()],
+        "q": q,
+        "page": employer_page,
+        "query": query.urlencode(),
+    }
+    return page(request, "school/employers.html", context, menu="employers", crumbs=[("单位资质审核", "")])
+
+
+def _detail(request: HttpRequest, pk: int, *, errors: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
+    user = current_user(request)
+    employer = with_activity(Employer.objects.filter(pk=pk), user).select_related("verified_by").first()
+    if employer is None:
+        raise Http404("对象不存在或无权访问")
+    ok, message = credit_check(employer.credit_code)
+    recent = (
+        employer.agreements.filter(school_id=school_id_of(user))
+        .select_related("student", "student__major", "college")
+        .order_by("-invited_at", "-id")[:20]
+    )
+    profile = [
+        ("单位性质", codes.label("nature", employer.nature, default=employer.nature) if employer.nature else "—"),
+        (
+            "单位所在地",
+            codes.label("region", employer.location, default=employer.location) if employer.location else "—",
+        ),
+    ]
+    context = {
+        "employer": employer,
+        "credit_ok": ok,
+        "credit_message": message,
+        "profile": profile,
+        "recent": recent,
+        "errors": errors or {},
+        "remark": request.POST.get("remark", "") if errors else "",
+    }
+    crumbs = [("单位资质审核", reverse("school:employers")), (employer.name, "")]
+    return page(request, "school/employer_detail.html", context, menu="employers", crumbs=crumbs, status=status)
+
+
+@require_GET
+@school_admin_required
+def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, pk)
+
+
+@require_POST
+@school_admin_required
+def employer_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
+    approve = request.POST.get("approve") == "1"
+    try:
+        employer = employer_verify(
+            pk, approve=approve, remark=request.POST.get("remark", ""), acting_user=current_user(request)
+        )
+    except InvalidInput as exc:
+        return _detail(request, pk, errors={"remark": exc.errors.get("remark", exc.detail)}, status=400)
+    except Conflict as exc:
+        messages.error(request, exc.detail)
+        return redirect("school:employer", pk=pk)
+    if approve:
+        messages.success(request, f"{employer.name}：资质审核通过")
+    else:
+        messages.success(request, f"{employer.name}：资质审核已驳回")
+    return redirect(f"{reverse('school:employers')}?tab=pending")

@@ -1,0 +1,21 @@
+"""学校管理中心 / 学院管理中心: the landing page with what waits for the admin and this year's figures."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from core.services.stats import stats_for_user
+from school.access import admin_required, current_user
+from school.views.common import page, review_status_for
+
+
+@require_GET
+@admin_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    context = {
+        "stats": stats_for_user(user),
+        "review_label": review_status_for(user).label,
+    }
+    return page(request, "school/home.html", context, menu="home", crumbs=[])

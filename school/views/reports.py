@@ -1,0 +1,96 @@
+"""统计 and 就业方案导出 for one 毕业年度."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from core.calendar import current_graduation_year
+from core.services.stats import STATUS_COLUMNS, SchoolStats, stats_for_user
+from core.services.xlsx import XLSX_CONTENT_TYPE
+from school.access import admin_required, current_school, current_user, school_admin_required
+from school.exports import plan_headers, plan_queryset, plan_xlsx, stats_xlsx
+from school.lists import year_options
+from school.views.common import attachment, page
+
+
+def _year(request: HttpRequest) -> tuple[int, str]:
+    """The requested 毕业年度, or the current one; with an error message when the input was wrong."""
+    raw = request.GET.get("year", "").strip()
+    if not raw:
+        return current_graduation_year(), ""
+    if raw.isdigit() and len(raw) == 4 and 2000 <= int(raw) <= 2100:
+        return int(raw), ""
+    return current_graduation_year(), "毕业年度应为四位年份，如2027"
+
+
+def _chart_data(stats: SchoolStats) -> dict[str, Any]:
+    """What the two charts draw: counts per status column per college (stacked) and 签约率 per college."""
+    colleges = [row for row in stats.colleges if row.students or row.agreements]
+    return {
+        "labels": [row.name for row in colleges],
+        "statuses": [label for _, label, _ in STATUS_COLUMNS],
+        "counts": [[row.columns[i] for row in colleges] for i in range(len(STATUS_COLUMNS))],
+        "rates": [None if row.rate is None else round(row.rate * 100, 1) for row in colleges],
+        "students": [row.students for row in colleges],
+    }
+
+
+@require_GET
+@admin_required
+def stats(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    year, error = _year(request)
+    result = stats_for_user(user, year)
+    by_college: dict[int | None, list[Any]] = {}
+    for major in result.majors:
+        by_college.setdefault(major.college_id, []).append(major)
+    context = {
+        "stats": result,
+        "year": str(year),
+        "year_error": error,
+        "year_options": year_options(user),
+        "columns": [label for _, label, _ in STATUS_COLUMNS],
+        "college_blocks": [(college, by_college.get(college.id, [])) for college in result.colleges],
+        "chart": _chart_data(result),
+    }
+    return page(request, "school/stats.html", context, menu="stats", crumbs=[("统计报表", ""), ("签约统计", "")])
+
+
+@require_GET
+@admin_required
+def stats_export(request: HttpRequest) -> HttpResponse:
+    year, _ = _year(request)
+    result = stats_for_user(current_user(request), year)
+    response = HttpResponse(stats_xlsx(result), content_type=XLSX_CONTENT_TYPE)
+    scope = result.college.name if result.college else result.school.name
+    response["Content-Disposition"] = attachment(f"{year}届签约统计-{scope}.xlsx")
+    return response
+
+
+@require_GET
+@school_admin_required
+def plan(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    school = current_school(request)
+    year, error = _year(request)
+    context = {
+        "year": str(year),
+        "year_error": error,
+        "year_options": year_options(user),
+        "count": plan_queryset(school, year).count(),
+        "headers": plan_headers(school),
+    }
+    return page(request, "school/plan.html", context, menu="plan", crumbs=[("统计报表", ""), ("就业方案导出", "")])
+
+
+@require_GET
+@school_admin_required
+def plan_export(request: HttpRequest) -> HttpResponse:
+    school = current_school(request)
+    year, _ = _year(request)
+    response = HttpResponse(plan_xlsx(school, year), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment(f"{year}届就业方案-{school.name}.xlsx")
+    return response

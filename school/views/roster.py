@@ -1,0 +1,265 @@
+"""生源管理: roster import (template, dry-run preview, every error, the import job with its progress) and the
+student list with search, detail and correction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import Conflict, InvalidInput
+from core.models import ACTIVE_STATUSES, Agreement, Major, Role, Status, Student, User
+from core.selectors import agreements_visible_to, with_list_relations
+from core.services.roster import ROSTER_HEADERS, roster_template
+from core.services.students import STUDENT_EDIT_FIELDS, student_update
+from core.services.xlsx import XLSX_CONTENT_TYPE, write_xlsx
+from school import lists
+from school.access import (
+    admin_required,
+    college_id_of,
+    current_school,
+    current_user,
+    school_admin_required,
+    school_id_of,
+)
+from school.models import RosterImportJob
+from school.roster_jobs import job_create, job_progress, job_start
+from school.views.common import attachment, page
+
+ERRORS_PER_PAGE = 50
+STUDENTS_PER_PAGE = 20
+# After this long without finishing, the page suggests checking that the task worker runs.
+STALE_SECONDS = 120
+
+# --- 生源导入 -------------------------------------------------------------------------------------------
+
+
+def _import_crumbs(*extra: tuple[str, str]) -> list[tuple[str, str]]:
+    return [("生源管理", reverse("school:students")), ("生源导入", reverse("school:roster_import")), *extra]
+
+
+@require_http_methods(["GET", "POST"])
+@school_admin_required
+def roster_import(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            job = job_create(current_school(request), request.FILES.get("file"), acting_user=user)
+        except InvalidInput as exc:
+            errors = {"file": exc.errors.get("file", exc.detail)}
+        else:
+            return redirect("school:roster_job", pk=job.pk)
+    recent = RosterImportJob.objects.filter(school_id=school_id_of(user)).select_related("created_by")[:10]
+    context = {"errors": errors, "recent": recent, "headers": ROSTER_HEADERS}
+    return page(
+        request,
+        "school/roster_import.html",
+        context,
+        menu="roster_import",
+        crumbs=[("生源管理", reverse("school:students")), ("生源导入", "")],
+        status=400 if errors else 200,
+    )
+
+
+@require_GET
+@school_admin_required
+def roster_template_download(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(roster_template(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment("生源导入模板.xlsx")
+    return response
+
+
+def _job_for(request: HttpRequest, pk: int) -> RosterImportJob:
+    job = (
+        RosterImportJob.objects.filter(pk=pk, school_id=school_id_of(current_user(request)))
+        .select_related("created_by", "school")
+        .first()
+    )
+    if job is None:
+        raise Http404("对象不存在或无权访问")
+    return job
+
+
+def _job_context(request: HttpRequest, job: RosterImportJob) -> dict[str, Any]:
+    done, total = job_progress(job)
+    since = job.started_at or job.created_at
+    errors_page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    return {
+        "job": job,
+        "done": done,
+        "total": total,
+        "percent": 100 if job.state == RosterImportJob.State.DONE else (int(done * 100 / total) if total else 0),
+        "stale": job.is_running and (timezone.now() - since).total_seconds() > STALE_SECONDS,
+        "errors_page": errors_page,
+        "query": "",
+    }
+
+
+@require_GET
+@school_admin_required
+def roster_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    return page(
+        request,
+        "school/roster_job.html",
+        _job_context(request, job),
+        menu="roster_import",
+        crumbs=_import_crumbs((f"导入任务 #{job.pk}", "")),
+    )
+
+
+@require_GET
+@school_admin_required
+def roster_job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job panel alone: the page polls it (htmx) while the job runs."""
+    job = _job_for(request, pk)
+    return render(request, "school/includes/roster_job_panel.html", _job_context(request, job))
+
+
+@require_POST
+@school_admin_required
+def roster_job_start(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    try:
+        job_start(job, acting_user=current_user(request))
+    except Conflict as exc:
+        messages.error(request, exc.detail)
+    return redirect("school:roster_job", pk=job.pk)
+
+
+@require_GET
+@school_admin_required
+def roster_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """下载错误清单: every error of the file, by row and column."""
+    job = _job_for(request, pk)
+    rows = ([e["row"], e["column"], e["message"]] for e in job.errors)
+    response = HttpResponse(
+        write_xlsx(("行号", "列", "错误说明"), rows, title="错误清单"), content_type=XLSX_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = attachment(f"生源导入错误清单-{job.pk}.xlsx")
+    return response
+
+
+# --- 生源名单 -------------------------------------------------------------------------------------------
+
+
+def students_of(user: User) -> QuerySet[Student]:
+    """The students an admin may see: their school's, or their college's."""
+    qs = Student.objects.filter(school_id=school_id_of(user))
+    if user.role == Role.COLLEGE_ADMIN:
+        qs = qs.filter(college_id=college_id_of(user))
+    return qs
+
+
+def _student_for(request: HttpRequest, pk: int) -> Student:
+    student = students_of(current_user(request)).select_related("college", "major", "school", "user").filter(pk=pk)
+    found = student.first()
+    if found is None:
+        raise Http404("对象不存在或无权访问")
+    return found
+
+
+@require_GET
+@admin_required
+def students(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    values = {key: request.GET.get(key, "").strip() for key in ("year", "college", "major", "q")}
+    qs = students_of(user)
+    if values["year"].isdigit():
+        qs = qs.filter(graduation_year=int(values["year"]))
+    if user.role == Role.SCHOOL_ADMIN and values["college"].isdigit():
+        qs = qs.filter(college_id=int(values["college"]))
+    if values["major"]:
+        qs = qs.filter(major__name__contains=values["major"])
+    if values["q"]:
+        q = values["q"]
+        qs = qs.filter(Q(student_no=q) | Q(name__contains=q) | Q(id_number=q.upper()))
+    active = Agreement.objects.filter(student=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+    qs = (
+        qs.select_related("college", "major")
+        .annotate(active_status=Subquery(active.values("status")[:1]))
+        .order_by("-graduation_year", "college__name", "student_no")
+    )
+    student_page = Paginator(qs, STUDENTS_PER_PAGE).get_page(request.GET.get("page"))
+    for student in student_page.object_list:
+        status = getattr(student, "active_status", None)
+        student.signing_label = Status(status).label if status else "未签约"  # type: ignore[attr-defined]
+    query = QueryDict(mutable=True)
+    query.update({k: v for k, v in values.items() if v})
+    context = {
+        "page": student_page,
+        "values": values,
+        "query": query.urlencode(),
+        **lists.filter_options(user),
+    }
+    return page(request, "school/students.html", context, menu="students", crumbs=[("生源管理", ""), ("生源名单", "")])
+
+
+@require_GET
+@admin_required
+def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    student = _student_for(request, pk)
+    agreements = list(with_list_relations(agreements_visible_to(user).filter(student=student)))
+    context = {"student": student, "agreements": agreements}
+    crumbs = [("生源管理", reverse("school:students")), ("生源名单", reverse("school:students")), (student.name, "")]
+    return page(request, "school/student_detail.html", context, menu="students", crumbs=crumbs)
+
+
+def _major_groups(user: User) -> list[tuple[str, list[tuple[str, str]]]]:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for major in Major.objects.filter(college__school_id=school_id_of(user)).select_related("college"):
+        groups.setdefault(major.college.name, []).append((str(major.pk), major.name))
+    return sorted((college, sorted(majors, key=lambda m: m[1])) for college, majors in groups.items())
+
+
+@require_http_methods(["GET", "POST"])
+@school_admin_required
+def student_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    student = _student_for(request, pk)
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        data = {field: request.POST.get(field, "") for field in STUDENT_EDIT_FIELDS}
+        try:
+            student_update(student, data, acting_user=user)
+        except InvalidInput as exc:
+            errors = dict(exc.errors) or {"all": exc.detail}
+        else:
+            messages.success(request, f"已保存{data['name']}的生源信息")
+            return redirect("school:student", pk=student.pk)
+        values = data
+    else:
+        values = {
+            "name": student.name,
+            "gender": student.gender,
+            "id_number": student.id_number,
+            "phone": student.phone,
+            "email": student.email,
+            "graduation_year": str(student.graduation_year),
+            "major": str(student.major_id),
+            "degree": student.degree,
+        }
+    context = {
+        "student": student,
+        "values": values,
+        "errors": errors,
+        "major_groups": _major_groups(user),
+        "degree_options": Student.Degree.choices,
+    }
+    crumbs = [
+        ("生源管理", reverse("school:students")),
+        (student.name, reverse("school:student", args=[student.pk])),
+        ("修改生源信息", ""),
+    ]
+    return page(
+        request, "school/student_edit.html", context, menu="students", crumbs=crumbs, status=400 if errors else 200
+    )

@@ -1,0 +1,135 @@
+"""学校设置: review levels, 解约 limits and window, invitation validity, number format, 报到证 fields; each
+change goes through core.services.schools.school_update_settings, which validates and records it."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods
+
+from core.calendar import current_graduation_year
+from core.errors import InvalidInput
+from core.models import School, SchoolSettingsChange
+from core.services.schools import SETTING_FIELDS, school_update_settings
+from school.access import current_school, current_user, school_admin_required
+from school.views.common import page
+
+BOOLEAN_FIELDS = (
+    "college_review_enabled",
+    "school_review_enabled",
+    "termination_review_enabled",
+    "show_dispatch_fields",
+)
+DATE_FIELDS = ("termination_window_start", "termination_window_end")
+
+
+def _form_values(school: School) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for field in SETTING_FIELDS:
+        value = getattr(school, field)
+        if field in BOOLEAN_FIELDS:
+            values[field] = bool(value)
+        elif value is None:
+            values[field] = ""
+        elif isinstance(value, datetime.date):
+            values[field] = value.isoformat()
+        else:
+            values[field] = str(value)
+    return values
+
+
+def parse_settings(post: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """(changes typed for the service, field errors of the form itself, what was typed to show again)."""
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    typed: dict[str, Any] = {}
+    for field in BOOLEAN_FIELDS:
+        changes[field] = typed[field] = post.get(field) == "on"
+    for field in DATE_FIELDS:
+        raw = typed[field] = post.get(field, "").strip()
+        try:
+            changes[field] = datetime.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            errors[field] = f"{SETTING_FIELDS[field]}格式应为年-月-日，如 2027-06-30"
+    raw = typed["max_terminations"] = post.get("max_terminations", "").strip()
+    if not raw:
+        changes["max_terminations"] = None  # unlimited
+    elif raw.isdigit():
+        changes["max_terminations"] = int(raw)
+    else:
+        errors["max_terminations"] = "解约次数上限应为0到100的整数，留空表示不限"
+    raw = typed["invitation_validity_days"] = post.get("invitation_validity_days", "").strip()
+    if raw.isdigit():
+        changes["invitation_validity_days"] = int(raw)
+    else:
+        errors["invitation_validity_days"] = "邀约有效期应为1到90天"
+    typed["number_format"] = changes["number_format"] = post.get("number_format", "").strip()
+    if not changes["number_format"]:
+        errors["number_format"] = "请填写协议书编号格式"
+    return changes, errors, typed
+
+
+def _history(request: HttpRequest, school: School) -> Any:
+    qs = SchoolSettingsChange.objects.filter(school=school).select_related("actor")
+    history = Paginator(qs, 20).get_page(request.GET.get("page"))
+    for change in history.object_list:
+        change.rows = [  # type: ignore[attr-defined]
+            (SETTING_FIELDS.get(field, field), _shown(field, old), _shown(field, new))
+            for field, (old, new) in change.changes.items()
+        ]
+    return history
+
+
+def _shown(field: str, value: Any) -> str:
+    if field in BOOLEAN_FIELDS:
+        return "开启" if value else "关闭"
+    if value is None or value == "":
+        return "不限" if field == "max_terminations" else "未设置"
+    return str(value)
+
+
+@require_http_methods(["GET", "POST"])
+@school_admin_required
+def school_settings(request: HttpRequest) -> HttpResponse:
+    school = current_school(request)
+    errors: dict[str, Any] = {}
+    values = _form_values(school)
+    if request.method == "POST":
+        changes, errors, values = parse_settings(request.POST)
+        if not errors:
+            try:
+                school_update_settings(school, changes, acting_user=current_user(request))
+            except InvalidInput as exc:
+                errors = dict(exc.errors) or {"all": exc.detail}
+            else:
+                messages.success(request, "学校设置已保存，新的设置对此后的操作生效")
+                return redirect("school:settings")
+    context = {
+        "school": school,
+        "values": values,
+        "errors": errors,
+        "labels": SETTING_FIELDS,
+        "history": _history(request, school),
+        "query": "",
+        "number_sample": _sample(school),
+    }
+    return page(
+        request,
+        "school/settings.html",
+        context,
+        menu="settings",
+        crumbs=[("学校设置", "")],
+        status=400 if errors else 200,
+    )
+
+
+def _sample(school: School) -> str:
+    try:
+        return school.number_format.format(year=current_graduation_year(), school_code=school.code, seq=1)
+    except (KeyError, IndexError, ValueError):
+        return ""
