@@ -51,7 +51,7 @@ def password_change(user: User, *, old_password: str, new_password: str) -> None
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
-        message = "；".join(exc.messages)
+        message = "；".join(m.rstrip("。.") for m in exc.messages)
         raise InvalidInput(f"新密码不符合要求：{message}", errors={"new_password": message})
     user.set_password(new_password)
     user.must_change_password = False
