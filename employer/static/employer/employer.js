@@ -117,6 +117,16 @@
     if (t && t.dataset.closed) t.textContent = t.dataset.closed;
   });
 
+  // Once a marked field is changed, its old error no longer applies.
+  function clearError(event) {
+    var field = event.target.closest && event.target.closest(".wq-field");
+    if (!field || !event.target.classList) return;
+    field.querySelectorAll(".is-invalid").forEach(function (el) { el.classList.remove("is-invalid"); });
+    field.querySelectorAll(".field-error").forEach(function (el) { el.remove(); });
+  }
+  document.addEventListener("input", clearError);
+  document.addEventListener("change", clearError);
+
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();
