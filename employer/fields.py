@@ -199,8 +199,16 @@ def terms_sections(
 
 
 def override_fields(student_id: int, values: Mapping[str, Any], errors: Mapping[str, Any], posted: Any) -> list[Field]:
+    """A student's own values; blank means "as the shared letter", so nothing here is required."""
     prefix = f"o{student_id}-"
-    return build_fields(TERMS_FIELDS, OVERRIDE_FIELDS, values, errors, prefix=prefix, posted=posted)
+    fields = build_fields(TERMS_FIELDS, OVERRIDE_FIELDS, values, errors, prefix=prefix, posted=posted)
+    for f in fields:
+        f.required = False
+        if f.kind in ("select",):
+            f.placeholder = "沿用共同内容"
+        elif f.kind != "region":
+            f.placeholder = "不填则沿用共同内容"
+    return fields
 
 
 BASIC_PLACEHOLDERS = {

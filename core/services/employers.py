@@ -33,17 +33,18 @@ def clean_basic_info(data: dict[str, Any]) -> dict[str, Any]:
         try:
             if not value:
                 raise InvalidInput(f"请填写{label}", errors={field: f"请填写{label}"})
+            # Validators name the field in their message, so they get the Chinese label; errors are keyed by field.
             if field == "credit_code":
-                value = validate_credit_code(value, field=field)
+                value = validate_credit_code(value, field=label)
             elif field == "phone":
-                value = validate_contact_phone(value, field=field)
+                value = validate_contact_phone(value, field=label)
             elif field == "email":
-                value = validate_email(value, field=field)
+                value = validate_email(value, field=label)
             elif len(value) > (200 if field == "address" else 100):
                 raise InvalidInput(f"{label}过长", errors={field: f"{label}过长"})
             cleaned[field] = value
         except InvalidInput as exc:
-            errors.update(exc.errors or {field: exc.detail})
+            errors[field] = exc.detail
     if errors:
         raise InvalidInput(str(next(iter(errors.values()))), errors=errors)
     return cleaned

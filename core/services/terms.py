@@ -74,10 +74,13 @@ def _clean_value(field: str, label: str, kind: str, required: bool, raw: Any) ->
             message = f"{label}不能超过{limit}个字"
             raise InvalidInput(message, errors={field: message})
         return value
-    if kind == "postcode":
-        return validate_postcode(value, field=field)
-    if kind == "phone":
-        return validate_contact_phone(value, field=field)
+    if kind in ("postcode", "phone"):
+        # The validators name the field in their message: give them the Chinese label, key the error by field.
+        validator = validate_postcode if kind == "postcode" else validate_contact_phone
+        try:
+            return validator(value, field=label)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.detail, errors={field: exc.detail})
     if kind == "region":
         if not codes.is_valid_region(value):
             message = f"{label}应选择到区县一级"

@@ -125,7 +125,21 @@
     field.querySelectorAll(".field-error").forEach(function (el) { el.remove(); });
   }
   document.addEventListener("input", clearError);
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.dataset && input.dataset.filename) {
+      document.getElementById(input.dataset.filename).textContent = input.files.length ? input.files[0].name : "未选择文件";
+    }
+  });
   document.addEventListener("change", clearError);
+
+  // 邀请起始日期 / 邀请截至日期 show their names as placeholders, as the manual does, and a date picker on focus.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("input[data-date]")) event.target.type = "date";
+  });
+  document.addEventListener("focusout", function (event) {
+    if (event.target.matches && event.target.matches("input[data-date]") && !event.target.value) event.target.type = "text";
+  });
 
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
   document.addEventListener("DOMContentLoaded", function () { init(document); });
