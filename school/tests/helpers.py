@@ -1,0 +1,26 @@
+"""Builders shared by the school portal's tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.models import Agreement
+
+
+def reach_outsider(world: Any, status: str = "effective") -> Agreement:
+    """An agreement of the other school's student, approved by that school's own admins."""
+    from core.services import agreements as wf
+    from core.testing import invite, make_college_admin
+
+    student = world.outsider_student
+    (agreement,) = invite(world.employer, student)
+    if status == "invited":
+        return agreement
+    wf.agreement_accept(agreement, acting_user=student.user)
+    if status != "college_review":
+        wf.agreement_approve(agreement, acting_user=make_college_admin(student.college))
+        if status != "school_review":
+            wf.agreement_approve(agreement, acting_user=world.other_school_admin)
+    agreement.refresh_from_db()
+    assert agreement.status == status, agreement.status
+    return agreement

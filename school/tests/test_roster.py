@@ -1,0 +1,245 @@
+"""生源导入: template, dry run with every error by row and column, preview, the import job and its progress."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from core.identifiers import make_id_number
+from core.models import College, Major, Student, User
+from core.services.roster import ROSTER_HEADERS
+from core.testing import xlsx_bytes
+from school import roster_jobs
+from school.models import RosterImportJob
+
+pytestmark = pytest.mark.django_db
+
+
+def _row(n: int, **overrides: Any) -> list[Any]:
+    values = {
+        "学号": f"2027{n:05d}",
+        "姓名": f"新生{n}",
+        "性别": "男",
+        "身份证号": make_id_number(n, birth=datetime.date(2004, 3, 1)),
+        "手机号": f"137{n:08d}",
+        "邮箱": f"n{n}@example.com",
+        "毕业年度": 2027,
+        "院系": "文法学院",
+        "专业": "法学",
+        "学历": "本科",
+        **overrides,
+    }
+    return [values[h] for h in ROSTER_HEADERS]
+
+
+def _upload(client: Any, rows: list[list[Any]], name: str = "生源.xlsx") -> Any:
+    buffer = xlsx_bytes(list(ROSTER_HEADERS), rows)
+    buffer.name = name
+    return client.post(reverse("school:roster_import"), {"file": buffer})
+
+
+def _job(response: Any) -> RosterImportJob:
+    assert response.status_code == 302, response.content.decode()[:500]
+    return RosterImportJob.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+
+
+def test_template_download(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    response = client.get(reverse("school:roster_template"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert next(sheet.iter_rows(values_only=True)) == ROSTER_HEADERS
+
+
+def test_every_error_is_listed_and_nothing_imported(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    rows = [
+        _row(1),
+        _row(2, 身份证号="110105194912310021"),  # wrong check digit
+        _row(3, 手机号="12345", 学历="中专"),
+        _row(4, 学号=_row(1)[0]),  # duplicate of row 2
+    ]
+    job = _job(_upload(client, rows))
+    assert job.state == RosterImportJob.State.INVALID
+    assert {(e["row"], e["column"]) for e in job.errors} == {(3, "身份证号"), (4, "手机号"), (4, "学历"), (5, "学号")}
+    assert not job.file  # the upload is not kept
+    page = client.get(reverse("school:roster_job", args=[job.pk])).content.decode()
+    assert "校验未通过，未导入任何数据" in page
+    assert "第3行" in page and "身份证号校验位不正确" in page
+    assert "第4行" in page and "手机号应为11位大陆手机号码" in page and "学历应为专科" in page
+    assert "学号与第2行重复" in page
+    assert Student.objects.filter(school=world.school).count() == 2  # the world's own, untouched
+    errors = client.get(reverse("school:roster_job_errors", args=[job.pk]))
+    sheet = load_workbook(io.BytesIO(errors.content)).active
+    assert list(sheet.iter_rows(values_only=True))[1] == (3, "身份证号", "身份证号校验位不正确")
+
+
+def test_preview_then_import(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    existing = world.student
+    rows = [
+        _row(1),
+        _row(2, 院系="新闻传播学院", 专业="新闻学"),
+        _row(3, 专业="社会学"),
+        # an existing student (same 学号) with a new phone: an update
+        [
+            existing.student_no,
+            existing.name,
+            existing.gender,
+            existing.id_number,
+            "13900001111",
+            "",
+            2027,
+            "文法学院",
+            "法学",
+            "本科",
+        ],
+    ]
+    job = _job(_upload(client, rows))
+    assert job.state == RosterImportJob.State.READY
+    assert job.preview == {
+        "created": 3,
+        "updated": 1,
+        "unchanged": 0,
+        "colleges_created": ["新闻传播学院"],
+        "majors_created": ["文法学院/社会学", "新闻传播学院/新闻学"],
+    }
+    page = client.get(reverse("school:roster_job", args=[job.pk])).content.decode()
+    assert "将新增学生" in page and "新闻传播学院" in page and "文法学院/社会学" in page and "确认导入" in page
+    assert not College.objects.filter(name="新闻传播学院").exists()  # a dry run writes nothing
+
+    response = client.post(reverse("school:roster_job_start", args=[job.pk]))
+    assert response["Location"] == reverse("school:roster_job", args=[job.pk])
+    job.refresh_from_db()
+    assert job.state == RosterImportJob.State.DONE
+    assert job.result["created"] == 3 and job.result["updated"] == 1
+    assert (job.done, job.total, job.percent) == (4, 4, 100)
+    assert not job.file
+    assert Major.objects.filter(college__school=world.school, name="新闻学").exists()
+    existing.refresh_from_db()
+    assert existing.phone == "13900001111"
+    new = Student.objects.get(student_no="202700001")
+    user = User.objects.get(username="202700001")
+    assert new.user == user and user.must_change_password
+    page = client.get(reverse("school:roster_job", args=[job.pk])).content.decode()
+    assert "导入完成：新增 3 人，更新 1 人" in page and "100%" in page
+
+    # starting twice does nothing more
+    response = client.post(reverse("school:roster_job_start", args=[job.pk]), follow=True)
+    assert "不能开始导入" in response.content.decode()
+
+
+def test_second_try_after_fixing_the_file(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    bad = _job(_upload(client, [_row(1, 性别="女")]))
+    assert bad.state == "invalid" and bad.errors[0]["message"] == "性别与身份证号不符"
+    good = _job(_upload(client, [_row(1)]))
+    assert good.state == "ready"
+    client.post(reverse("school:roster_job_start", args=[good.pk]))
+    assert Student.objects.filter(student_no="202700001").exists()
+    page = client.get(reverse("school:roster_import")).content.decode()
+    assert f"#{bad.pk}" in page and f"#{good.pk}" in page and "导入完成" in page
+
+
+def test_import_revalidates_when_the_roster_changed(world: Any, client: Any) -> None:
+    """Between the preview and the import another account took the 学号: the import refuses, nothing written."""
+    client.force_login(world.school_admin)
+    job = _job(_upload(client, [_row(1), _row(2)]))
+    assert job.state == "ready"
+    User.objects.create(username="202700002")
+    client.post(reverse("school:roster_job_start", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == "invalid"
+    assert job.errors == [{"row": 3, "column": "学号", "message": "该学号已被平台其他账号使用，请联系平台管理员"}]
+    assert not Student.objects.filter(student_no="202700001").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (None, None, "请选择要上传的生源文件"),
+        (b"not a spreadsheet", "roster.csv", "请上传xlsx格式的文件"),
+    ],
+)
+def test_bad_uploads_are_refused_beside_the_field(
+    world: Any, client: Any, content: Any, name: Any, message: str
+) -> None:
+    client.force_login(world.school_admin)
+    data = {}
+    if content is not None:
+        buffer = io.BytesIO(content)
+        buffer.name = name
+        data["file"] = buffer
+    response = client.post(reverse("school:roster_import"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not RosterImportJob.objects.exists()
+
+
+def test_broken_xlsx_and_wrong_headers_end_invalid(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    broken = io.BytesIO(b"PK not really a zip")
+    broken.name = "x.xlsx"
+    job = _job(client.post(reverse("school:roster_import"), {"file": broken}))
+    assert job.state == "invalid" and "文件格式不正确" in job.detail
+    wrong = xlsx_bytes(["姓名", "学号"], [["张三", "1"]])
+    wrong.name = "y.xlsx"
+    job = _job(client.post(reverse("school:roster_import"), {"file": wrong}))
+    assert job.state == "invalid" and "表头缺少列" in job.detail
+    page = client.get(reverse("school:roster_job", args=[job.pk])).content.decode()
+    assert "表头缺少列" in page
+
+
+def test_progress_fragment_polls_while_running(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    job = RosterImportJob.objects.create(
+        school=world.school, created_by=world.school_admin, original_name="a.xlsx", state="importing", total=200
+    )
+    roster_jobs._write_progress(job.pk, 50, 200)
+    fragment = client.get(reverse("school:roster_job_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
+    html = fragment.content.decode()
+    assert 'hx-get="' + reverse("school:roster_job_progress", args=[job.pk]) + '"' in html
+    assert "已处理 50 / 200 行" in html and "25%" in html
+    assert "<html" not in html  # only the panel
+    RosterImportJob.objects.filter(pk=job.pk).update(state="done", done=200, result={"created": 200, "updated": 0})
+    html = client.get(reverse("school:roster_job_progress", args=[job.pk])).content.decode()
+    assert "hx-get" not in html and "导入完成" in html  # polling stops
+
+
+def test_one_import_per_school_at_a_time(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    RosterImportJob.objects.create(
+        school=world.school, created_by=world.school_admin, original_name="a.xlsx", state="importing"
+    )
+    job = _job(_upload(client, [_row(1)]))
+    response = client.post(reverse("school:roster_job_start", args=[job.pk]), follow=True)
+    assert "另一份生源文件正在导入" in response.content.decode()
+    job.refresh_from_db()
+    assert job.state == "ready"
+
+
+def test_a_large_roster_imports_through_the_job(world: Any, client: Any) -> None:
+    """20,000 rows: dry run, then the import, both through the task."""
+    rows = [
+        _row(
+            n,
+            学号=f"L{n:07d}",
+            身份证号=make_id_number(n % 500, birth=datetime.date(2003, 1, 1) + datetime.timedelta(days=n // 500)),
+            院系=f"学院{n % 12}",
+            专业=f"专业{n % 40}",
+        )
+        for n in range(20_000)
+    ]
+    client.force_login(world.school_admin)
+    job = _job(_upload(client, rows))
+    assert job.state == "ready", job.detail
+    assert job.preview["created"] == 20_000 and len(job.preview["colleges_created"]) == 12
+    client.post(reverse("school:roster_job_start", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == "done" and job.done == 20_000
+    assert Student.objects.filter(school=world.school, student_no__startswith="L").count() == 20_000

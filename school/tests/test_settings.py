@@ -1,0 +1,104 @@
+"""学校设置: every setting through school_update_settings, errors beside fields, history, effect on later actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from core.calendar import current_graduation_year
+from core.models import SchoolSettingsChange, Status
+from core.services import agreements as wf
+from core.testing import invite
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "college_review_enabled": "on",
+    "school_review_enabled": "on",
+    "termination_review_enabled": "on",
+    "show_dispatch_fields": "on",
+    "max_terminations": "",
+    "termination_window_start": "",
+    "termination_window_end": "",
+    "invitation_validity_days": "7",
+    "number_format": "{year}{school_code}{seq:05d}",
+}
+
+
+def test_page_shows_current_settings(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    page = client.get(reverse("school:settings")).content.decode()
+    assert 'name="invitation_validity_days" value="7"' in page
+    assert f"当前格式示例：{current_graduation_year()}1014500001" in page
+    assert "暂无数据!" in page  # no history yet
+
+
+def test_change_is_saved_and_recorded(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    data = {
+        **FORM,
+        "college_review_enabled": "",
+        "max_terminations": "1",
+        "termination_window_start": "2027-03-01",
+        "termination_window_end": "2027-08-31",
+        "invitation_validity_days": "14",
+        "number_format": "NEU{year}-{seq:04d}",
+    }
+    del data["show_dispatch_fields"]  # an unchecked box is not posted
+    response = client.post(reverse("school:settings"), data)
+    assert response["Location"] == reverse("school:settings")
+    world.school.refresh_from_db()
+    school = world.school
+    assert not school.college_review_enabled and not school.show_dispatch_fields
+    assert (school.max_terminations, school.invitation_validity_days) == (1, 14)
+    assert str(school.termination_window_end) == "2027-08-31" and school.number_format == "NEU{year}-{seq:04d}"
+    change = SchoolSettingsChange.objects.get()
+    assert change.actor == world.school_admin
+    assert change.changes["invitation_validity_days"] == [7, 14]
+    page = client.get(reverse("school:settings")).content.decode()
+    assert "修改记录" in page and "邀约有效期（天）" in page and "学院审核" in page and "关闭" in page
+    # saving the same values again records nothing
+    client.post(reverse("school:settings"), data)
+    assert SchoolSettingsChange.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("invitation_validity_days", "0", "邀约有效期应为1到90天"),
+        ("invitation_validity_days", "abc", "邀约有效期应为1到90天"),
+        ("max_terminations", "-1", "解约次数上限应为0到100的整数"),
+        ("termination_window_start", "2027/03/01", "格式应为年-月-日"),
+        ("number_format", "{year}{school_code}", "编号格式必须包含序号"),
+        ("number_format", "{nope}", "编号格式只能使用"),
+        ("number_format", "", "请填写协议书编号格式"),
+    ],
+)
+def test_invalid_values_beside_their_field(world: Any, client: Any, field: str, value: str, message: str) -> None:
+    client.force_login(world.school_admin)
+    response = client.post(reverse("school:settings"), {**FORM, field: value})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    assert f'name="{field}" value="{value}"' in page  # what was typed stays
+    assert not SchoolSettingsChange.objects.exists()
+
+
+def test_window_order(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    data = {**FORM, "termination_window_start": "2027-09-01", "termination_window_end": "2027-03-01"}
+    response = client.post(reverse("school:settings"), data)
+    assert response.status_code == 400 and "开始日期不能晚于结束日期" in response.content.decode()
+
+
+def test_settings_take_effect_for_later_actions(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    client.post(reverse("school:settings"), {**FORM, "college_review_enabled": ""})
+    (agreement,) = invite(world.employer, world.student)
+    wf.agreement_accept(agreement, acting_user=world.student.user)
+    agreement.refresh_from_db()
+    assert agreement.status == Status.SCHOOL_REVIEW  # the 学院 level is skipped
+    client.force_login(world.college_admin)
+    assert "李明" not in client.get(reverse("school:reviews")).content.decode()
