@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "employer",
     "student",
     "school",
+    "documents",
 ]
 WHITENOISE_USE_FINDERS = True
 
@@ -121,9 +122,16 @@ TASKS = {
     }
 }
 
-# The school's signing key and certificate (PEM). In demo/development a self-signed pair is generated.
+# The school's signing key and certificate (PEM) and the root that verifies them. In demo/development a
+# self-signed school root and signing certificate are generated under SIGNING_DEMO_DIR.
 SIGNING_KEY_FILE = env_str("SIGNING_KEY_FILE", "")
+SIGNING_KEY_PASSWORD = env_str("SIGNING_KEY_PASSWORD", "")
 SIGNING_CERT_FILE = env_str("SIGNING_CERT_FILE", "")
+SIGNING_CA_FILE = env_str("SIGNING_CA_FILE", "")
+SIGNING_DEMO_DIR = Path(env_str("SIGNING_DEMO_DIR", str(BASE_DIR / "var" / "signing")))
+# TrueType CJK fonts embedded (as subsets) in the agreement PDF; `path#N` picks a face of a .ttc.
+DOCUMENT_FONT_FILE = env_str("DOCUMENT_FONT_FILE", "")
+DOCUMENT_HEADING_FONT_FILE = env_str("DOCUMENT_HEADING_FONT_FILE", "")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 

@@ -135,6 +135,16 @@ def detail(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
     return _detail(_user(request), agreement_id)
 
 
+@router.get("/{agreement_id}/document", summary="下载协议书（PDF）", response={200: None})
+def document(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    from documents.services import agreement_pdf
+
+    result = agreement_pdf(get_agreement_for_user(_user(request), agreement_id))
+    response = HttpResponse(result.content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, result.filename)
+    return response
+
+
 def _act(request: HttpRequest, agreement_id: int, action: Any, **kwargs: Any) -> dict[str, Any]:
     user = _user(request)
     agreement = get_agreement_for_user(user, agreement_id)  # 404 before any other check

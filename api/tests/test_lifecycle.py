@@ -62,3 +62,13 @@ def test_happy_path_and_student_termination(world: Any, client: Any) -> None:
     assert done["response_status_label"] == "已解约" and done["review_status_label"] == "解约审核通过"
     public = client.get(f"/api/v1/verify/{effective['verification_code']}").json()
     assert public["status"] == "terminated" and public["effective"] is False
+
+
+def test_document_endpoint(world: Any, api: Any) -> None:
+    agreement = world.reach("effective")
+    api.login(world.employer)
+    response = api.get(f"/agreements/{agreement.pk}/document")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    api.login(world.other_employer)
+    assert api.get(f"/agreements/{agreement.pk}/document").status_code == 404
