@@ -300,3 +300,26 @@ def test_cannot_answer_own_request(world: Any, student_client: Any) -> None:
     assert "解约申请须由对方处理" in response.content.decode()
     agreement.refresh_from_db()
     assert agreement.status == Status.TERMINATION_REQUESTED
+
+
+def test_download_link_only_once_numbered(world: Any, student_client: Any) -> None:
+    agreement = world.reach("school_review")
+    pdf_url = reverse("documents:pdf", args=[agreement.pk])
+    assert pdf_url not in student_client.get(reverse("student:agreement")).content.decode()
+    wf.agreement_approve(agreement, acting_user=world.school_admin)
+    page = student_client.get(reverse("student:agreement")).content.decode()
+    assert pdf_url in page and "下载协议书" in page
+
+
+def test_accepting_employers_request_without_school_review_terminates(
+    world: Any, employer_request: Any, student_client: Any
+) -> None:
+    world.school.termination_review_enabled = False
+    world.school.save()
+    url = reverse("student:termination_answer", args=[employer_request.pk])
+    assert "同意后解约立即生效" in student_client.get(url).content.decode()
+    assert student_client.post(url, {"decision": "accept"}).status_code == 302
+    employer_request.refresh_from_db()
+    assert employer_request.status == Status.TERMINATED
+    page = student_client.get(reverse("student:agreement")).content.decode()
+    assert "你目前没有签约中的协议" in page and "已解约" in page

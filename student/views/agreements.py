@@ -16,6 +16,7 @@ from core.selectors import agreements_visible_to
 from core.services import agreements as wf
 from core.services.agreements import TERMINABLE_STATUSES
 from student.access import current_user, own_agreement, render_page, student_required
+from student.presenters import format_term
 from web.agreement_detail import agreement_detail_context
 
 REASON_MAX = 200
@@ -110,6 +111,7 @@ def termination_request(request: HttpRequest, pk: int) -> HttpResponse:
         "agreement": agreement,
         "employer": agreement.employer,
         "can_request_termination": agreement.status in TERMINABLE_STATUSES,
+        "damages": format_term("liquidated_damages", getattr(agreement.current_terms, "liquidated_damages", None)),
         "errors": errors,
         "reason": reason,
         **_limits_context(request, agreement),

@@ -69,6 +69,7 @@ def _invitation_context(request: HttpRequest, agreement: Agreement) -> dict[str,
     compared, compared_label = compared_version(agreement)
     return {
         "agreement": agreement,
+        "school": agreement.school,
         "employer": agreement.employer,
         "terms": agreement.current_terms,
         "groups": terms_groups(agreement.current_terms, show_dispatch=agreement.school.show_dispatch_fields),

@@ -15,3 +15,17 @@
   }
   document.querySelectorAll("[data-count-for]").forEach(bind);
 })();
+
+// After a failed submit, bring the first field with an error into view (phones scroll it off screen).
+(function () {
+  var invalid = document.querySelector(".wq-student-main .is-invalid");
+  if (invalid) invalid.scrollIntoView({ block: "center", behavior: "instant" });
+  // Once the student edits a field, its old error no longer applies.
+  document.querySelectorAll(".wq-student-main .is-invalid").forEach(function (field) {
+    field.addEventListener("input", function () {
+      field.classList.remove("is-invalid");
+      var error = field.parentElement && field.parentElement.querySelector(".field-error");
+      if (error) error.hidden = true;
+    }, { once: true });
+  });
+})();
