@@ -19,7 +19,7 @@ from core.selectors import (
     with_list_relations,
 )
 from core.services import agreements as wf
-from core.services.exports import agreements_export_xlsx, export_filename
+from core.services.exports import agreements_export_xlsx, attachment_header, export_filename
 from core.services.xlsx import XLSX_CONTENT_TYPE
 
 router = Router(tags=["协议书"])
@@ -126,7 +126,7 @@ def export(request: HttpRequest, query: Query[ListQuery]) -> HttpResponse:
     user = _user(request)
     qs = filter_agreements(agreements_visible_to(user), filters_from(query))
     response = HttpResponse(agreements_export_xlsx(qs, user), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, export_filename())
+    response["Content-Disposition"] = attachment_header(export_filename())
     return response
 
 

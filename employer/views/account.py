@@ -154,7 +154,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     employer = current_employer(request)
     if employer.profile_complete and request.method == "GET":
         return redirect(_safe_next(request))
-    error, errors = "", {}
+    error, errors = "", {}  # type: tuple[str, dict[str, object]]
     if request.method == "POST":
         ok, error, errors = _save_profile(request)
         if ok:
@@ -180,7 +180,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     employer = current_employer(request)
     if not employer.profile_complete and request.method == "GET":
         return redirect(reverse("employer:confirm") + "?next=" + reverse("employer:profile"))
-    error, errors = "", {}
+    error, errors = "", {}  # type: tuple[str, dict[str, object]]
     if request.method == "POST":
         ok, error, errors = _save_profile(request)
         if ok:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import Conflict, InvalidInput
@@ -16,7 +16,7 @@ from core.models import Agreement, Status, Termination
 from core.models.agreements import TABS
 from core.selectors import get_agreement_for_user
 from core.services import agreements as wf
-from core.services.exports import agreements_export_xlsx, export_filename, list_date
+from core.services.exports import agreements_export_xlsx, attachment_header, export_filename, list_date
 from core.services.terms import TERMS_FIELDS
 from core.services.xlsx import XLSX_CONTENT_TYPE
 from employer.access import current_user, signing_center
@@ -104,7 +104,7 @@ def export_response(request: HttpRequest, qs: Any, prefix: str) -> HttpResponse:
     if ids:
         qs = qs.filter(pk__in=ids)
     response = HttpResponse(agreements_export_xlsx(qs, current_user(request), title=prefix), XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, export_filename(prefix))
+    response["Content-Disposition"] = attachment_header(export_filename(prefix))
     return response
 
 

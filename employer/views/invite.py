@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.calendar import current_graduation_year
@@ -19,6 +18,7 @@ from core.masking import mask_id_number, mask_phone
 from core.models import Employer, SendListItem, Student
 from core.services.agreements import agreements_invite
 from core.services.employers import employer_search_students, send_list_add, send_list_remove
+from core.services.exports import attachment_header
 from core.services.shortlist import ShortlistInvalid, shortlist_import, shortlist_template
 from core.services.terms import TERMS_FIELDS, clean_terms, default_terms
 from core.services.xlsx import XLSX_CONTENT_TYPE
@@ -164,7 +164,7 @@ def send_list_import(request: HttpRequest) -> HttpResponse:
 @signing_center
 def send_list_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(shortlist_template(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, "拟签约名单模板.xlsx")
+    response["Content-Disposition"] = attachment_header("拟签约名单模板.xlsx")
     return response
 
 
