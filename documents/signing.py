@@ -10,6 +10,8 @@ revocation service is reachable offline, and the verification page only needs in
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import datetime as dt
 import functools
@@ -18,8 +20,10 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pem as asn1_pem
@@ -268,8 +272,26 @@ def get_signer() -> CachedKeySigner:
     return _load_signer(_stamp(files.key), _stamp(files.cert), _stamp(files.ca))
 
 
+_T = TypeVar("_T")
+
+
+def _outside_event_loop(fn: Callable[[], _T]) -> _T:
+    """pyHanko's synchronous API calls asyncio.run(), which fails in a thread whose event loop is running
+    (an ASGI worker, a browser-test driver): then the call runs in a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
 def sign_pdf(pdf: bytes, *, reason: str = "就业协议书审核通过", location: str = "") -> bytes:
     """Add the school's certification signature; any later change to the file breaks it."""
+    return _outside_event_loop(lambda: _sign_pdf(pdf, reason=reason, location=location))
+
+
+def _sign_pdf(pdf: bytes, *, reason: str, location: str) -> bytes:
     signer = get_signer()
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -316,6 +338,10 @@ def trust_roots() -> tuple[asn1_x509.Certificate, ...]:
 
 def verify_signature(pdf: bytes) -> SignatureReport:
     """Validate the school's signature against the configured trust root. Never raises on a bad file."""
+    return _outside_event_loop(lambda: _verify_signature(pdf))
+
+
+def _verify_signature(pdf: bytes) -> SignatureReport:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = reader.embedded_signatures

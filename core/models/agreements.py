@@ -107,8 +107,10 @@ class Agreement(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["employer", "status", "invited_at"], name="agreement_employer_list"),
-            models.Index(fields=["school", "status", "college"], name="agreement_school_list"),
+            # Lists are ordered newest first; these let a large list read its page in index order.
+            models.Index(fields=["employer", "-invited_at", "-id"], name="agreement_employer_list"),
+            models.Index(fields=["school", "-invited_at", "-id"], name="agreement_school_list"),
+            models.Index(fields=["school", "status", "college"], name="agreement_school_status"),
             models.Index(fields=["status", "expires_at"], name="agreement_expiry"),
         ]
 
