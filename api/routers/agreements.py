@@ -3,7 +3,6 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.utils.http import content_disposition_header
 from ninja import Query, Router, Schema
 
 from api.representations import agreement_data
@@ -141,7 +140,7 @@ def document(request: HttpRequest, agreement_id: int) -> HttpResponse:
 
     result = agreement_pdf(get_agreement_for_user(_user(request), agreement_id))
     response = HttpResponse(result.content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, result.filename)
+    response["Content-Disposition"] = attachment_header(result.filename)
     return response
 
 
