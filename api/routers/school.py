@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
+from api.representations import employer_data
 from core.errors import Forbidden
 from core.models import Employer, Role, User
 from core.services.employers import employer_verify
@@ -54,13 +55,7 @@ def import_roster(request: HttpRequest, file: File[UploadedFile], dry_run: bool 
 
 def _employer_row(employer: Employer) -> dict[str, Any]:
     return {
-        "id": employer.pk,
-        "name": employer.name,
-        "credit_code": employer.credit_code,
-        "contact_person": employer.contact_person,
-        "phone": employer.phone,
-        "email": employer.email,
-        "address": employer.address,
+        **employer_data(employer),
         "verification_status": employer.verification_status,
         "verification_status_label": employer.get_verification_status_display(),
         "verification_remark": employer.verification_remark,
