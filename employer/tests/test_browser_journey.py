@@ -101,6 +101,7 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     journey.shot("send-list-with-two-students")
     page.click("button:has-text('收起 ^')")
     page.wait_for_selector("#wq-intro", state="hidden")
+    assert page.locator("button:has-text('展开')").is_visible()
     journey.shot("intro-collapsed")
 
     # batch 邀约: tick both → 邀请函 with a per-student override → 确认发送
@@ -117,6 +118,7 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     page.fill("input[name=monthly_salary]", "9000")
     page.fill("input[name=probation_months]", "3")
     page.check(f"#o{wang.pk}-on")
+    page.wait_for_selector(f"#o{wang.pk}-box.show:not(.collapsing)")
     page.fill(f"input[name=o{wang.pk}-position]", "数据分析师")
     page.fill(f"input[name=o{wang.pk}-monthly_salary]", "9500")
     journey.shot("letter-with-override")

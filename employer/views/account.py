@@ -15,6 +15,7 @@ from core.errors import InvalidInput
 from core.services.accounts import password_change
 from core.services.employers import (
     BASIC_FIELDS,
+    clean_basic_info,
     employer_register,
     employer_update_basic_info,
     employer_update_profile,
@@ -54,6 +55,11 @@ def register(request: HttpRequest) -> HttpResponse:
             )
         except InvalidInput as exc:
             error, errors = exc.detail, dict(exc.errors)
+            # Registration stops at its first problem; show the 基本信息 ones at the same time.
+            try:
+                clean_basic_info({name: request.POST.get(name, "") for name in BASIC_FIELDS})
+            except InvalidInput as more:
+                errors = {**more.errors, **errors}
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "注册成功。单位资质须经学校审核，审核通过后即可使用网签系统。")
