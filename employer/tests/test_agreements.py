@@ -196,6 +196,10 @@ def test_detail_shows_the_shared_block_masked(world: Any, login: Any) -> None:
     assert mask_id_number(world.student.id_number) in page
     assert world.student.id_number not in page
     assert "修改邀约" not in page and ">撤回<" not in page
+    assert "查看原图" in page and "下载协议书" in page  # the documents app's links, once numbered
+    invited = world.reach("invited", student=world.other_student)
+    page = login(world.employer).get(reverse("employer:agreement_detail", args=[invited.pk])).content.decode()
+    assert "下载协议书" not in page and "修改邀约" in page and ">撤回<" in page
 
 
 def test_modify_an_invitation(world: Any, login: Any) -> None:
