@@ -88,6 +88,7 @@ def _detail_page(
     request: HttpRequest, agreement: Agreement, *, errors: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     user = current_user(request)
+    back = safe_next(request, reverse("school:agreements"))
     context: dict[str, Any] = {
         **agreement_detail_context(agreement, user),
         "agreement": agreement,
@@ -96,10 +97,24 @@ def _detail_page(
         "can_review_termination": user.role == Role.SCHOOL_ADMIN and agreement.status == Status.TERMINATION_REVIEW,
         "errors": errors or {},
         "form": request.POST if errors else {},
-        "back": safe_next(request, reverse("school:agreements")),
+        "back": back,
     }
-    crumbs = [("签约查询", reverse("school:agreements")), ("查看详情", "")]
-    return page(request, "school/agreement_detail.html", context, menu="agreements", crumbs=crumbs, status=status)
+    menu, label = _came_from(back)
+    crumbs = [(label, back), ("查看详情", "")]
+    return page(request, "school/agreement_detail.html", context, menu=menu, crumbs=crumbs, status=status)
+
+
+def _came_from(back: str) -> tuple[str, str]:
+    """The menu entry and breadcrumb of the list the detail was opened from."""
+    for name, menu, label in (
+        ("school:reviews", "reviews", "签约审核"),
+        ("school:terminations", "terminations", "解约审核"),
+        ("school:students", "students", "生源名单"),
+        ("school:employers", "employers", "单位资质审核"),
+    ):
+        if back.startswith(reverse(name)):
+            return menu, label
+    return "agreements", "签约查询"
 
 
 @require_GET

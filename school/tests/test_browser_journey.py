@@ -1,0 +1,195 @@
+"""The school's signing season in Chromium, one screenshot per step (test-artifacts/screenshots/<test>/):
+import a roster (first with an error, then fixed), approve as the college, approve as the school, see the
+statistics change. Tasks run inline in tests, so the import finishes within the request."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.identifiers import make_id_number
+from core.models import Agreement, Status, Student
+from core.services import agreements as wf
+from core.services.roster import ROSTER_HEADERS
+from core.testing import PASSWORD, invite, xlsx_bytes
+from school import roster_jobs
+from school.models import RosterImportJob
+
+pytestmark = pytest.mark.browser
+
+
+class Journey:
+    def __init__(self, page: Any, folder: Path, base: str):
+        self.page, self.folder, self.base, self.n = page, folder, base, 0
+
+    def shot(self, name: str) -> None:
+        self.n += 1
+        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+
+    def login(self, username: str) -> None:
+        page = self.page
+        if page.locator("button:has-text('退出')").count():
+            page.click("button:has-text('退出')")
+            page.wait_for_url(re.compile(r"/login/"))
+        self.go("/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/school/$"))
+
+
+@pytest.fixture
+def journey(browser: Any, live_server: Any, screenshots: Path) -> Any:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield Journey(page, screenshots, live_server.url)
+    context.close()
+
+
+def _roster(tmp_path: Path, name: str, *, broken: bool) -> str:
+    rows = []
+    for n, (student_name, major) in enumerate([("周新", "法学"), ("吴越", "法学"), ("郑和", "知识产权")], start=1):
+        id_number = make_id_number(n, birth=datetime.date(2004, 9, n))
+        if broken and n == 2:
+            id_number = id_number[:-1] + ("0" if id_number[-1] != "0" else "1")  # a wrong check digit
+        rows.append(
+            [f"20279{n:03d}", student_name, "男", id_number, f"1380000{n:04d}", "", 2027, "文法学院", major, "本科"]
+        )
+    path = tmp_path / name
+    path.write_bytes(xlsx_bytes(list(ROSTER_HEADERS), rows).getvalue())
+    return str(path)
+
+
+def test_school_season_journey(world: Any, journey: Journey, tmp_path: Path) -> None:
+    page = journey.page
+
+    # 学校管理员登录 → 学校管理中心
+    journey.login("school_neu")
+    assert page.locator("h1", has_text="学校管理中心").is_visible()
+    journey.shot("school-home")
+
+    # 统计 before the season: nobody signed yet
+    journey.go("/school/stats/?year=2027")
+    assert page.locator("[data-stat=rate]").inner_text() == "0.0%"
+    journey.shot("stats-before")
+
+    # 生源导入 with an error: every error by row and column, nothing imported
+    page.click("nav.wq-menu >> text=生源导入")
+    page.set_input_files("#id_file", _roster(tmp_path, "生源名单-有误.xlsx", broken=True))
+    journey.shot("roster-upload-form")
+    page.click("button:has-text('上传并校验')")
+    page.wait_for_url(re.compile(r"/school/roster/import/\d+/$"))
+    assert page.locator(".alert-danger", has_text="校验未通过，未导入任何数据").is_visible()
+    assert page.locator("td", has_text="第3行").is_visible()
+    assert page.locator("td", has_text="身份证号校验位不正确").is_visible()
+    journey.shot("roster-errors-by-row-and-column")
+    assert not Student.objects.filter(student_no="20279001").exists()
+
+    # fixed file, uploaded again from the same page → preview of what will be created, with the new 专业
+    page.set_input_files("#id_file", _roster(tmp_path, "生源名单.xlsx", broken=False))
+    page.click("button:has-text('上传并校验')")
+    page.wait_for_url(re.compile(r"/school/roster/import/\d+/$"))
+    assert page.locator("text=校验通过：文件共 3 行").is_visible()
+    assert page.locator("td", has_text="文法学院/知识产权").is_visible()
+    journey.shot("roster-preview")
+
+    # 确认导入 → the job runs; the progress bar ends at 100%
+    page.click("button:has-text('确认导入')")
+    page.wait_for_selector("text=导入完成：新增 3 人")
+    assert page.locator(".progress-bar", has_text="100%").is_visible()
+    journey.shot("roster-imported")
+    page.click("text=查看生源名单")
+    assert page.locator("td", has_text="周新").is_visible()
+    journey.shot("roster-student-list")
+
+    # an employer invites two of the new students, both accept (their side, through the workflow)
+    students = list(Student.objects.filter(student_no__in=["20279001", "20279003"]).order_by("student_no"))
+    agreements = invite(world.employer, *students)
+    for agreement, student in zip(agreements, students, strict=True):
+        wf.agreement_accept(agreement, acting_user=student.user)
+
+    # 学院审核: the college admin approves one from the detail page and the other from the list
+    journey.login("college_law")
+    assert page.locator("h1", has_text="学院管理中心").is_visible()
+    assert page.locator("nav.wq-menu >> text=生源导入").count() == 0  # a college admin sees only what they use
+    page.click("nav.wq-menu >> text=签约审核")
+    assert page.locator("td", has_text="周新").is_visible() and page.locator("td", has_text="郑和").is_visible()
+    journey.shot("college-review-queue")
+    page.locator("tr", has_text="周新").locator("text=查看详情").click()
+    assert page.locator("h2", has_text="签约审核（待学院审核）").is_visible()
+    assert page.locator("text=流程追踪").is_visible()
+    journey.shot("college-review-detail")
+    page.click("button:has-text('通过')")
+    page.wait_for_url(re.compile(r"/school/reviews/"))
+    assert page.locator(".alert-success", has_text="审核通过").is_visible()
+    journey.shot("college-approved-one")
+    page.locator("tr", has_text="郑和").locator("input[name=ids]").check()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('批量通过')")
+    page.wait_for_selector(".alert-success >> text=已审核通过1份协议书")
+    journey.shot("college-batch-approved")
+    assert set(Agreement.objects.filter(pk__in=[a.pk for a in agreements]).values_list("status", flat=True)) == {
+        Status.SCHOOL_REVIEW
+    }
+
+    # 学校审核: batch-approve both with 全选
+    journey.login("school_neu")
+    page.click("nav.wq-menu >> text=签约审核")
+    assert page.locator("text=待学校审核").first.is_visible()
+    page.check("input[data-check-all]")
+    journey.shot("school-review-queue-selected")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('批量通过')")
+    page.wait_for_selector(".alert-success >> text=已审核通过2份协议书")
+    journey.shot("school-batch-approved")
+    numbers = list(Agreement.objects.filter(pk__in=[a.pk for a in agreements]).values_list("number", flat=True))
+    assert all(numbers)
+
+    # 签约查询 shows them as 签约审核通过
+    page.click("nav.wq-menu >> text=签约查询")
+    page.click("a.nav-link:has-text('已应约')")
+    assert page.locator("td", has_text="签约审核通过").count() == 2
+    journey.shot("search-accepted")
+
+    # 统计: 2 of 5 students of 2027 now have an effective agreement
+    page.click("nav.wq-menu >> text=签约统计")
+    page.select_option("select[name=year]", "2027")
+    page.click("button:has-text('查询')")
+    assert page.locator("[data-stat=effective]").inner_text() == "2"
+    assert page.locator("[data-stat=rate]").inner_text() == "40.0%"
+    page.wait_for_function("document.getElementById('chart-status').width > 0")
+    journey.shot("stats-after")
+
+
+def test_roster_progress_bar_polls(world: Any, journey: Journey) -> None:
+    """The job page follows a running import through the htmx fragment until it ends."""
+    page = journey.page
+    job = RosterImportJob.objects.create(
+        school=world.school,
+        created_by=world.school_admin,
+        original_name="生源名单.xlsx",
+        state="importing",
+        total=20000,
+    )
+    roster_jobs._write_progress(job.pk, 0, 20000)
+    journey.login("school_neu")
+    journey.go(f"/school/roster/import/{job.pk}/")
+    assert page.locator("text=正在导入").is_visible()
+    journey.shot("import-validating-again")
+    roster_jobs._write_progress(job.pk, 12000, 20000)
+    page.wait_for_selector("text=已处理 12000 / 20000 行")
+    assert page.locator(".progress-bar", has_text="60%").is_visible()
+    journey.shot("import-progress-60")
+    RosterImportJob.objects.filter(pk=job.pk).update(
+        state="done", done=20000, result={"created": 19990, "updated": 10, "unchanged": 0}
+    )
+    page.wait_for_selector("text=导入完成：新增 19990 人，更新 10 人")
+    journey.shot("import-done")
