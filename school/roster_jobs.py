@@ -11,6 +11,7 @@ page until the commit. The worker therefore also writes the counters to a small 
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput
@@ -28,6 +30,9 @@ from school.models import RosterImportJob
 
 logger = logging.getLogger(__name__)
 State = RosterImportJob.State
+# A job still running after this long lost its worker (a restart, a crash). roster_import writes in one
+# transaction, so such a job wrote nothing; it is marked failed so that it does not block the next import.
+STALE_AFTER = datetime.timedelta(minutes=30)
 
 
 def _require_school_admin(user: User, school: School) -> None:
@@ -60,6 +65,7 @@ def job_create(school: School, upload: UploadedFile | None, *, acting_user: User
 def job_start(job: RosterImportJob, *, acting_user: User) -> RosterImportJob:
     """确认导入: a previewed job goes to the worker; one import per school at a time."""
     _require_school_admin(acting_user, job.school)
+    jobs_expire_stale(job.school)
     if RosterImportJob.objects.filter(school=job.school, state=State.IMPORTING).exclude(pk=job.pk).exists():
         raise Conflict("本校另一份生源文件正在导入，请等待其完成后再导入", code="import_running")
     # The conditional update makes a double click (or two admins) start the import once.
@@ -75,6 +81,17 @@ def job_start(job: RosterImportJob, *, acting_user: User) -> RosterImportJob:
 
     roster_import_task.enqueue(job.pk)
     return job
+
+
+def jobs_expire_stale(school: School) -> int:
+    """Mark the school's jobs that have been running for too long as failed; returns how many."""
+    now = timezone.now()
+    stale = RosterImportJob.objects.filter(school=school, state__in=RosterImportJob.RUNNING_STATES).filter(
+        models.Q(started_at__lt=now - STALE_AFTER) | models.Q(started_at__isnull=True, created_at__lt=now - STALE_AFTER)
+    )
+    return stale.update(
+        state=State.FAILED, finished_at=now, detail="后台任务长时间未完成，已中断，未导入任何数据，请重新上传"
+    )
 
 
 def _result_dict(result: RosterResult) -> dict[str, Any]:

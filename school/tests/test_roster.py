@@ -243,3 +243,24 @@ def test_a_large_roster_imports_through_the_job(world: Any, client: Any) -> None
     job.refresh_from_db()
     assert job.state == "done" and job.done == 20_000
     assert Student.objects.filter(school=world.school, student_no__startswith="L").count() == 20_000
+
+
+def test_a_job_whose_worker_died_does_not_block_the_next_import(world: Any, client: Any) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client.force_login(world.school_admin)
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    stuck = RosterImportJob.objects.create(
+        school=world.school, created_by=world.school_admin, original_name="a.xlsx", state="importing"
+    )
+    RosterImportJob.objects.filter(pk=stuck.pk).update(started_at=long_ago)
+    page = client.get(reverse("school:roster_job", args=[stuck.pk])).content.decode()
+    assert "请确认后台任务进程" in page
+    job = _job(_upload(client, [_row(1)]))
+    client.post(reverse("school:roster_job_start", args=[job.pk]))
+    job.refresh_from_db()
+    stuck.refresh_from_db()
+    assert job.state == "done"
+    assert stuck.state == "failed" and "已中断，未导入任何数据" in stuck.detail
