@@ -135,7 +135,7 @@ def school_stats(school: School, graduation_year: int, *, college: College | Non
         colleges_qs = colleges_qs.filter(pk=college.pk)
     college_rows = {c.pk: StatsRow(id=c.pk, name=c.name) for c in colleges_qs.order_by("name")}
 
-    total = StatsRow(id=None, name=college.name if college else "全校合计")
+    total = StatsRow(id=None, name=f"{college.name}合计" if college else "全校合计")
     major_rows: list[StatsRow] = []
     for (college_id, major_id), stats in by_major.items():
         college_row = college_rows[college_id]

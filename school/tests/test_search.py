@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def _names(response: Any) -> set[str]:
     page = response.content.decode()
-    return {name for name in ("甲", "乙", "丙", "丁", "戊") if f"<td>{name}同学</td>" in page}
+    return {name for name in ("甲", "乙", "丙", "丁", "戊") if f">{name}同学</td>" in page}
 
 
 @pytest.fixture

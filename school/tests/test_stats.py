@@ -63,7 +63,10 @@ def test_page_for_college_admin_is_their_college(world: Any, client: Any, season
     client.force_login(world.college_admin)
     page = client.get(reverse("school:stats")).content.decode()
     assert "文法学院" in page and "信息科学与工程学院" not in page and "计算机科学与技术" not in page
-    assert "40.0%" in page
+    assert "40.0%" in page and "文法学院合计" in page
+    data = json.loads(page.split('id="chart-data" type="application/json">')[1].split("</script>")[0])
+    assert sorted(data["labels"]) == ["思想政治教育", "法学"]  # one college: charted per major
+    assert "各专业签约率" in page
 
 
 def test_bad_year_is_reported(world: Any, client: Any) -> None:

@@ -27,8 +27,10 @@ def _year(request: HttpRequest) -> tuple[int, str]:
 
 
 def _chart_data(stats: SchoolStats) -> dict[str, Any]:
-    """What the two charts draw: counts per status column per college (stacked) and 签约率 per college."""
-    colleges = [row for row in stats.colleges if row.students or row.agreements]
+    """What the two charts draw: counts per status column (stacked) and 签约率, per college for the whole
+    school, per major for one college."""
+    rows = stats.majors if stats.college else stats.colleges
+    colleges = [row for row in rows if row.students or row.agreements]
     return {
         "labels": [row.name for row in colleges],
         "statuses": [label for _, label, _ in STATUS_COLUMNS],
@@ -55,6 +57,7 @@ def stats(request: HttpRequest) -> HttpResponse:
         "columns": [label for _, label, _ in STATUS_COLUMNS],
         "college_blocks": [(college, by_college.get(college.id, [])) for college in result.colleges],
         "chart": _chart_data(result),
+        "chart_unit": "专业" if result.college else "院系",
     }
     return page(request, "school/stats.html", context, menu="stats", crumbs=[("统计报表", ""), ("签约统计", "")])
 
