@@ -22,6 +22,7 @@ import io
 import multiprocessing
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -36,9 +37,8 @@ TARGET_SECONDS = 30.0
 HEADERS = ("学号", "姓名", "性别", "身份证号", "手机号", "邮箱", "毕业年度", "院系", "专业", "学历")
 
 
-def _setup() -> str:
+def _setup(scratch: str) -> str:
     sys.path.insert(0, str(ROOT))
-    scratch = tempfile.mkdtemp(prefix="bench-roster-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangqian.settings")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch}/bench.sqlite3")
     os.environ.setdefault("MEDIA_ROOT", f"{scratch}/media")
@@ -96,7 +96,7 @@ def _generate_apart(rows: int, prefix: str) -> bytes:
     if child.exitcode != 0:
         raise RuntimeError("generating the roster failed")
     data = path.read_bytes()
-    path.unlink()
+    shutil.rmtree(path.parent)
     return data
 
 
@@ -182,7 +182,14 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help=f"exit 1 when dry run + import exceed {TARGET_SECONDS}s")
     args = parser.parse_args()
     keep_database = "DATABASE_URL" in os.environ
-    database = _setup()
+    scratch = tempfile.mkdtemp(prefix="bench-roster-")
+    try:
+        return _main(args, keep_database, _setup(scratch))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _main(args: argparse.Namespace, keep_database: bool, database: str) -> int:
     from django.db import connection
 
     print(f"roster import benchmark: {args.rows} rows, {connection.vendor} ({database.split('@')[-1]})")
