@@ -119,7 +119,7 @@ def employer_verify(employer_id: int, *, approve: bool, remark: str = "", acting
         if employer is None:
             raise NotFound()
         if employer.verification_status != Employer.Verification.PENDING:
-            raise Conflict(f"该单位已{employer.get_verification_status_display()}", code="invalid_status")
+            raise Conflict(f"该单位资质审核{employer.get_verification_status_display()}", code="invalid_status")
         employer.verification_status = Employer.Verification.VERIFIED if approve else Employer.Verification.REJECTED
         employer.verification_remark = remark
         employer.verified_by = acting_user

@@ -56,7 +56,7 @@ def test_approve(world: Any, client: Any, pending: Employer) -> None:
     pending.refresh_from_db()
     assert pending.is_verified and pending.verified_by == world.school_admin
     response = client.post(reverse("school:employer_verify", args=[pending.pk]), {"approve": "1"}, follow=True)
-    assert "该单位已已通过" in response.content.decode()  # the core's message for a second decision
+    assert "该单位资质审核已通过" in response.content.decode()  # a second decision is refused
 
 
 def test_reject_needs_a_reason(world: Any, client: Any, pending: Employer) -> None:
