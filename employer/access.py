@@ -6,21 +6,17 @@ confirmed is sent to the 签约信息确认 form from any 签约中心 page (the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from core.errors import DomainError, Forbidden, NotFound
+from core.errors import DomainError
 from core.models import Employer, Role, User
-
-View = Callable[..., HttpResponse]
+from web.access import View, role_required
 
 
 def current_user(request: HttpRequest) -> User:
@@ -33,22 +29,11 @@ def current_employer(request: HttpRequest) -> Employer:
     return employer
 
 
-def employer_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if getattr(user, "role", "") != Role.EMPLOYER or getattr(user, "employer_id", None) is None:
-            raise PermissionDenied("仅用人单位账号可以使用单位中心")
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404("对象不存在或无权访问")
-        except Forbidden as exc:
-            raise PermissionDenied(exc.detail)
-
-    return wrapper
+employer_required = role_required(
+    (Role.EMPLOYER,),
+    "仅用人单位账号可以使用单位中心",
+    check=lambda user: None if user.employer_id is not None else "该账号未关联用人单位",
+)
 
 
 def signing_center(view: View) -> View:

@@ -8,17 +8,12 @@ school or college answer 404 (through core.selectors and the domain functions).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from core.errors import Forbidden, NotFound
 from core.models import Role, School, User
+from web.access import View, role_required
 
-View = Callable[..., HttpResponse]
 ADMIN_ROLES = (Role.SCHOOL_ADMIN, Role.COLLEGE_ADMIN)
 
 
@@ -36,28 +31,16 @@ def is_school_admin(user: User) -> bool:
     return user.role == Role.SCHOOL_ADMIN
 
 
+def _has_school_and_college(user: User) -> str | None:
+    if user.school_id is None:
+        return "该管理员账号未关联学校"
+    if user.role == Role.COLLEGE_ADMIN and user.college_id is None:
+        return "该学院管理员账号未关联院系"
+    return None
+
+
 def _guard(roles: tuple[str, ...], message: str) -> Callable[[View], View]:
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            role = getattr(user, "role", "")
-            if role not in roles or getattr(user, "school_id", None) is None:
-                raise PermissionDenied(message)
-            if role == Role.COLLEGE_ADMIN and getattr(user, "college_id", None) is None:
-                raise PermissionDenied("该学院管理员账号未关联院系")
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound:
-                raise Http404("对象不存在或无权访问")
-            except Forbidden as exc:
-                raise PermissionDenied(exc.detail)
-
-        return wrapper
-
-    return decorator
+    return role_required(roles, message, check=_has_school_and_college)
 
 
 # Pages for both admins (a college admin sees their college only).

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.errors import NotFound
 from core.models import Agreement, Notification, Role, User
 from core.selectors import get_agreement_for_user
+from web.access import role_required
 
 View = Callable[..., HttpResponse]
 
 
-def student_required(view: View) -> View:
-    """Anonymous visitors go to the login page; other roles may never use these pages (403)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if getattr(request.user, "role", "") != Role.STUDENT:
-            raise PermissionDenied("只有学生可以使用此页面")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Anonymous visitors go to the login page; other roles may never use these pages (403).
+student_required = role_required((Role.STUDENT,), "只有学生可以使用此页面")
 
 
 def current_user(request: HttpRequest) -> User:
