@@ -83,9 +83,17 @@ def main() -> None:
     students = Student.objects.bulk_create(
         [
             Student(
-                school=school, college=colleges[n % 10], major=majors[n % 10], user=users[n], student_no=f"b{n}",
-                name=f"学生{n}", gender="男", id_number=make_id_number(n), phone=f"13{n:09d}",
-                graduation_year=2027, degree="bachelor",
+                school=school,
+                college=colleges[n % 10],
+                major=majors[n % 10],
+                user=users[n],
+                student_no=f"b{n}",
+                name=f"学生{n}",
+                gender="男",
+                id_number=make_id_number(n),
+                phone=f"13{n:09d}",
+                graduation_year=2027,
+                degree="bachelor",
             )
             for n in range(STUDENTS)
         ],
@@ -96,8 +104,15 @@ def main() -> None:
     now = timezone.now()
     agreements = Agreement.objects.bulk_create(
         [
-            Agreement(school=school, college_id=s.college_id, student=s, employer=hr.employer, invited_by=hr,
-                      invited_at=now, expires_at=now + timezone.timedelta(days=7))
+            Agreement(
+                school=school,
+                college_id=s.college_id,
+                student=s,
+                employer=hr.employer,
+                invited_by=hr,
+                invited_at=now,
+                expires_at=now + timezone.timedelta(days=7),
+            )
             for s in students
         ],
         batch_size=2000,
@@ -112,18 +127,29 @@ def main() -> None:
         a.current_terms = t
     Agreement.objects.bulk_update(agreements, ["current_terms"], batch_size=2000)
     AgreementEvent.objects.bulk_create(
-        [AgreementEvent(agreement=a, actor=hr, actor_name="基准", action="invite", action_label="单位发起邀约",
-                        new_status="invited") for a in agreements],
+        [
+            AgreementEvent(
+                agreement=a,
+                actor=hr,
+                actor_name="基准",
+                action="invite",
+                action_label="单位发起邀约",
+                new_status="invited",
+            )
+            for a in agreements
+        ],
         batch_size=2000,
     )
     seeded = time.perf_counter() - start
     print(f"database: {connection.vendor}; seeded {STUDENTS} students and {STUDENTS} invitations in {seeded:.1f} s")
 
     client = Client()
-    token_hr = client.post("/api/v1/auth/token", {"username": "bench_hr", "password": PASSWORD},
-                           content_type="application/json").json()["token"]
-    token_admin = client.post("/api/v1/auth/token", {"username": "bench_admin", "password": PASSWORD},
-                              content_type="application/json").json()["token"]
+    token_hr = client.post(
+        "/api/v1/auth/token", {"username": "bench_hr", "password": PASSWORD}, content_type="application/json"
+    ).json()["token"]
+    token_admin = client.post(
+        "/api/v1/auth/token", {"username": "bench_admin", "password": PASSWORD}, content_type="application/json"
+    ).json()["token"]
     h_hr = {"HTTP_AUTHORIZATION": f"Bearer {token_hr}"}
     h_admin = {"HTTP_AUTHORIZATION": f"Bearer {token_admin}"}
     target = students[STUDENTS // 2]
@@ -131,12 +157,15 @@ def main() -> None:
     cases = {
         "employer list, 20 rows": lambda: client.get("/api/v1/agreements", {"page_size": 20}, **h_hr),
         "employer list, 100 rows, page 50": lambda: client.get(
-            "/api/v1/agreements", {"page_size": 100, "page": 50}, **h_hr),
+            "/api/v1/agreements", {"page_size": 100, "page": 50}, **h_hr
+        ),
         "school list, 20 rows": lambda: client.get("/api/v1/agreements", {"page_size": 20}, **h_admin),
         "school list filtered by name": lambda: client.get("/api/v1/agreements", {"name": target.name}, **h_admin),
         "employer exact search": lambda: client.get(
             "/api/v1/employer/students",
-            {"graduation_year": 2027, "name": target.name, "id_number": target.id_number}, **h_hr),
+            {"graduation_year": 2027, "name": target.name, "id_number": target.id_number},
+            **h_hr,
+        ),
         "agreement detail": lambda: client.get(f"/api/v1/agreements/{agreements[5].pk}", **h_hr),
     }
     for label, fn in cases.items():
@@ -156,8 +185,11 @@ def main() -> None:
         wf.agreement_approve(a.pk, acting_user=college_admins[a.college_id])
         wf.agreement_approve(a.pk, acting_user=admin)
     elapsed = time.perf_counter() - start
-    print(f"transitions (accept, college approve, school approve): {3 * len(sample)} in {elapsed:.2f} s = {3 * len(sample) / elapsed:.0f} per second "
-          f"({elapsed / (3 * len(sample)) * 1000:.2f} ms each, each with its event)")
+    count = 3 * len(sample)
+    print(
+        f"transitions (accept, college approve, school approve): {count} in {elapsed:.2f} s = "
+        f"{count / elapsed:.0f} per second ({elapsed / count * 1000:.2f} ms each, each with its event)"
+    )
 
 
 if __name__ == "__main__":
