@@ -3,7 +3,6 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE ?= wangqian.settings
 
 .PHONY: run test install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench lock clean
 
