@@ -139,21 +139,7 @@ def build_fields(
 
 # --- the screens' field groups, in the manual's order ----------------------------------------------------
 
-CONFIRM_ORDER = (
-    "nature",
-    "location",
-    "archive_receiving",
-    "archive_unit_name",
-    "archive_address",
-    "archive_postcode",
-    "archive_contact",
-    "archive_phone",
-    "dispatch_title",
-    "dispatch_location",
-    "affiliation",
-    "hukou_receiving",
-    "hukou_address",
-)
+CONFIRM_ORDER = tuple(PROFILE_FIELDS)  # the manual's order, as core lists them
 
 
 def profile_fields(values: Mapping[str, Any], errors: Mapping[str, Any], posted: Any = None) -> list[Field]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from core import codes
 from core.models import Agreement, AgreementEvent, AgreementTerms, Status
+from core.models.org import DISPATCH_FIELDS
 from core.services.agreements import terms_as_dict
 from core.services.terms import TERMS_FIELDS, terms_diff
 
@@ -29,7 +30,6 @@ TERMS_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("报到证信息", ("dispatch_title", "dispatch_location", "affiliation")),
     ("户口信息", ("hukou_receiving", "hukou_address")),
 )
-DISPATCH_FIELDS = ("dispatch_title", "dispatch_location")
 _LABEL_TO_FIELD = {label: field for field, (label, _, _) in TERMS_FIELDS.items()}
 EMPTY = "—"
 

@@ -5,21 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-PROFILE_FIELDS = (
-    "nature",
-    "location",
-    "archive_receiving",
-    "archive_unit_name",
-    "archive_address",
-    "archive_postcode",
-    "archive_contact",
-    "archive_phone",
-    "dispatch_title",
-    "dispatch_location",
-    "affiliation",
-    "hukou_receiving",
-    "hukou_address",
-)
+# 报到证 was abolished from the 2023 cohort; a school setting hides these fields.
 DISPATCH_FIELDS = ("dispatch_title", "dispatch_location")
 
 
