@@ -125,12 +125,6 @@
     field.querySelectorAll(".field-error").forEach(function (el) { el.remove(); });
   }
   document.addEventListener("input", clearError);
-  document.addEventListener("change", function (event) {
-    var input = event.target;
-    if (input.dataset && input.dataset.filename) {
-      document.getElementById(input.dataset.filename).textContent = input.files.length ? input.files[0].name : "未选择文件";
-    }
-  });
   document.addEventListener("change", clearError);
 
   // 邀请起始日期 / 邀请截至日期 show their names as placeholders, as the manual does, and a date picker on focus.
