@@ -10,7 +10,18 @@ from core.models.agreements import (
     Status,
     Termination,
 )
-from core.models.org import ApiToken, College, Employer, Major, Role, School, SchoolSettingsChange, Student, User
+from core.models.org import (
+    ApiToken,
+    College,
+    Employer,
+    Major,
+    Role,
+    School,
+    SchoolSettingsChange,
+    Student,
+    StudentChange,
+    User,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -30,6 +41,7 @@ __all__ = [
     "SendListItem",
     "Status",
     "Student",
+    "StudentChange",
     "Termination",
     "User",
 ]

@@ -184,3 +184,15 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+
+class StudentChange(models.Model):
+    """生源 correction by the school: what changed, who changed it, when (the roster is what agreements cite)."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    changes = models.JSONField("变更内容")  # {field label: [old, new]}
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.models import Agreement, Major, Role, Student, User
+from core.models import Agreement, Major, Role, Student, StudentChange, User
 from core.services.roster import DEGREE_BY_TEXT
 from core.validators import gender_from_id, validate_email, validate_id_number, validate_phone
 
@@ -101,15 +101,22 @@ def student_update(student: Student | int, data: dict[str, Any], *, acting_user:
     if acting_user.school_id is None:
         raise Forbidden("该管理员账号未关联院校", code="forbidden_role")
     with transaction.atomic():
-        current = Student.objects.select_for_update().filter(pk=pk, school_id=acting_user.school_id).first()
+        current = (
+            Student.objects.select_for_update()
+            .select_related("college", "major")
+            .filter(pk=pk, school_id=acting_user.school_id)
+            .first()
+        )
         if current is None:
             raise NotFound()
         cleaned = clean_student(current, data)
         major: Major = cleaned.pop("major")
         fields = [f for f, v in cleaned.items() if getattr(current, f) != v]
+        diff: dict[str, list[Any]] = {STUDENT_EDIT_FIELDS[f]: [getattr(current, f), cleaned[f]] for f in fields}
         for field in fields:
             setattr(current, field, cleaned[field])
         if current.major_id != major.pk:
+            diff["院系/专业"] = [f"{current.college.name}/{current.major.name}", f"{major.college.name}/{major.name}"]
             current.major = major
             fields.append("major")
         if current.college_id != major.college_id:
@@ -118,6 +125,7 @@ def student_update(student: Student | int, data: dict[str, Any], *, acting_user:
             Agreement.objects.filter(student=current).update(college=major.college)
         if fields:
             current.save(update_fields=fields)
+            StudentChange.objects.create(student=current, actor=acting_user, changes=diff)
         if "name" in fields and current.user_id:
             User.objects.filter(pk=current.user_id).update(display_name=current.name)
     return current

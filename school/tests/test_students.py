@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.identifiers import make_id_number
-from core.models import Major, Student
+from core.models import Major, Student, StudentChange
 from core.testing import make_student
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +130,20 @@ def test_correction_moves_the_student_and_their_agreements(world: Any, client: A
     assert agreement.college == world.other_college  # now reviewed by the new college
     client.force_login(world.other_college_admin)
     assert "李明明" in client.get(reverse("school:reviews")).content.decode()
+    # The correction is recorded: who, when, and each field's old and new value.
+    (change,) = StudentChange.objects.filter(student=student)
+    assert change.actor == world.school_admin
+    assert change.changes["姓名"] == ["李明", "李明明"]
+    assert change.changes["院系/专业"] == ["文法学院/法学", "信息科学与工程学院/软件工程"]
+    client.force_login(world.school_admin)
+    detail = client.get(reverse("school:student", args=[student.pk])).content.decode()
+    assert "修改记录" in detail and "姓名：李明 → 李明明" in detail
+
+
+def test_saving_unchanged_data_records_nothing(world: Any, client: Any) -> None:
+    client.force_login(world.school_admin)
+    client.post(reverse("school:student_edit", args=[world.student.pk]), _form(world.student))
+    assert not StudentChange.objects.exists()
 
 
 def test_list_query_count_is_constant(world: Any, client: Any) -> None:

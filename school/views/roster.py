@@ -209,7 +209,8 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     student = _student_for(request, pk)
     agreements = list(with_list_relations(agreements_visible_to(user).filter(student=student)))
-    context = {"student": student, "agreements": agreements}
+    changes = list(student.changes.select_related("actor")[:50])
+    context = {"student": student, "agreements": agreements, "changes": changes}
     crumbs = [("生源管理", reverse("school:students")), ("生源名单", reverse("school:students")), (student.name, "")]
     return page(request, "school/student_detail.html", context, menu="students", crumbs=crumbs)
 
