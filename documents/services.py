@@ -70,8 +70,11 @@ def _without_pdf(qs: QuerySet[AgreementDocument]) -> QuerySet[AgreementDocument]
 # --- requesting and generating ---------------------------------------------------------------------------
 
 
-def document_request(agreement_id: int, *, enqueue: bool = True) -> AgreementDocument | None:
-    """Make sure a document of the kind the agreement needs exists or is on its way; idempotent."""
+def document_request(agreement_id: int, *, enqueue: bool = True, reissue: bool = False) -> AgreementDocument | None:
+    """Make sure a document of the kind the agreement needs exists or is on its way; idempotent.
+
+    `reissue` asks for a new version of the same kind because what the document prints changed (the school
+    corrected the student's data); a version not yet generated will print the new data anyway."""
     try:
         with transaction.atomic():
             # Lock the agreement so that two hooks for one agreement cannot both add a version.
@@ -82,7 +85,7 @@ def document_request(agreement_id: int, *, enqueue: bool = True) -> AgreementDoc
             if kind is None:
                 return None
             latest = _without_pdf(AgreementDocument.objects.filter(agreement=agreement)).order_by("-version").first()
-            if latest is not None and latest.kind == kind:
+            if latest is not None and latest.kind == kind and (not reissue or latest.state != State.READY):
                 return latest  # already issued, or on its way with its own job (retries included)
             version = (latest.version if latest else 0) + 1
             document = AgreementDocument.objects.create(agreement=agreement, version=version, kind=kind)

@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "termination_decline": "拒绝解约",
     "termination_approve": "解约审核通过",
     "termination_return": "解约审核退回",
+    "student_corrected": "学校更正生源信息",
 }
 
 SYSTEM_NAME = "系统"

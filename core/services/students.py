@@ -8,6 +8,8 @@ from django.db import transaction
 
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Agreement, Major, Role, Student, StudentChange, User
+from core.services import side_effects
+from core.services.events import record_event
 from core.services.roster import DEGREE_BY_TEXT
 from core.validators import gender_from_id, validate_email, validate_id_number, validate_phone
 
@@ -126,6 +128,18 @@ def student_update(student: Student | int, data: dict[str, Any], *, acting_user:
         if fields:
             current.save(update_fields=fields)
             StudentChange.objects.create(student=current, actor=acting_user, changes=diff)
+            # The agreements print the student's data: their 流程追踪 says so, and issued documents are
+            # issued again (the old version then verifies as superseded).
+            remark = "；".join(diff)
+            for agreement in Agreement.objects.filter(student=current, number__isnull=False).select_related("student"):
+                record_event(
+                    agreement,
+                    "student_corrected",
+                    actor=acting_user,
+                    old_status=agreement.status,
+                    remark=f"更正：{remark}",
+                )
+                side_effects.agreement_changed(agreement.pk, "student_corrected")
         if "name" in fields and current.user_id:
             User.objects.filter(pk=current.user_id).update(display_name=current.name)
     return current

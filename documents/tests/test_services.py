@@ -154,3 +154,30 @@ def test_stale_pending_documents_are_picked_up_again(world, django_capture_on_co
         assert services.documents_retry_stale() == 1
     document.refresh_from_db()
     assert document.state == "ready"
+
+
+def test_correcting_the_student_issues_a_new_version(world, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from core.models import AgreementEvent
+    from core.services.students import student_update
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement = world.reach("effective")
+    student = world.student
+    data = {
+        "name": "李明明",
+        "gender": student.gender,
+        "id_number": student.id_number,
+        "phone": student.phone,
+        "email": student.email,
+        "graduation_year": str(student.graduation_year),
+        "major": str(student.major_id),
+        "degree": student.degree,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        student_update(student, data, acting_user=world.school_admin)
+    first, second = AgreementDocument.objects.filter(agreement=agreement).order_by("version")
+    assert first.superseded_at is not None and second.is_current and second.kind == "effective"
+    assert "李明明" in _text(bytes(second.pdf)) and "李明明" not in _text(bytes(first.pdf))
+    event = AgreementEvent.objects.filter(agreement=agreement).last()
+    assert event.action == "student_corrected" and "姓名" in event.remark
+    assert event.new_status == "effective"
