@@ -19,7 +19,6 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 HTTPS = env_bool("HTTPS", default=False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
