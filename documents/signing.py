@@ -226,6 +226,15 @@ def _stamp(path: Path | None) -> tuple[str, float]:
     return (str(path), path.stat().st_mtime) if path else ("", 0.0)
 
 
+def signature_space(certs: list[asn1_x509.Certificate]) -> int:
+    """Room for the CMS container: the certificates it embeds, the signature value and the signed attributes.
+    Reserving it up front spares pyHanko a dry-run signature to measure it. The signature is stored
+    hex-encoded, so pyHanko wants an even number of bytes (a serial number one byte shorter than usual makes
+    the certificates' total odd)."""
+    reserved = sum(len(cert.dump()) for cert in certs) + 6144
+    return reserved + reserved % 2
+
+
 class CachedKeySigner(signers.SimpleSigner):
     """A SimpleSigner that parses its private key once.
 
@@ -245,9 +254,7 @@ class CachedKeySigner(signers.SimpleSigner):
             cert_registry=SimpleCertificateStore.from_certs([*certs, *chain]),
         )
         self._key = key
-        # Room for the CMS container: the certificates it embeds, the signature value and the signed attributes.
-        # Reserving it up front spares pyHanko a dry-run signature to measure it.
-        self.bytes_reserved = sum(len(cert.dump()) for cert in [*certs, *chain]) + 6144
+        self.bytes_reserved = signature_space([*certs, *chain])
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo

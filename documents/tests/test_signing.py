@@ -85,3 +85,19 @@ def test_demo_certificate_is_created_once(tmp_path: Path) -> None:
 
 def test_the_signer_is_loaded_once() -> None:
     assert get_signer() is get_signer()
+
+
+def test_signature_space_is_even_whatever_the_certificate_sizes() -> None:
+    """Certificates of odd total length (a random serial number one byte short) once made signing fail with
+    pyHanko's "bytes_reserved must be even"."""
+    from documents.signing import signature_space
+
+    class Cert:
+        def __init__(self, size: int) -> None:
+            self.size = size
+
+        def dump(self) -> bytes:
+            return b"x" * self.size
+
+    assert signature_space([Cert(954), Cert(889)]) == 954 + 889 + 6144 + 1  # type: ignore[list-item]
+    assert signature_space([Cert(955), Cert(889)]) == 955 + 889 + 6144  # type: ignore[list-item]
