@@ -137,7 +137,14 @@ SIGNING_DEMO_DIR = Path(env_str("SIGNING_DEMO_DIR", str(BASE_DIR / "var" / "sign
 DOCUMENT_FONT_FILE = env_str("DOCUMENT_FONT_FILE", "")
 DOCUMENT_HEADING_FONT_FILE = env_str("DOCUMENT_HEADING_FONT_FILE", "")
 
+# E-mail to the parties of an event (core.services.notify), sent from the task queue. The default prints it.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "wangqian@localhost")
 
 LOGGING = {
     "version": 1,
