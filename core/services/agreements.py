@@ -21,7 +21,6 @@ from core.models import (
     ACTIVE_STATUSES,
     Agreement,
     AgreementTerms,
-    Employer,
     NumberSequence,
     Role,
     SendListItem,
@@ -31,8 +30,9 @@ from core.models import (
     User,
 )
 from core.services import side_effects
+from core.services.employers import require_verified_employer
 from core.services.events import record_event
-from core.services.terms import clean_terms
+from core.services.terms import TERMS_FIELDS, clean_terms
 from core.validators import validate_reason
 
 # The code alphabet leaves out 0/O and 1/I/L so a code read off paper is typed back correctly.
@@ -74,15 +74,6 @@ def _require_student_party(user: User, agreement: Agreement) -> None:
     _require_role(user, Role.STUDENT)
     if agreement.student.user_id != user.pk:
         raise NotFound()
-
-
-def _require_verified_employer(user: User) -> Employer:
-    _require_role(user, Role.EMPLOYER)
-    employer = user.employer
-    assert employer is not None
-    if not employer.is_verified:
-        raise Forbidden("单位资质尚未通过学校审核，暂不能使用签约功能", code="employer_not_verified")
-    return employer
 
 
 def _set_status(agreement: Agreement, status: Status, *extra_fields: str) -> str:
@@ -130,7 +121,7 @@ def agreements_invite(
     acting_user: User,
 ) -> list[Agreement]:
     """Send 邀约 to every student, all or nothing. `overrides` changes terms for single students."""
-    employer = _require_verified_employer(acting_user)
+    employer = require_verified_employer(acting_user)
     if not employer.profile_complete:
         raise Conflict("请先完善签约信息", code="profile_incomplete")
     if not student_ids:
@@ -199,7 +190,7 @@ def agreement_modify(agreement: Agreement | int, *, terms: Mapping[str, Any], ac
             _require_employer_party(acting_user, agreement)
             _require_status(agreement, MODIFIABLE_STATUSES, "修改邀约")
             employer = agreement.employer
-            current = _terms_dict(agreement.current_terms)
+            current = terms_as_dict(agreement.current_terms)
             cleaned = clean_terms(employer, {**current, **dict(terms)})
             if cleaned == current:
                 raise InvalidInput("条款没有变化", errors={"terms": "修改后的条款与当前条款相同"})
@@ -514,12 +505,7 @@ def termination_return(agreement: Agreement | int, *, remark: str, acting_user: 
     return _review_termination(agreement, approve=False, remark=remark, acting_user=acting_user)
 
 
-def _terms_dict(terms: AgreementTerms | None) -> dict[str, Any]:
-    from core.services.terms import TERMS_FIELDS
-
+def terms_as_dict(terms: AgreementTerms | None) -> dict[str, Any]:
     if terms is None:
         return {}
     return {field: getattr(terms, field) for field in TERMS_FIELDS}
-
-
-terms_as_dict = _terms_dict
