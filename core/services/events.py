@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from core.models import Agreement, AgreementEvent, Notification, Role, User
 
 ACTION_LABELS = {
@@ -71,3 +73,12 @@ def _notify(agreement: Agreement, event: AgreementEvent, actor: User | None) -> 
     if actor is None or actor.role != Role.EMPLOYER:
         recipients.extend(User.objects.filter(employer_id=agreement.employer_id).values_list("pk", flat=True))
     Notification.objects.bulk_create([Notification(recipient_id=uid, event=event) for uid in recipients])
+
+
+def notifications_mark_read(notification_ids: list[int], *, acting_user: User) -> int:
+    """消息 shown to their recipient are read; someone else's are never touched."""
+    if not notification_ids:
+        return 0
+    return Notification.objects.filter(pk__in=notification_ids, recipient=acting_user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.errors import NotFound
 from core.models import Notification
 from core.selectors import student_for_user
+from core.services.events import notifications_mark_read
 from student.access import current_user, render_page, student_required
 from student.presenters import notice_text
 
@@ -30,8 +30,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
         for n in page.object_list
     ]
     unread_ids = [item["notification"].pk for item in items if item["unread"]]  # type: ignore[union-attr]
-    if unread_ids:
-        Notification.objects.filter(pk__in=unread_ids, read_at__isnull=True).update(read_at=timezone.now())
+    notifications_mark_read(unread_ids, acting_user=user)
     context = {"items": items, "page": page, "query": ""}
     return render_page(request, "student/messages.html", context, nav="messages")
 
