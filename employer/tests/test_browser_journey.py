@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from core.models import Agreement, Status
 from core.services import agreements as wf
@@ -56,11 +57,11 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/employer/confirm/"))
-    assert page.locator("h1", has_text="签约信息确认").is_visible()
+    expect(page.locator("h1", has_text="签约信息确认")).to_be_visible()
     journey.shot("first-use-confirm")
 
     page.click("button:has-text('确认')")
-    assert page.locator(".field-error", has_text="请填写单位性质").is_visible()
+    expect(page.locator(".field-error", has_text="请填写单位性质")).to_be_visible()
     journey.shot("first-use-errors-in-chinese")
 
     page.select_option("select[name=nature]", label="国有企业")
@@ -79,21 +80,21 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     journey.shot("first-use-filled")
     page.click("button:has-text('确认')")
     page.wait_for_url(re.compile(r"/employer/agreements/"))
-    assert page.locator(".alert-success", has_text="签约信息已确认").is_visible()
+    expect(page.locator(".alert-success", has_text="签约信息已确认")).to_be_visible()
     journey.shot("signing-center-after-confirm")
     assert carol.employer.__class__.objects.get(pk=carol.employer_id).affiliation == "210000"
 
     # 签约邀请: search, 加入 (by 身份证号, then by 手机号)
     page.click(".wq-menu a:has-text('签约邀请')")
-    assert page.locator("text=流程简介：签约搜索——加入列表——签约发送").is_visible()
+    expect(page.locator("text=流程简介：签约搜索——加入列表——签约发送")).to_be_visible()
     page.fill("#id_name", li.name)
     page.fill("#id_keyword", li.id_number)
     page.click("button:has-text('搜索')")
     assert page.locator("#wq-results td", has_text=li.id_number).count() == 0  # masked
-    assert page.locator("#wq-results td", has_text=li.id_number[:6] + "*****").is_visible()
+    expect(page.locator("#wq-results td", has_text=li.id_number[:6] + "*****")).to_be_visible()
     journey.shot("search-result")
     page.click("#wq-results button:has-text('加入')")
-    assert page.locator(".alert-success", has_text=f"已将{li.name}加入签约发送列表").is_visible()
+    expect(page.locator(".alert-success", has_text=f"已将{li.name}加入签约发送列表")).to_be_visible()
     page.fill("#id_name", wang.name)
     page.fill("#id_keyword", wang.phone)
     page.click("button:has-text('搜索')")
@@ -101,17 +102,17 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     journey.shot("send-list-with-two-students")
     page.click("button:has-text('收起 ^')")
     page.wait_for_selector("#wq-intro", state="hidden")
-    assert page.locator("button:has-text('展开')").is_visible()
+    expect(page.locator("button:has-text('展开')")).to_be_visible()
     journey.shot("intro-collapsed")
 
     # batch 邀约: tick both → 邀请函 with a per-student override → 确认发送
     page.check("[data-check-all='#wq-sendlist']")
     page.click("button:has-text('批量邀约')")
     page.wait_for_url(re.compile(r"/employer/invite/letter/"))
-    assert page.locator("h1", has_text="邀请函").is_visible()
+    expect(page.locator("h1", has_text="邀请函")).to_be_visible()
     assert page.locator("input[name=unit_name]").input_value() == "沈阳智造科技有限公司"
     page.click("button:has-text('发送') >> nth=0")
-    assert page.locator(".field-error", has_text="请填写拟聘用职位").is_visible()
+    expect(page.locator(".field-error", has_text="请填写拟聘用职位")).to_be_visible()
     journey.shot("letter-errors")
     page.select_option("select[name=position_category]", label="工程技术人员")
     page.fill("input[name=position]", "软件开发工程师")
@@ -123,12 +124,14 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     page.fill(f"input[name=o{wang.pk}-monthly_salary]", "9500")
     journey.shot("letter-with-override")
     page.click("button:has-text('发送') >> nth=0")
-    assert page.locator("h1", has_text="确认发送").is_visible()
-    assert page.locator("section", has_text=f"发送给：{wang.name}").locator("td", has_text="数据分析师").is_visible()
+    expect(page.locator("h1", has_text="确认发送")).to_be_visible()
+    expect(
+        page.locator("section", has_text=f"发送给：{wang.name}").locator("td", has_text="数据分析师")
+    ).to_be_visible()
     journey.shot("confirm-send")
     page.click("button:has-text('确认发送')")
     page.wait_for_url(re.compile(r"tab=pending"))
-    assert page.locator(".alert-success", has_text="已向2名学生").is_visible()
+    expect(page.locator(".alert-success", has_text="已向2名学生")).to_be_visible()
     journey.shot("sent-pending-tab")
     invites = Agreement.objects.filter(employer=carol.employer, status=Status.INVITED)
     assert sorted(a.current_terms.position for a in invites) == ["数据分析师", "软件开发工程师"]
@@ -140,12 +143,12 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     assert page.locator("#wq-list tbody tr").count() == 1
     journey.shot("list-filtered-by-name")
     page.click("button:has-text('查看详情')")
-    assert page.locator("#wq-feedback", has_text="请先勾选一条记录").is_visible()
+    expect(page.locator("#wq-feedback", has_text="请先勾选一条记录")).to_be_visible()
     page.check("#wq-list tbody input[name=ids]")
     page.click("button:has-text('查看详情')")
     page.wait_for_url(re.compile(r"/employer/agreements/\d+/$"))
-    assert page.locator(".wq-step-current", has_text="学生处理").is_visible()
-    assert page.locator("td", has_text="数据分析师").first.is_visible()
+    expect(page.locator(".wq-step-current", has_text="学生处理")).to_be_visible()
+    expect(page.locator("td", has_text="数据分析师").first).to_be_visible()
     journey.shot("detail")
 
     # 申请解约 on a signed and approved agreement
@@ -154,12 +157,12 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     agreement = world.reach("effective", student=signed, employer=carol)
     page.click(".wq-menu a:has-text('解约办理')")
     page.click("a.nav-link:has-text('已签约成功学生列表')")
-    assert page.locator("text=解约申请一旦发出将无法撤回，请谨慎办理。").first.is_visible()
+    expect(page.locator("text=解约申请一旦发出将无法撤回，请谨慎办理。").first).to_be_visible()
     journey.shot("signed-list")
     page.check("#wq-list tbody input[name=ids]")
     page.click("button:has-text('申请解约')")
     page.wait_for_selector("#wq-dialog.show")
-    assert page.locator("#wq-dialog .modal-title", has_text="单位解除协议申请").is_visible()
+    expect(page.locator("#wq-dialog .modal-title", has_text="单位解除协议申请")).to_be_visible()
     page.click("#wq-dialog button:has-text('确定')")
     page.wait_for_selector("#wq-dialog .field-error")
     journey.shot("termination-dialog-error")
@@ -182,12 +185,12 @@ def test_employer_answers_a_student_termination(world: Any, journey: Journey) ->
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.goto(journey.base + "/employer/terminations/")
-    assert page.locator("#wq-list td", has_text=world.student.name).is_visible()
+    expect(page.locator("#wq-list td", has_text=world.student.name)).to_be_visible()
     journey.shot("student-termination-list")
     page.check("#wq-list tbody input[name=ids]")
     page.click("button:has-text('处理解约申请')")
     page.wait_for_selector("#wq-dialog.show")
-    assert page.locator("#wq-dialog", has_text="考取公务员，需解除协议").is_visible()
+    expect(page.locator("#wq-dialog", has_text="考取公务员，需解除协议")).to_be_visible()
     page.click("#wq-dialog button:has-text('拒绝')")
     page.wait_for_selector("#wq-dialog .field-error")
     journey.shot("student-termination-notice-refuse-needs-remark")

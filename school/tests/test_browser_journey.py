@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from core.identifiers import make_id_number
 from core.models import Agreement, Status, Student
@@ -73,7 +74,7 @@ def test_school_season_journey(world: Any, journey: Journey, tmp_path: Path) -> 
 
     # 学校管理员登录 → 学校管理中心
     journey.login("school_neu")
-    assert page.locator("h1", has_text="学校管理中心").is_visible()
+    expect(page.locator("h1", has_text="学校管理中心")).to_be_visible()
     journey.shot("school-home")
 
     # 统计 before the season: nobody signed yet
@@ -87,9 +88,9 @@ def test_school_season_journey(world: Any, journey: Journey, tmp_path: Path) -> 
     journey.shot("roster-upload-form")
     page.click("button:has-text('上传并校验')")
     page.wait_for_url(re.compile(r"/school/roster/import/\d+/$"))
-    assert page.locator(".alert-danger", has_text="校验未通过，未导入任何数据").is_visible()
-    assert page.locator("td", has_text="第3行").is_visible()
-    assert page.locator("td", has_text="身份证号校验位不正确").is_visible()
+    expect(page.locator(".alert-danger", has_text="校验未通过，未导入任何数据")).to_be_visible()
+    expect(page.locator("td", has_text="第3行")).to_be_visible()
+    expect(page.locator("td", has_text="身份证号校验位不正确")).to_be_visible()
     journey.shot("roster-errors-by-row-and-column")
     assert not Student.objects.filter(student_no="20279001").exists()
 
@@ -97,17 +98,17 @@ def test_school_season_journey(world: Any, journey: Journey, tmp_path: Path) -> 
     page.set_input_files("#id_file", _roster(tmp_path, "生源名单.xlsx", broken=False))
     page.click("button:has-text('上传并校验')")
     page.wait_for_url(re.compile(r"/school/roster/import/\d+/$"))
-    assert page.locator("text=校验通过：文件共 3 行").is_visible()
-    assert page.locator("td", has_text="文法学院/知识产权").is_visible()
+    expect(page.locator("text=校验通过：文件共 3 行")).to_be_visible()
+    expect(page.locator("td", has_text="文法学院/知识产权")).to_be_visible()
     journey.shot("roster-preview")
 
     # 确认导入 → the job runs; the progress bar ends at 100%
     page.click("button:has-text('确认导入')")
     page.wait_for_selector("text=导入完成：新增 3 人")
-    assert page.locator(".progress-bar", has_text="100%").is_visible()
+    expect(page.locator(".progress-bar", has_text="100%")).to_be_visible()
     journey.shot("roster-imported")
     page.click("text=查看生源名单")
-    assert page.locator("td", has_text="周新").is_visible()
+    expect(page.locator("td", has_text="周新")).to_be_visible()
     journey.shot("roster-student-list")
 
     # an employer invites two of the new students, both accept (their side, through the workflow)
@@ -118,18 +119,19 @@ def test_school_season_journey(world: Any, journey: Journey, tmp_path: Path) -> 
 
     # 学院审核: the college admin approves one from the detail page and the other from the list
     journey.login("college_law")
-    assert page.locator("h1", has_text="学院管理中心").is_visible()
+    expect(page.locator("h1", has_text="学院管理中心")).to_be_visible()
     assert page.locator("nav.wq-menu >> text=生源导入").count() == 0  # a college admin sees only what they use
     page.click("nav.wq-menu >> text=签约审核")
-    assert page.locator("td", has_text="周新").is_visible() and page.locator("td", has_text="郑和").is_visible()
+    expect(page.locator("td", has_text="周新")).to_be_visible()
+    expect(page.locator("td", has_text="郑和")).to_be_visible()
     journey.shot("college-review-queue")
     page.locator("tr", has_text="周新").locator("text=查看详情").click()
-    assert page.locator("h2", has_text="签约审核（待学院审核）").is_visible()
-    assert page.locator("text=流程追踪").is_visible()
+    expect(page.locator("h2", has_text="签约审核（待学院审核）")).to_be_visible()
+    expect(page.locator("text=流程追踪")).to_be_visible()
     journey.shot("college-review-detail")
     page.click("button:has-text('通过')")
     page.wait_for_url(re.compile(r"/school/reviews/"))
-    assert page.locator(".alert-success", has_text="审核通过").is_visible()
+    expect(page.locator(".alert-success", has_text="审核通过")).to_be_visible()
     journey.shot("college-approved-one")
     page.locator("tr", has_text="郑和").locator("input[name=ids]").check()
     page.once("dialog", lambda dialog: dialog.accept())
@@ -143,7 +145,7 @@ def test_school_season_journey(world: Any, journey: Journey, tmp_path: Path) -> 
     # 学校审核: batch-approve both with 全选
     journey.login("school_neu")
     page.click("nav.wq-menu >> text=签约审核")
-    assert page.locator("text=待学校审核").first.is_visible()
+    expect(page.locator("text=待学校审核").first).to_be_visible()
     page.check("input[data-check-all]")
     journey.shot("school-review-queue-selected")
     page.once("dialog", lambda dialog: dialog.accept())
@@ -182,11 +184,11 @@ def test_roster_progress_bar_polls(world: Any, journey: Journey) -> None:
     roster_jobs._write_progress(job.pk, 0, 20000)
     journey.login("school_neu")
     journey.go(f"/school/roster/import/{job.pk}/")
-    assert page.locator("text=正在导入").is_visible()
+    expect(page.locator("text=正在导入")).to_be_visible()
     journey.shot("import-validating-again")
     roster_jobs._write_progress(job.pk, 12000, 20000)
     page.wait_for_selector("text=已处理 12000 / 20000 行")
-    assert page.locator(".progress-bar", has_text="60%").is_visible()
+    expect(page.locator(".progress-bar", has_text="60%")).to_be_visible()
     journey.shot("import-progress-60")
     RosterImportJob.objects.filter(pk=job.pk).update(
         state="done", done=20000, result={"created": 19990, "updated": 10, "unchanged": 0}
