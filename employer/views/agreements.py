@@ -225,7 +225,7 @@ def agreement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         error = f"协议书当前状态为“{agreement.get_status_display()}”，不能撤回"
     return dialog(
         request,
-        "employer/dialogs/withdraw.html",
+        "employer/includes/withdraw_dialog.html",
         {"agreement": agreement, "error": error, "dialog_title": "撤回邀约"},
         menu="agreements",
         crumbs=[("签约管理", reverse("employer:agreements")), ("撤回邀约", "")],

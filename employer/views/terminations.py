@@ -142,7 +142,7 @@ def termination_answer(request: HttpRequest, pk: int) -> HttpResponse:
         error = "该协议书没有待处理的学生解约申请"
     return dialog(
         request,
-        "employer/dialogs/termination_answer.html",
+        "employer/includes/termination_answer_dialog.html",
         {
             "agreement": agreement,
             "termination": termination,
@@ -176,7 +176,7 @@ def termination_request(request: HttpRequest, pk: int) -> HttpResponse:
         error = f"协议书当前状态为“{agreement.get_status_display()}”，不能申请解约"
     return dialog(
         request,
-        "employer/dialogs/termination_request.html",
+        "employer/includes/termination_request_dialog.html",
         {
             "agreement": agreement,
             "reason": reason,
