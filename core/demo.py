@@ -127,7 +127,7 @@ def load_demo() -> None:
     college_admin = User.objects.get(username="college1")
     info_admin = User.objects.get(username="college2")
     terms = {"position_category": "13", "position": "软件开发工程师", "monthly_salary": 9000, "probation_months": 3}
-    for s in students[5:9]:
+    for s in [*students[5:9], students[0], students[1]]:
         employer_search_students(graduation_year=year, name=s.name, id_number=s.id_number, acting_user=hr2)
     sent = wf.agreements_invite(student_ids=[s.pk for s in students[5:9]], terms=terms, acting_user=hr2)
     law_offer = wf.agreements_invite(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from core.errors import NotFound
-from core.models import Agreement, Role, Student, Termination, User
+from core.models import Agreement, Employer, Role, SearchHit, SendListItem, Student, Termination, User
 from core.models.agreements import TABS
 
 
@@ -112,6 +114,22 @@ def students_search(*, graduation_year: int, name: str, id_number: str = "", pho
     if phone.strip():
         qs = qs.filter(phone=phone.strip())
     return qs.select_related("school", "college", "major")
+
+
+# The one answer for a student id an employer may not reach: the same for an existing student it never found
+# as for an id that does not exist, so the answer tells nothing about the roster.
+STUDENT_NOT_REACHABLE = "学生不存在，请先通过签约邀请搜索找到该生"
+
+
+def students_reachable_by(employer: Employer | int) -> QuerySet[Student]:
+    """The students an employer may add to its 签约发送列表 or invite: those on the list, and those its exact
+    search (or 导入拟签约名单) found within WANGQIAN_SEARCH_VALID_DAYS. Ids are sequential across schools,
+    so every other id must answer 404 exactly as a nonexistent one (SPEC §6)."""
+    employer_id = employer if isinstance(employer, int) else employer.pk
+    since = timezone.now() - datetime.timedelta(days=settings.WANGQIAN_SEARCH_VALID_DAYS)
+    found = SearchHit.objects.filter(employer_id=employer_id, created_at__gte=since).values("student_id")
+    listed = SendListItem.objects.filter(employer_id=employer_id).values("student_id")
+    return Student.objects.filter(Q(pk__in=found) | Q(pk__in=listed))
 
 
 def student_for_user(user: User) -> Student:

@@ -117,6 +117,9 @@ NODE_MODULES = Path(env_str("NODE_MODULES", str(BASE_DIR / "node_modules")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 WANGQIAN_MAX_UPLOAD_BYTES = env_int("WANGQIAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# An employer may invite (or add to its 签约发送列表) only students its exact search found this many days ago
+# at most, or already on its send list: ids are sequential, so any other id must answer as a nonexistent one.
+WANGQIAN_SEARCH_VALID_DAYS = env_int("WANGQIAN_SEARCH_VALID_DAYS", 30)
 
 # Background work: django-tasks with its database backend needs no extra server; `manage.py db_worker`
 # runs the queue (make run starts one). Tests run tasks immediately.

@@ -29,6 +29,7 @@ from core.models import (
     Termination,
     User,
 )
+from core.selectors import STUDENT_NOT_REACHABLE, students_reachable_by
 from core.services import side_effects
 from core.services.employers import require_verified_employer
 from core.services.events import record_event
@@ -138,10 +139,12 @@ def agreements_invite(
     created: list[Agreement] = []
     try:
         with transaction.atomic():
-            students = {s.pk: s for s in Student.objects.select_related("school").filter(pk__in=student_ids)}
-            missing = [sid for sid in student_ids if sid not in students]
-            if missing:
-                raise NotFound(f"学生不存在：{missing[0]}")
+            # One rule for the API and the pages: only students found by this employer's exact search, or on
+            # its send list; any other id answers exactly as a nonexistent one (no id echoed, no other text).
+            reachable = students_reachable_by(employer).select_related("school").filter(pk__in=student_ids)
+            students = {s.pk: s for s in reachable}
+            if any(sid not in students for sid in student_ids):
+                raise NotFound(STUDENT_NOT_REACHABLE, errors={"student_ids": STUDENT_NOT_REACHABLE})
             busy = set(
                 Agreement.objects.filter(student_id__in=student_ids, status__in=ACTIVE_STATUSES).values_list(
                     "student_id", flat=True

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Employer, Role, SearchHit, SendListItem, Student, User
-from core.selectors import students_search
+from core.selectors import STUDENT_NOT_REACHABLE, students_reachable_by, students_search
 from core.services.terms import clean_profile
 from core.validators import validate_contact_phone, validate_credit_code, validate_email
 
@@ -146,9 +146,9 @@ def require_verified_employer(user: User) -> Employer:
 def send_list_add(student_id: int, *, acting_user: User) -> SendListItem:
     """加入: the student must have been found by the exact search; ids are not browsable."""
     employer = require_verified_employer(acting_user)
-    student = Student.objects.filter(pk=student_id).first()
-    if student is None or not SearchHit.objects.filter(employer=employer, student=student).exists():
-        raise NotFound("学生不存在，请先通过签约邀请搜索找到该生")
+    student = students_reachable_by(employer).filter(pk=student_id).first()
+    if student is None:
+        raise NotFound(STUDENT_NOT_REACHABLE)
     item, _ = SendListItem.objects.get_or_create(employer=employer, student=student, defaults={"added_by": acting_user})
     return item
 

@@ -326,3 +326,14 @@ def test_every_status_change_left_an_event(world: Any) -> None:
         "terminated",
     ]
     assert all(e.old_status != e.new_status for e in trail[1:])
+
+
+def test_invite_reaches_only_students_found_by_this_employer(world: Any) -> None:
+    terms = {"position_category": "13", "position": "工程师"}
+    with pytest.raises(NotFound) as unsearched:
+        wf.agreements_invite(student_ids=[world.student.pk], terms=terms, acting_user=world.employer)
+    with pytest.raises(NotFound) as nonexistent:
+        wf.agreements_invite(student_ids=[999999], terms=terms, acting_user=world.employer)
+    assert (unsearched.value.detail, unsearched.value.errors) == (nonexistent.value.detail, nonexistent.value.errors)
+    assert not Agreement.objects.exists()
+    assert invite(world.employer, world.student)[0].student_id == world.student.pk  # after the search it works

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
+import time_machine
+from django.conf import settings
 from django.urls import reverse
 
 from core.masking import mask_id_number, mask_phone
@@ -95,6 +98,17 @@ def test_add_needs_a_search_hit(world: Any, login: Any) -> None:
     client = login(world.employer)
     assert client.post(reverse("employer:send_list_add"), {"student_id": world.student.pk}).status_code == 404
     assert client.post(reverse("employer:send_list_add"), {"student_id": "x"}).status_code == 404
+
+
+def test_add_needs_a_recent_search(world: Any, login: Any) -> None:
+    client = login(world.employer)
+    _search(client, world.student)
+    with time_machine.travel(datetime.timedelta(days=settings.WANGQIAN_SEARCH_VALID_DAYS, hours=1)):
+        client = login(world.employer)
+        assert client.post(reverse("employer:send_list_add"), {"student_id": world.student.pk}).status_code == 404
+        _search(client, world.student)  # searching again makes it reachable again
+        response = client.post(reverse("employer:send_list_add"), {"student_id": world.student.pk}, follow=True)
+        assert f"已将{world.student.name}加入签约发送列表" in response.content.decode()
 
 
 def test_removing_what_is_not_on_my_list_is_404(world: Any, login: Any) -> None:
