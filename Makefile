@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench lock clean
+.PHONY: run serve test install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench lock clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,11 @@ migrate: install
 run: migrate
 	WANGQIAN_DEMO=1 $(BIN)/python manage.py load_demo
 	WANGQIAN_DEMO=1 DEBUG=$${DEBUG:-1} $(BIN)/python manage.py serve --port $(PORT)
+
+# Production from the same checkout: settings from the environment (README), refuses a development secret or
+# DEBUG, never loads demo data; migrates, collects static files, runs gunicorn, the task worker(s), the scheduler.
+serve: install
+	$(BIN)/python manage.py serve_production --port $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .

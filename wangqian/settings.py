@@ -1,6 +1,7 @@
 """One settings module; every knob is an environment variable with a zero-configuration default."""
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -11,7 +12,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DEBUG", default=False)
 # DEMO enables the demo data and the generated self-signed school certificate; never in production.
 DEMO = env_bool("WANGQIAN_DEMO", default=False)
-SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-change-me")
+# `make serve` (ops.production) refuses to start with this key, with a missing one, with DEBUG or with demo data.
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me"
+SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -39,10 +42,17 @@ INSTALLED_APPS = [
     "student",
     "school",
     "documents",
+    "ops",
 ]
+# Prometheus metrics at /metrics (django-prometheus); serve_production gives gunicorn's workers a shared directory.
+PROMETHEUS_METRICS = env_bool("PROMETHEUS_METRICS", default=False)
+if PROMETHEUS_METRICS:
+    INSTALLED_APPS.append("django_prometheus")
 WHITENOISE_USE_FINDERS = True
 
 MIDDLEWARE = [
+    "ops.middleware.HealthProbeMiddleware",
+    "ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,6 +64,12 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "web.middleware.PasswordChangeRequiredMiddleware",
 ]
+if PROMETHEUS_METRICS:
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        *MIDDLEWARE,
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]
 
 ROOT_URLCONF = "wangqian.urls"
 WSGI_APPLICATION = "wangqian.wsgi.application"
@@ -107,10 +123,35 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
+# Files (roster uploads, attachments) go through Django's storage API. The default is the local folder MEDIA_ROOT;
+# with several app hosts use S3-compatible object storage (django-storages), which every host reads.
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if STORAGE_BACKEND == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME", "wangqian"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            # Private objects, handed out only by the app (downloads check who asks); never overwritten in place.
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,
+        },
+    }
+elif STORAGE_BACKEND != "local":
+    raise ValueError(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
 # Front-end packages and the GB/T 2260 table come from the npm registry at install time.
 NODE_MODULES = Path(env_str("NODE_MODULES", str(BASE_DIR / "node_modules")))
 
@@ -128,6 +169,16 @@ TASKS = {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Task workers (ops.workers): a worker writes a heartbeat every TASK_HEARTBEAT_SECONDS; a job whose worker has not
+# been seen for TASK_LEASE_SECONDS goes back to the queue, at most TASK_MAX_CLAIMS times.
+TASK_HEARTBEAT_SECONDS = env_int("TASK_HEARTBEAT_SECONDS", 5)
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 60)
+TASK_MAX_CLAIMS = env_int("TASK_MAX_CLAIMS", 5)
+# /readyz: a worker must have been seen within this many seconds; a queue deeper than the limit (0: none) fails.
+READYZ_WORKER_SEEN_SECONDS = env_int("READYZ_WORKER_SEEN_SECONDS", 60)
+READYZ_REQUIRE_WORKER = env_bool("READYZ_REQUIRE_WORKER", default=True)
+READYZ_MAX_QUEUE_DEPTH = env_int("READYZ_MAX_QUEUE_DEPTH", 0)
 
 # The school's signing key and certificate (PEM) and the root that verifies them. In demo/development a
 # self-signed school root and signing certificate are generated under SIGNING_DEMO_DIR.
@@ -149,9 +200,28 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "wangqian@localhost")
 
+# REQUEST_LOG=1 (make serve sets it) writes one JSON line per request: request id, user id, status, duration.
+REQUEST_LOG = env_bool("REQUEST_LOG", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "json": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "wangqian.request": {
+            "handlers": ["json"],
+            "level": "INFO" if REQUEST_LOG else "WARNING",
+            "propagate": False,
+        },
+    },
 }

@@ -1,4 +1,5 @@
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,3 +15,6 @@ urlpatterns = [
 ]
 if apps.is_installed("documents"):
     urlpatterns.insert(0, path("", include("documents.urls")))
+if settings.PROMETHEUS_METRICS:
+    # /metrics for Prometheus; the nginx site in deploy/ lets only the monitoring network reach it.
+    urlpatterns.insert(0, path("", include("django_prometheus.urls")))

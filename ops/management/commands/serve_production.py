@@ -1,0 +1,132 @@
+"""`make serve`: the production configuration of this checkout, in one supervised process group."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ops.production import default_web_concurrency, refusals
+
+ROLES = ("web", "worker", "scheduler")
+STOP_TIMEOUT = 30
+
+
+class Command(BaseCommand):
+    help = (
+        "Check the settings, migrate, collect static files, then run gunicorn, the task worker(s) and the scheduler; "
+        "stops them all when one of them dies or on SIGTERM (a service manager restarts the group)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument(
+            "--roles",
+            default=os.environ.get("SERVE_ROLES", ",".join(ROLES)),
+            help="which of web,worker,scheduler this host runs (several app hosts: one scheduler in all)",
+        )
+        parser.add_argument("--no-migrate", action="store_true", help="another host (or the deploy step) migrates")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        problems = refusals()
+        if problems:
+            raise CommandError("refusing to start in production:\n  - " + "\n  - ".join(problems))
+        roles = {r.strip() for r in options["roles"].split(",") if r.strip()}
+        if not roles or roles - set(ROLES):
+            raise CommandError(f"--roles takes some of {','.join(ROLES)}")
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        if "web" in roles:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        env = dict(os.environ)
+        env.setdefault("REQUEST_LOG", "1")
+        metrics_dir = None
+        if settings.PROMETHEUS_METRICS:
+            # Every gunicorn worker writes its samples here and /metrics adds them up (prometheus-client).
+            metrics_dir = Path(tempfile.mkdtemp(prefix="wangqian-metrics-"))
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+        commands = self._commands(roles, options["host"], options["port"])
+        self.stdout.write(f"wangqian (production): {', '.join(name for name, _ in commands)}")
+        try:
+            code = supervise(commands, env)
+        finally:
+            if metrics_dir:
+                shutil.rmtree(metrics_dir, ignore_errors=True)
+        if code:
+            sys.exit(code)
+
+    def _commands(self, roles: set[str], host: str, port: str) -> list[tuple[str, list[str]]]:
+        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+        commands: list[tuple[str, list[str]]] = []
+        if "web" in roles:
+            workers = int(os.environ.get("WEB_CONCURRENCY") or default_web_concurrency())
+            commands.append(
+                (
+                    f"gunicorn {host}:{port} x{workers}",
+                    [
+                        sys.executable, "-m", "gunicorn", "wangqian.wsgi:application",
+                        "--bind", f"{host}:{port}",
+                        "--workers", str(workers),
+                        "--timeout", os.environ.get("GUNICORN_TIMEOUT", "60"),
+                        "--graceful-timeout", str(STOP_TIMEOUT - 5),
+                        # Recycle workers now and then so a slow leak never takes a host down at the peak.
+                        "--max-requests", "2000", "--max-requests-jitter", "200",
+                        "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                        "--chdir", str(settings.BASE_DIR),
+                        # Import the app once in the master: workers fork ready, recycled ones too.
+                        "--preload",
+                        # One control socket per user would collide between several servers on one machine.
+                        "--no-control-socket",
+                    ],
+                )
+            )  # fmt: skip
+        if "worker" in roles:
+            for n in range(int(os.environ.get("TASK_WORKERS", "1"))):
+                commands.append((f"worker {n + 1}", [*manage, "run_worker", "--interval", "1"]))
+        if "scheduler" in roles:
+            commands.append(("scheduler", [*manage, "run_scheduler"]))
+        return commands
+
+
+def supervise(commands: list[tuple[str, list[str]]], env: dict[str, str]) -> int:
+    """Run the commands until one exits (then stop the rest and return 1) or a signal asks to stop (return 0)."""
+    stopping: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopping.append(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    children = [(name, subprocess.Popen(argv, env=env)) for name, argv in commands]
+    code = 0
+    while not stopping:
+        dead = [(name, child) for name, child in children if child.poll() is not None]
+        if dead:
+            for name, child in dead:
+                print(f"wangqian: {name} exited with {child.returncode}; stopping the others", file=sys.stderr)
+            code = 1
+            break
+        time.sleep(0.5)
+    for _, child in children:
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for _, child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    return code
