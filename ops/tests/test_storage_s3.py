@@ -1,0 +1,113 @@
+"""Files every host can read: Django's storage API on a real S3-compatible server (moto, server mode)."""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage, storages
+from django.test import override_settings
+from django.urls import reverse
+
+from core.identifiers import make_id_number
+from core.models import Student
+from core.services.roster import ROSTER_HEADERS
+from core.testing import xlsx_bytes
+from ops.health import check_storage
+from ops.tests.support import S3Server
+from school.models import RosterImportJob
+from wangqian import settings as production_settings
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[S3Server]:
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[S3Server, str]]:
+    """The production storage setting (STORAGE_BACKEND=s3 and its variables) pointed at a fresh bucket."""
+    bucket = f"wangqian-{uuid.uuid4().hex[:12]}"
+    s3_server.create_bucket(bucket)
+    for name, value in s3_server.env(bucket).items():
+        monkeypatch.setenv(name, value)
+    storages = importlib.reload(production_settings).STORAGES  # the settings module's own reading of the variables
+    monkeypatch.undo()
+    importlib.reload(production_settings)
+    with override_settings(
+        STORAGES={**storages, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    ):
+        yield s3_server, bucket
+
+
+def test_the_storage_api_round_trips_through_the_s3_server(s3: tuple[S3Server, str]) -> None:
+    server, bucket = s3
+    assert type(storages["default"]).__name__ == "S3Storage"
+    name = default_storage.save("attachments/证明.pdf", ContentFile(b"%PDF-1.7 hello"))
+    assert server.keys(bucket) == [name]
+    again = default_storage.save("attachments/证明.pdf", ContentFile(b"other"))
+    assert again != name, "never overwritten in place"
+    with default_storage.open(name, "rb") as f:
+        assert f.read() == b"%PDF-1.7 hello"
+    assert default_storage.size(name) == len(b"%PDF-1.7 hello")
+    # The objects are private: a plain GET is refused, the signed URL works.
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(f"{server.endpoint}/{bucket}/{urllib.parse.quote(name)}", timeout=5)
+    url = default_storage.url(name)
+    assert "Signature" in url
+    with urllib.request.urlopen(url, timeout=5) as signed:
+        assert signed.read() == b"%PDF-1.7 hello"
+    default_storage.delete(name)
+    default_storage.delete(again)
+    assert server.keys(bucket) == []
+    assert check_storage()["ok"] is True
+    assert server.keys(bucket) == [], "the readiness probe cleans up"
+
+
+@pytest.mark.django_db
+def test_a_roster_upload_is_stored_in_s3_read_back_by_the_job_and_removed(
+    s3: tuple[S3Server, str], world: Any, client: Any
+) -> None:
+    server, bucket = s3
+    rows = [
+        [
+            {
+                "学号": f"S3{n:05d}",
+                "姓名": f"新生{n}",
+                "性别": "男",
+                "身份证号": make_id_number(n, birth=datetime.date(2004, 5, 1)),
+                "手机号": f"137{n:08d}",
+                "邮箱": f"s3-{n}@example.com",
+                "毕业年度": 2027,
+                "院系": "文法学院",
+                "专业": "法学",
+                "学历": "本科",
+            }[h]
+            for h in ROSTER_HEADERS
+        ]
+        for n in range(3)
+    ]
+    upload = xlsx_bytes(list(ROSTER_HEADERS), rows)
+    upload.name = "生源.xlsx"
+    client.force_login(world.school_admin)
+    response = client.post(reverse("school:roster_import"), {"file": upload})
+    assert response.status_code == 302
+    job = RosterImportJob.objects.latest("pk")
+    assert job.state == "ready", job.detail
+    assert job.file.name in server.keys(bucket), "the upload lives in the object store"
+
+    client.post(reverse("school:roster_job_start", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == "done"
+    assert Student.objects.filter(student_no__startswith="S3").count() == 3
+    assert [k for k in server.keys(bucket) if k.startswith("roster_imports/") and k.endswith(".xlsx")] == []
