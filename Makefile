@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run serve test install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench lock clean
+.PHONY: run serve test nginx install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench lock clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -65,7 +65,10 @@ pytest-pg: install-dev
 browsers:
 	@sh scripts/ensure_chromium.sh
 
-test: install-dev browsers lint typecheck pytest
+nginx:
+	@sh scripts/ensure_nginx.sh
+
+test: install-dev browsers nginx lint typecheck pytest
 	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory pytest-pg; fi
 
 bench: install-dev
