@@ -7,6 +7,7 @@ from typing import Any
 from core import codes
 from core.masking import mask_email, mask_id_number, mask_phone
 from core.models import Agreement, AgreementTerms, Employer, Role, Student, Termination, User
+from core.rules import ONCE_EFFECTIVE_STATUSES, action_list
 from core.services.terms import TERMS_FIELDS
 
 CODE_FIELDS = {
@@ -105,13 +106,10 @@ def agreement_data(agreement: Agreement, viewer: User, *, detail: bool = False) 
         "effective_at": agreement.effective_at,
         "terminated_at": agreement.terminated_at,
         "termination": termination_data(getattr(agreement, "_open_termination", None)),
+        # What the viewer may do now, named as the action endpoints (SPEC §6).
+        "actions": action_list(agreement, viewer),
     }
-    if agreement.verification_code and agreement.status in (
-        "effective",
-        "termination_requested",
-        "termination_review",
-        "terminated",
-    ):
+    if agreement.verification_code and agreement.status in ONCE_EFFECTIVE_STATUSES:
         data["verification_code"] = agreement.verification_code
     if detail:
         versions = list(agreement.terms_versions.all())

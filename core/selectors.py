@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.errors import NotFound
 from core.models import Agreement, Employer, Role, SearchHit, SendListItem, Student, Termination, User
-from core.models.agreements import TABS
+from core.rules import TABS
 
 
 def agreements_visible_to(user: User) -> QuerySet[Agreement]:
@@ -34,7 +34,7 @@ def with_list_relations(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
     ).prefetch_related(
         Prefetch(
             "terminations",
-            queryset=Termination.objects.filter(state__in=["pending", "review"]),
+            queryset=Termination.objects.filter(state__in=Termination.OPEN_STATES),
             to_attr="_open_terminations",
         )
     )

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from core.errors import DomainError, Forbidden, NotFound
 from core.models import Agreement, Role, Status, User
+from core.rules import counts_as_effective
 from documents.builder import build_document_data, load_agreement
 from documents.models import AgreementDocument
 from documents.render import render_agreement_pdf
@@ -48,7 +49,6 @@ class DocumentUnavailable(DomainError):
     code = "document_unavailable"
 
 
-EFFECTIVE_STATUSES = (Status.EFFECTIVE, Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW)
 Kind = AgreementDocument.Kind
 State = AgreementDocument.State
 
@@ -58,7 +58,7 @@ def needed_kind(agreement: Agreement) -> str | None:
         return None
     if agreement.status == Status.TERMINATED:
         return Kind.TERMINATED
-    if agreement.status in EFFECTIVE_STATUSES:
+    if counts_as_effective(agreement):
         return Kind.EFFECTIVE
     return None
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from core import codes
 from core.models import Agreement, School
-from core.services.stats import EFFECTIVE_STATUSES, STATUS_COLUMNS, SchoolStats, StatsRow
+from core.rules import STATS_COLUMNS, effective_q
+from core.services.stats import SchoolStats, StatsRow
 from core.services.xlsx import write_xlsx
 
 # --- 统计 ------------------------------------------------------------------------------------------------
@@ -20,7 +21,7 @@ STATS_HEADERS = (
     "院系",
     "专业",
     "生源人数",
-    *[label for _, label, _ in STATUS_COLUMNS],
+    *[label for _, label, _ in STATS_COLUMNS],
     "有效协议",
     "签约率",
 )
@@ -100,12 +101,7 @@ def plan_headers(school: School) -> list[str]:
 def plan_queryset(school: School, graduation_year: int) -> QuerySet[Agreement]:
     """The year's effective agreements (those being terminated stay until the 解约 is approved)."""
     return (
-        Agreement.objects.filter(
-            school=school,
-            student__graduation_year=graduation_year,
-            status__in=EFFECTIVE_STATUSES,
-            effective_at__isnull=False,
-        )
+        Agreement.objects.filter(effective_q(), school=school, student__graduation_year=graduation_year)
         .select_related("student", "student__college", "student__major", "employer", "current_terms")
         .order_by("student__college__name", "student__student_no", "id")
     )

@@ -15,7 +15,8 @@ from django.http import QueryDict
 from core import codes
 from core.calendar import current_graduation_year
 from core.models import Agreement, College, Role, Status, Student, User
-from core.models.agreements import REVIEW_LABELS, TABS
+from core.models.agreements import REVIEW_LABELS
+from core.rules import TABS
 from core.selectors import AgreementFilters
 from school.access import school_id_of
 from web.agreement_lists import RESPONSE_CHOICES, ListState, filtered, parse_common

@@ -36,15 +36,12 @@ from core import codes
 from core.masking import mask_email, mask_id_number, mask_phone
 from core.models import Agreement, Role, Status, User
 from core.models.org import DISPATCH_FIELDS
+from core.rules import CLOSED_STATUSES, SIGNING_STATUSES
 from core.services.terms import TERMS_FIELDS, terms_diff
 
 EMPLOYMENT_CATEGORY = "协议就业（线上签约）"
 STEP_LABELS = ("单位发起签约", "学生处理", "管理员审核")
 STEP_NUMBERS = ("①", "②", "③")
-# Statuses in which the student has not yet answered (step ②) or the answer ended the agreement there.
-_AT_STUDENT = (Status.INVITED,)
-_STOPPED_AT_STUDENT = (Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED)
-_AT_REVIEW = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED)
 # terms field -> code table, for turning stored codes into the words people read.
 _CODE_TABLES = {
     "position_category": "position_category",
@@ -57,11 +54,11 @@ _CODE_TABLES = {
 
 
 def _steps(status: str) -> list[dict[str, str]]:
-    if status in _AT_STUDENT:
+    if status == Status.INVITED:
         states = ("done", "current", "todo")
-    elif status in _STOPPED_AT_STUDENT:
+    elif status in CLOSED_STATUSES:  # ended at step ② (declined, withdrawn, expired)
         states = ("done", "stopped", "todo")
-    elif status in _AT_REVIEW:
+    elif status in SIGNING_STATUSES:
         states = ("done", "done", "current")
     else:  # effective and everything after it: all three steps are behind
         states = ("done", "done", "done")

@@ -85,7 +85,4 @@ def paginate(qs: QuerySet[Agreement], number: str | None, *, size: int) -> Page:
     paginator = Paginator(with_list_relations(qs), size)
     page = paginator.get_page(number)
     page.object_list = attach_open_termination(list(page.object_list))
-    for agreement in page.object_list:
-        # Templates may not read underscore attributes.
-        agreement.open_termination = agreement._open_termination  # type: ignore[attr-defined]
     return page

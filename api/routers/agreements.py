@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema
 from api.representations import agreement_data
 from core.errors import InvalidInput
 from core.models import Agreement, Status, User
-from core.models.agreements import TABS
+from core.rules import TABS
 from core.selectors import (
     AgreementFilters,
     agreements_visible_to,

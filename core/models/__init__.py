@@ -1,5 +1,4 @@
 from core.models.agreements import (
-    ACTIVE_STATUSES,
     Agreement,
     AgreementEvent,
     AgreementTerms,
@@ -7,7 +6,6 @@ from core.models.agreements import (
     NumberSequence,
     SearchHit,
     SendListItem,
-    Status,
     Termination,
 )
 from core.models.org import (
@@ -22,9 +20,9 @@ from core.models.org import (
     StudentChange,
     User,
 )
+from core.models.status import Status
 
 __all__ = [
-    "ACTIVE_STATUSES",
     "Agreement",
     "AgreementEvent",
     "AgreementTerms",

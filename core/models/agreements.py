@@ -6,34 +6,8 @@ from django.db import models
 from django.db.models import Q
 
 from core.models.org import College, Employer, Role, School, Student, User
-
-
-class Status(models.TextChoices):
-    INVITED = "invited", "待应约"
-    DECLINED = "declined", "已拒约"
-    WITHDRAWN = "withdrawn", "已撤回"
-    EXPIRED = "expired", "已过期"
-    COLLEGE_REVIEW = "college_review", "待学院审核"
-    SCHOOL_REVIEW = "school_review", "待学校审核"
-    RETURNED = "returned", "签约审核退回"
-    EFFECTIVE = "effective", "已生效"
-    TERMINATION_REQUESTED = "termination_requested", "待解约"
-    TERMINATION_REVIEW = "termination_review", "解约待审核"
-    TERMINATED = "terminated", "已解约"
-
-
-# A student holds at most one agreement in these statuses (a conditional unique index enforces it).
-ACTIVE_STATUSES = (
-    Status.COLLEGE_REVIEW,
-    Status.SCHOOL_REVIEW,
-    Status.RETURNED,
-    Status.EFFECTIVE,
-    Status.TERMINATION_REQUESTED,
-    Status.TERMINATION_REVIEW,
-)
-SIGNED_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED, Status.EFFECTIVE)
-TERMINATING_STATUSES = (Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW)
-FINAL_STATUSES = (Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED, Status.TERMINATED)
+from core.models.status import Status
+from core.rules import ACTIVE_STATUSES, FINAL_STATUSES
 
 # The manual's two display columns, derived from status.
 RESPONSE_LABELS = {
@@ -56,14 +30,6 @@ REVIEW_LABELS = {
     Status.EFFECTIVE: "签约审核通过",
     Status.TERMINATION_REVIEW: "解约待审核",
     Status.TERMINATED: "解约审核通过",
-}
-# The manual's tabs: 全部 待应约 已应约 待解约 已解约.
-TABS: dict[str, tuple[str, tuple[str, ...] | None]] = {
-    "all": ("全部", None),
-    "pending": ("待应约", (Status.INVITED,)),
-    "accepted": ("已应约", SIGNED_STATUSES),
-    "terminating": ("待解约", TERMINATING_STATUSES),
-    "terminated": ("已解约", (Status.TERMINATED,)),
 }
 
 
@@ -131,14 +97,24 @@ class Agreement(models.Model):
         return REVIEW_LABELS.get(status, "")
 
     @property
+    def open_termination(self) -> Termination | None:
+        """The 解约 request being handled (pending or in review); list selectors attach it in advance."""
+        if hasattr(self, "_open_termination"):
+            return self._open_termination  # type: ignore[no-any-return]
+        return self.terminations.filter(state__in=Termination.OPEN_STATES).first()
+
+    @property
     def open_termination_previous_status(self) -> str | None:
-        cached = getattr(self, "_open_termination", None)
-        termination = cached if cached is not None else self.terminations.filter(state="pending").first()
+        termination = self.open_termination
         return termination.previous_status if termination else None
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
 
 
 class AgreementTerms(models.Model):
@@ -203,6 +179,8 @@ class Termination(models.Model):
         DECLINED = "declined", "对方拒绝"
         RETURNED = "returned", "解约审核退回"
         WITHDRAWN = "withdrawn", "已撤回"
+
+    OPEN_STATES = (State.PENDING, State.REVIEW)
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="terminations")
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -9,26 +9,25 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.models import (
-    ACTIVE_STATUSES,
     Agreement,
     AgreementTerms,
     NumberSequence,
-    Role,
     SendListItem,
     Status,
     Student,
     Termination,
     User,
 )
+from core.rules import ACTIVE_STATUSES, Action, require, require_role
 from core.selectors import STUDENT_NOT_REACHABLE, students_reachable_by
 from core.services import side_effects
 from core.services.employers import require_verified_employer
@@ -38,13 +37,6 @@ from core.validators import validate_reason
 
 # The code alphabet leaves out 0/O and 1/I/L so a code read off paper is typed back correctly.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-TERMINABLE_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.EFFECTIVE)
-MODIFIABLE_STATUSES = (Status.INVITED, Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED)
-
-
-def _require_role(user: User, *roles: Role) -> None:
-    if user.role not in roles:
-        raise Forbidden("当前账号角色无权进行此操作", code="forbidden_role")
 
 
 def _lock(agreement: Agreement | int) -> Agreement:
@@ -56,24 +48,6 @@ def _lock(agreement: Agreement | int) -> Agreement:
             .get(pk=pk)
         )
     except Agreement.DoesNotExist:
-        raise NotFound()
-
-
-def _require_status(agreement: Agreement, allowed: Iterable[str], action: str) -> None:
-    if agreement.status not in allowed:
-        label = Status(agreement.status).label
-        raise Conflict(f"协议书当前状态为“{label}”，不能{action}", code="invalid_status")
-
-
-def _require_employer_party(user: User, agreement: Agreement) -> None:
-    _require_role(user, Role.EMPLOYER)
-    if agreement.employer_id != user.employer_id:
-        raise NotFound()
-
-
-def _require_student_party(user: User, agreement: Agreement) -> None:
-    _require_role(user, Role.STUDENT)
-    if agreement.student.user_id != user.pk:
         raise NotFound()
 
 
@@ -186,12 +160,11 @@ def agreements_invite(
 
 def agreement_modify(agreement: Agreement | int, *, terms: Mapping[str, Any], acting_user: User) -> Agreement:
     """协议书修改: a new terms version; a signed agreement goes back to the student for consent."""
-    _require_role(acting_user, Role.EMPLOYER)
+    require_role(acting_user, Action.MODIFY)
     try:
         with transaction.atomic():
             agreement = _lock(agreement)
-            _require_employer_party(acting_user, agreement)
-            _require_status(agreement, MODIFIABLE_STATUSES, "修改邀约")
+            require(agreement, acting_user, Action.MODIFY)
             employer = agreement.employer
             current = terms_as_dict(agreement.current_terms)
             cleaned = clean_terms(employer, {**current, **dict(terms)})
@@ -210,11 +183,10 @@ def agreement_modify(agreement: Agreement | int, *, terms: Mapping[str, Any], ac
 
 
 def agreement_withdraw(agreement: Agreement | int, *, acting_user: User) -> Agreement:
-    _require_role(acting_user, Role.EMPLOYER)
+    require_role(acting_user, Action.WITHDRAW)
     with transaction.atomic():
         agreement = _lock(agreement)
-        _require_employer_party(acting_user, agreement)
-        _require_status(agreement, (Status.INVITED, Status.RETURNED), "撤回")
+        require(agreement, acting_user, Action.WITHDRAW)
         old = _set_status(agreement, Status.WITHDRAWN)
         record_event(agreement, "withdraw", actor=acting_user, old_status=old)
     side_effects.agreement_changed(agreement.pk, "withdraw")
@@ -222,14 +194,11 @@ def agreement_withdraw(agreement: Agreement | int, *, acting_user: User) -> Agre
 
 
 def agreement_accept(agreement: Agreement | int, *, acting_user: User) -> Agreement:
-    _require_role(acting_user, Role.STUDENT)
+    require_role(acting_user, Action.ACCEPT)
     try:
         with transaction.atomic():
             agreement = _lock(agreement)
-            _require_student_party(acting_user, agreement)
-            _require_status(agreement, (Status.INVITED,), "同意邀约")
-            if agreement.expires_at <= timezone.now():
-                raise Conflict("邀约已过有效期，不能同意", code="invitation_expired")
+            require(agreement, acting_user, Action.ACCEPT)
             # Lock the student row so concurrent accepts of one student queue here; the conditional
             # unique index is the backstop if anything slips past.
             Student.objects.select_for_update().filter(pk=agreement.student_id).first()
@@ -260,14 +229,13 @@ def agreement_accept(agreement: Agreement | int, *, acting_user: User) -> Agreem
 
 
 def agreement_decline(agreement: Agreement | int, *, acting_user: User, remark: str = "") -> Agreement:
-    _require_role(acting_user, Role.STUDENT)
+    require_role(acting_user, Action.DECLINE)
     remark = (remark or "").strip()
     if len(remark) > 200:
         raise InvalidInput("拒绝原因不能超过200个字", errors={"remark": "拒绝原因不能超过200个字"})
     with transaction.atomic():
         agreement = _lock(agreement)
-        _require_student_party(acting_user, agreement)
-        _require_status(agreement, (Status.INVITED,), "拒绝邀约")
+        require(agreement, acting_user, Action.DECLINE)
         old = _set_status(agreement, Status.DECLINED)
         record_event(agreement, "decline", actor=acting_user, old_status=old, remark=remark)
     side_effects.agreement_changed(agreement.pk, "decline")
@@ -293,26 +261,12 @@ def invitations_expire(*, now: datetime.datetime | None = None) -> int:
 # --- 签约审核 -------------------------------------------------------------------------------------------
 
 
-def _require_reviewer(user: User, agreement: Agreement, level: Status) -> None:
-    """College admins review at 学院 level for their college, school admins at 学校 level for their school."""
-    _require_role(user, Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN)
-    if agreement.school_id != user.school_id:
-        raise NotFound()
-    if user.role == Role.COLLEGE_ADMIN and agreement.college_id != user.college_id:
-        raise NotFound()
-    expected = Role.COLLEGE_ADMIN if level == Status.COLLEGE_REVIEW else Role.SCHOOL_ADMIN
-    if user.role != expected:
-        where = "学院" if level == Status.COLLEGE_REVIEW else "学校"
-        raise Conflict(f"该协议书正等待{where}审核", code="invalid_status")
-
-
 def agreement_approve(agreement: Agreement | int, *, acting_user: User) -> Agreement:
-    _require_role(acting_user, Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN)
+    require_role(acting_user, Action.APPROVE)
     with transaction.atomic():
         agreement = _lock(agreement)
-        _require_status(agreement, (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW), "审核通过")
+        require(agreement, acting_user, Action.APPROVE)
         level = Status(agreement.status)
-        _require_reviewer(acting_user, agreement, level)
         extra: list[str] = []
         if level == Status.COLLEGE_REVIEW and agreement.school.school_review_enabled:
             new = Status.SCHOOL_REVIEW
@@ -328,13 +282,12 @@ def agreement_approve(agreement: Agreement | int, *, acting_user: User) -> Agree
 
 
 def agreement_return(agreement: Agreement | int, *, remark: str, acting_user: User) -> Agreement:
-    _require_role(acting_user, Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN)
+    require_role(acting_user, Action.RETURN)
     remark = validate_reason(remark or "", field="remark", label="退回原因")
     with transaction.atomic():
         agreement = _lock(agreement)
-        _require_status(agreement, (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW), "退回")
+        require(agreement, acting_user, Action.RETURN)
         level = Status(agreement.status)
-        _require_reviewer(acting_user, agreement, level)
         old = _set_status(agreement, Status.RETURNED)
         action = "college_return" if level == Status.COLLEGE_REVIEW else "school_return"
         record_event(agreement, action, actor=acting_user, old_status=old, remark=remark)
@@ -357,16 +310,6 @@ def agreements_approve_batch(agreement_ids: list[int], *, acting_user: User) -> 
 # --- 解约 -----------------------------------------------------------------------------------------------
 
 
-def _party_role(user: User, agreement: Agreement) -> Role:
-    if user.role == Role.EMPLOYER:
-        _require_employer_party(user, agreement)
-        return Role.EMPLOYER
-    if user.role == Role.STUDENT:
-        _require_student_party(user, agreement)
-        return Role.STUDENT
-    raise Forbidden("只有签约双方可以办理解约", code="forbidden_role")
-
-
 def _check_termination_limits(agreement: Agreement) -> None:
     school = agreement.school
     today = timezone.localdate()
@@ -381,17 +324,16 @@ def _check_termination_limits(agreement: Agreement) -> None:
 
 
 def termination_request(agreement: Agreement | int, *, reason: str, acting_user: User) -> Agreement:
-    _require_role(acting_user, Role.EMPLOYER, Role.STUDENT)
+    require_role(acting_user, Action.TERMINATION)
     reason = validate_reason(reason or "", field="reason", label="解约原因")
     with transaction.atomic():
         agreement = _lock(agreement)
-        role = _party_role(acting_user, agreement)
-        _require_status(agreement, TERMINABLE_STATUSES, "申请解约")
+        require(agreement, acting_user, Action.TERMINATION)
         _check_termination_limits(agreement)
         Termination.objects.create(
             agreement=agreement,
             requested_by=acting_user,
-            requester_role=role,
+            requester_role=acting_user.role,
             reason=reason,
             previous_status=agreement.status,
         )
@@ -410,16 +352,11 @@ def _open_termination(agreement: Agreement, state: str) -> Termination:
 
 def termination_withdraw(agreement: Agreement | int, *, acting_user: User) -> Agreement:
     """A student may take back their own request before the employer answers; an employer may not."""
-    _require_role(acting_user, Role.STUDENT, Role.EMPLOYER)
+    require_role(acting_user, Action.TERMINATION_WITHDRAW)
     with transaction.atomic():
         agreement = _lock(agreement)
-        _party_role(acting_user, agreement)
-        _require_status(agreement, (Status.TERMINATION_REQUESTED,), "撤回解约申请")
+        require(agreement, acting_user, Action.TERMINATION_WITHDRAW)
         termination = _open_termination(agreement, Termination.State.PENDING)
-        if acting_user.role == Role.EMPLOYER:
-            raise Conflict("单位提出的解约申请一经发出无法撤回", code="not_withdrawable")
-        if termination.requester_role != Role.STUDENT:
-            raise Conflict("只能撤回自己提出的解约申请", code="not_withdrawable")
         termination.state = Termination.State.WITHDRAWN
         termination.save(update_fields=["state"])
         old = _set_status(agreement, Status(termination.previous_status))
@@ -429,7 +366,7 @@ def termination_withdraw(agreement: Agreement | int, *, acting_user: User) -> Ag
 
 
 def _answer_termination(agreement: Agreement | int, *, agree: bool, remark: str, acting_user: User) -> Agreement:
-    _require_role(acting_user, Role.EMPLOYER, Role.STUDENT)
+    require_role(acting_user, Action.TERMINATION_ACCEPT)
     remark = (remark or "").strip()
     if not agree:
         remark = validate_reason(remark, field="remark", label="拒绝理由")
@@ -437,11 +374,8 @@ def _answer_termination(agreement: Agreement | int, *, agree: bool, remark: str,
         raise InvalidInput("备注不能超过200个字", errors={"remark": "备注不能超过200个字"})
     with transaction.atomic():
         agreement = _lock(agreement)
-        role = _party_role(acting_user, agreement)
-        _require_status(agreement, (Status.TERMINATION_REQUESTED,), "处理解约申请")
+        require(agreement, acting_user, Action.TERMINATION_ACCEPT if agree else Action.TERMINATION_DECLINE)
         termination = _open_termination(agreement, Termination.State.PENDING)
-        if termination.requester_role == role:
-            raise Conflict("解约申请须由对方处理", code="own_request")
         termination.response_remark = remark
         termination.responded_at = timezone.now()
         extra: list[str] = []
@@ -472,15 +406,13 @@ def termination_decline(agreement: Agreement | int, *, remark: str, acting_user:
 
 
 def _review_termination(agreement: Agreement | int, *, approve: bool, remark: str, acting_user: User) -> Agreement:
-    _require_role(acting_user, Role.SCHOOL_ADMIN)
+    require_role(acting_user, Action.TERMINATION_APPROVE)
     remark = (remark or "").strip()
     if not approve:
         remark = validate_reason(remark, field="remark", label="退回原因")
     with transaction.atomic():
         agreement = _lock(agreement)
-        if agreement.school_id != acting_user.school_id:
-            raise NotFound()
-        _require_status(agreement, (Status.TERMINATION_REVIEW,), "解约审核")
+        require(agreement, acting_user, Action.TERMINATION_APPROVE if approve else Action.TERMINATION_RETURN)
         termination = _open_termination(agreement, Termination.State.REVIEW)
         termination.review_remark = remark
         termination.reviewed_at = timezone.now()

@@ -14,26 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from core.calendar import current_graduation_year
 from core.errors import Forbidden, InvalidInput
 from core.models import Agreement, College, Major, Role, School, Status, Student, User
-
-# Statuses an effective agreement can be in (the two 解约 statuses keep it effective until approved).
-EFFECTIVE_STATUSES = (Status.EFFECTIVE, Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW)
-
-# The columns of the statistics table: (key, label, statuses). Every status belongs to exactly one column.
-STATUS_COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("invited", "待应约", (Status.INVITED,)),
-    ("college_review", "待学院审核", (Status.COLLEGE_REVIEW,)),
-    ("school_review", "待学校审核", (Status.SCHOOL_REVIEW,)),
-    ("returned", "签约审核退回", (Status.RETURNED,)),
-    ("effective", "已生效", (Status.EFFECTIVE,)),
-    ("terminating", "待解约", (Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW)),
-    ("terminated", "已解约", (Status.TERMINATED,)),
-    ("closed", "已拒约/撤回/过期", (Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED)),
-)
+from core.rules import STATS_COLUMNS, effective_q
 
 
 @dataclass
@@ -63,8 +49,8 @@ class StatsRow:
 
     @property
     def columns(self) -> list[int]:
-        """Counts in STATUS_COLUMNS order."""
-        return [sum(self.by_status[s] for s in statuses) for _, _, statuses in STATUS_COLUMNS]
+        """Counts in STATS_COLUMNS order."""
+        return [sum(self.by_status[s] for s in statuses) for _, _, statuses in STATS_COLUMNS]
 
     def add(self, other: StatsRow) -> None:
         self.students += other.students
@@ -119,10 +105,9 @@ def school_stats(school: School, graduation_year: int, *, college: College | Non
     by_major: dict[tuple[int, int], StatsRow] = defaultdict(lambda: StatsRow(id=None, name=""))
     for row in students.values("college_id", "major_id").annotate(n=Count("id")).order_by():
         by_major[row["college_id"], row["major_id"]].students = row["n"]
-    effective_q = Q(status__in=EFFECTIVE_STATUSES, effective_at__isnull=False)
     for row in (
         agreements.values("college_id", "student__major_id", "status")
-        .annotate(n=Count("id"), eff=Count("id", filter=effective_q))
+        .annotate(n=Count("id"), eff=Count("id", filter=effective_q()))
         .order_by()
     ):
         stats = by_major[row["college_id"], row["student__major_id"]]

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from core.errors import DomainError
-from core.models import ACTIVE_STATUSES, Agreement, AgreementEvent, Status
+from core.models import Agreement, AgreementEvent, Status
+from core.rules import ACTIVE_STATUSES
 from core.services import agreements as wf
 from core.testing import World, invite, make_world
 

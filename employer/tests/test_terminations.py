@@ -206,3 +206,18 @@ def test_export_lists(world: Any, login: Any) -> None:
         response = client.get(reverse("employer:termination_export"), {"tab": tab})
         rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
         assert [r[1] for r in rows[1:]] == [name]
+
+
+def test_termination_is_offered_from_the_first_review_on(world: Any, login: Any) -> None:
+    # SPEC §2: either party may ask for 解约 while the agreement waits for the college's or the school's review,
+    # not only once it is effective; the detail page offers what the workflow allows.
+    client = login(world.employer)
+    for status, student in (("college_review", world.student), ("school_review", world.other_student)):
+        agreement = world.reach(status, student=student)
+        page = client.get(reverse("employer:agreement_detail", args=[agreement.pk])).content.decode()
+        assert reverse("employer:termination_request", args=[agreement.pk]) in page, status
+        dialog = client.get(reverse("employer:termination_request", args=[agreement.pk])).content.decode()
+        assert "不能申请解约" not in dialog
+    returned = world.reach("returned", student=make_student(world.college))
+    page = client.get(reverse("employer:agreement_detail", args=[returned.pk])).content.decode()
+    assert reverse("employer:termination_request", args=[returned.pk]) not in page

@@ -12,8 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import Conflict, InvalidInput
-from core.models import Agreement, Status, Termination
-from core.models.agreements import TABS
+from core.models import Agreement, Status, User
+from core.rules import TABS, Action, allowed_actions, refusal
 from core.selectors import get_agreement_for_user
 from core.services import agreements as wf
 from core.services.exports import agreements_export_xlsx, attachment_header, export_filename, list_date
@@ -26,7 +26,6 @@ from employer.views.common import dialog, page
 from web.agreement_detail import agreement_detail_context
 
 LIST_CRUMBS = [("签约管理", "")]
-WITHDRAWABLE = (Status.INVITED, Status.RETURNED)
 
 
 def _tab(request: HttpRequest) -> str:
@@ -124,17 +123,13 @@ def finish(request: HttpRequest, target: str) -> HttpResponse:
     return redirect(target)
 
 
-def _actions(agreement: Agreement) -> dict[str, bool]:
-    termination = getattr(agreement, "_open_termination", None)
+def _actions(agreement: Agreement, user: User) -> dict[str, bool]:
+    actions = allowed_actions(agreement, user)
     return {
-        "can_modify": agreement.status in wf.MODIFIABLE_STATUSES,
-        "can_withdraw": agreement.status in WITHDRAWABLE,
-        "can_terminate": agreement.status == Status.EFFECTIVE,
-        "can_answer": bool(
-            termination is not None
-            and termination.state == Termination.State.PENDING
-            and termination.requester_role == "student"
-        ),
+        "can_modify": Action.MODIFY in actions,
+        "can_withdraw": Action.WITHDRAW in actions,
+        "can_terminate": Action.TERMINATION in actions,
+        "can_answer": Action.TERMINATION_ACCEPT in actions,
     }
 
 
@@ -148,7 +143,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "employer/agreement_detail.html",
         {
             **agreement_detail_context(agreement, user),
-            **_actions(agreement),
+            **_actions(agreement, user),
             "invited": list_date(agreement.invited_at),
         },
         menu="agreements",
@@ -175,8 +170,8 @@ def agreement_modify(request: HttpRequest, pk: int) -> HttpResponse:
     show_dispatch = agreement.school.show_dispatch_fields
     values: dict[str, Any] = wf.terms_as_dict(agreement.current_terms)
     error, errors = "", {}
-    if request.method == "GET" and agreement.status not in wf.MODIFIABLE_STATUSES:
-        messages.warning(request, f"协议书当前状态为“{agreement.get_status_display()}”，不能修改邀约")
+    if request.method == "GET" and (refused := refusal(agreement, user, Action.MODIFY)):
+        messages.warning(request, refused.detail)
         return redirect("employer:agreement_detail", pk=pk)
     if request.method == "POST":
         terms = posted_terms(request.POST, show_dispatch=show_dispatch)
@@ -221,12 +216,12 @@ def agreement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"已撤回对{agreement.student.name}的邀约")
             return finish(request, reverse("employer:agreement_detail", args=[pk]))
-    elif agreement.status not in WITHDRAWABLE:
-        error = f"协议书当前状态为“{agreement.get_status_display()}”，不能撤回"
+    elif refused := refusal(agreement, user, Action.WITHDRAW):
+        error = refused.detail
     return dialog(
         request,
         "employer/includes/withdraw_dialog.html",
-        {"agreement": agreement, "error": error, "dialog_title": "撤回邀约"},
+        {"agreement": agreement, "error": error, "can_withdraw": not error, "dialog_title": "撤回邀约"},
         menu="agreements",
         crumbs=[("签约管理", reverse("employer:agreements")), ("撤回邀约", "")],
     )

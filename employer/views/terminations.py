@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import Conflict, InvalidInput
 from core.models import Agreement, Role, Status, Termination, User
+from core.rules import Action, refusal
 from core.selectors import get_agreement_for_user
 from core.services import agreements as wf
 from employer.access import current_user, signing_center
@@ -138,7 +139,7 @@ def termination_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 errors["remark"] = errors.pop("reason")
         else:
             return finish(request, reverse("employer:terminations") + "?tab=student")
-    elif termination is None or termination.requester_role != Role.STUDENT:
+    elif refusal(agreement, user, Action.TERMINATION_ACCEPT):
         error = "该协议书没有待处理的学生解约申请"
     return dialog(
         request,
@@ -172,8 +173,8 @@ def termination_request(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"已向{agreement.student.name}发出解约申请，等待学生处理")
             return finish(request, reverse("employer:terminations") + "?tab=signed")
-    elif agreement.status not in wf.TERMINABLE_STATUSES:
-        error = f"协议书当前状态为“{agreement.get_status_display()}”，不能申请解约"
+    elif refused := refusal(agreement, user, Action.TERMINATION):
+        error = refused.detail
     return dialog(
         request,
         "employer/includes/termination_request_dialog.html",

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Employer
+from core.services import agreements as wf
 from core.services.employers import employer_register
 from core.testing import make_employer
 from school.tests.helpers import reach_outsider
@@ -116,3 +117,13 @@ def test_list_query_count_is_constant(world: Any, client: Any, reach: Any) -> No
     with CaptureQueriesContext(connection) as pending_many:
         client.get(reverse("school:employers"))
     assert len(pending_many) == len(pending_few)
+
+
+def test_a_termination_asked_before_approval_is_not_counted_effective(world: Any, client: Any, reach: Any) -> None:
+    # 已生效 means what 签约率 and the 就业方案 mean: approved by the school and not yet terminated.
+    during_review = reach("college_review")
+    wf.termination_request(during_review, reason="个人原因", acting_user=during_review.student.user)
+    reach("termination_requested")
+    client.force_login(world.school_admin)
+    detail = client.get(reverse("school:employer", args=[world.employer.employer_id])).content.decode()
+    assert "已生效 1" in detail and "合计 2" in detail

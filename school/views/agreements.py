@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import Conflict, InvalidInput
-from core.models import Agreement, AgreementTerms, Role, Status
+from core.models import Agreement, AgreementTerms, Status
+from core.rules import Action, allowed_actions, review_status_for
 from core.selectors import get_agreement_for_user
 from core.services import agreements as wf
 from core.services.exports import agreements_export_xlsx, export_filename
@@ -19,7 +20,7 @@ from core.services.terms import TERMS_FIELDS, terms_diff
 from core.services.xlsx import XLSX_CONTENT_TYPE
 from school import lists
 from school.access import admin_required, current_user, school_admin_required
-from school.views.common import attachment, page, review_status_for, safe_next
+from school.views.common import attachment, page, safe_next
 from web.agreement_detail import agreement_detail_context, display_value
 
 # --- 签约审核 -------------------------------------------------------------------------------------------
@@ -89,12 +90,13 @@ def _detail_page(
 ) -> HttpResponse:
     user = current_user(request)
     back = safe_next(request, reverse("school:agreements"))
+    actions = allowed_actions(agreement, user)
     context: dict[str, Any] = {
         **agreement_detail_context(agreement, user),
         "agreement": agreement,
         "versions": _terms_versions(agreement),
-        "can_review": agreement.status == review_status_for(user),
-        "can_review_termination": user.role == Role.SCHOOL_ADMIN and agreement.status == Status.TERMINATION_REVIEW,
+        "can_review": Action.APPROVE in actions,
+        "can_review_termination": Action.TERMINATION_APPROVE in actions,
         "errors": errors or {},
         "form": request.POST if errors else {},
         "back": back,

@@ -10,12 +10,8 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.models import Employer, Role, Status, User
+from core.rules import review_status_for
 from core.selectors import agreements_visible_to
-
-
-def review_status_for(user: User) -> Status:
-    """The signing-review queue an admin works on: 待学院审核 for a college, 待学校审核 for the school."""
-    return Status.COLLEGE_REVIEW if user.role == Role.COLLEGE_ADMIN else Status.SCHOOL_REVIEW
 
 
 def todo_counts(user: User) -> dict[str, int]:

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from core import codes
 from core.errors import Conflict, InvalidInput
 from core.models import Employer, Status, User
+from core.rules import SIGNING_STATUSES, effective_q
 from core.services.employers import employer_verify
-from core.services.stats import EFFECTIVE_STATUSES
 from core.validators import validate_credit_code
 from school.access import current_user, school_admin_required, school_id_of
 from school.lists import PAGE_SIZE
@@ -28,7 +28,6 @@ TABS = {
     "verified": ("已通过", Employer.Verification.VERIFIED),
     "rejected": ("已驳回", Employer.Verification.REJECTED),
 }
-SIGNING = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED)
 
 
 def credit_check(code: str) -> tuple[bool, str]:
@@ -50,8 +49,8 @@ def with_activity(qs: QuerySet[Employer], user: User) -> QuerySet[Employer]:
     return qs.annotate(
         n_total=Count("agreements", filter=here),
         n_invited=count(Status.INVITED),
-        n_signing=count(*SIGNING),
-        n_effective=count(*EFFECTIVE_STATUSES),
+        n_signing=count(*SIGNING_STATUSES),
+        n_effective=Count("agreements", filter=here & effective_q("agreements__")),
         n_terminated=count(Status.TERMINATED),
     )
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from core.rules import review_status_for
 from core.services.stats import stats_for_user
 from school.access import admin_required, current_user
-from school.views.common import page, review_status_for
+from school.views.common import page
 
 
 @require_GET

@@ -8,7 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from core.calendar import current_graduation_year
-from core.services.stats import STATUS_COLUMNS, SchoolStats, stats_for_user
+from core.rules import STATS_COLUMNS
+from core.services.stats import SchoolStats, stats_for_user
 from core.services.xlsx import XLSX_CONTENT_TYPE
 from school.access import admin_required, current_school, current_user, school_admin_required
 from school.exports import plan_headers, plan_queryset, plan_xlsx, stats_xlsx
@@ -33,8 +34,8 @@ def _chart_data(stats: SchoolStats) -> dict[str, Any]:
     colleges = [row for row in rows if row.students or row.agreements]
     return {
         "labels": [row.name for row in colleges],
-        "statuses": [label for _, label, _ in STATUS_COLUMNS],
-        "counts": [[row.columns[i] for row in colleges] for i in range(len(STATUS_COLUMNS))],
+        "statuses": [label for _, label, _ in STATS_COLUMNS],
+        "counts": [[row.columns[i] for row in colleges] for i in range(len(STATS_COLUMNS))],
         "rates": [None if row.rate is None else round(row.rate * 100, 1) for row in colleges],
         "students": [row.students for row in colleges],
     }
@@ -54,7 +55,7 @@ def stats(request: HttpRequest) -> HttpResponse:
         "year": str(year),
         "year_error": error,
         "year_options": year_options(user),
-        "columns": [label for _, label, _ in STATUS_COLUMNS],
+        "columns": [label for _, label, _ in STATS_COLUMNS],
         "college_blocks": [(college, by_college.get(college.id, [])) for college in result.colleges],
         "chart": _chart_data(result),
         "chart_unit": "专业" if result.college else "院系",

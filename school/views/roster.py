@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import Conflict, InvalidInput
-from core.models import ACTIVE_STATUSES, Agreement, Major, Role, Status, Student, User
+from core.models import Agreement, Major, Role, Status, Student, User
+from core.rules import ACTIVE_STATUSES
 from core.selectors import agreements_visible_to, with_list_relations
 from core.services.roster import ROSTER_HEADERS, roster_template
 from core.services.students import STUDENT_EDIT_FIELDS, student_update

@@ -10,11 +10,10 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.models import ACTIVE_STATUSES, Agreement, Role, Status, Termination
-from core.models.agreements import FINAL_STATUSES
+from core.models import Agreement, Status, Termination, User
+from core.rules import ACTIVE_STATUSES, FINAL_STATUSES, Action, allowed_actions
 from core.selectors import agreements_visible_to
 from core.services import agreements as wf
-from core.services.agreements import TERMINABLE_STATUSES
 from student.access import current_user, own_agreement, render_page, student_required
 from student.presenters import format_term
 from web.agreement_detail import agreement_detail_context
@@ -31,24 +30,23 @@ def _history(request: HttpRequest) -> list[Agreement]:
     )
 
 
-def _actions_context(agreement: Agreement) -> dict[str, Any]:
+def _actions_context(agreement: Agreement, user: User) -> dict[str, Any]:
     """What the student may do on this agreement now, and the 解约 request it concerns."""
-    termination: Termination | None = getattr(agreement, "_open_termination", None)
-    own_request = termination is not None and termination.requester_role == Role.STUDENT
-    pending = termination is not None and termination.state == Termination.State.PENDING
+    termination: Termination | None = agreement.open_termination
+    actions = allowed_actions(agreement, user)
     return {
         "termination": termination,
-        "can_request_termination": agreement.status in TERMINABLE_STATUSES,
-        "can_withdraw_termination": pending and own_request,
-        "can_answer_termination": pending and not own_request,
+        "can_request_termination": Action.TERMINATION in actions,
+        "can_withdraw_termination": Action.TERMINATION_WITHDRAW in actions,
+        "can_answer_termination": Action.TERMINATION_ACCEPT in actions,
     }
 
 
-def _page_context(agreement: Agreement, viewer: Any) -> dict[str, Any]:
+def _page_context(agreement: Agreement, viewer: User) -> dict[str, Any]:
     return {
         "agreement": agreement,
         **agreement_detail_context(agreement, viewer),
-        **_actions_context(agreement),
+        **_actions_context(agreement, viewer),
     }
 
 
@@ -110,7 +108,7 @@ def termination_request(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "agreement": agreement,
         "employer": agreement.employer,
-        "can_request_termination": agreement.status in TERMINABLE_STATUSES,
+        "can_request_termination": Action.TERMINATION in allowed_actions(agreement, current_user(request)),
         "damages": format_term("liquidated_damages", getattr(agreement.current_terms, "liquidated_damages", None)),
         "errors": errors,
         "reason": reason,
@@ -165,6 +163,6 @@ def termination_answer(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": errors,
         "remark": remark,
         "reason_max": REASON_MAX,
-        **_actions_context(agreement),
+        **_actions_context(agreement, current_user(request)),
     }
     return render_page(request, "student/termination_answer.html", context, nav="agreement", status=status)

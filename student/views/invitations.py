@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
-from core.models import ACTIVE_STATUSES, Agreement, Status
+from core.models import Agreement, Status
+from core.rules import ACTIVE_STATUSES
 from core.selectors import agreements_visible_to
 from core.services import agreements as wf
 from student.access import current_user, own_agreement, render_page, student_required

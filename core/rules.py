@@ -1,0 +1,240 @@
+"""The agreement workflow's rules, in one place: which statuses form which group, and which actions a user may
+take on an agreement now (pretix's `Order.cancel_allowed()` is the model).
+
+The services in `core/services/agreements.py` guard every transition with `require()`; views, templates and the
+API read `allowed_actions()`, so a button is offered exactly when the workflow would accept the action. Action
+names are the API's action endpoints (SPEC §6).
+
+What is checked here needs only the agreement, its school's settings and the user: role, party or review scope,
+review level, status, who asked for a 解约. Rules that need other rows stay in the services, with their own
+message: a student's other active agreement (`agreement_accept`, with a unique index as backstop), the school's
+解约 window and count (`termination_request`).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+from django.utils import timezone
+
+from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.models.org import Role
+from core.models.status import Status
+
+if TYPE_CHECKING:
+    from core.models import Agreement, User
+
+# --- status groups ----------------------------------------------------------------------------------------
+
+# A student holds at most one agreement in these statuses (a conditional unique index enforces it).
+ACTIVE_STATUSES = (
+    Status.COLLEGE_REVIEW,
+    Status.SCHOOL_REVIEW,
+    Status.RETURNED,
+    Status.EFFECTIVE,
+    Status.TERMINATION_REQUESTED,
+    Status.TERMINATION_REVIEW,
+)
+# Both parties have signed (the manual's 已应约 tab).
+SIGNED_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED, Status.EFFECTIVE)
+# Signed, but the school has not yet approved it.
+SIGNING_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED)
+REVIEW_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW)
+TERMINATING_STATUSES = (Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW)
+# Ended before both parties signed.
+CLOSED_STATUSES = (Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED)
+FINAL_STATUSES = (*CLOSED_STATUSES, Status.TERMINATED)
+# An approved agreement stays in force while a 解约 is being handled, until the 解约 is approved (SPEC §2, §9):
+# it counts for 签约率, the 就业方案, the issued document and public verification. A 解约 may also be asked for
+# before approval, so "counts as effective" also needs `effective_at`: see `counts_as_effective`.
+EFFECTIVE_STATUSES = (Status.EFFECTIVE, *TERMINATING_STATUSES)
+# Statuses in which an agreement that was once approved can be: it carries a 协议书编号 and a verification code.
+ONCE_EFFECTIVE_STATUSES = (*EFFECTIVE_STATUSES, Status.TERMINATED)
+
+MODIFIABLE_STATUSES = (Status.INVITED, *SIGNING_STATUSES)
+WITHDRAWABLE_STATUSES = (Status.INVITED, Status.RETURNED)
+TERMINABLE_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.EFFECTIVE)
+
+# The manual's tabs: 全部 待应约 已应约 待解约 已解约.
+TABS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "all": ("全部", None),
+    "pending": ("待应约", (Status.INVITED,)),
+    "accepted": ("已应约", SIGNED_STATUSES),
+    "terminating": ("待解约", TERMINATING_STATUSES),
+    "terminated": ("已解约", (Status.TERMINATED,)),
+}
+
+# The columns of the statistics table: (key, label, statuses). Every status belongs to exactly one column.
+STATS_COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("invited", "待应约", (Status.INVITED,)),
+    ("college_review", "待学院审核", (Status.COLLEGE_REVIEW,)),
+    ("school_review", "待学校审核", (Status.SCHOOL_REVIEW,)),
+    ("returned", "签约审核退回", (Status.RETURNED,)),
+    ("effective", "已生效", (Status.EFFECTIVE,)),
+    ("terminating", "待解约", TERMINATING_STATUSES),
+    ("terminated", "已解约", (Status.TERMINATED,)),
+    ("closed", "已拒约/撤回/过期", CLOSED_STATUSES),
+)
+
+
+def effective_q(prefix: str = "") -> Q:
+    """Agreements that count as effective, as a filter; `prefix` reaches them through a relation."""
+    return Q(**{f"{prefix}status__in": EFFECTIVE_STATUSES, f"{prefix}effective_at__isnull": False})
+
+
+def counts_as_effective(agreement: Agreement) -> bool:
+    """Approved and not (yet) terminated; the Python twin of `effective_q`."""
+    return agreement.status in EFFECTIVE_STATUSES and agreement.effective_at is not None
+
+
+def review_status_for(user: User) -> Status:
+    """The signing-review queue an admin works on: 待学院审核 for a college, 待学校审核 for the school."""
+    return Status.COLLEGE_REVIEW if user.role == Role.COLLEGE_ADMIN else Status.SCHOOL_REVIEW
+
+
+# --- actions ----------------------------------------------------------------------------------------------
+
+
+class Action(enum.StrEnum):
+    """What a user can do to an agreement, named as the API's action endpoints."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    MODIFY = "modify"
+    WITHDRAW = "withdraw"
+    APPROVE = "approve"
+    RETURN = "return"
+    TERMINATION = "termination"
+    TERMINATION_WITHDRAW = "termination/withdraw"
+    TERMINATION_ACCEPT = "termination/accept"
+    TERMINATION_DECLINE = "termination/decline"
+    TERMINATION_APPROVE = "termination/approve"
+    TERMINATION_RETURN = "termination/return"
+
+
+# Per action: the roles that may ever take it, the statuses it starts from, and the words for "不能…".
+_ROLES: dict[Action, tuple[Role, ...]] = {
+    Action.ACCEPT: (Role.STUDENT,),
+    Action.DECLINE: (Role.STUDENT,),
+    Action.MODIFY: (Role.EMPLOYER,),
+    Action.WITHDRAW: (Role.EMPLOYER,),
+    Action.APPROVE: (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN),
+    Action.RETURN: (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN),
+    Action.TERMINATION: (Role.EMPLOYER, Role.STUDENT),
+    Action.TERMINATION_WITHDRAW: (Role.STUDENT, Role.EMPLOYER),
+    Action.TERMINATION_ACCEPT: (Role.EMPLOYER, Role.STUDENT),
+    Action.TERMINATION_DECLINE: (Role.EMPLOYER, Role.STUDENT),
+    Action.TERMINATION_APPROVE: (Role.SCHOOL_ADMIN,),
+    Action.TERMINATION_RETURN: (Role.SCHOOL_ADMIN,),
+}
+_FROM: dict[Action, tuple[Status, ...]] = {
+    Action.ACCEPT: (Status.INVITED,),
+    Action.DECLINE: (Status.INVITED,),
+    Action.MODIFY: MODIFIABLE_STATUSES,
+    Action.WITHDRAW: WITHDRAWABLE_STATUSES,
+    Action.APPROVE: REVIEW_STATUSES,
+    Action.RETURN: REVIEW_STATUSES,
+    Action.TERMINATION: TERMINABLE_STATUSES,
+    Action.TERMINATION_WITHDRAW: (Status.TERMINATION_REQUESTED,),
+    Action.TERMINATION_ACCEPT: (Status.TERMINATION_REQUESTED,),
+    Action.TERMINATION_DECLINE: (Status.TERMINATION_REQUESTED,),
+    Action.TERMINATION_APPROVE: (Status.TERMINATION_REVIEW,),
+    Action.TERMINATION_RETURN: (Status.TERMINATION_REVIEW,),
+}
+_VERB: dict[Action, str] = {
+    Action.ACCEPT: "同意邀约",
+    Action.DECLINE: "拒绝邀约",
+    Action.MODIFY: "修改邀约",
+    Action.WITHDRAW: "撤回",
+    Action.APPROVE: "审核通过",
+    Action.RETURN: "退回",
+    Action.TERMINATION: "申请解约",
+    Action.TERMINATION_WITHDRAW: "撤回解约申请",
+    Action.TERMINATION_ACCEPT: "处理解约申请",
+    Action.TERMINATION_DECLINE: "处理解约申请",
+    Action.TERMINATION_APPROVE: "解约审核",
+    Action.TERMINATION_RETURN: "解约审核",
+}
+_SIGNING_REVIEW = (Action.APPROVE, Action.RETURN)
+_TERMINATION_REVIEW = (Action.TERMINATION_APPROVE, Action.TERMINATION_RETURN)
+_TERMINATION_ANSWER = (Action.TERMINATION_ACCEPT, Action.TERMINATION_DECLINE)
+
+
+def status_refusal(agreement: Agreement, verb: str) -> Conflict:
+    label = Status(agreement.status).label
+    return Conflict(f"协议书当前状态为“{label}”，不能{verb}", code="invalid_status")
+
+
+def _outside_scope(agreement: Agreement, user: User, action: Action) -> bool:
+    """Not this user's agreement: a party acts on its own, an admin within its school (and college)."""
+    if user.role == Role.EMPLOYER:
+        return agreement.employer_id != user.employer_id
+    if user.role == Role.STUDENT:
+        return agreement.student.user_id != user.pk
+    if agreement.school_id != user.school_id:
+        return True
+    return user.role == Role.COLLEGE_ADMIN and agreement.college_id != user.college_id
+
+
+def refusal(agreement: Agreement, user: User, action: Action) -> DomainError | None:
+    """Why `user` may not take `action` on `agreement` now, or None when they may.
+
+    The checks run in the order the API reports them: role (403), ownership (404), status (409), then what
+    the status leaves open (review level, who asked for the 解约)."""
+    if user.role not in _ROLES[action]:
+        return Forbidden("当前账号角色无权进行此操作", code="forbidden_role")
+    # Signing review reports a wrong status before a wrong scope, as the workflow always has.
+    if action in _SIGNING_REVIEW and agreement.status not in _FROM[action]:
+        return status_refusal(agreement, _VERB[action])
+    if _outside_scope(agreement, user, action):
+        return NotFound()
+    if agreement.status not in _FROM[action]:
+        return status_refusal(agreement, _VERB[action])
+    if action in _SIGNING_REVIEW and user.role != _reviewer_role(Status(agreement.status)):
+        where = "学院" if agreement.status == Status.COLLEGE_REVIEW else "学校"
+        return Conflict(f"该协议书正等待{where}审核", code="invalid_status")
+    if action == Action.ACCEPT and agreement.expires_at <= timezone.now():
+        return Conflict("邀约已过有效期，不能同意", code="invitation_expired")
+    if action in (Action.TERMINATION_WITHDRAW, *_TERMINATION_ANSWER, *_TERMINATION_REVIEW):
+        termination = agreement.open_termination
+        if termination is None:
+            return Conflict("没有待处理的解约申请", code="invalid_status")
+        if action == Action.TERMINATION_WITHDRAW:
+            # An employer's request cannot be withdrawn (SPEC §2); a student may take back their own.
+            if user.role == Role.EMPLOYER:
+                return Conflict("单位提出的解约申请一经发出无法撤回", code="not_withdrawable")
+            if termination.requester_role != Role.STUDENT:
+                return Conflict("只能撤回自己提出的解约申请", code="not_withdrawable")
+        if action in _TERMINATION_ANSWER and termination.requester_role == user.role:
+            return Conflict("解约申请须由对方处理", code="own_request")
+    return None
+
+
+def _reviewer_role(status: Status) -> Role:
+    return Role.COLLEGE_ADMIN if status == Status.COLLEGE_REVIEW else Role.SCHOOL_ADMIN
+
+
+def require_role(user: User, action: Action) -> None:
+    """The role check alone, made before any input is read: a role that may never act answers 403 first."""
+    if user.role not in _ROLES[action]:
+        raise Forbidden("当前账号角色无权进行此操作", code="forbidden_role")
+
+
+def require(agreement: Agreement, user: User, action: Action) -> None:
+    """The services' guard: raise the reason the action is refused."""
+    error = refusal(agreement, user, action)
+    if error is not None:
+        raise error
+
+
+def allowed_actions(agreement: Agreement, user: User) -> frozenset[Action]:
+    """Every action `user` may take on `agreement` now."""
+    return frozenset(action for action in Action if refusal(agreement, user, action) is None)
+
+
+def action_list(agreement: Agreement, user: User) -> list[str]:
+    """`allowed_actions` in the SPEC's order, as the API shows it."""
+    allowed = allowed_actions(agreement, user)
+    return [action.value for action in Action if action in allowed]
