@@ -1,12 +1,27 @@
-"""Model → JSON for one viewer. Employers see students' personal data masked, as the manual shows it."""
+"""Model → the API's typed answer for one viewer. Employers see students' personal data masked, as the manual
+shows it; the schemas (api/schemas.py) say what each answer carries."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from api.schemas import (
+    AgreementDetailOut,
+    AgreementOut,
+    EmployerAccountOut,
+    EmployerOut,
+    EventOut,
+    MaskedStudentOut,
+    MeOut,
+    Named,
+    SchoolRef,
+    StudentOut,
+    TerminationOut,
+    TermsOut,
+)
 from core import codes
 from core.masking import mask_email, mask_id_number, mask_phone
-from core.models import Agreement, AgreementTerms, Employer, Role, Student, Termination, User
+from core.models import Agreement, AgreementTerms, Employer, Role, Status, Student, Termination, User
 from core.rules import ONCE_EFFECTIVE_STATUSES, action_list
 from core.services.terms import TERMS_FIELDS
 
@@ -30,23 +45,18 @@ def code_labels(values: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def terms_data(terms: AgreementTerms | None) -> dict[str, Any] | None:
+def terms_data(terms: AgreementTerms | None) -> TermsOut | None:
     if terms is None:
         return None
-    values = {field: getattr(terms, field) for field in TERMS_FIELDS}
-    return {"version": terms.version, **values, **code_labels(values)}
+    values: dict[str, Any] = {field: getattr(terms, field) for field in TERMS_FIELDS}
+    return TermsOut(version=terms.version, **values | code_labels(values))
 
 
-def student_data(student: Student, viewer: User) -> dict[str, Any]:
-    masked = viewer.role == Role.EMPLOYER
-    return {
+def student_data(student: Student, viewer: User) -> StudentOut | MaskedStudentOut:
+    shared: dict[str, Any] = {
         "id": student.pk,
-        "student_no": None if masked else student.student_no,
         "name": student.name,
         "gender": student.gender,
-        "id_number": mask_id_number(student.id_number) if masked else student.id_number,
-        "phone": mask_phone(student.phone) if masked else student.phone,
-        "email": mask_email(student.email) if masked else student.email,
         "graduation_year": student.graduation_year,
         "school": student.school.name,
         "college": student.college.name,
@@ -54,9 +64,27 @@ def student_data(student: Student, viewer: User) -> dict[str, Any]:
         "degree": student.degree,
         "degree_label": student.get_degree_display(),
     }
+    if viewer.role == Role.EMPLOYER:
+        return MaskedStudentOut(
+            student_no=None,
+            id_number=mask_id_number(student.id_number),
+            phone=mask_phone(student.phone),
+            email=mask_email(student.email),
+            **shared,
+        )
+    return StudentOut(
+        student_no=student.student_no, id_number=student.id_number, phone=student.phone, email=student.email, **shared
+    )
 
 
-def employer_data(employer: Employer) -> dict[str, Any]:
+def masked_student_data(student: Student, viewer: User) -> MaskedStudentOut:
+    """For the employer-only endpoints, whose schema promises masked data."""
+    data = student_data(student, viewer)
+    assert isinstance(data, MaskedStudentOut), "only an employer is shown a student through this path"
+    return data
+
+
+def employer_fields(employer: Employer) -> dict[str, Any]:
     return {
         "id": employer.pk,
         "name": employer.name,
@@ -71,23 +99,27 @@ def employer_data(employer: Employer) -> dict[str, Any]:
     }
 
 
-def termination_data(termination: Termination | None) -> dict[str, Any] | None:
+def employer_data(employer: Employer) -> EmployerOut:
+    return EmployerOut(**employer_fields(employer))
+
+
+def termination_data(termination: Termination | None) -> TerminationOut | None:
     if termination is None:
         return None
-    return {
-        "id": termination.pk,
-        "requester_role": termination.requester_role,
-        "reason": termination.reason,
-        "state": termination.state,
-        "state_label": termination.get_state_display(),
-        "previous_status": termination.previous_status,
-        "response_remark": termination.response_remark,
-        "review_remark": termination.review_remark,
-        "created_at": termination.created_at,
-    }
+    return TerminationOut(
+        id=termination.pk,
+        requester_role=termination.requester_role,
+        reason=termination.reason,
+        state=Termination.State(termination.state),
+        state_label=termination.get_state_display(),
+        previous_status=Status(termination.previous_status),
+        response_remark=termination.response_remark,
+        review_remark=termination.review_remark,
+        created_at=termination.created_at,
+    )
 
 
-def agreement_data(agreement: Agreement, viewer: User, *, detail: bool = False) -> dict[str, Any]:
+def _agreement_fields(agreement: Agreement, viewer: User) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": agreement.pk,
         "status": agreement.status,
@@ -95,7 +127,7 @@ def agreement_data(agreement: Agreement, viewer: User, *, detail: bool = False) 
         "response_status_label": agreement.response_status_label,
         "review_status_label": agreement.review_status_label,
         "number": agreement.number,
-        "school": {"id": agreement.school_id, "name": agreement.school.name, "code": agreement.school.code},
+        "school": SchoolRef(id=agreement.school_id, name=agreement.school.name, code=agreement.school.code),
         "student": student_data(agreement.student, viewer),
         "employer": employer_data(agreement.employer),
         "terms": terms_data(agreement.current_terms),
@@ -111,51 +143,62 @@ def agreement_data(agreement: Agreement, viewer: User, *, detail: bool = False) 
     }
     if agreement.verification_code and agreement.status in ONCE_EFFECTIVE_STATUSES:
         data["verification_code"] = agreement.verification_code
-    if detail:
-        versions = list(agreement.terms_versions.all())
-        accepted = next((t for t in versions if t.pk == agreement.accepted_terms_id), None)
-        data["accepted_terms_version"] = accepted.version if accepted else None
-        data["terms_versions"] = [terms_data(t) for t in versions]
-        data["events"] = [
-            {
-                "actor": e.actor_name,
-                "role": e.actor_role,
-                "action": e.action,
-                "action_label": e.action_label,
-                "remark": e.remark,
-                "old_status": e.old_status,
-                "new_status": e.new_status,
-                "time": e.created_at,
-            }
-            for e in agreement.events.all()
-        ]
-        last = agreement.terminations.first()
-        if data["termination"] is None and last is not None:
-            data["termination"] = termination_data(last)
     return data
 
 
-def me_data(user: User) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": user.pk,
-        "username": user.username,
-        "name": user.name,
-        "role": user.role,
-        "role_label": user.get_role_display() if user.role else "",
-        "must_change_password": user.must_change_password,
-        "school": {"id": user.school.pk, "name": user.school.name} if user.school else None,
-        "college": {"id": user.college.pk, "name": user.college.name} if user.college else None,
-        "employer": None,
-        "student": None,
-    }
+def agreement_data(agreement: Agreement, viewer: User) -> AgreementOut:
+    return AgreementOut(**_agreement_fields(agreement, viewer))
+
+
+def agreement_detail(agreement: Agreement, viewer: User) -> AgreementDetailOut:
+    data = _agreement_fields(agreement, viewer)
+    versions = list(agreement.terms_versions.all())
+    accepted = next((t for t in versions if t.pk == agreement.accepted_terms_id), None)
+    data["accepted_terms_version"] = accepted.version if accepted else None
+    data["terms_versions"] = [terms_data(t) for t in versions]
+    data["events"] = [
+        EventOut(
+            actor=e.actor_name,
+            role=e.actor_role,
+            action=e.action,
+            action_label=e.action_label,
+            remark=e.remark,
+            old_status=e.old_status,
+            new_status=e.new_status,
+            time=e.created_at,
+        )
+        for e in agreement.events.all()
+    ]
+    if data["termination"] is None and (last := agreement.terminations.first()) is not None:
+        data["termination"] = termination_data(last)
+    return AgreementDetailOut(**data)
+
+
+def me_data(user: User) -> MeOut:
+    school = Named(id=user.school.pk, name=user.school.name) if user.school else None
+    employer = None
     if user.employer:
-        data["employer"] = {
-            **employer_data(user.employer),
-            "verification_status": user.employer.verification_status,
-            "profile_complete": user.employer.profile_complete,
-        }
+        employer = EmployerAccountOut(
+            **employer_fields(user.employer),
+            verification_status=Employer.Verification(user.employer.verification_status),
+            profile_complete=user.employer.profile_complete,
+        )
     student = getattr(user, "student", None) if user.role == Role.STUDENT else None
+    student_out = None
     if student is not None:
-        data["student"] = student_data(student, user)
-        data["school"] = {"id": student.school_id, "name": student.school.name}
-    return data
+        full = student_data(student, user)
+        assert isinstance(full, StudentOut)
+        student_out = full
+        school = Named(id=student.school_id, name=student.school.name)
+    return MeOut(
+        id=user.pk,
+        username=user.username,
+        name=user.name,
+        role=user.role,
+        role_label=user.get_role_display() if user.role else "",
+        must_change_password=user.must_change_password,
+        school=school,
+        college=Named(id=user.college.pk, name=user.college.name) if user.college else None,
+        employer=employer,
+        student=student_out,
+    )

@@ -4,8 +4,10 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
+from ninja import Status as WithStatus
 
-from api.representations import agreement_data
+from api.representations import agreement_data, agreement_detail
+from api.schemas import AgreementDetailOut, AgreementOut, AgreementPage, responses
 from core.errors import InvalidInput
 from core.models import Agreement, Status, User
 from core.rules import TABS
@@ -23,6 +25,19 @@ from core.services.xlsx import XLSX_CONTENT_TYPE
 
 router = Router(tags=["协议书"])
 MAX_PAGE_SIZE = 100
+
+# An action answers the agreement as it is afterwards; 409 when its status does not allow the action.
+ACTION = responses(AgreementDetailOut, 401, 403, 404, 409)
+ACTION_WITH_BODY = responses(AgreementDetailOut, 400, 401, 403, 404, 409)
+
+
+def binary(content_type: str) -> dict[str, Any]:
+    """openapi_extra for a file answer, which no JSON schema describes."""
+    return {
+        "responses": {
+            200: {"description": "文件", "content": {content_type: {"schema": {"type": "string", "format": "binary"}}}}
+        }
+    }
 
 
 class ListQuery(Schema):
@@ -83,8 +98,8 @@ def filters_from(query: ListQuery) -> AgreementFilters:
     )
 
 
-@router.get("", summary="协议书列表（按角色限定范围）")
-def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> dict[str, Any]:
+@router.get("", response=responses(AgreementPage, 400, 401, 403), summary="协议书列表（按角色限定范围）")
+def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> AgreementPage:
     user = _user(request)
     if not 1 <= query.page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"page_size 应在1到{MAX_PAGE_SIZE}之间", errors={"page_size": "超出范围"})
@@ -94,33 +109,42 @@ def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> dict[str, 
     if not 1 <= query.page <= max(paginator.num_pages, 1):
         raise InvalidInput(f"页码超出范围（共{paginator.num_pages}页）", errors={"page": "超出范围"})
     page = attach_open_termination(list(paginator.page(query.page).object_list)) if count else []
-    return {
-        "count": count,
-        "page": query.page,
-        "num_pages": paginator.num_pages if count else 0,
-        "results": [agreement_data(a, user) for a in page],
-    }
+    return AgreementPage(
+        count=count,
+        page=query.page,
+        num_pages=paginator.num_pages if count else 0,
+        results=[agreement_data(a, user) for a in page],
+    )
 
 
-@router.post("", response={201: list[dict[str, Any]]}, summary="发送邀约（全部成功或全部不发送）")
-def invite(request: HttpRequest, payload: InviteIn) -> tuple[int, list[dict[str, Any]]]:
+@router.post(
+    "",
+    response=responses(list[AgreementOut], 400, 401, 403, 404, 409, status=201),
+    summary="发送邀约（全部成功或全部不发送）",
+)
+def invite(request: HttpRequest, payload: InviteIn) -> WithStatus[list[AgreementOut]]:
     user = _user(request)
     created = wf.agreements_invite(
         student_ids=payload.student_ids, terms=payload.terms, overrides=payload.overrides, acting_user=user
     )
-    return 201, [agreement_data(_reload(user, a), user) for a in created]
+    return WithStatus(201, [agreement_data(_reload(user, a), user) for a in created])
 
 
 def _reload(user: User, agreement: Agreement | int) -> Agreement:
     return get_agreement_for_user(user, agreement.pk if isinstance(agreement, Agreement) else agreement)
 
 
-def _detail(user: User, agreement: Agreement | int) -> dict[str, Any]:
-    return agreement_data(_reload(user, agreement), user, detail=True)
+def _detail(user: User, agreement: Agreement | int) -> AgreementDetailOut:
+    return agreement_detail(_reload(user, agreement), user)
 
 
 # Declared before "/{agreement_id}" so that "export" is not taken for an id.
-@router.get("/export", summary="导出协议书列表（xlsx，与列表相同的筛选条件，不分页）")
+@router.get(
+    "/export",
+    response=responses(None, 400, 401, 403),
+    openapi_extra=binary(XLSX_CONTENT_TYPE),
+    summary="导出协议书列表（xlsx，与列表相同的筛选条件，不分页）",
+)
 def export(request: HttpRequest, query: Query[ListQuery]) -> HttpResponse:
     user = _user(request)
     qs = filter_agreements(agreements_visible_to(user), filters_from(query))
@@ -129,12 +153,17 @@ def export(request: HttpRequest, query: Query[ListQuery]) -> HttpResponse:
     return response
 
 
-@router.get("/{agreement_id}", summary="协议书详情")
-def detail(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+@router.get("/{agreement_id}", response=responses(AgreementDetailOut, 401, 403, 404), summary="协议书详情")
+def detail(request: HttpRequest, agreement_id: int) -> AgreementDetailOut:
     return _detail(_user(request), agreement_id)
 
 
-@router.get("/{agreement_id}/document", summary="下载协议书（PDF）", response={200: None})
+@router.get(
+    "/{agreement_id}/document",
+    response=responses(None, 401, 403, 404, 503),
+    openapi_extra=binary("application/pdf"),
+    summary="下载协议书（PDF）",
+)
 def document(request: HttpRequest, agreement_id: int) -> HttpResponse:
     from documents.services import agreement_pdf
 
@@ -144,68 +173,68 @@ def document(request: HttpRequest, agreement_id: int) -> HttpResponse:
     return response
 
 
-def _act(request: HttpRequest, agreement_id: int, action: Any, **kwargs: Any) -> dict[str, Any]:
+def _act(request: HttpRequest, agreement_id: int, action: Any, **kwargs: Any) -> AgreementDetailOut:
     user = _user(request)
     agreement = get_agreement_for_user(user, agreement_id)  # 404 before any other check
     action(agreement, acting_user=user, **kwargs)
     return _detail(user, agreement_id)
 
 
-@router.post("/{agreement_id}/accept", summary="学生同意邀约")
-def accept(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+@router.post("/{agreement_id}/accept", response=ACTION, summary="学生同意邀约")
+def accept(request: HttpRequest, agreement_id: int) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_accept)
 
 
-@router.post("/{agreement_id}/decline", summary="学生拒绝邀约")
-def decline(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> dict[str, Any]:
+@router.post("/{agreement_id}/decline", response=ACTION_WITH_BODY, summary="学生拒绝邀约")
+def decline(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_decline, remark=payload.remark if payload else "")
 
 
-@router.post("/{agreement_id}/modify", summary="单位修改邀约")
-def modify(request: HttpRequest, agreement_id: int, payload: TermsIn) -> dict[str, Any]:
+@router.post("/{agreement_id}/modify", response=ACTION_WITH_BODY, summary="单位修改邀约")
+def modify(request: HttpRequest, agreement_id: int, payload: TermsIn) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_modify, terms=payload.terms)
 
 
-@router.post("/{agreement_id}/withdraw", summary="单位撤回邀约")
-def withdraw(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+@router.post("/{agreement_id}/withdraw", response=ACTION, summary="单位撤回邀约")
+def withdraw(request: HttpRequest, agreement_id: int) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_withdraw)
 
 
-@router.post("/{agreement_id}/approve", summary="签约审核通过（学院或学校）")
-def approve(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+@router.post("/{agreement_id}/approve", response=ACTION, summary="签约审核通过（学院或学校）")
+def approve(request: HttpRequest, agreement_id: int) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_approve)
 
 
-@router.post("/{agreement_id}/return", summary="签约审核退回")
-def return_(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> dict[str, Any]:
+@router.post("/{agreement_id}/return", response=ACTION_WITH_BODY, summary="签约审核退回")
+def return_(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_return, remark=payload.remark)
 
 
-@router.post("/{agreement_id}/termination", summary="申请解约")
-def termination(request: HttpRequest, agreement_id: int, payload: ReasonIn) -> dict[str, Any]:
+@router.post("/{agreement_id}/termination", response=ACTION_WITH_BODY, summary="申请解约")
+def termination(request: HttpRequest, agreement_id: int, payload: ReasonIn) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_request, reason=payload.reason)
 
 
-@router.post("/{agreement_id}/termination/withdraw", summary="学生撤回自己的解约申请")
-def termination_withdraw(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
+@router.post("/{agreement_id}/termination/withdraw", response=ACTION, summary="学生撤回自己的解约申请")
+def termination_withdraw(request: HttpRequest, agreement_id: int) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_withdraw)
 
 
-@router.post("/{agreement_id}/termination/accept", summary="同意对方的解约申请")
-def termination_accept(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> dict[str, Any]:
+@router.post("/{agreement_id}/termination/accept", response=ACTION_WITH_BODY, summary="同意对方的解约申请")
+def termination_accept(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_accept, remark=payload.remark if payload else "")
 
 
-@router.post("/{agreement_id}/termination/decline", summary="拒绝对方的解约申请")
-def termination_decline(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> dict[str, Any]:
+@router.post("/{agreement_id}/termination/decline", response=ACTION_WITH_BODY, summary="拒绝对方的解约申请")
+def termination_decline(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_decline, remark=payload.remark)
 
 
-@router.post("/{agreement_id}/termination/approve", summary="解约审核通过")
-def termination_approve(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> dict[str, Any]:
+@router.post("/{agreement_id}/termination/approve", response=ACTION_WITH_BODY, summary="解约审核通过")
+def termination_approve(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_approve, remark=payload.remark if payload else "")
 
 
-@router.post("/{agreement_id}/termination/return", summary="解约审核退回")
-def termination_return(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> dict[str, Any]:
+@router.post("/{agreement_id}/termination/return", response=ACTION_WITH_BODY, summary="解约审核退回")
+def termination_return(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_return, remark=payload.remark)

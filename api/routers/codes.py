@@ -1,13 +1,14 @@
 from django.http import HttpRequest
 from ninja import Router
 
+from api.schemas import CodeRow, responses
 from core import codes
 from core.errors import NotFound
 
 router = Router(tags=["代码表"])
 
 
-@router.get("/{table}", summary="代码表", response=list[dict[str, str]])
+@router.get("/{table}", summary="代码表", response=responses(list[CodeRow], 401, 403, 404))
 def code_table(request: HttpRequest, table: str, parent: str | None = None) -> list[dict[str, str]]:
     if table not in codes.TABLES:
         raise NotFound(f"没有名为 {table} 的代码表（可用：{'、'.join(codes.TABLES)}）")

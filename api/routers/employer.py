@@ -1,10 +1,11 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from api.representations import code_labels, student_data
+from api.representations import code_labels, masked_student_data
+from api.schemas import MaskedStudentOut, ProfileOut, SendListImportOut, responses
 from core.errors import Forbidden, InvalidInput
 from core.models import Role, SendListItem, User
 from core.services import employers as svc
@@ -41,70 +42,76 @@ class SendListIn(Schema):
     student_id: int
 
 
-def _profile(user: User) -> dict[str, Any]:
+def _profile(user: User) -> ProfileOut:
     employer = user.employer
     assert employer is not None
-    values = {field: getattr(employer, field) for field in PROFILE_FIELDS}
-    return {**values, **code_labels(values), "complete": employer.profile_complete}
+    values: dict[str, Any] = {field: getattr(employer, field) for field in PROFILE_FIELDS}
+    return ProfileOut(**values | code_labels(values), complete=employer.profile_complete)
 
 
-@router.get("/profile", summary="签约信息")
-def get_profile(request: HttpRequest) -> dict[str, Any]:
+@router.get("/profile", response=responses(ProfileOut, 401, 403), summary="签约信息")
+def get_profile(request: HttpRequest) -> ProfileOut:
     return _profile(_employer_user(request))
 
 
-@router.put("/profile", summary="保存签约信息")
-def put_profile(request: HttpRequest, payload: ProfileIn) -> dict[str, Any]:
+@router.put("/profile", response=responses(ProfileOut, 400, 401, 403), summary="保存签约信息")
+def put_profile(request: HttpRequest, payload: ProfileIn) -> ProfileOut:
     user = _employer_user(request)
     assert user.employer is not None
     svc.employer_update_profile(user.employer, payload.dict(), acting_user=user)
     return _profile(user)
 
 
-@router.get("/students", summary="签约邀请：精确搜索学生")
+@router.get("/students", response=responses(list[MaskedStudentOut], 400, 401, 403), summary="签约邀请：精确搜索学生")
 def search_students(
     request: HttpRequest, graduation_year: int, name: str, id_number: str = "", phone: str = ""
-) -> list[dict[str, Any]]:
+) -> list[MaskedStudentOut]:
     user = _employer_user(request)
     if not (id_number or phone):
         raise InvalidInput("请填写手机号或身份证号", errors={"id_number": "请填写手机号或身份证号"})
     found = svc.employer_search_students(
         graduation_year=graduation_year, name=name, id_number=id_number, phone=phone, acting_user=user
     )
-    return [student_data(s, user) for s in found]
+    return [masked_student_data(s, user) for s in found]
 
 
-def _send_list(user: User) -> list[dict[str, Any]]:
+def _send_list(user: User) -> list[MaskedStudentOut]:
     items = SendListItem.objects.filter(employer=user.employer).select_related(
         "student", "student__school", "student__college", "student__major"
     )
-    return [student_data(item.student, user) for item in items]
+    return [masked_student_data(item.student, user) for item in items]
 
 
-@router.get("/send-list", summary="签约发送列表")
-def get_send_list(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/send-list", response=responses(list[MaskedStudentOut], 401, 403), summary="签约发送列表")
+def get_send_list(request: HttpRequest) -> list[MaskedStudentOut]:
     user = _employer_user(request)
     svc.require_verified_employer(user)
     return _send_list(user)
 
 
-@router.post("/send-list", response={201: list[dict[str, Any]]}, summary="加入签约发送列表")
-def add_to_send_list(request: HttpRequest, payload: SendListIn) -> tuple[int, list[dict[str, Any]]]:
+@router.post(
+    "/send-list",
+    response=responses(list[MaskedStudentOut], 400, 401, 403, 404, status=201),
+    summary="加入签约发送列表",
+)
+def add_to_send_list(request: HttpRequest, payload: SendListIn) -> Status[list[MaskedStudentOut]]:
     user = _employer_user(request)
     svc.send_list_add(payload.student_id, acting_user=user)
-    return 201, _send_list(user)
+    return Status(201, _send_list(user))
 
 
 # Declared before /send-list/{student_id}: Django resolves the first matching pattern.
-@router.post("/send-list/import", summary="导入拟签约名单")
-def import_send_list(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+@router.post("/send-list/import", response=responses(SendListImportOut, 400, 401, 403), summary="导入拟签约名单")
+def import_send_list(request: HttpRequest, file: File[UploadedFile]) -> SendListImportOut:
     user = _employer_user(request)
     found = shortlist_import(file, acting_user=user)
-    return {"imported": len(found), "send_list": _send_list(user)}
+    return SendListImportOut(imported=len(found), send_list=_send_list(user))
 
 
-@router.delete("/send-list/{student_id}", summary="移出签约发送列表")
-def remove_from_send_list(request: HttpRequest, student_id: int) -> list[dict[str, Any]]:
+@router.delete(
+    "/send-list/{student_id}", response=responses(list[MaskedStudentOut], 401, 403, 404), summary="移出签约发送列表"
+)
+def remove_from_send_list(request: HttpRequest, student_id: int) -> list[MaskedStudentOut]:
     user = _employer_user(request)
     svc.send_list_remove(student_id, acting_user=user)
     return _send_list(user)

@@ -1,10 +1,9 @@
-from typing import Any
-
 from django.http import HttpRequest
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from api.representations import employer_data
+from api.representations import employer_fields
+from api.schemas import EmployerReviewOut, ErrorOut, RosterImportOut, RowErrorOut, RowErrorsOut, StatsOut, responses
 from core.errors import Forbidden
 from core.models import Employer, Role, User
 from core.services.employers import employer_verify
@@ -28,43 +27,47 @@ class VerifyIn(Schema):
 
 @router.post(
     "/roster/import",
-    response={200: dict[str, Any], 201: dict[str, Any], 400: dict[str, Any]},
-    summary="生源导入（dry_run=true 只校验并预览）",
+    response={
+        **responses(RosterImportOut, 401, 403),
+        201: RosterImportOut,
+        # A file with row errors lists every one; any other bad input has the usual error shape.
+        400: RowErrorsOut | ErrorOut,
+    },
+    summary="生源导入（dry_run=true 只校验并预览；200 为预览，201 为已导入）",
 )
-def import_roster(request: HttpRequest, file: File[UploadedFile], dry_run: bool = False) -> tuple[int, dict[str, Any]]:
+def import_roster(
+    request: HttpRequest, file: File[UploadedFile], dry_run: bool = False
+) -> Status[RosterImportOut | RowErrorsOut]:
     user = _school_admin(request)
     assert user.school is not None
     try:
         result = roster_import(user.school, file, dry_run=dry_run, acting_user=user)
     except RosterInvalid as exc:
-        return 400, {
-            "detail": exc.detail,
-            "code": "invalid_rows",
-            "errors": [e.__dict__ for e in exc.result.errors],
-        }
-    body = {
-        "dry_run": dry_run,
-        "created": result.created,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "colleges_created": result.colleges_created,
-        "majors_created": result.majors_created,
-    }
-    return (200 if dry_run else 201), body
+        errors = [RowErrorOut(row=e.row, column=e.column, message=e.message) for e in exc.result.errors]
+        return Status(400, RowErrorsOut(detail=exc.detail, code="invalid_rows", errors=errors))
+    body = RosterImportOut(
+        dry_run=dry_run,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        colleges_created=result.colleges_created,
+        majors_created=result.majors_created,
+    )
+    return Status(200 if dry_run else 201, body)
 
 
-def _employer_row(employer: Employer) -> dict[str, Any]:
-    return {
-        **employer_data(employer),
-        "verification_status": employer.verification_status,
-        "verification_status_label": employer.get_verification_status_display(),
-        "verification_remark": employer.verification_remark,
-        "created_at": employer.created_at,
-    }
+def _employer_row(employer: Employer) -> EmployerReviewOut:
+    return EmployerReviewOut(
+        **employer_fields(employer),
+        verification_status=Employer.Verification(employer.verification_status),
+        verification_status_label=employer.get_verification_status_display(),
+        verification_remark=employer.verification_remark,
+        created_at=employer.created_at,
+    )
 
 
-@router.get("/employers", summary="单位资质审核列表")
-def employers(request: HttpRequest, status: str = "pending") -> list[dict[str, Any]]:
+@router.get("/employers", response=responses(list[EmployerReviewOut], 401, 403), summary="单位资质审核列表")
+def employers(request: HttpRequest, status: str = "pending") -> list[EmployerReviewOut]:
     _school_admin(request)
     qs = Employer.objects.order_by("created_at")
     if status:
@@ -72,14 +75,22 @@ def employers(request: HttpRequest, status: str = "pending") -> list[dict[str, A
     return [_employer_row(e) for e in qs[:500]]
 
 
-@router.post("/employers/{employer_id}/verify", summary="单位资质审核（通过或驳回）")
-def verify(request: HttpRequest, employer_id: int, payload: VerifyIn | None = None) -> dict[str, Any]:
+@router.post(
+    "/employers/{employer_id}/verify",
+    response=responses(EmployerReviewOut, 400, 401, 403, 404, 409),
+    summary="单位资质审核（通过或驳回）",
+)
+def verify(request: HttpRequest, employer_id: int, payload: VerifyIn | None = None) -> EmployerReviewOut:
     user = _school_admin(request)
     payload = payload or VerifyIn()
     return _employer_row(employer_verify(employer_id, approve=payload.approve, remark=payload.remark, acting_user=user))
 
 
-@router.get("/stats", summary="签约统计：各状态数量与各院系、专业签约率（学院管理员只看本院系）")
-def stats(request: HttpRequest, graduation_year: int | None = None) -> dict[str, Any]:
+@router.get(
+    "/stats",
+    response=responses(StatsOut, 400, 401, 403),
+    summary="签约统计：各状态数量与各院系、专业签约率（学院管理员只看本院系）",
+)
+def stats(request: HttpRequest, graduation_year: int | None = None) -> StatsOut:
     user: User = request.auth  # type: ignore[attr-defined]
-    return stats_for_user(user, graduation_year).as_dict()
+    return StatsOut.model_validate(stats_for_user(user, graduation_year).as_dict())

@@ -1,0 +1,372 @@
+"""The v1 API's answers as typed schemas: what /api/v1/openapi.json tells a client, and what every endpoint returns.
+
+The representations (api/representations.py) build these objects, so a key cannot be returned without being
+declared here. A key the JSON carries only in some states (a code's label when the code is set, the
+verification code of an effective agreement) is left out of the answer rather than sent as null: `omitted()`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from core.models import Employer, Status, Termination
+from core.models.org import Student
+from core.rules import Action
+
+
+def omitted(description: str = "") -> Any:
+    """A key that is absent from the JSON (not null) when it has no value, as the API has always answered."""
+    return Field(None, description=description, exclude_if=lambda value: value is None)
+
+
+# --- errors (SPEC §6) -----------------------------------------------------------------------------------------
+
+
+class RowErrorOut(Schema):
+    row: int = Field(description="文件中的行号（含表头，从1起）")
+    column: str = Field(description="列名")
+    message: str
+
+
+class ErrorOut(Schema):
+    """Every error under /api/v1: a Chinese message, a stable code and the fields (or rows) at fault."""
+
+    detail: str = Field(description="中文说明")
+    code: str = Field(description="稳定的错误代码，如 invalid、not_found、forbidden_role、invalid_status")
+    errors: dict[str, str | list[RowErrorOut]] = Field(
+        description="字段名 → 中文说明；文件导入时 rows → 每一处错误的行、列和说明"
+    )
+
+
+class RowErrorsOut(Schema):
+    """A file with errors in some rows: nothing was imported; each error names its row and column."""
+
+    detail: str
+    code: Literal["invalid_rows"]
+    errors: list[RowErrorOut]
+
+
+ERROR_DESCRIPTIONS = {
+    400: "请求参数有误（字段见 errors）",
+    401: "未登录或令牌无效、已过期",
+    403: "角色无权执行此操作，或须先修改初始密码（code: password_change_required）",
+    404: "对象不存在或无权访问",
+    409: "协议书当前状态不允许此操作",
+    429: "尝试次数过多，请稍后再试（code: too_many_attempts）",
+    503: "协议书文件暂时无法生成，已排队重试（code: document_unavailable）",
+}
+
+
+def responses(ok: Any, *errors: int, status: int = 200) -> dict[int, Any]:
+    """An endpoint's answers: the success schema under its status and the error shape under each error status."""
+    unknown = set(errors) - set(ERROR_DESCRIPTIONS)
+    assert not unknown, f"no description for status {unknown}"
+    return {status: ok, **{code: ErrorOut for code in sorted(errors)}}
+
+
+# --- shared pieces --------------------------------------------------------------------------------------------
+
+
+class Named(Schema):
+    id: int
+    name: str
+
+
+class SchoolRef(Named):
+    code: str = Field(description="院校代码")
+
+
+class CodeRow(Schema):
+    code: str = Field(description="标准代码")
+    label: str
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+# --- people and parties ---------------------------------------------------------------------------------------
+
+
+class StudentOut(Schema):
+    """A student as a reviewer (学院、学校) or the student sees it: personal data in full."""
+
+    id: int
+    student_no: str = Field(description="学号")
+    name: str
+    gender: Student.Gender
+    id_number: str = Field(description="身份证号")
+    phone: str
+    email: str
+    graduation_year: int = Field(description="毕业年度")
+    school: str
+    college: str
+    major: str
+    degree: Student.Degree
+    degree_label: str
+
+
+class MaskedStudentOut(Schema):
+    """A student as an employer sees it: no 学号; 身份证号, phone and e-mail masked as the manual shows them."""
+
+    id: int
+    student_no: None = Field(description="用人单位看不到学号")
+    name: str
+    gender: Student.Gender
+    id_number: str = Field(pattern=r"^(|.\*{5}|.{6}\*{5}.{4})$", description="身份证号（掩码，如 211402*****1035）")
+    phone: str = Field(pattern=r"^(|.\*{4}|.{3}\*{4}.{4})$", description="手机号（掩码，如 188****3135）")
+    email: str = Field(pattern=r"^(|[^*]*\*{3}(@.*)?)$", description="邮箱（掩码，如 108***@qq.com）")
+    graduation_year: int = Field(description="毕业年度")
+    school: str
+    college: str
+    major: str
+    degree: Student.Degree
+    degree_label: str
+
+
+class EmployerOut(Schema):
+    id: int
+    name: str = Field(description="单位名称")
+    credit_code: str = Field(description="统一社会信用代码")
+    contact_person: str
+    phone: str
+    email: str
+    address: str
+    nature: str = Field(description="单位性质代码（空表示未填写）")
+    location: str = Field(description="单位所在地行政区划代码（空表示未填写）")
+    nature_label: str | None = omitted("单位性质（nature 非空时）")
+    location_label: str | None = omitted("单位所在地（location 非空时）")
+
+
+class EmployerAccountOut(EmployerOut):
+    """The employer of the user asking (GET /me)."""
+
+    verification_status: Employer.Verification
+    profile_complete: bool = Field(description="签约信息是否已填写完整")
+
+
+class EmployerReviewOut(EmployerOut):
+    """An employer in the school's 单位资质审核 list."""
+
+    verification_status: Employer.Verification
+    verification_status_label: str
+    verification_remark: str
+    created_at: datetime.datetime
+
+
+# --- terms (邀请函条款) and the employer's 签约信息 -------------------------------------------------------------
+# Field names and kinds are core's (core/services/terms.py); api/tests/test_openapi.py checks that they agree.
+
+
+class ProfileOut(Schema):
+    """签约信息: the values an invitation's terms start from."""
+
+    nature: str
+    location: str
+    archive_receiving: str
+    archive_unit_name: str
+    archive_address: str
+    archive_postcode: str
+    archive_contact: str
+    archive_phone: str
+    dispatch_title: str
+    dispatch_location: str
+    affiliation: str
+    hukou_receiving: str
+    hukou_address: str
+    archive_receiving_label: str | None = omitted()
+    affiliation_label: str | None = omitted()
+    hukou_receiving_label: str | None = omitted()
+    dispatch_location_label: str | None = omitted()
+    nature_label: str | None = omitted()
+    location_label: str | None = omitted()
+    complete: bool = Field(description="签约信息是否已填写完整（完整后才能发送邀约）")
+
+
+class TermsOut(Schema):
+    """One version of an invitation's terms; a code field's `*_label` is present when the code is set."""
+
+    version: int
+    unit_name: str
+    position_category: str
+    position: str
+    archive_receiving: str
+    archive_unit_name: str
+    archive_address: str
+    archive_postcode: str
+    archive_contact: str
+    archive_phone: str
+    dispatch_title: str
+    dispatch_location: str
+    affiliation: str
+    hukou_receiving: str
+    hukou_address: str
+    work_location: str
+    monthly_salary: int | None
+    probation_months: int | None
+    liquidated_damages: int | None
+    other_terms: str
+    position_category_label: str | None = omitted()
+    archive_receiving_label: str | None = omitted()
+    affiliation_label: str | None = omitted()
+    hukou_receiving_label: str | None = omitted()
+    work_location_label: str | None = omitted()
+    dispatch_location_label: str | None = omitted()
+
+
+# --- agreements -----------------------------------------------------------------------------------------------
+
+
+class TerminationOut(Schema):
+    id: int
+    requester_role: str = Field(description="提出解约的一方：employer 或 student")
+    reason: str
+    state: Termination.State
+    state_label: str
+    previous_status: Status = Field(description="提出解约前协议书的状态")
+    response_remark: str
+    review_remark: str
+    created_at: datetime.datetime
+
+
+class EventOut(Schema):
+    """One line of 流程追踪."""
+
+    actor: str = Field(description="操作人")
+    role: str = Field(description="操作人角色（系统操作为空）")
+    action: str = Field(description="操作代码")
+    action_label: str
+    remark: str
+    old_status: str
+    new_status: str
+    time: datetime.datetime
+
+
+class AgreementOut(Schema):
+    """An agreement as a row of a list; students are masked when the viewer is an employer."""
+
+    id: int
+    status: Status
+    status_label: str
+    response_status_label: str = Field(description="应约状态")
+    review_status_label: str = Field(description="审核状态")
+    number: str | None = Field(description="协议书编号（学生应约后编号）")
+    school: SchoolRef
+    student: StudentOut | MaskedStudentOut
+    employer: EmployerOut
+    terms: TermsOut | None = Field(description="当前条款")
+    accepted_terms_version: int | None = Field(description="学生应约的条款版本（仅详情中给出）")
+    invited_at: datetime.datetime
+    expires_at: datetime.datetime
+    signed_at: datetime.datetime | None
+    effective_at: datetime.datetime | None
+    terminated_at: datetime.datetime | None
+    termination: TerminationOut | None = Field(description="进行中的解约申请")
+    actions: list[Action] = Field(
+        description="查看者现在可以执行的操作，名称即操作接口的路径（POST /agreements/{id}/<action>）"
+    )
+    verification_code: str | None = omitted("验证码（协议书生效后）")
+
+
+class AgreementDetailOut(AgreementOut):
+    """One agreement with its terms' history and 流程追踪."""
+
+    terms_versions: list[TermsOut]
+    events: list[EventOut]
+
+
+class AgreementPage(Schema):
+    """The list envelope."""
+
+    count: int
+    page: int
+    num_pages: int
+    results: list[AgreementOut]
+
+
+# --- accounts -------------------------------------------------------------------------------------------------
+
+
+class TokenOut(Schema):
+    token: str
+    role: str
+    must_change_password: bool
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    name: str
+    role: str = Field(description="employer、student、college_admin 或 school_admin")
+    role_label: str
+    must_change_password: bool
+    school: Named | None
+    college: Named | None
+    employer: EmployerAccountOut | None
+    student: StudentOut | None
+
+
+# --- employer -------------------------------------------------------------------------------------------------
+
+
+class SendListImportOut(Schema):
+    imported: int = Field(description="名单中找到的学生数")
+    send_list: list[MaskedStudentOut] = Field(description="导入后的签约发送列表")
+
+
+# --- school ---------------------------------------------------------------------------------------------------
+
+
+class RosterImportOut(Schema):
+    dry_run: bool
+    created: int
+    updated: int
+    unchanged: int
+    colleges_created: list[str]
+    majors_created: list[str]
+
+
+class StatsRowOut(Schema):
+    id: int | None = Field(description="院系或专业的 id；合计行为 null")
+    name: str
+    college_id: int | None = omitted("专业行：所属院系")
+    college: str | None = omitted("专业行：所属院系名称")
+    students: int
+    agreements: int
+    effective: int
+    rate: float | None = Field(description="签约率（0到1，无学生时为 null）")
+    by_status: dict[str, int] = Field(description="各状态的协议书数量")
+
+
+class StatusLabel(Schema):
+    status: Status
+    label: str
+
+
+class StatsOut(Schema):
+    graduation_year: int
+    school: Named
+    college: Named | None
+    statuses: list[StatusLabel]
+    total: StatsRowOut
+    colleges: list[StatsRowOut]
+    majors: list[StatsRowOut]
+
+
+# --- public verification --------------------------------------------------------------------------------------
+
+
+class VerificationOut(Schema):
+    exists: bool
+    effective: bool
+    status: Status
+    status_label: str
+    number: str | None
+    employer: str
+    student: str = Field(description="学生姓名（掩码）")
+    school: str
+    effective_at: datetime.datetime | None
+    terminated_at: datetime.datetime | None
