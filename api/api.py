@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
+from api.schemas import describe_errors
 from core.errors import DomainError
 from core.models import User
 from core.services.accounts import token_user
@@ -32,7 +36,14 @@ class BearerAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class WangqianAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        spec = super().get_openapi_schema(**kwargs)
+        describe_errors(spec)
+        return spec
+
+
+api = WangqianAPI(
     title="wangqian 网签 API",
     version="1",
     description="就业协议书网签系统 JSON API。登录后在请求头携带 `Authorization: Bearer <token>`。",

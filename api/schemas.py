@@ -10,16 +10,32 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.models import Employer, Status, Termination
 from core.models.org import Student
 from core.rules import Action
 
 
+class Schema(BaseModel):
+    """An answer as the representations build it. A plain pydantic model, not ninja's Schema: ninja re-reads every
+    Schema instance through its ORM getter, which would validate each answer twice; here an instance is sent as
+    built. `extra="forbid"`: a key the schema does not declare is a programming error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # never sent as null: the key is simply absent
+
+
 def omitted(description: str = "") -> Any:
     """A key that is absent from the JSON (not null) when it has no value, as the API has always answered."""
-    return Field(None, description=description, exclude_if=lambda value: value is None)
+    return Field(None, description=description, exclude_if=_is_none, json_schema_extra=_no_default)
 
 
 # --- errors (SPEC §6) -----------------------------------------------------------------------------------------
@@ -58,6 +74,18 @@ ERROR_DESCRIPTIONS = {
     429: "尝试次数过多，请稍后再试（code: too_many_attempts）",
     503: "协议书文件暂时无法生成，已排队重试（code: document_unavailable）",
 }
+
+
+def describe_errors(spec: dict[str, Any]) -> dict[str, Any]:
+    """Say in Chinese when each error status is answered, and list an operation's answers in status order."""
+    for item in spec["paths"].values():
+        for operation in item.values():
+            answers = operation["responses"]
+            for code, answer in answers.items():
+                if int(code) in ERROR_DESCRIPTIONS:
+                    answer["description"] = ERROR_DESCRIPTIONS[int(code)]
+            operation["responses"] = dict(sorted(answers.items(), key=lambda pair: int(pair[0])))
+    return spec
 
 
 def responses(ok: Any, *errors: int, status: int = 200) -> dict[int, Any]:
@@ -137,8 +165,8 @@ class EmployerOut(Schema):
     address: str
     nature: str = Field(description="单位性质代码（空表示未填写）")
     location: str = Field(description="单位所在地行政区划代码（空表示未填写）")
-    nature_label: str | None = omitted("单位性质（nature 非空时）")
-    location_label: str | None = omitted("单位所在地（location 非空时）")
+    nature_label: str = omitted("单位性质（nature 非空时）")
+    location_label: str = omitted("单位所在地（location 非空时）")
 
 
 class EmployerAccountOut(EmployerOut):
@@ -177,12 +205,12 @@ class ProfileOut(Schema):
     affiliation: str
     hukou_receiving: str
     hukou_address: str
-    archive_receiving_label: str | None = omitted()
-    affiliation_label: str | None = omitted()
-    hukou_receiving_label: str | None = omitted()
-    dispatch_location_label: str | None = omitted()
-    nature_label: str | None = omitted()
-    location_label: str | None = omitted()
+    archive_receiving_label: str = omitted()
+    affiliation_label: str = omitted()
+    hukou_receiving_label: str = omitted()
+    dispatch_location_label: str = omitted()
+    nature_label: str = omitted()
+    location_label: str = omitted()
     complete: bool = Field(description="签约信息是否已填写完整（完整后才能发送邀约）")
 
 
@@ -209,12 +237,12 @@ class TermsOut(Schema):
     probation_months: int | None
     liquidated_damages: int | None
     other_terms: str
-    position_category_label: str | None = omitted()
-    archive_receiving_label: str | None = omitted()
-    affiliation_label: str | None = omitted()
-    hukou_receiving_label: str | None = omitted()
-    work_location_label: str | None = omitted()
-    dispatch_location_label: str | None = omitted()
+    position_category_label: str = omitted()
+    archive_receiving_label: str = omitted()
+    affiliation_label: str = omitted()
+    hukou_receiving_label: str = omitted()
+    work_location_label: str = omitted()
+    dispatch_location_label: str = omitted()
 
 
 # --- agreements -----------------------------------------------------------------------------------------------
@@ -268,7 +296,7 @@ class AgreementOut(Schema):
     actions: list[Action] = Field(
         description="查看者现在可以执行的操作，名称即操作接口的路径（POST /agreements/{id}/<action>）"
     )
-    verification_code: str | None = omitted("验证码（协议书生效后）")
+    verification_code: str = omitted("验证码（协议书生效后）")
 
 
 class AgreementDetailOut(AgreementOut):
@@ -332,8 +360,8 @@ class RosterImportOut(Schema):
 class StatsRowOut(Schema):
     id: int | None = Field(description="院系或专业的 id；合计行为 null")
     name: str
-    college_id: int | None = omitted("专业行：所属院系")
-    college: str | None = omitted("专业行：所属院系名称")
+    college_id: int = omitted("专业行：所属院系")
+    college: str = omitted("专业行：所属院系名称")
     students: int
     agreements: int
     effective: int
