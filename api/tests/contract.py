@@ -52,33 +52,38 @@ def _routes() -> list[tuple[re.Pattern[str], str]]:
     return sorted(routes, key=lambda route: route[1].count("{"))
 
 
-def operation_for(method: str, path: str) -> dict[str, Any] | None:
+def operation_for(method: str, path: str) -> tuple[str, dict[str, Any]] | None:
+    """The operation's name ("GET /api/v1/agreements/{agreement_id}") and its OpenAPI description."""
     for pattern, template in _routes():
         if pattern.match(path):
-            return openapi()["paths"][template].get(method.lower())  # type: ignore[no-any-return]
+            operation = openapi()["paths"][template].get(method.lower())
+            return (f"{method.upper()} {template}", operation) if operation else None
     return None
 
 
-def check_answer(method: str, path: str, response: HttpResponseBase) -> None:
-    """Raise AssertionError when the answer is not one the OpenAPI document declares for this operation."""
-    if not path.startswith(API_PREFIX) or path.rstrip("/") in (f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs"):
-        return
-    operation = operation_for(method, path)
-    if operation is None:
-        return  # no such operation: the 404/405 answers are the error handlers' business (tests in test_errors.py)
+def check_answer(method: str, path: str, response: HttpResponseBase) -> str | None:
+    """Raise AssertionError when the answer is not one the OpenAPI document declares for this operation; return
+    the operation's name, or None for a path that names no operation."""
+    if not path.startswith(API_PREFIX):
+        return None
+    found = operation_for(method, path)
+    if found is None:
+        return None  # no such operation: the 404/405 answers are the error handlers' business (test_errors.py)
+    name, operation = found
     status = str(response.status_code)
     declared = operation["responses"]
     assert status in declared, f"{method} {path} answered {status}, which its OpenAPI operation does not declare"
     content = declared[status].get("content")
     if not content:
-        return
+        return name
     media_type = response.get("Content-Type", "").split(";")[0]
     assert media_type in content, f"{method} {path} answered {media_type}, declared {list(content)}"
     schema = content[media_type].get("schema")
     if media_type != "application/json" or schema is None:
-        return
+        return name
     body = json.loads(response.content)  # type: ignore[attr-defined]
     errors = sorted(validator(schema).iter_errors(body), key=lambda error: list(error.absolute_path))
     assert not errors, f"{method} {path} {status}: " + "; ".join(
         f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in errors[:5]
     )
+    return name
