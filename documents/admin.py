@@ -10,11 +10,10 @@ class AgreementDocumentAdmin(admin.ModelAdmin):
     list_display = ("agreement", "version", "kind", "state", "signed", "attempts", "created_at", "superseded_at")
     list_filter = ("state", "kind", "signed")
     search_fields = ("agreement__number", "sha256")
-    exclude = ("pdf",)
-    readonly_fields = [field.name for field in AgreementDocument._meta.fields if field.name != "pdf"]
+    readonly_fields = [field.name for field in AgreementDocument._meta.fields]
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return super().get_queryset(request).defer("pdf").select_related("agreement")
+        return super().get_queryset(request).select_related("agreement")
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
         return False

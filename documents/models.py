@@ -5,6 +5,11 @@ from __future__ import annotations
 from django.db import models
 
 
+def document_file_name(document: AgreementDocument, filename: str) -> str:
+    """Where a version's PDF lives in the storage: per agreement, named by version and hash, never reused."""
+    return f"agreements/{document.agreement_id}/v{document.version}-{document.sha256[:16]}.pdf"
+
+
 class AgreementDocument(models.Model):
     """One issued version of an agreement's PDF.
 
@@ -25,9 +30,10 @@ class AgreementDocument(models.Model):
     version = models.PositiveIntegerField("版本")
     kind = models.CharField("类型", max_length=12, choices=Kind.choices)
     state = models.CharField("状态", max_length=8, choices=State.choices, default=State.PENDING)
-    # Stored in the database rather than MEDIA_ROOT: about 170 KB each, written once, and it must never
-    # drift from the row that holds its hash (a lost or replaced file would make verification lie).
-    pdf = models.BinaryField("PDF", null=True, blank=True, editable=False)
+    # The PDF lives in the storage (local folder, or S3-compatible object storage that every host reads), written
+    # once under a name of its own; the row keeps its SHA-256, and every read is checked against it, so a lost or
+    # replaced file is reported, never served, and verification still recognises every version ever issued.
+    file = models.FileField("PDF文件", upload_to=document_file_name, blank=True, editable=False, max_length=200)
     size = models.PositiveIntegerField("大小（字节）", default=0)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True, db_index=True)
     signed = models.BooleanField("已数字签名", default=False)

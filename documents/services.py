@@ -16,6 +16,8 @@ import logging
 import traceback
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -24,7 +26,7 @@ from core.errors import DomainError, Forbidden, NotFound
 from core.models import Agreement, Role, Status, User
 from core.rules import counts_as_effective
 from documents.builder import build_document_data, load_agreement
-from documents.models import AgreementDocument
+from documents.models import AgreementDocument, document_file_name
 from documents.render import render_agreement_pdf
 from documents.signing import SignatureReport, sign_pdf, verify_signature
 
@@ -63,10 +65,6 @@ def needed_kind(agreement: Agreement) -> str | None:
     return None
 
 
-def _without_pdf(qs: QuerySet[AgreementDocument]) -> QuerySet[AgreementDocument]:
-    return qs.defer("pdf")
-
-
 # --- requesting and generating ---------------------------------------------------------------------------
 
 
@@ -84,14 +82,14 @@ def document_request(agreement_id: int, *, enqueue: bool = True, reissue: bool =
             kind = needed_kind(agreement)
             if kind is None:
                 return None
-            latest = _without_pdf(AgreementDocument.objects.filter(agreement=agreement)).order_by("-version").first()
+            latest = AgreementDocument.objects.filter(agreement=agreement).order_by("-version").first()
             if latest is not None and latest.kind == kind and (not reissue or latest.state != State.READY):
                 return latest  # already issued, or on its way with its own job (retries included)
             version = (latest.version if latest else 0) + 1
             document = AgreementDocument.objects.create(agreement=agreement, version=version, kind=kind)
     except IntegrityError:
         # A concurrent request created the same version first; it is on its way.
-        return _without_pdf(AgreementDocument.objects.filter(agreement_id=agreement_id)).order_by("-version").first()
+        return AgreementDocument.objects.filter(agreement_id=agreement_id).order_by("-version").first()
     if enqueue:
         _enqueue(document.pk)
     return document
@@ -115,7 +113,7 @@ def document_generate(document_id: int, *, force: bool = False) -> AgreementDocu
     A document whose attempts are used up (failed) is left alone unless `force`: it waits for an admin's
     重新生成, or for someone who needs it right now (a download).
     """
-    document = _without_pdf(AgreementDocument.objects.filter(pk=document_id)).get()
+    document = AgreementDocument.objects.get(pk=document_id)
     if document.state == State.READY or (document.state == State.FAILED and not force):
         return document
     try:
@@ -126,15 +124,30 @@ def document_generate(document_id: int, *, force: bool = False) -> AgreementDocu
         _record_failure(document, exc)
         raise
     digest = hashlib.sha256(pdf).hexdigest()
+    # Written before the row is marked ready, under a name no other attempt uses; if this attempt loses the race
+    # below (another worker finished first) or the transaction fails, its file is removed again.
+    document.sha256 = digest
+    name = default_storage.save(document_file_name(document, ""), ContentFile(pdf))
+    try:
+        document = _mark_ready(document_id, name=name, size=len(pdf), digest=digest)
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    if document.file.name != name:
+        default_storage.delete(name)
+    return document
+
+
+def _mark_ready(document_id: int, *, name: str, size: int, digest: str) -> AgreementDocument:
     now = timezone.now()
     with transaction.atomic():
-        document = AgreementDocument.objects.select_for_update().defer("pdf").get(pk=document_id)
+        document = AgreementDocument.objects.select_for_update().get(pk=document_id)
         if document.state == State.READY:  # another worker finished it meanwhile
             return document
         newer = AgreementDocument.objects.filter(
             agreement_id=document.agreement_id, version__gt=document.version, state=State.READY
         ).exists()
-        document.pdf, document.size, document.sha256 = pdf, len(pdf), digest
+        document.file.name, document.size, document.sha256 = name, size, digest
         document.signed, document.state, document.generated_at = True, State.READY, now
         document.attempts += 1
         document.last_error = ""
@@ -142,7 +155,7 @@ def document_generate(document_id: int, *, force: bool = False) -> AgreementDocu
         document.superseded_at = now if newer else None
         document.save(
             update_fields=[
-                "pdf",
+                "file",
                 "size",
                 "sha256",
                 "signed",
@@ -160,6 +173,22 @@ def document_generate(document_id: int, *, force: bool = False) -> AgreementDocu
     return document
 
 
+def document_content(document: AgreementDocument) -> bytes:
+    """The issued PDF from the storage, checked against the SHA-256 recorded when it was signed."""
+    if not document.file:
+        raise DocumentUnavailable("协议书文件正在生成，请稍后再试")
+    try:
+        with default_storage.open(document.file.name, "rb") as f:
+            content = f.read()
+    except Exception as exc:
+        logger.exception("Agreement document %s: cannot read %s", document.pk, document.file.name)
+        raise DocumentUnavailable("协议书文件暂时无法读取，请稍后再试") from exc
+    if hashlib.sha256(content).hexdigest() != document.sha256:
+        logger.error("Agreement document %s: %s does not match its SHA-256", document.pk, document.file.name)
+        raise DocumentUnavailable("协议书文件暂时无法读取，请稍后再试")
+    return content
+
+
 def _record_failure(document: AgreementDocument, exc: BaseException) -> None:
     logger.exception("Generating agreement document %s failed", document.pk)
     attempts = document.attempts + 1
@@ -172,7 +201,7 @@ def _record_failure(document: AgreementDocument, exc: BaseException) -> None:
 
 def schedule_retry(document_id: int) -> bool:
     """After a failed attempt: enqueue the next one with back-off, unless attempts are used up."""
-    document = _without_pdf(AgreementDocument.objects.filter(pk=document_id)).first()
+    document = AgreementDocument.objects.filter(pk=document_id).first()
     if document is None or document.state != State.PENDING:
         return False
     delay = RETRY_DELAYS[min(document.attempts, len(RETRY_DELAYS)) - 1] if document.attempts else None
@@ -181,7 +210,7 @@ def schedule_retry(document_id: int) -> bool:
 
 
 def schedule_retry_for(agreement_id: int) -> None:
-    latest = _without_pdf(AgreementDocument.objects.filter(agreement_id=agreement_id)).order_by("-version").first()
+    latest = AgreementDocument.objects.filter(agreement_id=agreement_id).order_by("-version").first()
     if latest is not None:
         schedule_retry(latest.pk)
 
@@ -227,9 +256,9 @@ def agreement_pdf(agreement: Agreement) -> AgreementPdf:
             except Exception as exc:
                 schedule_retry_for(agreement.pk)
                 raise DocumentUnavailable("协议书文件正在生成，请稍后再试") from exc
-        if document is None or document.state != State.READY or document.pdf is None:
+        if document is None or document.state != State.READY:
             raise DocumentUnavailable("协议书文件正在生成，请稍后再试")
-        return AgreementPdf(bytes(document.pdf), f"就业协议书-{agreement.number}.pdf", document)
+        return AgreementPdf(document_content(document), f"就业协议书-{agreement.number}.pdf", document)
     data = build_document_data(load_agreement(agreement.pk), draft=True)
     return AgreementPdf(render_agreement_pdf(data), f"就业协议书-草稿-{agreement.pk}.pdf", None)
 
@@ -243,7 +272,7 @@ def documents_needing_attention(user: User) -> QuerySet[AgreementDocument]:
         raise Forbidden("只有学校管理员可以查看协议书生成情况", code="forbidden_role")
     stale = timezone.now() - STALE_AFTER
     return (
-        _without_pdf(AgreementDocument.objects.filter(agreement__school_id=user.school_id))
+        AgreementDocument.objects.filter(agreement__school_id=user.school_id)
         .filter(Q(state=State.FAILED) | Q(state=State.PENDING, created_at__lt=stale))
         .select_related("agreement", "agreement__student", "agreement__employer")
         .order_by("-created_at")
@@ -299,7 +328,7 @@ class UploadCheck:
 def verify_upload(agreement: Agreement, content: bytes) -> UploadCheck:
     """Compare an uploaded file's SHA-256 with every version ever issued, and check its signature."""
     digest = hashlib.sha256(content).hexdigest()
-    match = _without_pdf(AgreementDocument.objects.filter(sha256=digest, state=State.READY)).first()
+    match = AgreementDocument.objects.filter(sha256=digest, state=State.READY).first()
     current = current_document(agreement)
     current_version = current.version if current else None
     if match is None:
@@ -323,6 +352,4 @@ def verify_upload(agreement: Agreement, content: bytes) -> UploadCheck:
 
 
 def issued_versions(agreement: Agreement) -> list[AgreementDocument]:
-    return list(
-        _without_pdf(AgreementDocument.objects.filter(agreement=agreement, state=State.READY)).order_by("-version")
-    )
+    return list(AgreementDocument.objects.filter(agreement=agreement, state=State.READY).order_by("-version"))

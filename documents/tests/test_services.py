@@ -31,7 +31,7 @@ def test_school_approval_issues_a_signed_document(world, django_capture_on_commi
     (document,) = AgreementDocument.objects.filter(agreement=agreement)
     assert document.state == AgreementDocument.State.READY and document.signed and document.is_current
     assert document.version == 1 and document.kind == AgreementDocument.Kind.EFFECTIVE
-    pdf = bytes(document.pdf)
+    pdf = services.document_content(document)
     assert len(document.sha256) == 64 and document.size == len(pdf)
     text = _text(pdf)
     terms = agreement.current_terms
@@ -63,7 +63,7 @@ def test_termination_issues_a_new_version_and_supersedes_the_old(world, django_c
     first, second = AgreementDocument.objects.filter(agreement=agreement).order_by("version")
     assert first.kind == "effective" and first.superseded_at is not None
     assert second.kind == "terminated" and second.is_current and second.signed
-    assert "已解约" in _text(bytes(second.pdf))
+    assert "已解约" in _text(services.document_content(second))
 
 
 def test_request_is_idempotent(world, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
@@ -125,7 +125,7 @@ def test_upload_check_tells_current_superseded_other_and_unknown(world, django_c
     with django_capture_on_commit_callbacks(execute=True):
         agreement = world.reach("effective")
         other = world.reach("effective", student=world.other_student)
-    v1 = bytes(AgreementDocument.objects.get(agreement=agreement).pdf)
+    v1 = services.document_content(AgreementDocument.objects.get(agreement=agreement))
     assert services.verify_upload(agreement, v1).verdict == "current"
     assert services.verify_upload(other, v1).verdict == "other_agreement"
     tampered = bytearray(v1)
@@ -177,7 +177,8 @@ def test_correcting_the_student_issues_a_new_version(world, django_capture_on_co
         student_update(student, data, acting_user=world.school_admin)
     first, second = AgreementDocument.objects.filter(agreement=agreement).order_by("version")
     assert first.superseded_at is not None and second.is_current and second.kind == "effective"
-    assert "李明明" in _text(bytes(second.pdf)) and "李明明" not in _text(bytes(first.pdf))
+    assert "李明明" in _text(services.document_content(second))
+    assert "李明明" not in _text(services.document_content(first))
     event = AgreementEvent.objects.filter(agreement=agreement).last()
     assert event.action == "student_corrected" and "姓名" in event.remark
     assert event.new_status == "effective"

@@ -33,7 +33,7 @@ def test_parties_and_reviewers_download_the_signed_pdf(client, world, effective,
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
-    assert response.content == bytes(AgreementDocument.objects.get(agreement=effective).pdf)
+    assert response.content == services.document_content(AgreementDocument.objects.get(agreement=effective))
     inline = client.get(_pdf_url(effective), {"inline": "1"})
     assert inline["Content-Disposition"].startswith("inline")
 
@@ -116,7 +116,7 @@ def test_verify_unknown_code_and_the_code_form(client, effective) -> None:  # ty
 
 def test_verify_upload_genuine_and_modified(client, effective) -> None:  # type: ignore[no-untyped-def]
     url = reverse("documents:verify_code", args=[effective.verification_code])
-    genuine = bytes(AgreementDocument.objects.get(agreement=effective).pdf)
+    genuine = services.document_content(AgreementDocument.objects.get(agreement=effective))
     html = client.post(url, {"file": SimpleUploadedFile("a.pdf", genuine, "application/pdf")}).content.decode()
     assert "是本系统签发的原件，为现行版本（第1版）" in html
     assert "签名有效" in html

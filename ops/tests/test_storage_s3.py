@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import importlib
 import urllib.error
 import urllib.parse
@@ -21,6 +22,7 @@ from core.identifiers import make_id_number
 from core.models import Student
 from core.services.roster import ROSTER_HEADERS
 from core.testing import xlsx_bytes
+from documents import services
 from ops.health import check_storage
 from ops.tests.support import S3Server
 from school.models import RosterImportJob
@@ -111,3 +113,14 @@ def test_a_roster_upload_is_stored_in_s3_read_back_by_the_job_and_removed(
     assert job.state == "done"
     assert Student.objects.filter(student_no__startswith="S3").count() == 3
     assert [k for k in server.keys(bucket) if k.startswith("roster_imports/") and k.endswith(".xlsx")] == []
+
+
+@pytest.mark.django_db
+def test_an_issued_agreement_pdf_is_stored_in_s3_and_served_from_it(s3: tuple[S3Server, str], world: Any) -> None:
+    server, bucket = s3
+    agreement = world.reach("effective")
+    document = services.issue_document(agreement.pk)
+    assert document is not None and document.file.name in server.keys(bucket)
+    body = server.client().get_object(Bucket=bucket, Key=document.file.name)["Body"].read()
+    assert hashlib.sha256(body).hexdigest() == document.sha256
+    assert services.agreement_pdf(agreement).content == body
