@@ -17,7 +17,7 @@ from core.models.org import Student
 from core.rules import Action
 
 
-class Schema(BaseModel):
+class Answer(BaseModel):
     """An answer as the representations build it. A plain pydantic model, not ninja's Schema: ninja re-reads every
     Schema instance through its ORM getter, which would validate each answer twice; here an instance is sent as
     built. `extra="forbid"`: a key the schema does not declare is a programming error, not silently dropped."""
@@ -41,13 +41,13 @@ def omitted(description: str = "") -> Any:
 # --- errors (SPEC §6) -----------------------------------------------------------------------------------------
 
 
-class RowErrorOut(Schema):
+class RowErrorOut(Answer):
     row: int = Field(description="文件中的行号（含表头，从1起）")
     column: str = Field(description="列名")
     message: str
 
 
-class ErrorOut(Schema):
+class ErrorOut(Answer):
     """Every error under /api/v1: a Chinese message, a stable code and the fields (or rows) at fault."""
 
     detail: str = Field(description="中文说明")
@@ -57,7 +57,7 @@ class ErrorOut(Schema):
     )
 
 
-class RowErrorsOut(Schema):
+class RowErrorsOut(Answer):
     """A file with errors in some rows: nothing was imported; each error names its row and column."""
 
     detail: str
@@ -98,7 +98,7 @@ def responses(ok: Any, *errors: int, status: int = 200) -> dict[int, Any]:
 # --- shared pieces --------------------------------------------------------------------------------------------
 
 
-class Named(Schema):
+class Named(Answer):
     id: int
     name: str
 
@@ -107,19 +107,19 @@ class SchoolRef(Named):
     code: str = Field(description="院校代码")
 
 
-class CodeRow(Schema):
+class CodeRow(Answer):
     code: str = Field(description="标准代码")
     label: str
 
 
-class DetailOut(Schema):
+class DetailOut(Answer):
     detail: str
 
 
 # --- people and parties ---------------------------------------------------------------------------------------
 
 
-class StudentOut(Schema):
+class StudentOut(Answer):
     """A student as a reviewer (学院、学校) or the student sees it: personal data in full."""
 
     id: int
@@ -137,7 +137,7 @@ class StudentOut(Schema):
     degree_label: str
 
 
-class MaskedStudentOut(Schema):
+class MaskedStudentOut(Answer):
     """A student as an employer sees it: no 学号; 身份证号, phone and e-mail masked as the manual shows them."""
 
     id: int
@@ -155,7 +155,7 @@ class MaskedStudentOut(Schema):
     degree_label: str
 
 
-class EmployerOut(Schema):
+class EmployerOut(Answer):
     id: int
     name: str = Field(description="单位名称")
     credit_code: str = Field(description="统一社会信用代码")
@@ -189,7 +189,7 @@ class EmployerReviewOut(EmployerOut):
 # Field names and kinds are core's (core/services/terms.py); api/tests/test_openapi.py checks that they agree.
 
 
-class ProfileOut(Schema):
+class ProfileOut(Answer):
     """签约信息: the values an invitation's terms start from."""
 
     nature: str
@@ -214,7 +214,7 @@ class ProfileOut(Schema):
     complete: bool = Field(description="签约信息是否已填写完整（完整后才能发送邀约）")
 
 
-class TermsOut(Schema):
+class TermsOut(Answer):
     """One version of an invitation's terms; a code field's `*_label` is present when the code is set."""
 
     version: int
@@ -248,7 +248,7 @@ class TermsOut(Schema):
 # --- agreements -----------------------------------------------------------------------------------------------
 
 
-class TerminationOut(Schema):
+class TerminationOut(Answer):
     id: int
     requester_role: str = Field(description="提出解约的一方：employer 或 student")
     reason: str
@@ -260,7 +260,7 @@ class TerminationOut(Schema):
     created_at: datetime.datetime
 
 
-class EventOut(Schema):
+class EventOut(Answer):
     """One line of 流程追踪."""
 
     actor: str = Field(description="操作人")
@@ -273,7 +273,7 @@ class EventOut(Schema):
     time: datetime.datetime
 
 
-class AgreementOut(Schema):
+class AgreementOut(Answer):
     """An agreement as a row of a list; students are masked when the viewer is an employer."""
 
     id: int
@@ -306,7 +306,7 @@ class AgreementDetailOut(AgreementOut):
     events: list[EventOut]
 
 
-class AgreementPage(Schema):
+class AgreementPage(Answer):
     """The list envelope."""
 
     count: int
@@ -318,13 +318,13 @@ class AgreementPage(Schema):
 # --- accounts -------------------------------------------------------------------------------------------------
 
 
-class TokenOut(Schema):
+class TokenOut(Answer):
     token: str
     role: str
     must_change_password: bool
 
 
-class MeOut(Schema):
+class MeOut(Answer):
     id: int
     username: str
     name: str
@@ -340,7 +340,7 @@ class MeOut(Schema):
 # --- employer -------------------------------------------------------------------------------------------------
 
 
-class SendListImportOut(Schema):
+class SendListImportOut(Answer):
     imported: int = Field(description="名单中找到的学生数")
     send_list: list[MaskedStudentOut] = Field(description="导入后的签约发送列表")
 
@@ -348,7 +348,7 @@ class SendListImportOut(Schema):
 # --- school ---------------------------------------------------------------------------------------------------
 
 
-class RosterImportOut(Schema):
+class RosterImportOut(Answer):
     dry_run: bool
     created: int
     updated: int
@@ -357,7 +357,7 @@ class RosterImportOut(Schema):
     majors_created: list[str]
 
 
-class StatsRowOut(Schema):
+class StatsRowOut(Answer):
     id: int | None = Field(description="院系或专业的 id；合计行为 null")
     name: str
     college_id: int = omitted("专业行：所属院系")
@@ -369,12 +369,12 @@ class StatsRowOut(Schema):
     by_status: dict[str, int] = Field(description="各状态的协议书数量")
 
 
-class StatusLabel(Schema):
+class StatusLabel(Answer):
     status: Status
     label: str
 
 
-class StatsOut(Schema):
+class StatsOut(Answer):
     graduation_year: int
     school: Named
     college: Named | None
@@ -387,7 +387,7 @@ class StatsOut(Schema):
 # --- public verification --------------------------------------------------------------------------------------
 
 
-class VerificationOut(Schema):
+class VerificationOut(Answer):
     exists: bool
     effective: bool
     status: Status
