@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 import io
 import itertools
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,3 +214,72 @@ def xlsx_bytes(headers: list[str], rows: list[list[Any]]) -> io.BytesIO:
     buffer.seek(0)
     buffer.name = "upload.xlsx"
     return buffer
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def xlsx_parts(
+    sheet_rows: Iterable[bytes], shared_strings: Iterable[bytes] | None = None, *, sheet_prolog: str = ""
+) -> io.BytesIO:
+    """A minimal xlsx written part by part and streamed, so a test can build a file that is small to store and
+    huge when inflated (a decompression bomb) without holding the inflated text in memory.
+    `sheet_rows` are the <row> elements' bytes; `shared_strings`, if given, the <si> elements'."""
+    buffer = io.BytesIO()
+    strings = shared_strings is not None
+    overrides = f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+    overrides += f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
+    rels = f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+    if strings:
+        overrides += f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT}.sharedStrings+xml"/>'
+        rels += f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            f'<Default Extension="xml" ContentType="application/xml"/>{overrides}</Types>',
+        )
+        archive.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
+            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
+            '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{_PKG}">{rels}</Relationships>')
+        opening = f'{sheet_prolog}<worksheet xmlns="{_MAIN}"><sheetData>'
+        _stream_part(archive, "xl/worksheets/sheet1.xml", opening, sheet_rows)
+        if shared_strings is not None:
+            _stream_part(archive, "xl/sharedStrings.xml", f'<sst xmlns="{_MAIN}">', shared_strings)
+    buffer.seek(0)
+    buffer.name = "upload.xlsx"
+    return buffer
+
+
+def _stream_part(archive: zipfile.ZipFile, name: str, opening: str, elements: Iterable[bytes]) -> None:
+    closing = b"</sst>" if opening.startswith("<sst") else b"</sheetData></worksheet>"
+    with archive.open(name, "w", force_zip64=True) as part:
+        part.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + opening.encode())
+        batch: list[bytes] = []
+        for element in elements:
+            batch.append(element)
+            if len(batch) >= 10_000:
+                part.write(b"".join(batch))
+                batch.clear()
+        part.write(b"".join(batch) + closing)
+
+
+def inline_row(number: int, *values: str) -> bytes:
+    """One <row> of inline-string cells, as xlsx_parts takes them."""
+    cells = b"".join(
+        b'<c r="%s%d" t="inlineStr"><is><t>%s</t></is></c>' % (chr(65 + i).encode(), number, v.encode())
+        for i, v in enumerate(values)
+    )
+    return b'<row r="%d">%s</row>' % (number, cells)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from core.models import Role, School, User
 from core.services.roster import RosterInvalid, RosterResult, roster_import
+from core.services.xlsx import check_xlsx
 from school.models import RosterImportJob
 
 logger = logging.getLogger(__name__)
@@ -49,11 +50,14 @@ def job_create(school: School, upload: UploadedFile | None, *, acting_user: User
     if not name.lower().endswith(".xlsx"):
         message = "请上传xlsx格式的文件（可先下载模板填写）"
         raise InvalidInput(message, errors={"file": message})
-    limit = settings.WANGQIAN_MAX_UPLOAD_BYTES
-    if upload.size is not None and upload.size > limit:
-        message = f"文件过大，不能超过{limit // (1024 * 1024)}MB"
-        raise InvalidInput(message, errors={"file": message})
     job = RosterImportJob(school=school, created_by=acting_user, original_name=name[:200], state=State.VALIDATING)
+    try:
+        # A broken file or a bomb ends here, before it is stored or a worker inflates it.
+        check_xlsx(upload)
+    except InvalidInput as exc:
+        job.state, job.detail, job.finished_at = State.INVALID, exc.detail[:500], timezone.now()
+        job.save()
+        return job
     job.file.save(f"roster-{school.pk}.xlsx", upload, save=False)
     job.save()
     from school.tasks import roster_validate_task

@@ -158,6 +158,16 @@ NODE_MODULES = Path(env_str("NODE_MODULES", str(BASE_DIR / "node_modules")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 WANGQIAN_MAX_UPLOAD_BYTES = env_int("WANGQIAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# An xlsx is a zip: the upload cap bounds only its compressed size. These bound what openpyxl would inflate and
+# parse (core.services.xlsx.check_xlsx), so a decompression bomb is refused before it costs time or memory.
+# A 20,000-row roster is about 13 MB inflated with 200,000 cells; the defaults allow five times that.
+WANGQIAN_XLSX_MAX_ROWS = env_int("WANGQIAN_XLSX_MAX_ROWS", 100_000)
+WANGQIAN_XLSX_MAX_COLUMNS = env_int("WANGQIAN_XLSX_MAX_COLUMNS", 50)
+WANGQIAN_XLSX_MAX_CELLS = env_int("WANGQIAN_XLSX_MAX_CELLS", 2_000_000)
+WANGQIAN_XLSX_MAX_ENTRIES = env_int("WANGQIAN_XLSX_MAX_ENTRIES", 200)
+WANGQIAN_XLSX_MAX_ENTRY_BYTES = env_int("WANGQIAN_XLSX_MAX_ENTRY_BYTES", 64 * 1024 * 1024)
+WANGQIAN_XLSX_MAX_UNCOMPRESSED_BYTES = env_int("WANGQIAN_XLSX_MAX_UNCOMPRESSED_BYTES", 128 * 1024 * 1024)
+WANGQIAN_XLSX_MAX_RATIO = env_int("WANGQIAN_XLSX_MAX_RATIO", 100)
 # An employer may invite (or add to its 签约发送列表) only students its exact search found this many days ago
 # at most, or already on its send list: ids are sequential, so any other id must answer as a nonexistent one.
 WANGQIAN_SEARCH_VALID_DAYS = env_int("WANGQIAN_SEARCH_VALID_DAYS", 30)

@@ -80,7 +80,7 @@ def _search_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _invite_page(request: HttpRequest, extra: dict[str, Any] | None = None) -> HttpResponse:
+def _invite_page(request: HttpRequest, extra: dict[str, Any] | None = None, *, status: int = 200) -> HttpResponse:
     employer = current_employer(request)
     search = _search(request, employer)
     items = SendListItem.objects.filter(employer=employer).select_related(
@@ -104,6 +104,7 @@ def _invite_page(request: HttpRequest, extra: dict[str, Any] | None = None) -> H
         },
         menu="invite",
         crumbs=CRUMBS,
+        status=status,
     )
 
 
@@ -149,13 +150,13 @@ def send_list_import(request: HttpRequest) -> HttpResponse:
     """导入拟签约名单: all rows or none; every row's error is listed with its row and column."""
     upload = request.FILES.get("file")
     if upload is None:
-        return _invite_page(request, {"import_error": "请选择要导入的xlsx文件"})
+        return _invite_page(request, {"import_error": "请选择要导入的xlsx文件"}, status=400)
     try:
         found = shortlist_import(upload, acting_user=current_user(request))
     except ShortlistInvalid as exc:
-        return _invite_page(request, {"import_error": exc.detail, "import_rows": exc.row_errors})
+        return _invite_page(request, {"import_error": exc.detail, "import_rows": exc.row_errors}, status=400)
     except InvalidInput as exc:
-        return _invite_page(request, {"import_error": exc.detail})
+        return _invite_page(request, {"import_error": exc.detail}, status=400)
     messages.success(request, f"已导入{len(found)}名学生到签约发送列表")
     return redirect("employer:invite")
 

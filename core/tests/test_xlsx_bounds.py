@@ -1,0 +1,146 @@
+"""Uploads are bounded before parsing: a decompression bomb or an over-limit sheet is refused from the zip's
+headers and one streamed pass over its parts, before openpyxl reads anything (SPEC §5, issue 10 hole 3)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import openpyxl
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from core.errors import InvalidInput
+from core.models import SendListItem, Student
+from core.services import xlsx
+from core.services.roster import ROSTER_HEADERS
+from core.services.shortlist import SHORTLIST_HEADERS, shortlist_import
+from core.testing import inline_row, xlsx_parts
+from school.models import RosterImportJob
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def openpyxl_must_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point is to refuse before parsing: openpyxl opening the file fails the test."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("openpyxl was asked to read a file that should have been refused first")
+
+    monkeypatch.setattr(xlsx, "load_workbook", refuse)
+
+
+def shared_strings_bomb() -> io.BytesIO:
+    """A few kB stored; sharedStrings.xml inflates to 1.7 MB of one repeated string (ratio far above 100)."""
+    strings = (b"<si><t>x</t></si>" for _ in range(100_000))
+    return xlsx_parts([inline_row(1, *SHORTLIST_HEADERS)], strings)
+
+
+def many_rows(count: int, *, dimension: bool = False) -> io.BytesIO:
+    header = inline_row(1, *SHORTLIST_HEADERS)
+    rows = (b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, n) for n in range(2, count + 2))
+    if dimension:
+        return _dimension_file(header, rows, f'<dimension ref="A1:D{count + 1}"/>')
+    return xlsx_parts([header, *rows])
+
+
+def _dimension_file(header: bytes, rows: Iterator[bytes], dimension: str) -> io.BytesIO:
+    """The sheet with a <dimension> element where Excel writes it, before <sheetData>."""
+    buffer = xlsx_parts([header, *rows])
+    source = zipfile.ZipFile(buffer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", dimension.encode() + b"<sheetData>", 1)
+            target.writestr(info.filename, data)
+    out.seek(0)
+    out.name = "upload.xlsx"
+    return out
+
+
+def test_a_shared_strings_bomb_is_refused_before_parsing(world: Any, openpyxl_must_not_read: None) -> None:
+    bomb = shared_strings_bomb()
+    assert len(bomb.getvalue()) < 50_000
+    with pytest.raises(InvalidInput) as refused:
+        shortlist_import(bomb, acting_user=world.employer)
+    assert "压缩比" in refused.value.detail and "上限100倍" in refused.value.detail
+    assert refused.value.errors == {"file": refused.value.detail}
+    assert not SendListItem.objects.exists()
+
+
+def test_too_many_rows_are_refused_before_parsing(world: Any, openpyxl_must_not_read: None) -> None:
+    with override_settings(WANGQIAN_XLSX_MAX_ROWS=1000):
+        for upload in (many_rows(1001), many_rows(5000, dimension=True)):
+            with pytest.raises(InvalidInput, match="文件行数过多，每次最多导入1000行"):
+                shortlist_import(upload, acting_user=world.employer)
+
+
+def test_more_shared_strings_than_cells_are_refused(world: Any, openpyxl_must_not_read: None) -> None:
+    # Distinct strings barely compress, so the ratio alone would let this through; no cell uses them.
+    strings = (b"<si><t>%d</t></si>" % n for n in range(5000))
+    with pytest.raises(InvalidInput, match="共享字符串"):
+        shortlist_import(xlsx_parts([inline_row(1, *SHORTLIST_HEADERS)], strings), acting_user=world.employer)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("WANGQIAN_XLSX_MAX_ENTRY_BYTES", 1024, "文件解压后过大（xl/worksheets/sheet1.xml超过1KB）"),
+        ("WANGQIAN_XLSX_MAX_UNCOMPRESSED_BYTES", 2048, "文件解压后过大（超过2KB）"),
+        ("WANGQIAN_XLSX_MAX_ENTRIES", 3, "文件内部包含5个部件，超过上限3个"),
+        ("WANGQIAN_XLSX_MAX_CELLS", 10, "文件单元格过多，每次最多导入10个单元格"),
+    ],
+)
+def test_every_limit_is_a_setting_with_a_message(
+    world: Any, openpyxl_must_not_read: None, setting: str, value: int, message: str
+) -> None:
+    with override_settings(**{setting: value}), pytest.raises(InvalidInput) as refused:
+        shortlist_import(many_rows(200), acting_user=world.employer)
+    assert message in refused.value.detail
+
+
+def test_entities_are_refused_by_defusedxml(world: Any) -> None:
+    assert openpyxl.DEFUSEDXML, "defusedxml must be installed so that openpyxl parses through it"
+    laughs = '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    rows = [inline_row(1, *SHORTLIST_HEADERS), inline_row(2, "2027", "&b;", "", "13000000000")]
+    upload = xlsx_parts(rows, sheet_prolog=laughs)
+    with pytest.raises(InvalidInput, match="文件格式不正确"):
+        shortlist_import(upload, acting_user=world.employer)
+
+
+def test_a_wide_dimension_does_not_widen_rows(world: Any) -> None:
+    s = world.student
+    row = inline_row(2, str(s.graduation_year), s.name, s.id_number, "")
+    upload = _dimension_file(inline_row(1, *SHORTLIST_HEADERS), iter([row]), '<dimension ref="A1:XFD2"/>')
+    assert [st.pk for st in shortlist_import(upload, acting_user=world.employer)] == [s.pk]
+
+
+def test_the_api_answers_400_for_a_bomb(api: Any, world: Any, openpyxl_must_not_read: None) -> None:
+    api.login(world.employer)
+    response = api.post("/employer/send-list/import", {"file": shared_strings_bomb()}, format="multipart")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid" and "压缩比" in body["detail"] and "file" in body["errors"]
+    api.login(world.school_admin)
+    before = Student.objects.count()
+    bomb = xlsx_parts([inline_row(1, *ROSTER_HEADERS)], (b"<si><t>x</t></si>" for _ in range(100_000)))
+    response = api.post("/school/roster/import", {"file": bomb}, format="multipart")
+    assert response.status_code == 400 and "压缩比" in response.json()["detail"]
+    assert Student.objects.count() == before
+
+
+def test_a_bomb_uploaded_on_the_page_is_not_stored(world: Any, client: Any, openpyxl_must_not_read: None) -> None:
+    client.force_login(world.school_admin)
+    bomb = xlsx_parts([inline_row(1, *ROSTER_HEADERS)], (b"<si><t>x</t></si>" for _ in range(100_000)))
+    bomb.name = "生源.xlsx"
+    response = client.post(reverse("school:roster_import"), {"file": bomb})
+    job = RosterImportJob.objects.get()
+    assert response["Location"] == reverse("school:roster_job", args=[job.pk])
+    assert job.state == RosterImportJob.State.INVALID and "压缩比" in job.detail
+    assert not job.file
