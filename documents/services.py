@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from core.errors import DomainError, Forbidden, NotFound
-from core.models import Agreement, Role, Status, User
+from core.errors import DomainError, NotFound
+from core.models import Agreement, Status, User
 from core.rules import counts_as_effective
 from documents.builder import build_document_data, load_agreement
 from documents.models import AgreementDocument, document_file_name
 from documents.render import render_agreement_pdf
+from documents.selectors import STALE_AFTER, current_document, documents_needing_attention
 from documents.signing import SignatureReport, sign_pdf, verify_signature
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,6 @@ RETRY_DELAYS = (
     datetime.timedelta(minutes=5),
     datetime.timedelta(minutes=30),
 )
-# A pending document older than this has lost its job (a worker died, the queue was flushed).
-STALE_AFTER = datetime.timedelta(minutes=15)
 
 
 class DocumentUnavailable(DomainError):
@@ -223,15 +221,7 @@ def issue_document(agreement_id: int) -> AgreementDocument | None:
     return document_generate(document.pk, force=True)
 
 
-# --- reading -----------------------------------------------------------------------------------------------
-
-
-def current_document(agreement: Agreement) -> AgreementDocument | None:
-    return (
-        AgreementDocument.objects.filter(agreement=agreement, state=State.READY, superseded_at__isnull=True)
-        .order_by("-version")
-        .first()
-    )
+# --- downloading -------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -263,20 +253,7 @@ def agreement_pdf(agreement: Agreement) -> AgreementPdf:
     return AgreementPdf(render_agreement_pdf(data), f"就业协议书-草稿-{agreement.pk}.pdf", None)
 
 
-# --- the school admin's view of failures ------------------------------------------------------------------
-
-
-def documents_needing_attention(user: User) -> QuerySet[AgreementDocument]:
-    """Failed documents, and pending ones whose job seems lost, of the admin's school."""
-    if user.role != Role.SCHOOL_ADMIN or user.school_id is None:
-        raise Forbidden("只有学校管理员可以查看协议书生成情况", code="forbidden_role")
-    stale = timezone.now() - STALE_AFTER
-    return (
-        AgreementDocument.objects.filter(agreement__school_id=user.school_id)
-        .filter(Q(state=State.FAILED) | Q(state=State.PENDING, created_at__lt=stale))
-        .select_related("agreement", "agreement__student", "agreement__employer")
-        .order_by("-created_at")
-    )
+# --- the school admin's retries ----------------------------------------------------------------------------
 
 
 def document_retry(document_id: int, *, acting_user: User) -> AgreementDocument:
@@ -299,18 +276,7 @@ def documents_retry_stale() -> int:
     return len(ids)
 
 
-# --- public verification ----------------------------------------------------------------------------------
-
-
-def normalize_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
-
-
-def agreement_by_code(code: str) -> Agreement | None:
-    code = normalize_code(code)
-    if not code:
-        return None
-    return Agreement.objects.select_related("school", "employer", "student").filter(verification_code=code).first()
+# --- public verification: checking an uploaded file ------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -349,7 +315,3 @@ def verify_upload(agreement: Agreement, content: bytes) -> UploadCheck:
         current_version=current_version,
         signature=verify_signature(content),
     )
-
-
-def issued_versions(agreement: Agreement) -> list[AgreementDocument]:
-    return list(AgreementDocument.objects.filter(agreement=agreement, state=State.READY).order_by("-version"))

@@ -17,11 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.errors import DomainError, Forbidden, NotFound
-from core.masking import mask_name
 from core.models import Agreement, Status, User
 from core.selectors import get_agreement_for_user
-from documents import services
-from documents.builder import format_code
+from documents import selectors, services
 from documents.images import page_count, render_page_png
 from documents.services import AgreementPdf
 
@@ -101,7 +99,7 @@ def page_image(request: HttpRequest, pk: int, page: int) -> HttpResponse:
 
 @require_safe
 def verify_index(request: HttpRequest) -> HttpResponse:
-    code = services.normalize_code(request.GET.get("code", ""))
+    code = selectors.normalize_code(request.GET.get("code", ""))
     if code:
         return redirect("documents:verify_code", code=code)
     return render(request, "documents/verify_index.html", {"submitted": "code" in request.GET})
@@ -118,16 +116,17 @@ STATUS_VERDICTS: dict[str, tuple[str, str]] = {
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify_code(request: HttpRequest, code: str) -> HttpResponse:
-    agreement = services.agreement_by_code(code)
-    if agreement is None:
+    verification = selectors.public_verification(code)
+    if verification is None:
         return render(
             request,
             "documents/verify_index.html",
             {"unknown_code": code, "submitted": True},
             status=404,
         )
-    if services.normalize_code(code) != code:
-        return redirect("documents:verify_code", code=services.normalize_code(code))
+    if verification.code != code:
+        return redirect("documents:verify_code", code=verification.code)
+    agreement = verification.agreement
     check = None
     upload_error = ""
     if request.method == "POST":
@@ -144,11 +143,11 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
         "documents/verify_code.html",
         {
             "agreement": agreement,
-            "code": format_code(agreement.verification_code or ""),
-            "student_name": mask_name(agreement.student.name),
+            "code": verification.printed_code,
+            "student_name": verification.student_name,
             "tone": tone,
             "verdict": verdict,
-            "versions": services.issued_versions(agreement),
+            "versions": selectors.issued_versions(agreement),
             "check": check,
             "upload_error": upload_error,
         },
@@ -164,7 +163,7 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
 def attention(request: HttpRequest) -> HttpResponse:
     """协议书生成异常: failed documents of the admin's school, with 重新生成."""
     try:
-        documents = list(services.documents_needing_attention(request.user))  # type: ignore[arg-type]
+        documents = list(selectors.documents_needing_attention(request.user))  # type: ignore[arg-type]
     except Forbidden as exc:
         return HttpResponseForbidden(exc.detail)
     return render(request, "documents/attention.html", {"documents": documents})

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from core.models import Status
 from core.services import agreements as wf
-from documents import services
+from documents import selectors, services
 from documents.models import AgreementDocument
 from documents.signing import verify_signature
 
@@ -110,15 +110,15 @@ def test_failures_are_retried_then_shown_to_the_school_admin(
     assert len(calls) == services.MAX_ATTEMPTS
     assert document.state == "failed" and document.attempts == services.MAX_ATTEMPTS
     assert "signing key unreadable" in document.last_error
-    assert list(services.documents_needing_attention(world.school_admin)) == [document]
-    assert not services.documents_needing_attention(world.other_school_admin).exists()
+    assert list(selectors.documents_needing_attention(world.school_admin)) == [document]
+    assert not selectors.documents_needing_attention(world.other_school_admin).exists()
 
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
         services.document_retry(document.pk, acting_user=world.school_admin)
     document.refresh_from_db()
     assert document.state == "ready" and document.is_current
-    assert not services.documents_needing_attention(world.school_admin).exists()
+    assert not selectors.documents_needing_attention(world.school_admin).exists()
 
 
 def test_upload_check_tells_current_superseded_other_and_unknown(world, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
@@ -149,7 +149,7 @@ def test_stale_pending_documents_are_picked_up_again(world, django_capture_on_co
     document = services.document_request(agreement.pk, enqueue=False)  # as if its job were lost
     assert document is not None
     AgreementDocument.objects.filter(pk=document.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
-    assert list(services.documents_needing_attention(world.school_admin)) == [document]
+    assert list(selectors.documents_needing_attention(world.school_admin)) == [document]
     with django_capture_on_commit_callbacks(execute=True):
         assert services.documents_retry_stale() == 1
     document.refresh_from_db()
