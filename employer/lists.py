@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from core.calendar import current_graduation_year
-from core.models import Agreement, School, User
-from core.selectors import AgreementFilters, agreements_visible_to
+from core.models import Agreement, User
+from core.selectors import AgreementFilters, schools_and_years_of
 from web.agreement_lists import RESPONSE_CHOICES, ListState, filtered, parse_common
 from web.agreement_lists import paginate as shared_paginate
 
@@ -46,9 +46,7 @@ def paginate(qs: QuerySet[Agreement], number: str | None) -> Page:
 
 def filter_options(user: User) -> dict[str, Any]:
     """院校 and 毕业年度 choices: the schools and years of this employer's own agreements."""
-    mine = agreements_visible_to(user)
-    schools = list(School.objects.filter(pk__in=mine.values("school_id")).order_by("code").values_list("pk", "name"))
-    years = set(mine.values_list("student__graduation_year", flat=True).distinct())
+    schools, years = schools_and_years_of(user)
     years.add(current_graduation_year())
     return {
         "school_options": [(str(pk), name) for pk, name in schools],

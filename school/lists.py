@@ -14,10 +14,10 @@ from django.http import QueryDict
 
 from core import codes
 from core.calendar import current_graduation_year
-from core.models import Agreement, College, Role, Status, Student, User
+from core.models import Agreement, Role, Status, User
 from core.models.agreements import REVIEW_LABELS
 from core.rules import TABS
-from core.selectors import AgreementFilters
+from core.selectors import AgreementFilters, colleges_of_school, graduation_years_of_school
 from school.access import school_id_of
 from web.agreement_lists import RESPONSE_CHOICES, ListState, filtered, parse_common
 from web.agreement_lists import paginate as shared_paginate
@@ -77,9 +77,7 @@ def paginate(qs: QuerySet[Agreement], number: str | None, *, size: int = PAGE_SI
 
 def year_options(user: User) -> list[str]:
     """毕业年度 choices: the years of the school's roster, and the current one."""
-    years = set(
-        Student.objects.filter(school_id=school_id_of(user)).values_list("graduation_year", flat=True).distinct()
-    )
+    years = graduation_years_of_school(school_id_of(user))
     years.add(current_graduation_year())
     return [str(y) for y in sorted(years, reverse=True)]
 
@@ -87,12 +85,7 @@ def year_options(user: User) -> list[str]:
 def filter_options(user: User) -> dict[str, Any]:
     colleges: list[tuple[str, str]] = []
     if user.role == Role.SCHOOL_ADMIN:
-        colleges = [
-            (str(pk), name)
-            for pk, name in College.objects.filter(school_id=school_id_of(user))
-            .order_by("name")
-            .values_list("pk", "name")
-        ]
+        colleges = [(str(pk), name) for pk, name in colleges_of_school(school_id_of(user))]
     return {
         "year_options": year_options(user),
         "college_options": colleges,

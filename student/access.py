@@ -8,8 +8,9 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core import selectors
 from core.errors import NotFound
-from core.models import Agreement, Notification, Role, User
+from core.models import Agreement, Role, User
 from core.selectors import get_agreement_for_user
 from web.access import role_required
 
@@ -34,13 +35,9 @@ def own_agreement(request: HttpRequest, pk: int) -> Agreement:
         raise Http404("协议书不存在")
 
 
-def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
 def render_page(
     request: HttpRequest, template: str, context: dict[str, Any], *, nav: str, status: int = 200
 ) -> HttpResponse:
     """Every student page: the menu's active item and the unread 消息 count."""
-    context = {"nav": nav, "unread_count": unread_count(current_user(request)), **context}
+    context = {"nav": nav, "unread_count": selectors.unread_count(current_user(request)), **context}
     return render(request, template, context, status=status)

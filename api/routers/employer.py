@@ -7,7 +7,8 @@ from ninja.files import UploadedFile
 from api.representations import code_labels, masked_student_data
 from api.schemas import MaskedStudentOut, ProfileOut, SendListImportOut, responses
 from core.errors import Forbidden, InvalidInput
-from core.models import Role, SendListItem, User
+from core.models import Role, User
+from core.selectors import send_list_items
 from core.services import employers as svc
 from core.services.shortlist import shortlist_import
 from core.services.terms import PROFILE_FIELDS
@@ -76,10 +77,8 @@ def search_students(
 
 
 def _send_list(user: User) -> list[MaskedStudentOut]:
-    items = SendListItem.objects.filter(employer=user.employer).select_related(
-        "student", "student__school", "student__college", "student__major"
-    )
-    return [masked_student_data(item.student, user) for item in items]
+    assert user.employer_id is not None
+    return [masked_student_data(item.student, user) for item in send_list_items(user.employer_id)]
 
 
 @router.get("/send-list", response=responses(list[MaskedStudentOut], 401, 403), summary="签约发送列表")

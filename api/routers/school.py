@@ -6,6 +6,7 @@ from api.representations import employer_fields
 from api.schemas import EmployerReviewOut, ErrorOut, RosterImportOut, RowErrorOut, RowErrorsOut, StatsOut, responses
 from core.errors import Forbidden
 from core.models import Employer, Role, User
+from core.selectors import employers_by_verification
 from core.services.employers import employer_verify
 from core.services.roster import RosterInvalid, roster_import
 from core.services.stats import stats_for_user
@@ -69,9 +70,7 @@ def _employer_row(employer: Employer) -> EmployerReviewOut:
 @router.get("/employers", response=responses(list[EmployerReviewOut], 401, 403), summary="单位资质审核列表")
 def employers(request: HttpRequest, status: str = "pending") -> list[EmployerReviewOut]:
     _school_admin(request)
-    qs = Employer.objects.order_by("created_at")
-    if status:
-        qs = qs.filter(verification_status=status)
+    qs = employers_by_verification(status).order_by("created_at")
     return [_employer_row(e) for e in qs[:500]]
 
 

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.calendar import current_graduation_year
 from core.errors import Conflict, InvalidInput, NotFound
 from core.masking import mask_id_number, mask_phone
-from core.models import Employer, SendListItem, Student
+from core.models import Employer, Student
+from core.selectors import listed_student_ids, send_list_items
 from core.services.agreements import agreements_invite
 from core.services.employers import employer_search_students, send_list_add, send_list_remove
 from core.services.exports import attachment_header
@@ -59,7 +60,7 @@ def _search(request: HttpRequest, employer: Employer) -> dict[str, Any]:
         phone=keyword if by_phone else "",
         acting_user=current_user(request),
     )
-    listed = set(SendListItem.objects.filter(employer=employer, student__in=found).values_list("student_id", flat=True))
+    listed = listed_student_ids(employer, found)
     result["results"] = [
         {
             "student": s,
@@ -83,10 +84,7 @@ def _search_query(request: HttpRequest) -> str:
 def _invite_page(request: HttpRequest, extra: dict[str, Any] | None = None, *, status: int = 200) -> HttpResponse:
     employer = current_employer(request)
     search = _search(request, employer)
-    items = SendListItem.objects.filter(employer=employer).select_related(
-        "student", "student__school", "student__college", "student__major"
-    )
-    send_list = Paginator(items, SEND_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    send_list = Paginator(send_list_items(employer), SEND_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     year = current_graduation_year()
     search_query = _search_query(request)
     return page(
@@ -177,9 +175,7 @@ def _letter_students(request: HttpRequest, employer: Employer) -> list[Student]:
     data = request.POST if request.method == "POST" else request.GET
     raw = [data["one"]] if data.get("one") else data.getlist("ids")
     ids = [int(pk) for pk in raw if str(pk).isdigit()]
-    items = SendListItem.objects.filter(employer=employer, student_id__in=ids).select_related(
-        "student", "student__school", "student__college", "student__major"
-    )
+    items = send_list_items(employer, student_ids=ids)
     by_id = {item.student_id: item.student for item in items}
     return [by_id[pk] for pk in dict.fromkeys(ids) if pk in by_id]
 

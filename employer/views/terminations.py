@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import Conflict, InvalidInput
-from core.models import Agreement, Role, Status, Termination, User
+from core.models import Agreement, Status, User
 from core.rules import Action, refusal
-from core.selectors import get_agreement_for_user
+from core.selectors import asked_by_student, get_agreement_for_user, with_termination_history
 from core.services import agreements as wf
 from employer.access import current_user, signing_center
 from employer.lists import ListState, filter_options, filtered, paginate, parse_filters
@@ -33,17 +33,8 @@ def _tab(request: HttpRequest) -> str:
 
 def tab_queryset(user: User, state: ListState, tab: str, history: str = "") -> QuerySet[Agreement]:
     if tab == "student":
-        asked = Termination.objects.filter(
-            agreement=OuterRef("pk"), state=Termination.State.PENDING, requester_role=Role.STUDENT
-        )
-        return filtered(user, state, statuses=(Status.TERMINATION_REQUESTED,)).filter(Exists(asked))
-    qs = filtered(user, state, statuses=(Status.EFFECTIVE,))
-    if history == "none":
-        qs = qs.exclude(Exists(Termination.objects.filter(agreement=OuterRef("pk"))))
-    elif history == "failed":
-        failed = (Termination.State.DECLINED, Termination.State.RETURNED)
-        qs = qs.filter(Exists(Termination.objects.filter(agreement=OuterRef("pk"), state__in=failed)))
-    return qs
+        return asked_by_student(filtered(user, state))
+    return with_termination_history(filtered(user, state, statuses=(Status.EFFECTIVE,)), history)
 
 
 def _history(request: HttpRequest) -> str:

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import Conflict, InvalidInput
-from core.models import Agreement, AgreementTerms, Status
+from core.models import Agreement, Status
 from core.rules import Action, allowed_actions, review_status_for
-from core.selectors import get_agreement_for_user
+from core.selectors import get_agreement_for_user, terms_versions_of
 from core.services import agreements as wf
 from core.services.exports import agreements_export_xlsx, export_filename
 from core.services.terms import TERMS_FIELDS, terms_diff
@@ -67,7 +67,7 @@ def reviews_approve_batch(request: HttpRequest) -> HttpResponse:
 
 def _terms_versions(agreement: Agreement) -> list[dict[str, Any]]:
     """Every version of the terms, newest first, each with what it changed against the one before."""
-    versions = list(AgreementTerms.objects.filter(agreement=agreement).select_related("created_by").order_by("version"))
+    versions = terms_versions_of(agreement)
     rows: list[dict[str, Any]] = []
     previous: dict[str, str] | None = None
     for terms in versions:

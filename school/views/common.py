@@ -9,18 +9,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from core.models import Employer, Role, Status, User
-from core.rules import review_status_for
-from core.selectors import agreements_visible_to
+from core.models import Role, User
+from core.selectors import pending_employers_count, review_queue_counts
 
 
 def todo_counts(user: User) -> dict[str, int]:
     """The menu's badges: what waits for this admin."""
-    mine = agreements_visible_to(user)
-    counts = {"reviews": mine.filter(status=review_status_for(user)).count()}
+    counts = review_queue_counts(user)
     if user.role == Role.SCHOOL_ADMIN:
-        counts["terminations"] = mine.filter(status=Status.TERMINATION_REVIEW).count()
-        counts["employers"] = Employer.objects.filter(verification_status=Employer.Verification.PENDING).count()
+        counts["employers"] = pending_employers_count()
     return counts
 
 

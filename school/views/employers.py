@@ -7,16 +7,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core import codes
-from core.errors import Conflict, InvalidInput
-from core.models import Employer, Status, User
-from core.rules import SIGNING_STATUSES, effective_q
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import Employer
+from core.selectors import employers_by_verification, get_employer_for_admin, recent_agreements_with, with_activity
 from core.services.employers import employer_verify
 from core.validators import validate_credit_code
 from school.access import current_user, school_admin_required, school_id_of
@@ -39,22 +38,6 @@ def credit_check(code: str) -> tuple[bool, str]:
     return True, "校验通过"
 
 
-def with_activity(qs: QuerySet[Employer], user: User) -> QuerySet[Employer]:
-    """Counts of the employer's agreements with this school, by stage, in the same query."""
-    here = Q(agreements__school_id=school_id_of(user))
-
-    def count(*statuses: str) -> Count:
-        return Count("agreements", filter=here & Q(agreements__status__in=statuses))
-
-    return qs.annotate(
-        n_total=Count("agreements", filter=here),
-        n_invited=count(Status.INVITED),
-        n_signing=count(*SIGNING_STATUSES),
-        n_effective=Count("agreements", filter=here & effective_q("agreements__")),
-        n_terminated=count(Status.TERMINATED),
-    )
-
-
 @require_GET
 @school_admin_required
 def employers(request: HttpRequest) -> HttpResponse:
@@ -63,11 +46,9 @@ def employers(request: HttpRequest) -> HttpResponse:
     if tab not in TABS:
         tab = "pending"
     q = request.GET.get("q", "").strip()
-    qs = Employer.objects.filter(verification_status=TABS[tab][1])
-    if q:
-        qs = qs.filter(Q(name__contains=q) | Q(credit_code=q.upper()))
+    qs = employers_by_verification(TABS[tab][1], q=q)
     if tab == "verified":
-        qs = with_activity(qs, user).order_by("-n_total", "name", "id")
+        qs = with_activity(qs, school_id_of(user)).order_by("-n_total", "name", "id")
     else:
         qs = qs.order_by("created_at", "id")
     employer_page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -90,15 +71,12 @@ def employers(request: HttpRequest) -> HttpResponse:
 
 def _detail(request: HttpRequest, pk: int, *, errors: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
     user = current_user(request)
-    employer = with_activity(Employer.objects.filter(pk=pk), user).select_related("verified_by").first()
-    if employer is None:
-        raise Http404("对象不存在或无权访问")
+    try:
+        employer = get_employer_for_admin(user, pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
     ok, message = credit_check(employer.credit_code)
-    recent = (
-        employer.agreements.filter(school_id=school_id_of(user))
-        .select_related("student", "student__major", "college")
-        .order_by("-invited_at", "-id")[:20]
-    )
+    recent = recent_agreements_with(employer, school_id_of(user))
     profile = [
         ("单位性质", codes.label("nature", employer.nature, default=employer.nature) if employer.nature else "—"),
         (

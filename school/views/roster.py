@@ -7,24 +7,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import Conflict, InvalidInput
-from core.models import Agreement, Major, Role, Status, Student, User
-from core.rules import ACTIVE_STATUSES
-from core.selectors import agreements_visible_to, with_list_relations
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import Status, Student, User
+from core.selectors import RosterFilters, agreements_of_student, get_student_for_admin, majors_of_school, roster
 from core.services.roster import ROSTER_HEADERS, roster_template
 from core.services.students import STUDENT_EDIT_FIELDS, student_update
 from core.services.xlsx import XLSX_CONTENT_TYPE, write_xlsx
 from school import lists
 from school.access import (
     admin_required,
-    college_id_of,
     current_school,
     current_user,
     school_admin_required,
@@ -32,6 +29,7 @@ from school.access import (
 )
 from school.models import RosterImportJob
 from school.roster_jobs import job_create, job_progress, job_start
+from school.selectors import get_roster_job_for_user, roster_jobs_of
 from school.views.common import attachment, page
 
 ERRORS_PER_PAGE = 50
@@ -58,7 +56,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
             errors = {"file": exc.errors.get("file", exc.detail)}
         else:
             return redirect("school:roster_job", pk=job.pk)
-    recent = RosterImportJob.objects.filter(school_id=school_id_of(user)).select_related("created_by")[:10]
+    recent = roster_jobs_of(user)[:10]
     context = {"errors": errors, "recent": recent, "headers": ROSTER_HEADERS}
     return page(
         request,
@@ -79,14 +77,10 @@ def roster_template_download(request: HttpRequest) -> HttpResponse:
 
 
 def _job_for(request: HttpRequest, pk: int) -> RosterImportJob:
-    job = (
-        RosterImportJob.objects.filter(pk=pk, school_id=school_id_of(current_user(request)))
-        .select_related("created_by", "school")
-        .first()
-    )
-    if job is None:
-        raise Http404("对象不存在或无权访问")
-    return job
+    try:
+        return get_roster_job_for_user(current_user(request), pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
 
 
 def _job_context(request: HttpRequest, job: RosterImportJob) -> dict[str, Any]:
@@ -152,20 +146,11 @@ def roster_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
 # --- 生源名单 -------------------------------------------------------------------------------------------
 
 
-def students_of(user: User) -> QuerySet[Student]:
-    """The students an admin may see: their school's, or their college's."""
-    qs = Student.objects.filter(school_id=school_id_of(user))
-    if user.role == Role.COLLEGE_ADMIN:
-        qs = qs.filter(college_id=college_id_of(user))
-    return qs
-
-
 def _student_for(request: HttpRequest, pk: int) -> Student:
-    student = students_of(current_user(request)).select_related("college", "major", "school", "user").filter(pk=pk)
-    found = student.first()
-    if found is None:
-        raise Http404("对象不存在或无权访问")
-    return found
+    try:
+        return get_student_for_admin(current_user(request), pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
 
 
 @require_GET
@@ -173,21 +158,14 @@ def _student_for(request: HttpRequest, pk: int) -> Student:
 def students(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     values = {key: request.GET.get(key, "").strip() for key in ("year", "college", "major", "q")}
-    qs = students_of(user)
-    if values["year"].isdigit():
-        qs = qs.filter(graduation_year=int(values["year"]))
-    if user.role == Role.SCHOOL_ADMIN and values["college"].isdigit():
-        qs = qs.filter(college_id=int(values["college"]))
-    if values["major"]:
-        qs = qs.filter(major__name__contains=values["major"])
-    if values["q"]:
-        q = values["q"]
-        qs = qs.filter(Q(student_no=q) | Q(name__contains=q) | Q(id_number=q.upper()))
-    active = Agreement.objects.filter(student=OuterRef("pk"), status__in=ACTIVE_STATUSES)
-    qs = (
-        qs.select_related("college", "major")
-        .annotate(active_status=Subquery(active.values("status")[:1]))
-        .order_by("-graduation_year", "college__name", "student_no")
+    qs = roster(
+        user,
+        RosterFilters(
+            graduation_year=int(values["year"]) if values["year"].isdigit() else None,
+            college_id=int(values["college"]) if values["college"].isdigit() else None,
+            major=values["major"],
+            q=values["q"],
+        ),
     )
     student_page = Paginator(qs, STUDENTS_PER_PAGE).get_page(request.GET.get("page"))
     for student in student_page.object_list:
@@ -209,7 +187,7 @@ def students(request: HttpRequest) -> HttpResponse:
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     student = _student_for(request, pk)
-    agreements = list(with_list_relations(agreements_visible_to(user).filter(student=student)))
+    agreements = agreements_of_student(user, student)
     changes = list(student.changes.select_related("actor")[:50])
     context = {"student": student, "agreements": agreements, "changes": changes}
     crumbs = [("生源管理", reverse("school:students")), ("生源名单", reverse("school:students")), (student.name, "")]
@@ -218,7 +196,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _major_groups(user: User) -> list[tuple[str, list[tuple[str, str]]]]:
     groups: dict[str, list[tuple[str, str]]] = {}
-    for major in Major.objects.filter(college__school_id=school_id_of(user)).select_related("college"):
+    for major in majors_of_school(school_id_of(user)):
         groups.setdefault(major.college.name, []).append((str(major.pk), major.name))
     return sorted((college, sorted(majors, key=lambda m: m[1])) for college, majors in groups.items())
 

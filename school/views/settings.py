@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from core.calendar import current_graduation_year
 from core.errors import InvalidInput
-from core.models import School, SchoolSettingsChange
+from core.models import School
+from core.selectors import settings_changes_of
 from core.services.schools import SETTING_FIELDS, school_update_settings
 from school.access import current_school, current_user, school_admin_required
 from school.views.common import page
@@ -75,8 +76,7 @@ def parse_settings(post: Any) -> tuple[dict[str, Any], dict[str, str], dict[str,
 
 
 def _history(request: HttpRequest, school: School) -> Any:
-    qs = SchoolSettingsChange.objects.filter(school=school).select_related("actor")
-    history = Paginator(qs, 20).get_page(request.GET.get("page"))
+    history = Paginator(settings_changes_of(school), 20).get_page(request.GET.get("page"))
     for change in history.object_list:
         change.rows = [  # type: ignore[attr-defined]
             (SETTING_FIELDS.get(field, field), _shown(field, old), _shown(field, new))

@@ -7,8 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from core.errors import NotFound
-from core.models import Notification
-from core.selectors import student_for_user
+from core.selectors import notifications_of, student_for_user
 from core.services.events import notifications_mark_read
 from student.access import current_user, render_page, student_required
 from student.presenters import notice_text
@@ -21,10 +20,7 @@ MESSAGES_PER_PAGE = 20
 def message_list(request: HttpRequest) -> HttpResponse:
     """Every event that concerns the student, newest first; the ones shown are marked read once opened."""
     user = current_user(request)
-    notifications = Notification.objects.filter(recipient=user).select_related(
-        "event", "event__agreement", "event__agreement__employer"
-    )
-    page = Paginator(notifications, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(notifications_of(user), MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
     items = [
         {"notification": n, "event": n.event, "text": notice_text(n.event), "unread": n.read_at is None}
         for n in page.object_list

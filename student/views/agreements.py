@@ -11,23 +11,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import DomainError
 from core.models import Agreement, Status, Termination, User
-from core.rules import ACTIVE_STATUSES, FINAL_STATUSES, Action, allowed_actions
-from core.selectors import agreements_visible_to
+from core.rules import Action, allowed_actions
+from core.selectors import active_agreement_of, agreement_history_of, open_invitations_of, terminations_used_by
 from core.services import agreements as wf
 from student.access import current_user, own_agreement, render_page, student_required
 from student.presenters import format_term
 from web.agreement_detail import agreement_detail_context
 
 REASON_MAX = 200
-
-
-def _history(request: HttpRequest) -> list[Agreement]:
-    return list(
-        agreements_visible_to(current_user(request))
-        .filter(status__in=FINAL_STATUSES)
-        .select_related("employer", "current_terms")
-        .order_by("-updated_at", "-id")
-    )
 
 
 def _actions_context(agreement: Agreement, user: User) -> dict[str, Any]:
@@ -55,12 +46,12 @@ def _page_context(agreement: Agreement, viewer: User) -> dict[str, Any]:
 def my_agreement(request: HttpRequest) -> HttpResponse:
     """我的协议: the one active agreement (if any) in full, then the history."""
     user = current_user(request)
-    active = agreements_visible_to(user).filter(status__in=ACTIVE_STATUSES).values_list("pk", flat=True).first()
-    context: dict[str, Any] = {"history": _history(request), "pending_count": 0}
+    active = active_agreement_of(user)
+    context: dict[str, Any] = {"history": agreement_history_of(user), "pending_count": 0}
     if active is not None:
-        context.update(_page_context(own_agreement(request, active), user))
+        context.update(_page_context(own_agreement(request, active.pk), user))
     else:
-        context["pending_count"] = agreements_visible_to(user).filter(status=Status.INVITED).count()
+        context["pending_count"] = open_invitations_of(user).count()
     return render_page(request, "student/agreement.html", context, nav="agreement")
 
 
@@ -76,7 +67,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _limits_context(request: HttpRequest, agreement: Agreement) -> dict[str, Any]:
     school = agreement.school
-    used = agreements_visible_to(current_user(request)).filter(status=Status.TERMINATED).count()
+    used = terminations_used_by(current_user(request))
     return {
         "school": school,
         "max_terminations": school.max_terminations,

@@ -10,20 +10,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
 from core.models import Agreement, Status
-from core.rules import ACTIVE_STATUSES
-from core.selectors import agreements_visible_to
+from core.selectors import active_agreement_of, open_invitations_of
 from core.services import agreements as wf
 from student.access import current_user, own_agreement, render_page, student_required
 from student.presenters import compared_version, invitation_summary, terms_changes, terms_groups
 
 
 def _active_agreement(request: HttpRequest) -> Agreement | None:
-    return (
-        agreements_visible_to(current_user(request))
-        .filter(status__in=ACTIVE_STATUSES)
-        .select_related("employer")
-        .first()
-    )
+    return active_agreement_of(current_user(request))
 
 
 def _pending(agreement: Agreement, request: HttpRequest) -> HttpResponse | None:
@@ -45,12 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @student_required
 def invitation_list(request: HttpRequest) -> HttpResponse:
-    invitations = (
-        agreements_visible_to(current_user(request))
-        .filter(status=Status.INVITED)
-        .select_related("school", "employer", "current_terms")
-        .order_by("-invited_at", "-id")
-    )
+    invitations = open_invitations_of(current_user(request))
     now = timezone.now()
     cards = [
         {

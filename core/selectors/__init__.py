@@ -1,0 +1,96 @@
+"""Reads, one module per area; every view and endpoint fetches through them, so what is not yours answers 404.
+
+- `agreements`: agreements scoped to the viewer, list filters, the student's own, the admins' queues;
+- `students`: the employer's exact search, the student's record, the admin's roster;
+- `send_list`: the employer's 签约发送列表 and the students it may reach;
+- `employers`: the school's 单位资质审核 lists with each employer's activity;
+- `notifications`: a user's 消息; `schools`: a school's settings change log.
+Reads of issued documents are in `documents/selectors.py`, of roster import jobs in `school/selectors.py`.
+"""
+
+from core.selectors.agreements import (
+    AgreementFilters,
+    active_agreement_of,
+    active_status_by_student,
+    agreement_history_of,
+    agreements_of_student,
+    agreements_visible_to,
+    asked_by_student,
+    attach_open_termination,
+    filter_agreements,
+    get_agreement_for_user,
+    open_invitations_of,
+    review_queue_counts,
+    schools_and_years_of,
+    terminations_used_by,
+    terms_versions_of,
+    with_list_relations,
+    with_termination_history,
+)
+from core.selectors.employers import (
+    employers_by_verification,
+    get_employer_for_admin,
+    pending_employers_count,
+    recent_agreements_with,
+    with_activity,
+)
+from core.selectors.notifications import notifications_of, unread_count
+from core.selectors.schools import settings_changes_of
+from core.selectors.send_list import (
+    STUDENT_NOT_REACHABLE,
+    listed_student_ids,
+    send_list_items,
+    students_reachable_by,
+)
+from core.selectors.students import (
+    RosterFilters,
+    colleges_of_school,
+    get_student_for_admin,
+    graduation_years_of_school,
+    majors_of_school,
+    roster,
+    student_for_user,
+    students_search,
+    students_visible_to,
+)
+
+__all__ = [
+    "STUDENT_NOT_REACHABLE",
+    "AgreementFilters",
+    "RosterFilters",
+    "active_agreement_of",
+    "active_status_by_student",
+    "agreement_history_of",
+    "agreements_of_student",
+    "agreements_visible_to",
+    "asked_by_student",
+    "attach_open_termination",
+    "colleges_of_school",
+    "employers_by_verification",
+    "filter_agreements",
+    "get_agreement_for_user",
+    "get_employer_for_admin",
+    "get_student_for_admin",
+    "graduation_years_of_school",
+    "listed_student_ids",
+    "majors_of_school",
+    "notifications_of",
+    "open_invitations_of",
+    "pending_employers_count",
+    "recent_agreements_with",
+    "review_queue_counts",
+    "roster",
+    "schools_and_years_of",
+    "send_list_items",
+    "settings_changes_of",
+    "student_for_user",
+    "students_reachable_by",
+    "students_search",
+    "students_visible_to",
+    "terminations_used_by",
+    "terms_versions_of",
+    "unread_count",
+    "with_activity",
+    "with_list_relations",
+    "with_termination_history",
+]

@@ -1,0 +1,187 @@
+"""Reads of agreements, scoped to the viewer: what is not yours answers 404."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+
+from core.errors import NotFound
+from core.models import Agreement, AgreementTerms, Role, School, Status, Student, Termination, User
+from core.rules import ACTIVE_STATUSES, FINAL_STATUSES, TABS, review_status_for
+
+
+def agreements_visible_to(user: User) -> QuerySet[Agreement]:
+    qs = Agreement.objects.all()
+    if user.role == Role.EMPLOYER and user.employer_id is not None:
+        return qs.filter(employer_id=user.employer_id)
+    if user.role == Role.STUDENT:
+        return qs.filter(student__user_id=user.pk)
+    if user.role == Role.COLLEGE_ADMIN and user.school_id is not None and user.college_id is not None:
+        return qs.filter(school_id=user.school_id, college_id=user.college_id)
+    if user.role == Role.SCHOOL_ADMIN and user.school_id is not None:
+        return qs.filter(school_id=user.school_id)
+    return qs.none()
+
+
+def with_list_relations(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """Everything a list row shows, in a constant number of queries."""
+    return qs.select_related(
+        "school", "student", "student__school", "student__major", "student__college", "employer", "current_terms"
+    ).prefetch_related(
+        Prefetch(
+            "terminations",
+            queryset=Termination.objects.filter(state__in=Termination.OPEN_STATES),
+            to_attr="_open_terminations",
+        )
+    )
+
+
+def attach_open_termination(agreements: list[Agreement]) -> list[Agreement]:
+    for agreement in agreements:
+        opens = getattr(agreement, "_open_terminations", None)
+        agreement._open_termination = opens[0] if opens else None  # type: ignore[attr-defined]
+    return agreements
+
+
+def get_agreement_for_user(user: User, agreement_id: int | str) -> Agreement:
+    try:
+        pk = int(agreement_id)
+    except (TypeError, ValueError):
+        raise NotFound()
+    agreement = with_list_relations(agreements_visible_to(user)).filter(pk=pk).first()
+    if agreement is None:
+        raise NotFound()
+    attach_open_termination([agreement])
+    return agreement
+
+
+@dataclass(frozen=True)
+class AgreementFilters:
+    tab: str = "all"
+    status: str = ""
+    school_id: int | None = None
+    graduation_year: int | None = None
+    name: str = ""
+    id_number: str = ""
+    major: str = ""
+    college_id: int | None = None
+    employer_name: str = ""
+    nature: str = ""
+    invited_from: datetime.date | None = None
+    invited_to: datetime.date | None = None
+
+
+def filter_agreements(qs: QuerySet[Agreement], f: AgreementFilters) -> QuerySet[Agreement]:
+    statuses = TABS.get(f.tab, TABS["all"])[1]
+    if statuses is not None:
+        qs = qs.filter(status__in=statuses)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.school_id:
+        qs = qs.filter(school_id=f.school_id)
+    if f.graduation_year:
+        qs = qs.filter(student__graduation_year=f.graduation_year)
+    if f.name:
+        qs = qs.filter(student__name__contains=f.name.strip())
+    if f.id_number:
+        qs = qs.filter(student__id_number=f.id_number.strip().upper())
+    if f.major:
+        qs = qs.filter(student__major__name__contains=f.major.strip())
+    if f.college_id:
+        qs = qs.filter(college_id=f.college_id)
+    if f.employer_name:
+        qs = qs.filter(employer__name__contains=f.employer_name.strip())
+    if f.nature:
+        qs = qs.filter(employer__nature=f.nature)
+    if f.invited_from:
+        qs = qs.filter(invited_at__date__gte=f.invited_from)
+    if f.invited_to:
+        qs = qs.filter(invited_at__date__lte=f.invited_to)
+    return qs
+
+
+def terms_versions_of(agreement: Agreement) -> list[AgreementTerms]:
+    """Every version of the terms, oldest first, with who wrote it."""
+    return list(AgreementTerms.objects.filter(agreement=agreement).select_related("created_by").order_by("version"))
+
+
+def schools_and_years_of(user: User) -> tuple[list[tuple[int, str]], set[int]]:
+    """The schools and 毕业年度 of the viewer's own agreements, for an employer's filter choices."""
+    mine = agreements_visible_to(user)
+    schools = list(School.objects.filter(pk__in=mine.values("school_id")).order_by("code").values_list("pk", "name"))
+    years = set(mine.values_list("student__graduation_year", flat=True).distinct())
+    return schools, years
+
+
+# --- the student's own ------------------------------------------------------------------------------------
+
+
+def active_agreement_of(user: User) -> Agreement | None:
+    """The student's one active agreement (signed, in review, effective or being terminated), if any."""
+    return agreements_visible_to(user).filter(status__in=ACTIVE_STATUSES).select_related("employer").first()
+
+
+def open_invitations_of(user: User) -> QuerySet[Agreement]:
+    return (
+        agreements_visible_to(user)
+        .filter(status=Status.INVITED)
+        .select_related("school", "employer", "current_terms")
+        .order_by("-invited_at", "-id")
+    )
+
+
+def agreement_history_of(user: User) -> list[Agreement]:
+    """Agreements that ended: declined, withdrawn, expired or terminated."""
+    return list(
+        agreements_visible_to(user)
+        .filter(status__in=FINAL_STATUSES)
+        .select_related("employer", "current_terms")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def terminations_used_by(user: User) -> int:
+    """How many of the student's agreements ended in an approved 解约 (a school may cap it)."""
+    return agreements_visible_to(user).filter(status=Status.TERMINATED).count()
+
+
+def agreements_of_student(user: User, student: Student) -> list[Agreement]:
+    """A student's agreements as an admin sees them on the student's page."""
+    return attach_open_termination(list(with_list_relations(agreements_visible_to(user).filter(student=student))))
+
+
+# --- queues -----------------------------------------------------------------------------------------------
+
+
+def review_queue_counts(user: User) -> dict[str, int]:
+    """What waits for an admin: signing reviews at their level and, for the school, 解约 reviews."""
+    mine = agreements_visible_to(user)
+    counts = {"reviews": mine.filter(status=review_status_for(user)).count()}
+    if user.role == Role.SCHOOL_ADMIN:
+        counts["terminations"] = mine.filter(status=Status.TERMINATION_REVIEW).count()
+    return counts
+
+
+def asked_by_student(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """Agreements whose open 解约 request the student made (the employer's 学生提出解约待办理 list)."""
+    asked = Termination.objects.filter(
+        agreement=OuterRef("pk"), state=Termination.State.PENDING, requester_role=Role.STUDENT
+    )
+    return qs.filter(status=Status.TERMINATION_REQUESTED).filter(Exists(asked))
+
+
+def with_termination_history(qs: QuerySet[Agreement], history: str) -> QuerySet[Agreement]:
+    """解约记录 filter: "none" never asked for, "failed" asked for and declined or returned, else all."""
+    if history == "none":
+        return qs.exclude(Exists(Termination.objects.filter(agreement=OuterRef("pk"))))
+    if history == "failed":
+        failed = (Termination.State.DECLINED, Termination.State.RETURNED)
+        return qs.filter(Exists(Termination.objects.filter(agreement=OuterRef("pk"), state__in=failed)))
+    return qs
+
+
+def active_status_by_student() -> Subquery:
+    """The status of a student's active agreement, for annotating student rows (at most one exists)."""
+    return Subquery(Agreement.objects.filter(student=OuterRef("pk"), status__in=ACTIVE_STATUSES).values("status")[:1])
