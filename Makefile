@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run serve test nginx install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench lock clean
+.PHONY: run serve test test-cluster nginx install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench lock clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -48,6 +48,12 @@ run: migrate
 serve: install
 	$(BIN)/python manage.py serve_production --port $(PORT)
 
+# Two app hosts and two workers in network namespaces behind nginx, one of each killed and restarted under load
+# (scripts/cluster.py; needs root). Prints requests sent/failed, agreements completed, documents issued, duplicates.
+test-cluster: install-dev
+	@INSTALL_NGINX=1 sh scripts/ensure_nginx.sh
+	$(BIN)/python scripts/cluster.py
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -69,7 +75,7 @@ nginx:
 	@sh scripts/ensure_nginx.sh
 
 test: install-dev browsers nginx lint typecheck pytest
-	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory pytest-pg; fi
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory pytest-pg && $(MAKE) --no-print-directory test-cluster; fi
 
 bench: install-dev
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

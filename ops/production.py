@@ -23,6 +23,12 @@ def refusals() -> list[str]:
         problems.append("DEBUG is on: unset it (production never shows tracebacks)")
     if settings.DEMO:
         problems.append("WANGQIAN_DEMO is on: demo data and the demo certificate are not for production")
+    for name in ("SIGNING_KEY_FILE", "SIGNING_CERT_FILE"):
+        path = getattr(settings, name)
+        if not path:
+            problems.append(f"{name} is not set: agreement PDFs are signed with the school's key (PEM files)")
+        elif not os.access(path, os.R_OK):
+            problems.append(f"{name} cannot be read: {path}")
     return problems
 
 

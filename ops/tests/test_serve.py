@@ -17,10 +17,17 @@ import psycopg
 import pytest
 from django.test import override_settings
 
+from documents.signing import ensure_demo_certificate
 from ops.production import refusals
 from ops.tests.support import MANAGE, ROOT, database_url, free_port, production_env, require_postgresql
 
 STRONG = "a3F9kP0qZx7Lm2Vb8Nc4Rt6Yw1Hs5Dj" * 2
+
+
+@pytest.fixture
+def signing(tmp_path: Path) -> dict[str, str]:
+    key, cert = ensure_demo_certificate(tmp_path / "signing")
+    return {"SIGNING_KEY_FILE": str(key), "SIGNING_CERT_FILE": str(cert)}
 
 
 @pytest.mark.parametrize(
@@ -36,11 +43,26 @@ STRONG = "a3F9kP0qZx7Lm2Vb8Nc4Rt6Yw1Hs5Dj" * 2
         (STRONG, False, True, ["WANGQIAN_DEMO is on"]),
     ],
 )
-def test_refusals(monkeypatch: pytest.MonkeyPatch, secret: str, debug: bool, demo: bool, refused: list[str]) -> None:
+def test_refusals(
+    monkeypatch: pytest.MonkeyPatch, signing: dict[str, str], secret: str, debug: bool, demo: bool, refused: list[str]
+) -> None:
     monkeypatch.setenv("SECRET_KEY", secret)
-    with override_settings(DEBUG=debug, DEMO=demo):
+    with override_settings(DEBUG=debug, DEMO=demo, **signing):
         problems = refusals()
     assert [p.split(":")[0] for p in problems] == refused
+
+
+def test_refuses_without_a_readable_signing_key(monkeypatch: pytest.MonkeyPatch, signing: dict[str, str]) -> None:
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    with override_settings(
+        DEBUG=False, DEMO=False, SIGNING_KEY_FILE="", SIGNING_CERT_FILE=signing["SIGNING_CERT_FILE"]
+    ):
+        assert [p.split(":")[0] for p in refusals()] == ["SIGNING_KEY_FILE is not set"]
+    with override_settings(DEBUG=False, DEMO=False, SIGNING_KEY_FILE="/nonexistent/key.pem", SIGNING_CERT_FILE=""):
+        assert [p.split(":")[0] for p in refusals()] == [
+            "SIGNING_KEY_FILE cannot be read",
+            "SIGNING_CERT_FILE is not set",
+        ]
 
 
 @pytest.mark.parametrize(
@@ -81,7 +103,9 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
         return error.code, dict(error.headers), error.read()
 
 
-def test_serve_boots_on_postgresql_and_answers_readyz(fresh_database: str, tmp_path: Path) -> None:
+def test_serve_boots_on_postgresql_and_answers_readyz(
+    fresh_database: str, tmp_path: Path, signing: dict[str, str]
+) -> None:
     port = free_port()
     env = production_env(
         DATABASE_URL=fresh_database,
@@ -91,6 +115,7 @@ def test_serve_boots_on_postgresql_and_answers_readyz(fresh_database: str, tmp_p
         STATIC_ROOT=str(tmp_path / "static"),
         MEDIA_ROOT=str(tmp_path / "media"),
         PROMETHEUS_METRICS="1",
+        **signing,
     )
     log = tmp_path / "serve.log"
     with log.open("wb") as out:

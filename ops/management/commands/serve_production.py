@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.crypto import get_random_string
 
 from ops.production import default_web_concurrency, refusals
 
@@ -93,8 +95,13 @@ class Command(BaseCommand):
                 )
             )  # fmt: skip
         if "worker" in roles:
+            # Worker ids say where a job ran (the queue's worker_ids, the heartbeats on /readyz and in the admin).
+            host = (os.environ.get("WORKER_NAME") or socket.gethostname())[:40]
             for n in range(int(os.environ.get("TASK_WORKERS", "1"))):
-                commands.append((f"worker {n + 1}", [*manage, "run_worker", "--interval", "1"]))
+                worker_id = f"{host}-{n + 1}-{get_random_string(8)}"
+                commands.append(
+                    (f"worker {n + 1}", [*manage, "run_worker", "--interval", "1", "--worker-id", worker_id])
+                )
         if "scheduler" in roles:
             commands.append(("scheduler", [*manage, "run_scheduler"]))
         return commands
