@@ -27,6 +27,7 @@ class Job:
 # Each job is a management command that an operator can also run by hand; all of them are idempotent.
 JOBS = (
     Job("reclaim_tasks", 30),
+    Job("expire_roster_jobs", 30),
     Job("expire_invitations", 600),
     Job("documents_retry", 900),
     Job("prune_db_task_results", 86_400, ("--min-age-days", "30", "--failed-min-age-days", "90")),

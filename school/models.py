@@ -9,8 +9,8 @@ from django.db import models
 class RosterImportJob(models.Model):
     """One uploaded roster file, from its dry run to the import itself.
 
-    The file is kept under MEDIA_ROOT only while it is needed (preview → import); it is deleted once the job
-    reaches a final state, so the roster's personal data does not linger on disk.
+    The file is kept in Django's storage only while it is needed (preview → import); it is deleted once the
+    job reaches a final state, however it gets there, so the roster's personal data does not linger.
     """
 
     class State(models.TextChoices):
@@ -45,6 +45,12 @@ class RosterImportJob(models.Model):
         verbose_name = verbose_name_plural = "生源导入任务"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["school", "state"], name="roster_job_school_state")]
+        # One import per school at a time (school.roster_jobs._claim_import), held by the database itself.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school"], condition=models.Q(state="importing"), name="roster_job_one_import_per_school"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"生源导入 #{self.pk}（{self.original_name}）"

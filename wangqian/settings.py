@@ -168,6 +168,12 @@ WANGQIAN_XLSX_MAX_ENTRIES = env_int("WANGQIAN_XLSX_MAX_ENTRIES", 200)
 WANGQIAN_XLSX_MAX_ENTRY_BYTES = env_int("WANGQIAN_XLSX_MAX_ENTRY_BYTES", 64 * 1024 * 1024)
 WANGQIAN_XLSX_MAX_UNCOMPRESSED_BYTES = env_int("WANGQIAN_XLSX_MAX_UNCOMPRESSED_BYTES", 128 * 1024 * 1024)
 WANGQIAN_XLSX_MAX_RATIO = env_int("WANGQIAN_XLSX_MAX_RATIO", 100)
+# Roster import jobs (school.roster_jobs): a running job's worker beats every tenth of the lease; a job silent
+# for the lease lost its worker and is marked failed, so it blocks the next import for a minute at most. A job
+# no worker has taken up yet fails after the queue limit; a preview nobody confirmed, after the preview limit.
+WANGQIAN_ROSTER_JOB_LEASE_SECONDS = env_int("WANGQIAN_ROSTER_JOB_LEASE_SECONDS", 60)
+WANGQIAN_ROSTER_JOB_QUEUE_MINUTES = env_int("WANGQIAN_ROSTER_JOB_QUEUE_MINUTES", 30)
+WANGQIAN_ROSTER_PREVIEW_HOURS = env_int("WANGQIAN_ROSTER_PREVIEW_HOURS", 24)
 # An employer may invite (or add to its 签约发送列表) only students its exact search found this many days ago
 # at most, or already on its send list: ids are sequential, so any other id must answer as a nonexistent one.
 WANGQIAN_SEARCH_VALID_DAYS = env_int("WANGQIAN_SEARCH_VALID_DAYS", 30)

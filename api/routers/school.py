@@ -8,8 +8,9 @@ from core.errors import Forbidden
 from core.models import Employer, Role, User
 from core.selectors import employers_by_verification
 from core.services.employers import employer_verify
-from core.services.roster import RosterInvalid, roster_import
+from core.services.roster import RosterInvalid
 from core.services.stats import stats_for_user
+from school.roster_jobs import import_now
 
 router = Router(tags=["学校"])
 
@@ -42,7 +43,8 @@ def import_roster(
     user = _school_admin(request)
     assert user.school is not None
     try:
-        result = roster_import(user.school, file, dry_run=dry_run, acting_user=user)
+        # The same one-import-per-school rule as the page's jobs (409 import_running while one runs).
+        result = import_now(user.school, file, dry_run=dry_run, acting_user=user)
     except RosterInvalid as exc:
         errors = [RowErrorOut(row=e.row, column=e.column, message=e.message) for e in exc.result.errors]
         return Status(400, RowErrorsOut(detail=exc.detail, code="invalid_rows", errors=errors))

@@ -137,7 +137,14 @@ def roster_import(
     dry_run: bool,
     acting_user: User,
     progress: Callable[[int, int], None] | None = None,
+    heartbeat: Callable[[], None] | None = None,
+    before_commit: Callable[[RosterResult], None] | None = None,
 ) -> RosterResult:
+    """Validate every row, then (unless a dry run) write them all in one transaction.
+
+    `progress(done, total)` is called as rows are written, `heartbeat()` every few hundred rows while the
+    file is read, so that a job can show it is alive; `before_commit(result)` runs inside the transaction
+    (a job records its end there, so that the import and its record commit together or not at all)."""
     if acting_user.role != Role.SCHOOL_ADMIN:
         raise Forbidden("只有学校管理员可以导入生源", code="forbidden_role")
     if acting_user.school_id != school.pk:
@@ -147,6 +154,8 @@ def roster_import(
     seen_no: dict[str, int] = {}
     seen_id: dict[str, int] = {}
     for number, raw in read_rows(upload, ROSTER_HEADERS, required=[h for h in ROSTER_HEADERS if h != "邮箱"]):
+        if heartbeat and number % 500 == 0:
+            heartbeat()
         row = _validate_row(number, raw, result.errors)
         if row is None:
             continue
@@ -256,7 +265,9 @@ def roster_import(
             )
             if progress:
                 progress(len(to_update) + start + len(chunk), total)
-    result.dry_run = False
+        result.dry_run = False
+        if before_commit:
+            before_commit(result)
     return result
 
 

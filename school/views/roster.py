@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import Conflict, InvalidInput, NotFound
@@ -28,14 +27,13 @@ from school.access import (
     school_id_of,
 )
 from school.models import RosterImportJob
-from school.roster_jobs import job_create, job_progress, job_start
+from school.roster_jobs import job_create, job_is_quiet, job_progress, job_start, jobs_expire_stale
 from school.selectors import get_roster_job_for_user, roster_jobs_of
 from school.views.common import attachment, page
 
 ERRORS_PER_PAGE = 50
 STUDENTS_PER_PAGE = 20
 # After this long without finishing, the page suggests checking that the task worker runs.
-STALE_SECONDS = 120
 
 # --- 生源导入 -------------------------------------------------------------------------------------------
 
@@ -84,15 +82,16 @@ def _job_for(request: HttpRequest, pk: int) -> RosterImportJob:
 
 
 def _job_context(request: HttpRequest, job: RosterImportJob) -> dict[str, Any]:
+    if job.is_running and jobs_expire_stale(job.school):  # a dead job shows as failed within its lease
+        job.refresh_from_db()
     done, total = job_progress(job)
-    since = job.started_at or job.created_at
     errors_page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     return {
         "job": job,
         "done": done,
         "total": total,
         "percent": 100 if job.state == RosterImportJob.State.DONE else (int(done * 100 / total) if total else 0),
-        "stale": job.is_running and (timezone.now() - since).total_seconds() > STALE_SECONDS,
+        "stale": job_is_quiet(job),
         "errors_page": errors_page,
         "query": "",
     }
