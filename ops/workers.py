@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import threading
+import time
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -91,12 +92,18 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         interval = settings.TASK_HEARTBEAT_SECONDS
+        # Looking for expired leases a few times per lease is enough; every worker does it, so one dead worker's
+        # job waits at most a lease and a quarter.
+        reclaim_every = max(interval, settings.TASK_LEASE_SECONDS / 4)
+        next_reclaim = 0.0
         while not self.stopped.is_set():
             try:
                 close_old_connections()
                 beat(self.worker_id)
-                with transaction.atomic():
-                    reclaim_expired()
+                if time.monotonic() >= next_reclaim:
+                    next_reclaim = time.monotonic() + reclaim_every
+                    with transaction.atomic():
+                        reclaim_expired()
             except Exception:
                 # A database hiccup must not kill the thread: the lease only runs out after several missed beats.
                 logger.exception("Worker heartbeat failed")
