@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -40,7 +40,7 @@ def check_storage() -> Check:
             ok = f.read() == b"ok"
     finally:
         default_storage.delete(name)
-    return {"ok": ok, "backend": type(default_storage).__name__}
+    return {"ok": ok, "backend": type(storages["default"]).__name__}
 
 
 def check_workers() -> Check:

@@ -47,6 +47,7 @@ def test_readyz_needs_a_live_worker(client: Client) -> None:
     assert status == 200 and body["status"] == "ok"
     assert body["checks"]["workers"]["live"] == 1
     assert body["checks"]["migrations"]["unapplied"] == 0
+    assert body["checks"]["storage"]["backend"] == "FileSystemStorage"
 
 
 @pytest.mark.django_db
