@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import codes
@@ -21,14 +20,16 @@ from core.services.employers import (
     employer_update_profile,
 )
 from core.services.terms import PROFILE_FIELDS
-from employer.access import current_employer, current_user, employer_required
+from employer.access import current_employer, employer_required
 from employer.fields import basic_fields, profile_fields
 from employer.views.common import page
+from web.navigation import safe_target
+from web.request import AuthenticatedRequest
 
 
 @require_GET
 @employer_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """单位中心: a verified employer goes straight to 单位签约中心; one awaiting verification sees why it cannot
     search yet."""
     employer = current_employer(request)
@@ -38,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: AuthenticatedRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("web:home")
     errors: dict[str, object] = {}
@@ -73,7 +74,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @employer_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedRequest) -> HttpResponse:
     """账号设置 / 基本信息. The 统一社会信用代码 is what the school verified, so it is shown, not edited."""
     employer = current_employer(request)
     values = {name: getattr(employer, name) for name in BASIC_FIELDS}
@@ -83,7 +84,7 @@ def account(request: HttpRequest) -> HttpResponse:
         posted = {name: request.POST.get(name, "") for name in BASIC_FIELDS if name != "credit_code"}
         values.update(posted)
         try:
-            employer_update_basic_info(employer, posted, acting_user=current_user(request))
+            employer_update_basic_info(employer, posted, acting_user=request.user)
         except InvalidInput as exc:
             employer.refresh_from_db()
             error, errors = exc.detail, dict(exc.errors)
@@ -101,7 +102,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @employer_required
-def password(request: HttpRequest) -> HttpResponse:
+def password(request: AuthenticatedRequest) -> HttpResponse:
     """账号设置 / 修改密码, inside the portal's layout; the rules are core's password_change."""
     errors: dict[str, object] = {}
     error = ""
@@ -110,7 +111,7 @@ def password(request: HttpRequest) -> HttpResponse:
             if request.POST.get("new_password") != request.POST.get("new_password2"):
                 raise InvalidInput("两次输入的新密码不一致", errors={"new_password2": "两次输入的新密码不一致"})
             password_change(
-                current_user(request),
+                request.user,
                 old_password=request.POST.get("old_password", ""),
                 new_password=request.POST.get("new_password", ""),
             )
@@ -129,33 +130,30 @@ def password(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _profile_values(request: HttpRequest) -> dict[str, str]:
+def _profile_values(request: AuthenticatedRequest) -> dict[str, str]:
     employer = current_employer(request)
     if request.method == "POST":
         return {name: request.POST.get(name, "") for name in PROFILE_FIELDS}
     return {name: getattr(employer, name) for name in PROFILE_FIELDS}
 
 
-def _save_profile(request: HttpRequest) -> tuple[bool, str, dict[str, object]]:
+def _save_profile(request: AuthenticatedRequest) -> tuple[bool, str, dict[str, object]]:
     employer = current_employer(request)
     try:
-        employer_update_profile(employer, _profile_values(request), acting_user=current_user(request))
+        employer_update_profile(employer, _profile_values(request), acting_user=request.user)
     except InvalidInput as exc:
         employer.refresh_from_db()
         return False, exc.detail, dict(exc.errors)
     return True, "", {}
 
 
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("employer:agreements")
+def _safe_next(request: AuthenticatedRequest) -> str:
+    return safe_target(request, reverse("employer:agreements"))
 
 
 @require_http_methods(["GET", "POST"])
 @employer_required
-def confirm(request: HttpRequest) -> HttpResponse:
+def confirm(request: AuthenticatedRequest) -> HttpResponse:
     """签约信息确认: the first-use form every 签约中心 item opens until the 签约信息 is complete."""
     employer = current_employer(request)
     if employer.profile_complete and request.method == "GET":
@@ -181,7 +179,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @employer_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     """网签信息维护: edit the 签约信息 later (first use goes through 签约信息确认)."""
     employer = current_employer(request)
     if not employer.profile_complete and request.method == "GET":
@@ -203,7 +201,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @employer_required
-def regions(request: HttpRequest) -> JsonResponse:
+def regions(request: AuthenticatedRequest) -> JsonResponse:
     """The 行政区划 cascade: provinces without `parent`, then a province's cities, then a city's counties."""
     parent = request.GET.get("parent") or None
     return JsonResponse(codes.get_table("region", parent), safe=False)
