@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -22,6 +21,7 @@ from core.selectors import get_agreement_for_user
 from documents import selectors, services
 from documents.images import page_count, render_page_png
 from documents.services import AgreementPdf
+from web.downloads import download
 
 PREVIEW_SCALE = 1.6  # ≈115 dpi: the small print stays legible on screen, a page stays under 300 KB
 
@@ -49,9 +49,7 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     result = _pdf_for(request, pk)
     if isinstance(result, HttpResponse):
         return result
-    response = HttpResponse(result.content, content_type="application/pdf")
-    inline = request.GET.get("inline") == "1"
-    response["Content-Disposition"] = content_disposition_header(not inline, result.filename) or ""
+    response = download(result.content, result.filename, "application/pdf", inline=request.GET.get("inline") == "1")
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

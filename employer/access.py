@@ -9,22 +9,18 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from core.errors import DomainError
-from core.models import Employer, Role, User
+from core.models import Employer, Role
 from web.access import View, role_required
+from web.request import AuthenticatedRequest
 
 
-def current_user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def current_employer(request: HttpRequest) -> Employer:
-    employer = current_user(request).employer
+def current_employer(request: AuthenticatedRequest) -> Employer:
+    employer = request.user.employer
     assert employer is not None
     return employer
 
@@ -41,15 +37,10 @@ def signing_center(view: View) -> View:
 
     @employer_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not current_employer(request).profile_complete:
             after = request.get_full_path() if request.method == "GET" else reverse("employer:agreements")
             return redirect(reverse("employer:confirm") + "?" + urlencode({"next": after}))
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def error_context(exc: DomainError) -> dict[str, Any]:
-    """A domain error as template context: the message, and each field's message beside its field."""
-    return {"error": exc.detail, "errors": dict(exc.errors)}

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest
-
 from core.models import Role, School, User
 from web.access import View, role_required
+from web.request import AuthenticatedRequest
 
 ADMIN_ROLES = (Role.SCHOOL_ADMIN, Role.COLLEGE_ADMIN)
 
 
-def current_user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def current_school(request: HttpRequest) -> School:
-    school = current_user(request).school
+def current_school(request: AuthenticatedRequest) -> School:
+    school = request.user.school
     assert school is not None
     return school
 

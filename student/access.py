@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
 
 from core import selectors
 from core.errors import NotFound
-from core.models import Agreement, Role, User
+from core.models import Agreement, Role
 from core.selectors import get_agreement_for_user
 from web.access import role_required
+from web.pages import Portal
+from web.request import AuthenticatedRequest
 
 View = Callable[..., HttpResponse]
 
@@ -21,23 +22,17 @@ View = Callable[..., HttpResponse]
 student_required = role_required((Role.STUDENT,), "只有学生可以使用此页面")
 
 
-def current_user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def own_agreement(request: HttpRequest, pk: int) -> Agreement:
+def own_agreement(request: AuthenticatedRequest, pk: int) -> Agreement:
     """The student's own agreement; anybody else's answers 404."""
     try:
-        return get_agreement_for_user(current_user(request), pk)
+        return get_agreement_for_user(request.user, pk)
     except NotFound:
         raise Http404("协议书不存在")
 
 
-def render_page(
-    request: HttpRequest, template: str, context: dict[str, Any], *, nav: str, status: int = 200
-) -> HttpResponse:
-    """Every student page: the menu's active item and the unread 消息 count."""
-    context = {"nav": nav, "unread_count": selectors.unread_count(current_user(request)), **context}
-    return render(request, template, context, status=status)
+def _chrome(request: AuthenticatedRequest) -> dict[str, Any]:
+    return {"unread_count": selectors.unread_count(request.user)}
+
+
+# Every student page shows the unread 消息 count in its menu.
+page = Portal(chrome=_chrome).page

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from core.errors import InvalidInput
 from core.models import Role
 from core.services.accounts import password_change as do_password_change
+from web.request import AuthenticatedRequest
 
 HOME_BY_ROLE: dict[str, str] = {
     Role.EMPLOYER: "employer:home",
@@ -39,21 +40,21 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedRequest) -> HttpResponse:
     errors: dict[str, object] = {}
     if request.method == "POST":
         try:
             if request.POST.get("new_password") != request.POST.get("new_password2"):
                 raise InvalidInput("两次输入的新密码不一致", errors={"new_password2": "两次输入的新密码不一致"})
             do_password_change(
-                request.user,  # type: ignore[arg-type]
+                request.user,
                 old_password=request.POST.get("old_password", ""),
                 new_password=request.POST.get("new_password", ""),
             )
         except InvalidInput as exc:
             errors = exc.errors or {"form": exc.detail}
         else:
-            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改")
             return redirect("web:home")
     return render(request, "web/password_change.html", {"errors": errors})

@@ -20,8 +20,8 @@ from core.selectors import (
     with_list_relations,
 )
 from core.services import agreements as wf
-from core.services.exports import agreements_export_xlsx, attachment_header, export_filename
-from core.services.xlsx import XLSX_CONTENT_TYPE
+from core.services.exports import agreements_export_xlsx, export_filename
+from web.downloads import download, xlsx_download
 
 router = Router(tags=["协议书"])
 MAX_PAGE_SIZE = 100
@@ -148,9 +148,7 @@ def _detail(user: User, agreement: Agreement | int) -> AgreementDetailOut:
 def export(request: HttpRequest, query: Query[ListQuery]) -> HttpResponse:
     user = _user(request)
     qs = filter_agreements(agreements_visible_to(user), filters_from(query))
-    response = HttpResponse(agreements_export_xlsx(qs, user), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = attachment_header(export_filename())
-    return response
+    return xlsx_download(agreements_export_xlsx(qs, user), export_filename())
 
 
 @router.get("/{agreement_id}", response=responses(AgreementDetailOut, 401, 403, 404), summary="协议书详情")
@@ -168,9 +166,7 @@ def document(request: HttpRequest, agreement_id: int) -> HttpResponse:
     from documents.services import agreement_pdf
 
     result = agreement_pdf(get_agreement_for_user(_user(request), agreement_id))
-    response = HttpResponse(result.content, content_type="application/pdf")
-    response["Content-Disposition"] = attachment_header(result.filename)
-    return response
+    return download(result.content, result.filename, "application/pdf")
 
 
 def _act(request: HttpRequest, agreement_id: int, action: Any, **kwargs: Any) -> AgreementDetailOut:

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 
 from core.masking import mask_id_number
 from core.models import Agreement, Role, User
@@ -101,8 +100,3 @@ def agreements_export_xlsx(qs: QuerySet[Agreement], viewer: User, *, title: str 
 
 def export_filename(prefix: str = "协议书列表") -> str:
     return f"{prefix}-{timezone.localtime():%Y%m%d%H%M}.xlsx"
-
-
-def attachment_header(filename: str) -> str:
-    """Content-Disposition for a download with a Chinese file name (RFC 5987 encoded)."""
-    return content_disposition_header(True, filename) or "attachment"

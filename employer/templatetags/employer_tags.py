@@ -6,7 +6,7 @@ import datetime
 
 from django import template
 
-from core.masking import mask_id_number, mask_phone
+from core.masking import mask_id_number
 from core.services.exports import list_date
 
 register = template.Library()
@@ -15,11 +15,6 @@ register = template.Library()
 @register.filter
 def masked_id(value: str | None) -> str:
     return mask_id_number(value)
-
-
-@register.filter
-def masked_phone(value: str | None) -> str:
-    return mask_phone(value)
 
 
 @register.filter

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import Conflict, InvalidInput
@@ -16,27 +15,29 @@ from core.models import Agreement, Status, User
 from core.rules import TABS, Action, allowed_actions, refusal
 from core.selectors import get_agreement_for_user
 from core.services import agreements as wf
-from core.services.exports import agreements_export_xlsx, attachment_header, export_filename, list_date
+from core.services.exports import agreements_export_xlsx, export_filename, list_date
 from core.services.terms import TERMS_FIELDS
-from core.services.xlsx import XLSX_CONTENT_TYPE
-from employer.access import current_user, signing_center
+from employer.access import signing_center
 from employer.fields import terms_sections
 from employer.lists import filter_options, filtered, paginate, parse_filters
 from employer.views.common import dialog, page
 from web.agreement_detail import agreement_detail_context
+from web.downloads import xlsx_download
+from web.navigation import safe_target
+from web.request import AuthenticatedRequest
 
 LIST_CRUMBS = [("签约管理", "")]
 
 
-def _tab(request: HttpRequest) -> str:
+def _tab(request: AuthenticatedRequest) -> str:
     tab = request.GET.get("tab", "all")
     return tab if tab in TABS else "all"
 
 
 @require_GET
 @signing_center
-def agreement_list(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+def agreement_list(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     tab = _tab(request)
     state = parse_filters(request.GET, tab=tab)
     agreements = paginate(filtered(user, state), request.GET.get("page"))
@@ -59,20 +60,13 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def back_url(request: HttpRequest, default: str) -> str:
-    target = request.GET.get("back") or request.POST.get("back") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse(default)
-
-
-def selected_one(request: HttpRequest) -> Agreement | None:
+def selected_one(request: AuthenticatedRequest) -> Agreement | None:
     """The single row a toolbar button acts on; None (with a message) when zero or several are ticked."""
     ids = request.GET.getlist("ids") or request.POST.getlist("ids")
     if len(ids) != 1:
         messages.warning(request, "请只勾选一条记录" if ids else "请先勾选一条记录")
         return None
-    return get_agreement_for_user(current_user(request), ids[0])
+    return get_agreement_for_user(request.user, ids[0])
 
 
 GO_TARGETS = {
@@ -85,38 +79,36 @@ GO_TARGETS = {
 
 @require_GET
 @signing_center
-def agreement_go(request: HttpRequest) -> HttpResponse:
+def agreement_go(request: AuthenticatedRequest) -> HttpResponse:
     """The toolbar's 查看详情 / 查看解约 / 修改邀约 / 撤回 for the ticked row (without JavaScript)."""
     action = request.GET.get("action", "detail")
     if action not in GO_TARGETS:
         action = "detail"
     agreement = selected_one(request)
     if agreement is None:
-        return redirect(back_url(request, "employer:agreements"))
+        return redirect(safe_target(request, reverse("employer:agreements"), param="back"))
     url = reverse(GO_TARGETS[action], args=[agreement.pk])
     return redirect(url + ("#termination" if action == "termination" else ""))
 
 
-def export_response(request: HttpRequest, qs: Any, prefix: str) -> HttpResponse:
+def export_response(request: AuthenticatedRequest, qs: Any, prefix: str) -> HttpResponse:
     """导出: the filtered list, or only the ticked rows of it."""
     ids = [pk for pk in request.GET.getlist("ids") if pk.isdigit()]
     if ids:
         qs = qs.filter(pk__in=ids)
-    response = HttpResponse(agreements_export_xlsx(qs, current_user(request), title=prefix), XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = attachment_header(export_filename(prefix))
-    return response
+    return xlsx_download(agreements_export_xlsx(qs, request.user, title=prefix), export_filename(prefix))
 
 
 @require_GET
 @signing_center
-def agreement_export(request: HttpRequest) -> HttpResponse:
+def agreement_export(request: AuthenticatedRequest) -> HttpResponse:
     state = parse_filters(request.GET, tab=_tab(request))
-    return export_response(request, filtered(current_user(request), state), "单位签约中心")
+    return export_response(request, filtered(request.user, state), "单位签约中心")
 
 
-def finish(request: HttpRequest, target: str) -> HttpResponse:
+def finish(request: AuthenticatedRequest, target: str) -> HttpResponse:
     """After a dialog's action: htmx follows HX-Redirect, a plain form a 302."""
-    if getattr(request, "htmx", False):
+    if request.htmx:
         response = HttpResponse()
         response["HX-Redirect"] = target
         return response
@@ -135,8 +127,8 @@ def _actions(agreement: Agreement, user: User) -> dict[str, bool]:
 
 @require_GET
 @signing_center
-def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
+def agreement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     agreement = get_agreement_for_user(user, pk)
     return page(
         request,
@@ -163,9 +155,9 @@ def posted_terms(data: QueryDict, *, show_dispatch: bool, prefix: str = "", name
 
 @require_http_methods(["GET", "POST"])
 @signing_center
-def agreement_modify(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_modify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """修改邀约: a new version of the terms; a signed agreement goes back to the student for consent."""
-    user = current_user(request)
+    user = request.user
     agreement = get_agreement_for_user(user, pk)
     show_dispatch = agreement.school.show_dispatch_fields
     values: dict[str, Any] = wf.terms_as_dict(agreement.current_terms)
@@ -203,9 +195,9 @@ def agreement_modify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @signing_center
-def agreement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """撤回: GET asks for confirmation (a dialog), POST withdraws."""
-    user = current_user(request)
+    user = request.user
     agreement = get_agreement_for_user(user, pk)
     error = ""
     if request.method == "POST":

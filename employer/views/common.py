@@ -1,11 +1,11 @@
-"""What every employer page shares: the left menu, the 我的位置 breadcrumb, rendering helpers."""
+"""What every employer page shares: the left menu, the 我的位置 breadcrumb, the dialog page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from web.pages import Portal
+from web.request import AuthenticatedRequest
 
 RECRUIT_MENU = (
     "招聘指南",
@@ -19,37 +19,10 @@ RECRUIT_MENU = (
 )
 
 
-def page(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, Any],
-    *,
-    menu: str,
-    crumbs: list[tuple[str, str]],
-    status: int = 200,
-) -> HttpResponse:
-    user = request.user
-    base = {
-        "employer": getattr(user, "employer", None),
-        "menu": menu,
-        "crumbs": crumbs,
-        "recruit_menu": RECRUIT_MENU,
-    }
-    return render(request, template, {**base, **context}, status=status)
+def _chrome(request: AuthenticatedRequest) -> dict[str, Any]:
+    return {"employer": request.user.employer, "recruit_menu": RECRUIT_MENU}
 
 
-def dialog(
-    request: HttpRequest,
-    fragment: str,
-    context: dict[str, Any],
-    *,
-    menu: str,
-    crumbs: list[tuple[str, str]],
-    status: int = 200,
-) -> HttpResponse:
-    """A dialog: only its content for htmx (shown in the page's modal), a full page otherwise."""
-    if getattr(request, "htmx", False):
-        return render(request, fragment, context, status=status)
-    return page(
-        request, "employer/dialog_page.html", {**context, "fragment": fragment}, menu=menu, crumbs=crumbs, status=status
-    )
+portal = Portal(chrome=_chrome, dialog_page="employer/dialog_page.html")
+page = portal.page
+dialog = portal.dialog

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,15 +19,16 @@ from core.models import Employer, Student
 from core.selectors import listed_student_ids, send_list_items
 from core.services.agreements import agreements_invite
 from core.services.employers import employer_search_students, send_list_add, send_list_remove
-from core.services.exports import attachment_header
 from core.services.shortlist import ShortlistInvalid, shortlist_import, shortlist_template
 from core.services.terms import TERMS_FIELDS, clean_terms, default_terms
-from core.services.xlsx import XLSX_CONTENT_TYPE
-from employer.access import current_employer, current_user, signing_center
+from employer.access import current_employer, signing_center
 from employer.fields import OVERRIDE_FIELDS, override_fields, terms_sections
 from employer.views.agreements import posted_terms
 from employer.views.common import page
 from web.agreement_detail import display_value
+from web.downloads import xlsx_download
+from web.navigation import safe_target
+from web.request import AuthenticatedRequest
 
 CRUMBS = [("签约邀请", "")]
 SEND_LIST_PAGE_SIZE = 10
@@ -35,7 +36,7 @@ _PHONE = re.compile(r"1\d{10}")
 SEARCH_PARAMS = ("year", "name", "keyword")
 
 
-def _search(request: HttpRequest, employer: Employer) -> dict[str, Any]:
+def _search(request: AuthenticatedRequest, employer: Employer) -> dict[str, Any]:
     """The exact search of the manual: 毕业年度 + 姓名 + (手机号 or 身份证号), all three required."""
     values = {key: request.GET.get(key, "").strip() for key in SEARCH_PARAMS}
     result: dict[str, Any] = {"values": values, "errors": {}, "results": None}
@@ -58,7 +59,7 @@ def _search(request: HttpRequest, employer: Employer) -> dict[str, Any]:
         name=values["name"],
         id_number="" if by_phone else keyword,
         phone=keyword if by_phone else "",
-        acting_user=current_user(request),
+        acting_user=request.user,
     )
     listed = listed_student_ids(employer, found)
     result["results"] = [
@@ -73,7 +74,7 @@ def _search(request: HttpRequest, employer: Employer) -> dict[str, Any]:
     return result
 
 
-def _search_query(request: HttpRequest) -> str:
+def _search_query(request: AuthenticatedRequest) -> str:
     query = QueryDict(mutable=True)
     for key in (*SEARCH_PARAMS, "search"):
         if request.GET.get(key):
@@ -81,7 +82,9 @@ def _search_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _invite_page(request: HttpRequest, extra: dict[str, Any] | None = None, *, status: int = 200) -> HttpResponse:
+def _invite_page(
+    request: AuthenticatedRequest, extra: dict[str, Any] | None = None, *, status: int = 200
+) -> HttpResponse:
     employer = current_employer(request)
     search = _search(request, employer)
     send_list = Paginator(send_list_items(employer), SEND_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -108,21 +111,21 @@ def _invite_page(request: HttpRequest, extra: dict[str, Any] | None = None, *, s
 
 @require_GET
 @signing_center
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: AuthenticatedRequest) -> HttpResponse:
     return _invite_page(request)
 
 
-def _back(request: HttpRequest) -> str:
-    target = request.POST.get("back", "")
-    return target if target.startswith(reverse("employer:invite")) else reverse("employer:invite")
+def _back(request: AuthenticatedRequest) -> str:
+    invite_page = reverse("employer:invite")
+    return safe_target(request, invite_page, param="back", within=invite_page)
 
 
 @require_POST
 @signing_center
-def send_list_add_view(request: HttpRequest) -> HttpResponse:
+def send_list_add_view(request: AuthenticatedRequest) -> HttpResponse:
     """加入: only a student the exact search found can be added (core checks it)."""
     try:
-        item = send_list_add(int(request.POST.get("student_id", "0") or 0), acting_user=current_user(request))
+        item = send_list_add(int(request.POST.get("student_id", "0") or 0), acting_user=request.user)
     except ValueError:
         raise NotFound()
     messages.success(request, f"已将{item.student.name}加入签约发送列表")
@@ -131,26 +134,26 @@ def send_list_add_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @signing_center
-def send_list_remove_view(request: HttpRequest) -> HttpResponse:
+def send_list_remove_view(request: AuthenticatedRequest) -> HttpResponse:
     ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
     if not ids:
         messages.warning(request, "请先勾选要移除的学生")
         return redirect(_back(request))
     for student_id in ids:
-        send_list_remove(student_id, acting_user=current_user(request))
+        send_list_remove(student_id, acting_user=request.user)
     messages.success(request, f"已从签约发送列表移除{len(ids)}名学生")
     return redirect(_back(request))
 
 
 @require_POST
 @signing_center
-def send_list_import(request: HttpRequest) -> HttpResponse:
+def send_list_import(request: AuthenticatedRequest) -> HttpResponse:
     """导入拟签约名单: all rows or none; every row's error is listed with its row and column."""
     upload = request.FILES.get("file")
     if upload is None:
         return _invite_page(request, {"import_error": "请选择要导入的xlsx文件"}, status=400)
     try:
-        found = shortlist_import(upload, acting_user=current_user(request))
+        found = shortlist_import(upload, acting_user=request.user)
     except ShortlistInvalid as exc:
         return _invite_page(request, {"import_error": exc.detail, "import_rows": exc.row_errors}, status=400)
     except InvalidInput as exc:
@@ -161,16 +164,14 @@ def send_list_import(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @signing_center
-def send_list_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(shortlist_template(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = attachment_header("拟签约名单模板.xlsx")
-    return response
+def send_list_template(request: AuthenticatedRequest) -> HttpResponse:
+    return xlsx_download(shortlist_template(), "拟签约名单模板.xlsx")
 
 
 # --- 邀请函 ---------------------------------------------------------------------------------------------
 
 
-def _letter_students(request: HttpRequest, employer: Employer) -> list[Student]:
+def _letter_students(request: AuthenticatedRequest, employer: Employer) -> list[Student]:
     """The students picked on the 签约发送列表 (a row's 邀约, or the ticked rows); only list members count."""
     data = request.POST if request.method == "POST" else request.GET
     raw = [data["one"]] if data.get("one") else data.getlist("ids")
@@ -222,7 +223,7 @@ def _letter_rows(employer: Employer, terms: dict[str, Any], show_dispatch: bool)
 
 @require_http_methods(["GET", "POST"])
 @signing_center
-def letter(request: HttpRequest) -> HttpResponse:
+def letter(request: AuthenticatedRequest) -> HttpResponse:
     """邀请函: one set of terms for the batch, prefilled from 签约信息, with per-student overrides; 发送 leads to
     the 确认发送 step, which shows exactly what goes to whom, and only 确认发送 sends."""
     employer = current_employer(request)
@@ -249,7 +250,7 @@ def letter(request: HttpRequest) -> HttpResponse:
                     student_ids=[s.pk for s in students],
                     terms=terms,
                     overrides=overrides,
-                    acting_user=current_user(request),
+                    acting_user=request.user,
                 )
             except (InvalidInput, Conflict) as exc:
                 error, errors = exc.detail, dict(exc.errors)
@@ -286,7 +287,7 @@ def letter(request: HttpRequest) -> HttpResponse:
 
 
 def _confirm_page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     employer: Employer,
     students: list[Student],
     terms: dict[str, Any],

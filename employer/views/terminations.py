@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import Conflict, InvalidInput
@@ -14,10 +14,12 @@ from core.models import Agreement, Status, User
 from core.rules import Action, refusal
 from core.selectors import asked_by_student, get_agreement_for_user, with_termination_history
 from core.services import agreements as wf
-from employer.access import current_user, signing_center
+from employer.access import signing_center
 from employer.lists import ListState, filter_options, filtered, paginate, parse_filters
-from employer.views.agreements import back_url, export_response, finish, selected_one
+from employer.views.agreements import export_response, finish, selected_one
 from employer.views.common import dialog, page
+from web.navigation import safe_target
+from web.request import AuthenticatedRequest
 
 TABS = {"student": "学生提出解约待办理列表", "signed": "已签约成功学生列表"}
 CRUMBS = [("解约办理", "")]
@@ -26,7 +28,7 @@ REASON_LIMIT = 200
 TERMINATION_HISTORY = {"none": "未申请过解约", "failed": "解约未成功（被拒绝或退回）"}
 
 
-def _tab(request: HttpRequest) -> str:
+def _tab(request: AuthenticatedRequest) -> str:
     tab = request.GET.get("tab", "student")
     return tab if tab in TABS else "student"
 
@@ -37,15 +39,15 @@ def tab_queryset(user: User, state: ListState, tab: str, history: str = "") -> Q
     return with_termination_history(filtered(user, state, statuses=(Status.EFFECTIVE,)), history)
 
 
-def _history(request: HttpRequest) -> str:
+def _history(request: AuthenticatedRequest) -> str:
     value = request.GET.get("history", "")
     return value if value in TERMINATION_HISTORY else ""
 
 
 @require_GET
 @signing_center
-def termination_list(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+def termination_list(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     tab = _tab(request)
     state = parse_filters(request.GET)
     history = _history(request) if tab == "signed" else ""
@@ -73,30 +75,27 @@ def termination_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @signing_center
-def termination_export(request: HttpRequest) -> HttpResponse:
+def termination_export(request: AuthenticatedRequest) -> HttpResponse:
     tab = _tab(request)
     state = parse_filters(request.GET)
-    qs = tab_queryset(current_user(request), state, tab, _history(request) if tab == "signed" else "")
+    qs = tab_queryset(request.user, state, tab, _history(request) if tab == "signed" else "")
     return export_response(request, qs, TABS[tab])
 
 
 @require_GET
 @signing_center
-def termination_go(request: HttpRequest) -> HttpResponse:
+def termination_go(request: AuthenticatedRequest) -> HttpResponse:
     """查看签约详情 / 查看协议书 / the two dialogs as pages, for the ticked row (without JavaScript)."""
     agreement = selected_one(request)
     if agreement is None:
-        return redirect(back_url(request, "employer:terminations"))
+        return redirect(safe_target(request, reverse("employer:terminations"), param="back"))
     action = request.GET.get("action", "detail")
     if action == "answer":
         return redirect("employer:termination_answer", pk=agreement.pk)
     if action == "request":
         return redirect("employer:termination_request", pk=agreement.pk)
     if action == "document" and agreement.number:
-        try:
-            return redirect(reverse("documents:pdf", args=[agreement.pk]))
-        except NoReverseMatch:
-            messages.info(request, "协议书文件暂未生成，请稍后再试")
+        return redirect("documents:pdf", pk=agreement.pk)
     return redirect("employer:agreement_detail", pk=agreement.pk)
 
 
@@ -106,9 +105,9 @@ def _crumbs(label: str) -> list[tuple[str, str]]:
 
 @require_http_methods(["GET", "POST"])
 @signing_center
-def termination_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def termination_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """学生解约通知: the student's request, answered with 同意 or 拒绝 (a remark is required to refuse)."""
-    user = current_user(request)
+    user = request.user
     agreement = get_agreement_for_user(user, pk)
     termination = getattr(agreement, "_open_termination", None)
     error, errors = "", {}
@@ -150,9 +149,9 @@ def termination_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @signing_center
-def termination_request(request: HttpRequest, pk: int) -> HttpResponse:
+def termination_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """单位解除协议申请: 解除原因 (at most 200 characters); once sent it cannot be withdrawn."""
-    user = current_user(request)
+    user = request.user
     agreement = get_agreement_for_user(user, pk)
     error, errors = "", {}
     reason = request.POST.get("reason", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -17,20 +17,22 @@ from core.selectors import get_agreement_for_user, terms_versions_of
 from core.services import agreements as wf
 from core.services.exports import agreements_export_xlsx, export_filename
 from core.services.terms import TERMS_FIELDS, terms_diff
-from core.services.xlsx import XLSX_CONTENT_TYPE
 from school import lists
-from school.access import admin_required, current_user, school_admin_required
-from school.views.common import attachment, page, safe_next
+from school.access import admin_required, school_admin_required
+from school.views.common import page
 from web.agreement_detail import agreement_detail_context, display_value
+from web.downloads import xlsx_download
+from web.navigation import safe_target
+from web.request import AuthenticatedRequest
 
 # --- 签约审核 -------------------------------------------------------------------------------------------
 
 
 @require_GET
 @admin_required
-def reviews(request: HttpRequest) -> HttpResponse:
+def reviews(request: AuthenticatedRequest) -> HttpResponse:
     """待学院审核 (college admin, their college) or 待学校审核 (school admin)."""
-    user = current_user(request)
+    user = request.user
     status = review_status_for(user)
     state = lists.parse_filters(request.GET, user)
     qs = lists.filtered(user, state, statuses=(status,)).order_by("signed_at", "id")
@@ -46,11 +48,11 @@ def reviews(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @admin_required
-def reviews_approve_batch(request: HttpRequest) -> HttpResponse:
+def reviews_approve_batch(request: AuthenticatedRequest) -> HttpResponse:
     """批量通过 of the selected rows; each is approved (or refused) on its own."""
-    user = current_user(request)
+    user = request.user
     ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
-    back = safe_next(request, reverse("school:reviews"))
+    back = safe_target(request, reverse("school:reviews"))
     if not ids:
         messages.error(request, "请先勾选要审核通过的协议书")
         return redirect(back)
@@ -86,10 +88,10 @@ def _terms_versions(agreement: Agreement) -> list[dict[str, Any]]:
 
 
 def _detail_page(
-    request: HttpRequest, agreement: Agreement, *, errors: dict[str, Any] | None = None, status: int = 200
+    request: AuthenticatedRequest, agreement: Agreement, *, errors: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
-    user = current_user(request)
-    back = safe_next(request, reverse("school:agreements"))
+    user = request.user
+    back = safe_target(request, reverse("school:agreements"))
     actions = allowed_actions(agreement, user)
     context: dict[str, Any] = {
         **agreement_detail_context(agreement, user),
@@ -121,14 +123,14 @@ def _came_from(back: str) -> tuple[str, str]:
 
 @require_GET
 @admin_required
-def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    agreement = get_agreement_for_user(current_user(request), pk)
+def agreement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    agreement = get_agreement_for_user(request.user, pk)
     return _detail_page(request, agreement)
 
 
-def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def _act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     """Run one review action; a refused one is explained on the detail page, the typed remark kept."""
-    user = current_user(request)
+    user = request.user
     agreement = get_agreement_for_user(user, pk)  # 404 before anything when it is not the admin's
     remark = request.POST.get("remark", "")
     try:
@@ -152,30 +154,30 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return redirect("school:agreement", pk=agreement.pk)
     messages.success(request, f"{agreement.student.name}与{agreement.employer.name}的协议书：{done}")
     fallback = reverse("school:terminations" if action.startswith("termination") else "school:reviews")
-    return redirect(safe_next(request, fallback))
+    return redirect(safe_target(request, fallback))
 
 
 @require_POST
 @admin_required
-def agreement_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "approve")
 
 
 @require_POST
 @admin_required
-def agreement_return(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_return(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "return")
 
 
 @require_POST
 @school_admin_required
-def termination_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def termination_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "termination_approve")
 
 
 @require_POST
 @school_admin_required
-def termination_return(request: HttpRequest, pk: int) -> HttpResponse:
+def termination_return(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "termination_return")
 
 
@@ -184,8 +186,8 @@ def termination_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @school_admin_required
-def terminations(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+def terminations(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     state = lists.parse_filters(request.GET, user)
     qs = lists.filtered(user, state, statuses=(Status.TERMINATION_REVIEW,)).order_by("updated_at", "id")
     context = {
@@ -202,8 +204,8 @@ def terminations(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @admin_required
-def agreements(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+def agreements(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     state = lists.parse_filters(request.GET, user)
     qs = lists.filtered(user, state)
     context = {
@@ -218,14 +220,12 @@ def agreements(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @admin_required
-def agreements_export(request: HttpRequest) -> HttpResponse:
+def agreements_export(request: AuthenticatedRequest) -> HttpResponse:
     """导出: exactly the filtered list, every page of it."""
-    user = current_user(request)
+    user = request.user
     state = lists.parse_filters(request.GET, user)
     if state.errors:
         messages.error(request, "；".join(state.errors.values()))
         return redirect(f"{reverse('school:agreements')}?{state.querystring()}")
     data = agreements_export_xlsx(lists.filtered(user, state), user, title="签约查询")
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = attachment(export_filename("签约查询"))
-    return response
+    return xlsx_download(data, export_filename("签约查询"))

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
-
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.models import Role, User
 from core.selectors import pending_employers_count, review_queue_counts
+from web.pages import Portal
+from web.request import AuthenticatedRequest
 
 
 def todo_counts(user: User) -> dict[str, int]:
@@ -21,34 +18,13 @@ def todo_counts(user: User) -> dict[str, int]:
     return counts
 
 
-def page(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, Any],
-    *,
-    menu: str,
-    crumbs: list[tuple[str, str]],
-    status: int = 200,
-) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    base = {
-        "menu": menu,
-        "crumbs": crumbs,
+def _chrome(request: AuthenticatedRequest) -> dict[str, Any]:
+    user = request.user
+    return {
         "is_school_admin": user.role == Role.SCHOOL_ADMIN,
         "todo": todo_counts(user),
         "portal_title": "学校管理中心" if user.role == Role.SCHOOL_ADMIN else "学院管理中心",
     }
-    return render(request, template, {**base, **context}, status=status)
 
 
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    """Where to go after an action: the posted `next` if it is on this site, else `fallback`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
-
-
-def attachment(filename: str) -> str:
-    """Content-Disposition for a download with a Chinese file name (RFC 6266 filename*)."""
-    return f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
+page = Portal(chrome=_chrome).page

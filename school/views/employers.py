@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -18,9 +18,10 @@ from core.models import Employer
 from core.selectors import employers_by_verification, get_employer_for_admin, recent_agreements_with, with_activity
 from core.services.employers import employer_verify
 from core.validators import validate_credit_code
-from school.access import current_user, school_admin_required, school_id_of
+from school.access import school_admin_required, school_id_of
 from school.lists import PAGE_SIZE
 from school.views.common import page
+from web.request import AuthenticatedRequest
 
 TABS = {
     "pending": ("待审核", Employer.Verification.PENDING),
@@ -40,8 +41,8 @@ def credit_check(code: str) -> tuple[bool, str]:
 
 @require_GET
 @school_admin_required
-def employers(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+def employers(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     tab = request.GET.get("tab", "pending")
     if tab not in TABS:
         tab = "pending"
@@ -69,8 +70,10 @@ def employers(request: HttpRequest) -> HttpResponse:
     return page(request, "school/employers.html", context, menu="employers", crumbs=[("单位资质审核", "")])
 
 
-def _detail(request: HttpRequest, pk: int, *, errors: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
-    user = current_user(request)
+def _detail(
+    request: AuthenticatedRequest, pk: int, *, errors: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    user = request.user
     try:
         employer = get_employer_for_admin(user, pk)
     except NotFound as exc:
@@ -99,18 +102,16 @@ def _detail(request: HttpRequest, pk: int, *, errors: dict[str, Any] | None = No
 
 @require_GET
 @school_admin_required
-def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def employer_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _detail(request, pk)
 
 
 @require_POST
 @school_admin_required
-def employer_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
+def employer_verify_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     approve = request.POST.get("approve") == "1"
     try:
-        employer = employer_verify(
-            pk, approve=approve, remark=request.POST.get("remark", ""), acting_user=current_user(request)
-        )
+        employer = employer_verify(pk, approve=approve, remark=request.POST.get("remark", ""), acting_user=request.user)
     except InvalidInput as exc:
         return _detail(request, pk, errors={"remark": exc.errors.get("remark", exc.detail)}, status=400)
     except Conflict as exc:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
 from core.rules import review_status_for
 from core.services.stats import stats_for_user
-from school.access import admin_required, current_user
+from school.access import admin_required
 from school.views.common import page
+from web.request import AuthenticatedRequest
 
 
 @require_GET
 @admin_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     context = {
         "stats": stats_for_user(user),
         "review_label": review_status_for(user).label,

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
 from core.calendar import current_graduation_year
 from core.rules import STATS_COLUMNS
 from core.services.stats import SchoolStats, stats_for_user
-from core.services.xlsx import XLSX_CONTENT_TYPE
-from school.access import admin_required, current_school, current_user, school_admin_required
+from school.access import admin_required, current_school, school_admin_required
 from school.exports import plan_headers, plan_queryset, plan_xlsx, stats_xlsx
 from school.lists import year_options
-from school.views.common import attachment, page
+from school.views.common import page
+from web.downloads import xlsx_download
+from web.request import AuthenticatedRequest
 
 
-def _year(request: HttpRequest) -> tuple[int, str]:
+def _year(request: AuthenticatedRequest) -> tuple[int, str]:
     """The requested 毕业年度, or the current one; with an error message when the input was wrong."""
     raw = request.GET.get("year", "").strip()
     if not raw:
@@ -43,8 +44,8 @@ def _chart_data(stats: SchoolStats) -> dict[str, Any]:
 
 @require_GET
 @admin_required
-def stats(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+def stats(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     year, error = _year(request)
     result = stats_for_user(user, year)
     by_college: dict[int | None, list[Any]] = {}
@@ -65,19 +66,17 @@ def stats(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @admin_required
-def stats_export(request: HttpRequest) -> HttpResponse:
+def stats_export(request: AuthenticatedRequest) -> HttpResponse:
     year, _ = _year(request)
-    result = stats_for_user(current_user(request), year)
-    response = HttpResponse(stats_xlsx(result), content_type=XLSX_CONTENT_TYPE)
+    result = stats_for_user(request.user, year)
     scope = result.college.name if result.college else result.school.name
-    response["Content-Disposition"] = attachment(f"{year}届签约统计-{scope}.xlsx")
-    return response
+    return xlsx_download(stats_xlsx(result), f"{year}届签约统计-{scope}.xlsx")
 
 
 @require_GET
 @school_admin_required
-def plan(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+def plan(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     school = current_school(request)
     year, error = _year(request)
     context = {
@@ -92,9 +91,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @school_admin_required
-def plan_export(request: HttpRequest) -> HttpResponse:
+def plan_export(request: AuthenticatedRequest) -> HttpResponse:
     school = current_school(request)
     year, _ = _year(request)
-    response = HttpResponse(plan_xlsx(school, year), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = attachment(f"{year}届就业方案-{school.name}.xlsx")
-    return response
+    return xlsx_download(plan_xlsx(school, year), f"{year}届就业方案-{school.name}.xlsx")

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,19 +17,20 @@ from core.models import Status, Student, User
 from core.selectors import RosterFilters, agreements_of_student, get_student_for_admin, majors_of_school, roster
 from core.services.roster import ROSTER_HEADERS, roster_template
 from core.services.students import STUDENT_EDIT_FIELDS, student_update
-from core.services.xlsx import XLSX_CONTENT_TYPE, write_xlsx
+from core.services.xlsx import write_xlsx
 from school import lists
 from school.access import (
     admin_required,
     current_school,
-    current_user,
     school_admin_required,
     school_id_of,
 )
 from school.models import RosterImportJob
 from school.roster_jobs import job_create, job_is_quiet, job_progress, job_start, jobs_expire_stale
 from school.selectors import get_roster_job_for_user, roster_jobs_of
-from school.views.common import attachment, page
+from school.views.common import page
+from web.downloads import xlsx_download
+from web.request import AuthenticatedRequest
 
 ERRORS_PER_PAGE = 50
 STUDENTS_PER_PAGE = 20
@@ -44,8 +45,8 @@ def _import_crumbs(*extra: tuple[str, str]) -> list[tuple[str, str]]:
 
 @require_http_methods(["GET", "POST"])
 @school_admin_required
-def roster_import(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+def roster_import(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     errors: dict[str, Any] = {}
     if request.method == "POST":
         try:
@@ -68,20 +69,18 @@ def roster_import(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @school_admin_required
-def roster_template_download(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(roster_template(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = attachment("生源导入模板.xlsx")
-    return response
+def roster_template_download(request: AuthenticatedRequest) -> HttpResponse:
+    return xlsx_download(roster_template(), "生源导入模板.xlsx")
 
 
-def _job_for(request: HttpRequest, pk: int) -> RosterImportJob:
+def _job_for(request: AuthenticatedRequest, pk: int) -> RosterImportJob:
     try:
-        return get_roster_job_for_user(current_user(request), pk)
+        return get_roster_job_for_user(request.user, pk)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
 
 
-def _job_context(request: HttpRequest, job: RosterImportJob) -> dict[str, Any]:
+def _job_context(request: AuthenticatedRequest, job: RosterImportJob) -> dict[str, Any]:
     if job.is_running and jobs_expire_stale(job.school):  # a dead job shows as failed within its lease
         job.refresh_from_db()
     done, total = job_progress(job)
@@ -99,7 +98,7 @@ def _job_context(request: HttpRequest, job: RosterImportJob) -> dict[str, Any]:
 
 @require_GET
 @school_admin_required
-def roster_job(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     return page(
         request,
@@ -112,7 +111,7 @@ def roster_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @school_admin_required
-def roster_job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_job_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The job panel alone: the page polls it (htmx) while the job runs."""
     job = _job_for(request, pk)
     return render(request, "school/includes/roster_job_panel.html", _job_context(request, job))
@@ -120,10 +119,10 @@ def roster_job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @school_admin_required
-def roster_job_start(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_job_start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     try:
-        job_start(job, acting_user=current_user(request))
+        job_start(job, acting_user=request.user)
     except Conflict as exc:
         messages.error(request, exc.detail)
     return redirect("school:roster_job", pk=job.pk)
@@ -131,31 +130,28 @@ def roster_job_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @school_admin_required
-def roster_job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_job_errors(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """下载错误清单: every error of the file, by row and column."""
     job = _job_for(request, pk)
     rows = ([e["row"], e["column"], e["message"]] for e in job.errors)
-    response = HttpResponse(
-        write_xlsx(("行号", "列", "错误说明"), rows, title="错误清单"), content_type=XLSX_CONTENT_TYPE
-    )
-    response["Content-Disposition"] = attachment(f"生源导入错误清单-{job.pk}.xlsx")
-    return response
+    content = write_xlsx(("行号", "列", "错误说明"), rows, title="错误清单")
+    return xlsx_download(content, f"生源导入错误清单-{job.pk}.xlsx")
 
 
 # --- 生源名单 -------------------------------------------------------------------------------------------
 
 
-def _student_for(request: HttpRequest, pk: int) -> Student:
+def _student_for(request: AuthenticatedRequest, pk: int) -> Student:
     try:
-        return get_student_for_admin(current_user(request), pk)
+        return get_student_for_admin(request.user, pk)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
 
 
 @require_GET
 @admin_required
-def students(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
+def students(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     values = {key: request.GET.get(key, "").strip() for key in ("year", "college", "major", "q")}
     qs = roster(
         user,
@@ -183,8 +179,8 @@ def students(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @admin_required
-def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
+def student_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     student = _student_for(request, pk)
     agreements = agreements_of_student(user, student)
     changes = list(student.changes.select_related("actor")[:50])
@@ -202,8 +198,8 @@ def _major_groups(user: User) -> list[tuple[str, list[tuple[str, str]]]]:
 
 @require_http_methods(["GET", "POST"])
 @school_admin_required
-def student_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
+def student_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     student = _student_for(request, pk)
     errors: dict[str, Any] = {}
     if request.method == "POST":

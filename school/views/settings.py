@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
@@ -17,8 +17,9 @@ from core.errors import InvalidInput
 from core.models import School
 from core.selectors import settings_changes_of
 from core.services.schools import SETTING_FIELDS, school_update_settings
-from school.access import current_school, current_user, school_admin_required
+from school.access import current_school, school_admin_required
 from school.views.common import page
+from web.request import AuthenticatedRequest
 
 BOOLEAN_FIELDS = (
     "college_review_enabled",
@@ -75,7 +76,7 @@ def parse_settings(post: Any) -> tuple[dict[str, Any], dict[str, str], dict[str,
     return changes, errors, typed
 
 
-def _history(request: HttpRequest, school: School) -> Any:
+def _history(request: AuthenticatedRequest, school: School) -> Any:
     history = Paginator(settings_changes_of(school), 20).get_page(request.GET.get("page"))
     for change in history.object_list:
         change.rows = [  # type: ignore[attr-defined]
@@ -95,7 +96,7 @@ def _shown(field: str, value: Any) -> str:
 
 @require_http_methods(["GET", "POST"])
 @school_admin_required
-def school_settings(request: HttpRequest) -> HttpResponse:
+def school_settings(request: AuthenticatedRequest) -> HttpResponse:
     school = current_school(request)
     errors: dict[str, Any] = {}
     values = _form_values(school)
@@ -103,7 +104,7 @@ def school_settings(request: HttpRequest) -> HttpResponse:
         changes, errors, values = parse_settings(request.POST)
         if not errors:
             try:
-                school_update_settings(school, changes, acting_user=current_user(request))
+                school_update_settings(school, changes, acting_user=request.user)
             except InvalidInput as exc:
                 errors = dict(exc.errors) or {"all": exc.detail}
             else:

@@ -3,40 +3,41 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from core.errors import NotFound
 from core.selectors import notifications_of, student_for_user
 from core.services.events import notifications_mark_read
-from student.access import current_user, render_page, student_required
+from student.access import page, student_required
 from student.presenters import notice_text
+from web.request import AuthenticatedRequest
 
 MESSAGES_PER_PAGE = 20
 
 
 @require_GET
 @student_required
-def message_list(request: HttpRequest) -> HttpResponse:
+def message_list(request: AuthenticatedRequest) -> HttpResponse:
     """Every event that concerns the student, newest first; the ones shown are marked read once opened."""
-    user = current_user(request)
-    page = Paginator(notifications_of(user), MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
+    user = request.user
+    shown = Paginator(notifications_of(user), MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
     items = [
         {"notification": n, "event": n.event, "text": notice_text(n.event), "unread": n.read_at is None}
-        for n in page.object_list
+        for n in shown.object_list
     ]
     unread_ids = [item["notification"].pk for item in items if item["unread"]]  # type: ignore[union-attr]
     notifications_mark_read(unread_ids, acting_user=user)
-    context = {"items": items, "page": page, "query": ""}
-    return render_page(request, "student/messages.html", context, nav="messages")
+    context = {"items": items, "page": shown, "query": ""}
+    return page(request, "student/messages.html", context, menu="messages")
 
 
 @require_GET
 @student_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     """个人信息: the roster data, read-only; the school corrects mistakes."""
     try:
-        student = student_for_user(current_user(request))
+        student = student_for_user(request.user)
     except NotFound:
         raise Http404("未找到你的生源信息")
-    return render_page(request, "student/profile.html", {"student": student}, nav="profile")
+    return page(request, "student/profile.html", {"student": student}, menu="profile")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
@@ -14,9 +15,10 @@ from core.models import Agreement, Status, Termination, User
 from core.rules import Action, allowed_actions
 from core.selectors import active_agreement_of, agreement_history_of, open_invitations_of, terminations_used_by
 from core.services import agreements as wf
-from student.access import current_user, own_agreement, render_page, student_required
+from student.access import own_agreement, page, student_required
 from student.presenters import format_term
 from web.agreement_detail import agreement_detail_context
+from web.request import AuthenticatedRequest
 
 REASON_MAX = 200
 
@@ -41,33 +43,46 @@ def _page_context(agreement: Agreement, viewer: User) -> dict[str, Any]:
     }
 
 
+def _agreement_crumbs(agreement: Agreement) -> list[tuple[str, str]]:
+    return [
+        ("我的协议", reverse("student:agreement")),
+        ("协议详情", reverse("student:agreement_detail", args=[agreement.pk])),
+    ]
+
+
 @require_GET
 @student_required
-def my_agreement(request: HttpRequest) -> HttpResponse:
+def my_agreement(request: AuthenticatedRequest) -> HttpResponse:
     """我的协议: the one active agreement (if any) in full, then the history."""
-    user = current_user(request)
+    user = request.user
     active = active_agreement_of(user)
     context: dict[str, Any] = {"history": agreement_history_of(user), "pending_count": 0}
     if active is not None:
         context.update(_page_context(own_agreement(request, active.pk), user))
     else:
         context["pending_count"] = open_invitations_of(user).count()
-    return render_page(request, "student/agreement.html", context, nav="agreement")
+    return page(request, "student/agreement.html", context, menu="agreement")
 
 
 @require_GET
 @student_required
-def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = own_agreement(request, pk)
     if agreement.status == Status.INVITED:
         return redirect("student:invitation_detail", pk=agreement.pk)
-    context = _page_context(agreement, current_user(request))
-    return render_page(request, "student/agreement_detail.html", context, nav="agreement")
+    context = _page_context(agreement, request.user)
+    return page(
+        request,
+        "student/agreement_detail.html",
+        context,
+        crumbs=[("我的协议", reverse("student:agreement")), ("协议详情", "")],
+        menu="agreement",
+    )
 
 
-def _limits_context(request: HttpRequest, agreement: Agreement) -> dict[str, Any]:
+def _limits_context(request: AuthenticatedRequest, agreement: Agreement) -> dict[str, Any]:
     school = agreement.school
-    used = terminations_used_by(current_user(request))
+    used = terminations_used_by(request.user)
     return {
         "school": school,
         "max_terminations": school.max_terminations,
@@ -80,7 +95,7 @@ def _limits_context(request: HttpRequest, agreement: Agreement) -> dict[str, Any
 
 @require_http_methods(["GET", "POST"])
 @student_required
-def termination_request(request: HttpRequest, pk: int) -> HttpResponse:
+def termination_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """申请解约, with the reason (at most 200 characters) and the school's limits spelled out first."""
     agreement = own_agreement(request, pk)
     errors: dict[str, object] = {}
@@ -89,7 +104,7 @@ def termination_request(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         reason = request.POST.get("reason", "")
         try:
-            wf.termination_request(agreement, reason=reason, acting_user=current_user(request))
+            wf.termination_request(agreement, reason=reason, acting_user=request.user)
         except DomainError as exc:
             errors = exc.errors or {"form": exc.detail}
             status = exc.status
@@ -99,22 +114,29 @@ def termination_request(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "agreement": agreement,
         "employer": agreement.employer,
-        "can_request_termination": Action.TERMINATION in allowed_actions(agreement, current_user(request)),
+        "can_request_termination": Action.TERMINATION in allowed_actions(agreement, request.user),
         "damages": format_term("liquidated_damages", getattr(agreement.current_terms, "liquidated_damages", None)),
         "errors": errors,
         "reason": reason,
         **_limits_context(request, agreement),
     }
-    return render_page(request, "student/termination_request.html", context, nav="agreement", status=status)
+    return page(
+        request,
+        "student/termination_request.html",
+        context,
+        crumbs=[*_agreement_crumbs(agreement), ("申请解约", "")],
+        menu="agreement",
+        status=status,
+    )
 
 
 @require_POST
 @student_required
-def termination_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def termination_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Take back one's own 解约 request before the employer answers."""
     agreement = own_agreement(request, pk)
     try:
-        wf.termination_withdraw(agreement, acting_user=current_user(request))
+        wf.termination_withdraw(agreement, acting_user=request.user)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
@@ -124,7 +146,7 @@ def termination_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @student_required
-def termination_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def termination_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Answer the employer's 解约 request: 同意 (remark optional) or 拒绝 (remark required)."""
     agreement = own_agreement(request, pk)
     errors: dict[str, object] = {}
@@ -135,10 +157,10 @@ def termination_answer(request: HttpRequest, pk: int) -> HttpResponse:
         decision = request.POST.get("decision", "")
         try:
             if decision == "accept":
-                wf.termination_accept(agreement, remark=remark, acting_user=current_user(request))
+                wf.termination_accept(agreement, remark=remark, acting_user=request.user)
                 messages.success(request, "你已同意解约")
             elif decision == "decline":
-                wf.termination_decline(agreement, remark=remark, acting_user=current_user(request))
+                wf.termination_decline(agreement, remark=remark, acting_user=request.user)
                 messages.success(request, "你已拒绝解约，协议恢复原状态")
             else:
                 errors = {"decision": "请选择同意或拒绝"}
@@ -154,6 +176,13 @@ def termination_answer(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": errors,
         "remark": remark,
         "reason_max": REASON_MAX,
-        **_actions_context(agreement, current_user(request)),
+        **_actions_context(agreement, request.user),
     }
-    return render_page(request, "student/termination_answer.html", context, nav="agreement", status=status)
+    return page(
+        request,
+        "student/termination_answer.html",
+        context,
+        crumbs=[*_agreement_crumbs(agreement), ("处理解约申请", "")],
+        menu="agreement",
+        status=status,
+    )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -12,24 +13,32 @@ from core.errors import DomainError
 from core.models import Agreement, Status
 from core.selectors import active_agreement_of, open_invitations_of
 from core.services import agreements as wf
-from student.access import current_user, own_agreement, render_page, student_required
+from student.access import own_agreement, page, student_required
 from student.presenters import compared_version, invitation_summary, terms_changes, terms_groups
+from web.request import AuthenticatedRequest
 
 
-def _active_agreement(request: HttpRequest) -> Agreement | None:
-    return active_agreement_of(current_user(request))
+def _active_agreement(request: AuthenticatedRequest) -> Agreement | None:
+    return active_agreement_of(request.user)
 
 
-def _pending(agreement: Agreement, request: HttpRequest) -> HttpResponse | None:
+def _pending(agreement: Agreement, request: AuthenticatedRequest) -> HttpResponse | None:
     """An invitation that is no longer pending is shown as an agreement."""
     if agreement.status != Status.INVITED:
         return redirect("student:agreement_detail", pk=agreement.pk)
     return None
 
 
+def _invitation_crumbs(agreement: Agreement) -> list[tuple[str, str]]:
+    return [
+        ("我的邀约", reverse("student:invitations")),
+        ("邀请函", reverse("student:invitation_detail", args=[agreement.pk])),
+    ]
+
+
 @require_GET
 @student_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """The landing page: the agreement once signed, else the invitations."""
     if _active_agreement(request) is not None:
         return redirect("student:agreement")
@@ -38,8 +47,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @student_required
-def invitation_list(request: HttpRequest) -> HttpResponse:
-    invitations = open_invitations_of(current_user(request))
+def invitation_list(request: AuthenticatedRequest) -> HttpResponse:
+    invitations = open_invitations_of(request.user)
     now = timezone.now()
     cards = [
         {
@@ -52,10 +61,10 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
         for agreement in invitations
     ]
     context = {"cards": cards, "active": _active_agreement(request)}
-    return render_page(request, "student/invitations.html", context, nav="invitations")
+    return page(request, "student/invitations.html", context, menu="invitations")
 
 
-def _invitation_context(request: HttpRequest, agreement: Agreement) -> dict[str, object]:
+def _invitation_context(request: AuthenticatedRequest, agreement: Agreement) -> dict[str, object]:
     compared, compared_label = compared_version(agreement)
     return {
         "agreement": agreement,
@@ -73,25 +82,29 @@ def _invitation_context(request: HttpRequest, agreement: Agreement) -> dict[str,
 
 @require_GET
 @student_required
-def invitation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = own_agreement(request, pk)
     if (moved := _pending(agreement, request)) is not None:
         return moved
-    return render_page(
-        request, "student/invitation_detail.html", _invitation_context(request, agreement), nav="invitations"
+    return page(
+        request,
+        "student/invitation_detail.html",
+        _invitation_context(request, agreement),
+        crumbs=[("我的邀约", reverse("student:invitations")), ("邀请函", "")],
+        menu="invitations",
     )
 
 
 @require_http_methods(["GET", "POST"])
 @student_required
-def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """同意: a confirmation page first, because accepting binds the student to this employer."""
     agreement = own_agreement(request, pk)
     error = ""
     status = 200
     if request.method == "POST":
         try:
-            wf.agreement_accept(agreement, acting_user=current_user(request))
+            wf.agreement_accept(agreement, acting_user=request.user)
         except DomainError as exc:
             error, status = exc.detail, exc.status
         else:
@@ -100,12 +113,19 @@ def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
     elif (moved := _pending(agreement, request)) is not None:
         return moved
     context = {**_invitation_context(request, agreement), "error": error}
-    return render_page(request, "student/invitation_accept.html", context, nav="invitations", status=status)
+    return page(
+        request,
+        "student/invitation_accept.html",
+        context,
+        crumbs=[*_invitation_crumbs(agreement), ("同意", "")],
+        menu="invitations",
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @student_required
-def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_decline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = own_agreement(request, pk)
     errors: dict[str, object] = {}
     remark = ""
@@ -113,7 +133,7 @@ def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         remark = request.POST.get("remark", "")
         try:
-            wf.agreement_decline(agreement, acting_user=current_user(request), remark=remark)
+            wf.agreement_decline(agreement, acting_user=request.user, remark=remark)
         except DomainError as exc:
             errors = exc.errors or {"form": exc.detail}
             status = exc.status
@@ -123,4 +143,11 @@ def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
     elif (moved := _pending(agreement, request)) is not None:
         return moved
     context = {**_invitation_context(request, agreement), "errors": errors, "remark": remark}
-    return render_page(request, "student/invitation_decline.html", context, nav="invitations", status=status)
+    return page(
+        request,
+        "student/invitation_decline.html",
+        context,
+        crumbs=[*_invitation_crumbs(agreement), ("拒绝", "")],
+        menu="invitations",
+        status=status,
+    )
