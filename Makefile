@@ -10,12 +10,14 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# Installs are reproducible: from the locks (every package, dependencies included, pinned), which `make lock`
+# resolves from the human lists requirements.txt and requirements-dev.txt.
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.lock requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed node fonts
@@ -80,8 +82,12 @@ test: install-dev browsers nginx lint typecheck pytest
 bench: install-dev
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
-lock: install-dev
-	$(BIN)/pip freeze --exclude-editable > requirements.lock
+# After a change to requirements*.txt. Versions already in a lock are kept (uv prefers them); the runtime lock is
+# resolved within the dev lock, so both install the same versions.
+UV_COMPILE := $(BIN)/uv pip compile --quiet --python-version 3.11 --no-header --annotation-style line
+lock: $(VENV)/.installed-dev
+	$(UV_COMPILE) requirements-dev.txt -o requirements-dev.lock
+	$(UV_COMPILE) requirements.txt -c requirements-dev.lock -o requirements.lock
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles
