@@ -21,6 +21,7 @@ from core.selectors import (
 )
 from core.services import agreements as wf
 from core.services.exports import agreements_export_xlsx, export_filename
+from core.services.xlsx import XLSX_CONTENT_TYPE
 from web.downloads import download, xlsx_download
 
 router = Router(tags=["协议书"])
