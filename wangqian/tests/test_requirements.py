@@ -38,9 +38,11 @@ def _python_files() -> list[Path]:
 
 def _imports() -> dict[str, set[str]]:
     """Top-level module → the files importing it, for every module that is neither stdlib nor this project's."""
-    local = {path.name for path in BASE_DIR.iterdir() if path.is_dir()} | {"conftest", "manage"}
+    files = _python_files()
+    # the project's folders, and its modules (a benchmark script imports the one beside it)
+    local = {path.name for path in BASE_DIR.iterdir() if path.is_dir()} | {path.stem for path in files}
     found: dict[str, set[str]] = {}
-    for path in _python_files():
+    for path in files:
         relative = path.relative_to(BASE_DIR)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
