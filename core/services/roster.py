@@ -225,9 +225,11 @@ def roster_import(
                 setattr(student, f, row.values[f])
             student.college = colleges[row.college]
             student.major = majors[(row.college, row.major)]
-        Student.objects.bulk_update(to_update, [*STUDENT_FIELDS, "college", "major"], batch_size=1000)
-        if progress:
-            progress(len(to_update), total)
+        # In chunks with progress between them: a job that reports nothing for a minute is taken for dead.
+        for start in range(0, len(to_update), 1000):
+            Student.objects.bulk_update(to_update[start : start + 1000], [*STUDENT_FIELDS, "college", "major"])
+            if progress:
+                progress(start + len(to_update[start : start + 1000]), total)
         for start in range(0, len(to_create), 1000):
             chunk = to_create[start : start + 1000]
             # The initial password is derived from the ID number (core.auth), so no per-row hashing.
