@@ -1,4 +1,4 @@
-"""Shared fixtures: the persona world, an API client with tokens, and Chromium for browser tests."""
+"""Shared fixtures: the persona world, `login_as`, an API client with tokens, and Chromium for browser tests."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 
 import hypothesis
 import pytest
+from django.test import Client
 
-from core.testing import make_world
+from core.models import Student, User
+from core.testing import ApiClient, Journey, LoginAs, World, make_world
 
 # Property tests judge behaviour, not speed: on a loaded 2-core machine (CI beside other work) data generation
 # can be slow, and a health check failing on time alone would make the suite flaky.
@@ -23,48 +25,25 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
-def world(db: None) -> Any:
+def world(db: None) -> World:
     return make_world()
 
 
-class ApiClient:
-    """Django's test client speaking JSON with a bearer token."""
+@pytest.fixture
+def login_as(client: Client) -> LoginAs:
+    """The one way a test logs in: `client = login_as(world.employer)` (a student persona logs in as its user)."""
 
-    def __init__(self, client: Any):
-        self.client = client
-        self.token = ""
+    def login(person: User | Student) -> Client:
+        user = person.user if isinstance(person, Student) else person
+        assert user is not None, "this student has no account"
+        client.force_login(user)
+        return client
 
-    def login(self, user: Any, password: str = "test-pass-2026") -> ApiClient:
-        response = self.client.post(
-            "/api/v1/auth/token", {"username": user.username, "password": password}, content_type="application/json"
-        )
-        assert response.status_code == 200, response.content
-        self.token = response.json()["token"]
-        return self
-
-    def _headers(self) -> dict[str, str]:
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
-
-    def get(self, path: str, **params: Any) -> Any:
-        return self.client.get(f"/api/v1{path}", params, **self._headers())
-
-    def post(self, path: str, data: Any = None, **extra: Any) -> Any:
-        if "format" in extra:  # multipart
-            extra.pop("format")
-            return self.client.post(f"/api/v1{path}", data, **self._headers())
-        return self.client.post(
-            f"/api/v1{path}", data if data is not None else {}, content_type="application/json", **self._headers()
-        )
-
-    def put(self, path: str, data: Any) -> Any:
-        return self.client.put(f"/api/v1{path}", data, content_type="application/json", **self._headers())
-
-    def delete(self, path: str) -> Any:
-        return self.client.delete(f"/api/v1{path}", **self._headers())
+    return login
 
 
 @pytest.fixture
-def api(client: Any) -> ApiClient:
+def api(client: Client) -> ApiClient:
     return ApiClient(client)
 
 
@@ -106,6 +85,16 @@ def screenshots(request: pytest.FixtureRequest) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def journey(browser: Any, live_server: Any, screenshots: Path) -> Iterator[Journey]:
+    """A desktop Chromium page on the live server (employer and school journeys)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield Journey(page, screenshots, live_server.url)
+    context.close()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

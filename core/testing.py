@@ -6,19 +6,45 @@ from __future__ import annotations
 import datetime
 import io
 import itertools
+import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
+from django.test import Client
 from openpyxl import Workbook
 
 from core.identifiers import make_credit_code, make_id_number
-from core.models import Agreement, College, Employer, Major, Role, School, Student, User
+from core.models import Agreement, AgreementTerms, College, Employer, Major, Role, School, Student, User
 from core.services import agreements as wf
 from core.services.employers import employer_search_students, employer_update_profile
 
 PASSWORD = "test-pass-2026"
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    # For the type checker only: a persona is built with what the model leaves optional, so tests read
+    # `world.student.user` and `world.employer.employer` without a None check on every line.
+
+    class StudentWithAccount(Student):
+        """A student persona: has a login account."""
+
+        user: User
+
+    class EmployerUser(User):
+        """An employer's HR user: belongs to an employer."""
+
+        employer: Employer
+
+else:
+    StudentWithAccount = Student
+    EmployerUser = User
+
+# The `login_as` fixture (conftest.py): logs the test's client in as a user (or a student persona) and returns it.
+LoginAs = Callable[[User | Student], Client]
 _serial = itertools.count(1)
 
 PROFILE = {
@@ -54,6 +80,30 @@ def make_college(school: School, name: str = "文法学院") -> College:
     return College.objects.create(school=school, name=name)
 
 
+@overload
+def make_student(
+    college: College,
+    *,
+    name: str | None = None,
+    year: int = 2027,
+    degree: str = "bachelor",
+    major: str = "法学",
+    with_user: Literal[True] = True,
+) -> StudentWithAccount: ...
+
+
+@overload
+def make_student(
+    college: College,
+    *,
+    name: str | None = None,
+    year: int = 2027,
+    degree: str = "bachelor",
+    major: str = "法学",
+    with_user: Literal[False],
+) -> Student: ...
+
+
 def make_student(
     college: College,
     *,
@@ -85,7 +135,7 @@ def make_student(
 
 def make_employer(
     name: str | None = None, *, verified: bool = True, profile: bool = True, username: str | None = None
-) -> User:
+) -> EmployerUser:
     """Returns the employer's HR user (user.employer is the employer)."""
     n = next(_serial)
     employer = Employer.objects.create(
@@ -100,7 +150,7 @@ def make_employer(
     user = make_user(username or f"hr{n}", Role.EMPLOYER, employer=employer, display_name="王经理")
     if profile:
         employer_update_profile(employer, PROFILE, acting_user=user)
-    return user
+    return cast("EmployerUser", user)
 
 
 def make_college_admin(college: College, username: str | None = None) -> User:
@@ -129,15 +179,15 @@ class World:
     college: College
     other_college: College
     other_school: School
-    employer: User
-    other_employer: User
+    employer: EmployerUser
+    other_employer: EmployerUser
     college_admin: User
     other_college_admin: User
     school_admin: User
     other_school_admin: User
-    student: Student
-    other_student: Student
-    outsider_student: Student
+    student: StudentWithAccount
+    other_student: StudentWithAccount
+    outsider_student: StudentWithAccount
 
     def reach(self, status: str, student: Student | None = None, employer: User | None = None) -> Agreement:
         """An agreement in `status`, reached through the workflow."""
@@ -173,6 +223,18 @@ class World:
         if status == "terminated":
             return _reload(agreement)
         raise ValueError(status)
+
+
+def current_terms(agreement: Agreement) -> AgreementTerms:
+    """The agreement's terms now (every invitation has them; the model allows none only while it is created)."""
+    assert agreement.current_terms is not None
+    return agreement.current_terms
+
+
+def accepted_terms(agreement: Agreement) -> AgreementTerms:
+    """The terms the student accepted."""
+    assert agreement.accepted_terms is not None
+    return agreement.accepted_terms
 
 
 def _reload(agreement: Agreement) -> Agreement:
@@ -283,3 +345,72 @@ def inline_row(number: int, *values: str) -> bytes:
         for i, v in enumerate(values)
     )
     return b'<row r="%d">%s</row>' % (number, cells)
+
+
+class ApiClient:
+    """Django's test client speaking JSON to /api/v1 with a bearer token (the `api` fixture)."""
+
+    def __init__(self, client: Client):
+        self.client = client
+        self.token = ""
+
+    def login(self, user: User, password: str = PASSWORD) -> ApiClient:
+        response = self.client.post(
+            "/api/v1/auth/token", {"username": user.username, "password": password}, content_type="application/json"
+        )
+        assert response.status_code == 200, response.content
+        self.token = response.json()["token"]
+        return self
+
+    def _headers(self) -> dict[str, Any]:
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(f"/api/v1{path}", params, **self._headers())
+
+    def post(self, path: str, data: Any = None, **extra: Any) -> Any:
+        if "format" in extra:  # multipart
+            extra.pop("format")
+            return self.client.post(f"/api/v1{path}", data, **self._headers())
+        return self.client.post(
+            f"/api/v1{path}", data if data is not None else {}, content_type="application/json", **self._headers()
+        )
+
+    def put(self, path: str, data: Any) -> Any:
+        return self.client.put(f"/api/v1{path}", data, content_type="application/json", **self._headers())
+
+    def delete(self, path: str) -> Any:
+        return self.client.delete(f"/api/v1{path}", **self._headers())
+
+
+# --- browser tests ---------------------------------------------------------------------------------------
+
+
+def browser_login(page: Page, base: str, username: str, password: str = PASSWORD, *, landing: str) -> None:
+    """Log in through the login form, as a person does; waits until the page `landing` (a regex) is shown."""
+    page.goto(base + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(landing))
+
+
+class Journey:
+    """One person's way through the site in Chromium, one numbered screenshot per step (the `journey` fixture)."""
+
+    def __init__(self, page: Page, folder: Path, base: str):
+        self.page, self.folder, self.base, self.n = page, folder, base, 0
+
+    def shot(self, name: str) -> None:
+        self.n += 1
+        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+
+    def login(self, username: str, password: str = PASSWORD, *, landing: str) -> None:
+        """Log in (logging out first when somebody is logged in)."""
+        if self.page.locator("button:has-text('退出')").count():
+            self.page.click("button:has-text('退出')")
+            self.page.wait_for_url(re.compile(r"/login/"))
+        browser_login(self.page, self.base, username, password, landing=landing)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.testing import World, make_student
+from core.testing import ApiClient, World, make_student
 
 BODIES: dict[str, dict[str, Any]] = {
     "modify": {"terms": {"position": "架构师"}},
@@ -15,7 +15,7 @@ BODIES: dict[str, dict[str, Any]] = {
 }
 
 
-def test_list_and_detail_show_the_viewers_actions(world: World, api: Any) -> None:
+def test_list_and_detail_show_the_viewers_actions(world: World, api: ApiClient) -> None:
     invited = world.reach("invited")
     review = world.reach("college_review", student=world.other_student)
     api.login(world.employer)
@@ -28,7 +28,7 @@ def test_list_and_detail_show_the_viewers_actions(world: World, api: Any) -> Non
     assert api.get(f"/agreements/{review.pk}").json()["actions"] == []
 
 
-def test_an_action_answer_shows_the_next_actions(world: World, api: Any) -> None:
+def test_an_action_answer_shows_the_next_actions(world: World, api: ApiClient) -> None:
     agreement = world.reach("effective")
     assert world.student.user is not None
     api.login(world.student.user)
@@ -38,7 +38,7 @@ def test_an_action_answer_shows_the_next_actions(world: World, api: Any) -> None
     assert api.get(f"/agreements/{agreement.pk}").json()["actions"] == ["termination/accept", "termination/decline"]
 
 
-def test_every_listed_action_is_accepted_by_its_endpoint(world: World, api: Any) -> None:
+def test_every_listed_action_is_accepted_by_its_endpoint(world: World, api: ApiClient) -> None:
     """Walk one agreement to its end through whatever `actions` offers, first offer first."""
     student = make_student(world.college)
     agreement = world.reach("invited", student=student)

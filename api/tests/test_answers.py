@@ -21,7 +21,7 @@ from api.tests.conftest import ContractClient
 from core.identifiers import make_id_number
 from core.services.roster import ROSTER_HEADERS
 from core.services.shortlist import SHORTLIST_HEADERS
-from core.testing import PROFILE, TERMS, make_employer, xlsx_bytes
+from core.testing import PROFILE, TERMS, ApiClient, World, make_employer, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def ok(response: Any, status: int = 200) -> Any:
     return response.json() if response["Content-Type"].startswith("application/json") else response.content
 
 
-def test_every_operation_answers_as_declared(api: Any, world: Any, client: ContractClient) -> None:
+def test_every_operation_answers_as_declared(api: ApiClient, world: World, client: ContractClient) -> None:
     student, other = world.student, world.other_student
     pending = make_employer("待审核单位", verified=False).employer
     assert pending is not None
@@ -128,7 +128,7 @@ def test_every_operation_answers_as_declared(api: Any, world: Any, client: Contr
     assert every - succeeded == set()
 
 
-def test_error_answers_have_the_declared_shape(api: Any, world: Any, client: ContractClient) -> None:
+def test_error_answers_have_the_declared_shape(api: ApiClient, world: World, client: ContractClient) -> None:
     agreement = world.reach("declined")
     path = f"/agreements/{agreement.pk}"
     assert api.get(path).status_code == 401

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from core.models import Agreement, SendListItem, Student
-from core.testing import TERMS
+from core.testing import TERMS, ApiClient, World
 
 pytestmark = pytest.mark.django_db
 
@@ -22,20 +23,20 @@ def shape(response: Any, status: int, code: str | None = None) -> dict[str, Any]
     return body
 
 
-def test_no_token_is_401(api: Any) -> None:
+def test_no_token_is_401(api: ApiClient) -> None:
     shape(api.get("/agreements"), 401, "not_authenticated")
     api.token = "forged"
     shape(api.get("/me"), 401)
 
 
-def test_wrong_password_is_401(client: Any, world: Any) -> None:
+def test_wrong_password_is_401(client: Client, world: World) -> None:
     response = client.post(
         "/api/v1/auth/token", {"username": "alice", "password": "nope"}, content_type="application/json"
     )
     shape(response, 401, "invalid_credentials")
 
 
-def test_malformed_json_and_wrong_types(api: Any, world: Any) -> None:
+def test_malformed_json_and_wrong_types(api: ApiClient, world: World) -> None:
     api.login(world.employer)
     bad = api.client.post(
         "/api/v1/agreements", "{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {api.token}"
@@ -49,7 +50,7 @@ def test_malformed_json_and_wrong_types(api: Any, world: Any) -> None:
     assert Agreement.objects.count() == 0
 
 
-def test_unknown_ids_and_out_of_range_pages(api: Any, world: Any) -> None:
+def test_unknown_ids_and_out_of_range_pages(api: ApiClient, world: World) -> None:
     api.login(world.employer)
     shape(api.get("/agreements/999999"), 404, "not_found")
     shape(api.post("/agreements/999999/withdraw"), 404)
@@ -61,13 +62,13 @@ def test_unknown_ids_and_out_of_range_pages(api: Any, world: Any) -> None:
     assert api.get("/agreements", page=1).json() == {"count": 0, "page": 1, "num_pages": 0, "results": []}
 
 
-def test_wrong_method_is_405(api: Any, world: Any) -> None:
+def test_wrong_method_is_405(api: ApiClient, world: World) -> None:
     api.login(world.employer)
     assert api.client.delete("/api/v1/agreements", HTTP_AUTHORIZATION=f"Bearer {api.token}").status_code == 405
     assert api.client.get("/api/v1/auth/token").status_code == 405
 
 
-def test_uploads_non_xlsx_and_huge(api: Any, world: Any, settings: Any) -> None:
+def test_uploads_non_xlsx_and_huge(api: ApiClient, world: World, settings: Any) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     api.login(world.school_admin)
@@ -90,7 +91,7 @@ def test_uploads_non_xlsx_and_huge(api: Any, world: Any, settings: Any) -> None:
     assert Student.objects.count() == 3 and SendListItem.objects.count() == 0
 
 
-def test_password_change_required(api: Any, world: Any) -> None:
+def test_password_change_required(api: ApiClient, world: World) -> None:
     user = world.student.user
     user.must_change_password = True
     user.save()
@@ -104,7 +105,7 @@ def test_password_change_required(api: Any, world: Any) -> None:
     assert api.get("/agreements").status_code == 200
 
 
-def test_initial_password_login_for_imported_student(client: Any, world: Any) -> None:
+def test_initial_password_login_for_imported_student(client: Client, world: World) -> None:
     from django.contrib.auth.hashers import make_password
 
     user = world.student.user
@@ -119,14 +120,14 @@ def test_initial_password_login_for_imported_student(client: Any, world: Any) ->
     assert response.status_code == 200 and response.json()["must_change_password"] is True
 
 
-def test_state_conflict_is_409(api: Any, world: Any) -> None:
+def test_state_conflict_is_409(api: ApiClient, world: World) -> None:
     agreement = world.reach("declined")
     api.login(world.student.user)
     body = shape(api.post(f"/agreements/{agreement.pk}/accept"), 409, "invalid_status")
     assert "已拒约" in body["detail"]
 
 
-def test_openapi_and_docs_are_served_offline(client: Any) -> None:
+def test_openapi_and_docs_are_served_offline(client: Client) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/agreements/{agreement_id}/termination/approve" in spec["paths"]
@@ -134,7 +135,7 @@ def test_openapi_and_docs_are_served_offline(client: Any) -> None:
     assert "swagger-ui" in docs and "cdn." not in docs and "unpkg" not in docs
 
 
-def test_terms_default_from_profile(api: Any, world: Any) -> None:
+def test_terms_default_from_profile(api: ApiClient, world: World) -> None:
     api.login(world.employer)
     student = world.student
     api.get("/employer/students", graduation_year=2027, name=student.name, phone=student.phone)

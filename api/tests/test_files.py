@@ -11,7 +11,7 @@ from core.identifiers import make_id_number
 from core.models import College, Major, SendListItem, Student, User
 from core.services.roster import ROSTER_HEADERS
 from core.services.shortlist import SHORTLIST_HEADERS
-from core.testing import xlsx_bytes
+from core.testing import ApiClient, World, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def row(n: int, **changes: Any) -> list[Any]:
     return [values[h] for h in ROSTER_HEADERS]
 
 
-def test_roster_dry_run_then_import_then_update(api: Any, world: Any) -> None:
+def test_roster_dry_run_then_import_then_update(api: ApiClient, world: World) -> None:
     api.login(world.school_admin)
     rows = [row(1), row(2, 院系="外国语学院", 专业="英语"), row(3, 学历="硕士研究生")]
     dry = api.post("/school/roster/import?dry_run=true", {"file": upload(rows)}, format="multipart")
@@ -50,6 +50,7 @@ def test_roster_dry_run_then_import_then_update(api: Any, world: Any) -> None:
     assert College.objects.filter(school=world.school, name="外国语学院").exists()
     assert Major.objects.filter(college__name="外国语学院", name="英语").exists()
     student = Student.objects.get(school=world.school, student_no="20270003")
+    assert student.user is not None
     assert student.degree == "master" and student.user.must_change_password
     assert not student.user.has_usable_password()
 
@@ -62,7 +63,7 @@ def test_roster_dry_run_then_import_then_update(api: Any, world: Any) -> None:
     assert Student.objects.get(student_no="20270001").phone == "13911112222"
 
 
-def test_roster_errors_list_every_row_and_change_nothing(api: Any, world: Any) -> None:
+def test_roster_errors_list_every_row_and_change_nothing(api: ApiClient, world: World) -> None:
     api.login(world.school_admin)
     rows = [
         row(1),
@@ -80,7 +81,7 @@ def test_roster_errors_list_every_row_and_change_nothing(api: Any, world: Any) -
     assert not User.objects.filter(username="20270001").exists()
 
 
-def test_roster_wrong_headers(api: Any, world: Any) -> None:
+def test_roster_wrong_headers(api: ApiClient, world: World) -> None:
     api.login(world.school_admin)
     response = api.post(
         "/school/roster/import", {"file": upload([["x"]], headers=("学号", "名字"))}, format="multipart"
@@ -88,7 +89,7 @@ def test_roster_wrong_headers(api: Any, world: Any) -> None:
     assert response.status_code == 400 and "表头缺少列" in response.json()["detail"]
 
 
-def test_shortlist_import_all_or_nothing(api: Any, world: Any) -> None:
+def test_shortlist_import_all_or_nothing(api: ApiClient, world: World) -> None:
     api.login(world.employer)
     s, o = world.student, world.other_student
     good = [[2027, s.name, s.id_number, ""], [2027, o.name, "", o.phone]]
@@ -102,7 +103,7 @@ def test_shortlist_import_all_or_nothing(api: Any, world: Any) -> None:
     assert {r["id"] for r in api.get("/employer/send-list").json()} == {s.pk, o.pk}
 
 
-def test_profile_put_validates_every_field(api: Any, world: Any) -> None:
+def test_profile_put_validates_every_field(api: ApiClient, world: World) -> None:
     from core.testing import make_employer
 
     user = make_employer(profile=False)
@@ -118,7 +119,7 @@ def test_profile_put_validates_every_field(api: Any, world: Any) -> None:
     assert ok.json()["location_label"] == "辽宁省沈阳市和平区"
 
 
-def test_codes(api: Any, world: Any) -> None:
+def test_codes(api: ApiClient, world: World) -> None:
     api.login(world.student.user)
     provinces = api.get("/codes/region").json()
     assert {"code": "210000", "label": "辽宁省"} in provinces

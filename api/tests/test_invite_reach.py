@@ -12,22 +12,22 @@ import time_machine
 from django.conf import settings
 
 from core.models import Agreement, SendListItem, Student
-from core.testing import TERMS, make_student
+from core.testing import TERMS, ApiClient, World, make_student
 
 pytestmark = pytest.mark.django_db
 
 
-def _search(api: Any, student: Student) -> None:
+def _search(api: ApiClient, student: Student) -> None:
     query = {"graduation_year": student.graduation_year, "name": student.name, "phone": student.phone}
     found = api.get("/employer/students", **query)
     assert [row["id"] for row in found.json()] == [student.pk]
 
 
-def _invite(api: Any, *ids: int) -> Any:
+def _invite(api: ApiClient, *ids: int) -> Any:
     return api.post("/agreements", {"student_ids": list(ids), "terms": TERMS})
 
 
-def test_unsearched_and_nonexistent_ids_answer_identically(api: Any, world: Any) -> None:
+def test_unsearched_and_nonexistent_ids_answer_identically(api: ApiClient, world: World) -> None:
     api.login(world.employer)
     unsearched = world.other_student
     nonexistent = Student.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
@@ -41,7 +41,7 @@ def test_unsearched_and_nonexistent_ids_answer_identically(api: Any, world: Any)
     assert not Agreement.objects.exists()
 
 
-def test_one_unsearched_id_in_a_batch_sends_nothing(api: Any, world: Any) -> None:
+def test_one_unsearched_id_in_a_batch_sends_nothing(api: ApiClient, world: World) -> None:
     api.login(world.employer)
     _search(api, world.student)
     response = _invite(api, world.student.pk, world.other_student.pk)
@@ -50,7 +50,7 @@ def test_one_unsearched_id_in_a_batch_sends_nothing(api: Any, world: Any) -> Non
     assert not Agreement.objects.exists()
 
 
-def test_a_found_student_can_be_invited(api: Any, world: Any) -> None:
+def test_a_found_student_can_be_invited(api: ApiClient, world: World) -> None:
     api.login(world.employer)
     _search(api, world.student)
     response = _invite(api, world.student.pk)
@@ -58,14 +58,14 @@ def test_a_found_student_can_be_invited(api: Any, world: Any) -> None:
     assert [row["student"]["name"] for row in response.json()] == [world.student.name]
 
 
-def test_another_employers_search_does_not_count(api: Any, world: Any) -> None:
+def test_another_employers_search_does_not_count(api: ApiClient, world: World) -> None:
     api.login(world.other_employer)
     _search(api, world.student)
     api.login(world.employer)
     assert _invite(api, world.student.pk).status_code == 404
 
 
-def test_a_search_expires_but_the_send_list_stays(api: Any, world: Any) -> None:
+def test_a_search_expires_but_the_send_list_stays(api: ApiClient, world: World) -> None:
     api.login(world.employer)
     listed = make_student(world.college)
     _search(api, world.student)

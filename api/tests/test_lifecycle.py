@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
-from core.testing import PASSWORD, TERMS
+from core.testing import PASSWORD, TERMS, ApiClient, World
 
 pytestmark = pytest.mark.django_db
 
 
-def _token_for(client: Any, username: str) -> Any:
-    from conftest import ApiClient
-
+def _token_for(client: Client, username: str) -> Any:
     api = ApiClient(client.__class__())
     response = api.client.post(
         "/api/v1/auth/token", {"username": username, "password": PASSWORD}, content_type="application/json"
@@ -23,7 +22,7 @@ def _token_for(client: Any, username: str) -> Any:
     return api
 
 
-def test_happy_path_and_student_termination(world: Any, client: Any) -> None:
+def test_happy_path_and_student_termination(world: World, client: Client) -> None:
     hr = _token_for(client, "alice")
     student = world.student
     found = hr.get(
@@ -64,7 +63,7 @@ def test_happy_path_and_student_termination(world: Any, client: Any) -> None:
     assert public["status"] == "terminated" and public["effective"] is False
 
 
-def test_document_endpoint(world: Any, api: Any) -> None:
+def test_document_endpoint(world: World, api: ApiClient) -> None:
     agreement = world.reach("effective")
     api.login(world.employer)
     response = api.get(f"/agreements/{agreement.pk}/document")

@@ -9,12 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import Status
-from core.testing import invite, make_student
+from core.testing import ApiClient, World, invite, make_student
 
 pytestmark = pytest.mark.django_db
 
 
-def test_each_role_sees_only_its_own(api: Any, world: Any) -> None:
+def test_each_role_sees_only_its_own(api: ApiClient, world: World) -> None:
     mine = world.reach("college_review")
     theirs = world.reach("college_review", student=world.other_student, employer=world.other_employer)
     elsewhere = world.reach("invited", student=world.outsider_student)
@@ -36,7 +36,7 @@ def test_each_role_sees_only_its_own(api: Any, world: Any) -> None:
             assert api.get(f"/agreements/{agreement.pk}").status_code == expected, (user.username, agreement.pk)
 
 
-def test_actions_on_someone_elses_agreement_answer_404(api: Any, world: Any) -> None:
+def test_actions_on_someone_elses_agreement_answer_404(api: ApiClient, world: World) -> None:
     agreement = world.reach("invited")
     api.login(world.other_employer)
     for action in ("withdraw", "modify"):
@@ -47,7 +47,7 @@ def test_actions_on_someone_elses_agreement_answer_404(api: Any, world: Any) -> 
     assert agreement.status == Status.INVITED
 
 
-def test_roles_that_may_never_act_get_403(api: Any, world: Any) -> None:
+def test_roles_that_may_never_act_get_403(api: ApiClient, world: World) -> None:
     agreement = world.reach("college_review")
     api.login(world.employer)
     assert api.post(f"/agreements/{agreement.pk}/approve").json()["code"] == "forbidden_role"
@@ -61,7 +61,7 @@ def test_roles_that_may_never_act_get_403(api: Any, world: Any) -> None:
     assert api.post("/school/employers/1/verify").status_code == 403
 
 
-def test_employer_sees_masked_student_data(api: Any, world: Any) -> None:
+def test_employer_sees_masked_student_data(api: ApiClient, world: World) -> None:
     agreement = world.reach("effective")
     api.login(world.employer)
     student = api.get(f"/agreements/{agreement.pk}").json()["student"]
@@ -73,7 +73,7 @@ def test_employer_sees_masked_student_data(api: Any, world: Any) -> None:
     assert api.get(f"/agreements/{agreement.pk}").json()["student"]["id_number"] == s.id_number
 
 
-def test_search_is_exact_and_send_list_needs_a_search_hit(api: Any, world: Any) -> None:
+def test_search_is_exact_and_send_list_needs_a_search_hit(api: ApiClient, world: World) -> None:
     api.login(world.employer)
     s = world.student
     assert api.get("/employer/students", graduation_year=2027, name=s.name[:1], id_number=s.id_number).json() == []
@@ -89,7 +89,7 @@ def test_search_is_exact_and_send_list_needs_a_search_hit(api: Any, world: Any) 
     assert api.delete(f"/employer/send-list/{s.pk}").status_code == 404
 
 
-def test_unverified_employer_cannot_search(api: Any, world: Any) -> None:
+def test_unverified_employer_cannot_search(api: ApiClient, world: World) -> None:
     from core.testing import make_employer
 
     api.login(make_employer(verified=False))
@@ -98,7 +98,7 @@ def test_unverified_employer_cannot_search(api: Any, world: Any) -> None:
     assert response.status_code == 403 and response.json()["code"] == "employer_not_verified"
 
 
-def test_employer_verification_by_school(api: Any, world: Any) -> None:
+def test_employer_verification_by_school(api: ApiClient, world: World) -> None:
     from core.testing import make_employer
 
     pending = make_employer(verified=False).employer
@@ -110,7 +110,7 @@ def test_employer_verification_by_school(api: Any, world: Any) -> None:
     assert api.post(f"/school/employers/{pending.pk}/verify", {"approve": True}).status_code == 409
 
 
-def test_list_query_count_is_constant(api: Any, world: Any) -> None:
+def test_list_query_count_is_constant(api: ApiClient, world: World) -> None:
     def count_queries(user: Any) -> int:
         api.login(user)
         with CaptureQueriesContext(connection) as ctx:
@@ -126,7 +126,7 @@ def test_list_query_count_is_constant(api: Any, world: Any) -> None:
     assert small == large, (small, large)
 
 
-def test_employer_initiated_termination_through_http(api: Any, world: Any) -> None:
+def test_employer_initiated_termination_through_http(api: ApiClient, world: World) -> None:
     agreement = world.reach("effective")
     api.login(world.employer)
     requested = api.post(f"/agreements/{agreement.pk}/termination", {"reason": "单位岗位调整"}).json()

@@ -135,4 +135,6 @@ class TestRegion:
         province = regions.path(code)[0]
         assert province.code == code[:2] + "0000"
         assert codes.label("region", code).startswith(province.name)
-        assert codes.label("region", code).endswith(regions.get(code).name)
+        county = regions.get(code)
+        assert county is not None
+        assert codes.label("region", code).endswith(county.name)

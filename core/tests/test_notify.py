@@ -8,13 +8,13 @@ import pytest
 
 from core.errors import Conflict
 from core.services import agreements as wf
-from core.testing import invite
+from core.testing import World, invite
 
 pytestmark = pytest.mark.django_db
 
 
 def test_invitation_and_answer_are_mailed_to_the_other_party(
-    world: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+    world: World, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         (agreement,) = invite(world.employer, world.student)
@@ -29,7 +29,7 @@ def test_invitation_and_answer_are_mailed_to_the_other_party(
 
 
 def test_nothing_is_sent_before_commit_or_for_a_refused_action(
-    world: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+    world: World, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         invite(world.employer, world.student)
@@ -42,7 +42,7 @@ def test_nothing_is_sent_before_commit_or_for_a_refused_action(
 
 
 def test_school_approval_tells_both_parties(
-    world: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+    world: World, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     agreement = world.reach("school_review")
     mailoutbox.clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 import pytest
 import time_machine
@@ -13,7 +12,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Agreement, AgreementEvent, Notification, Status, Termination
 from core.services import agreements as wf
 from core.services.schools import school_update_settings
-from core.testing import invite, make_employer, make_student
+from core.testing import World, accepted_terms, current_terms, invite, make_employer, make_student
 
 pytestmark = pytest.mark.django_db
 
@@ -33,19 +32,19 @@ def unchanged(agreement: Agreement) -> None:
 # --- 邀约 -----------------------------------------------------------------------------------------------
 
 
-def test_invite_creates_versioned_terms_event_and_notifies_student(world: Any) -> None:
+def test_invite_creates_versioned_terms_event_and_notifies_student(world: World) -> None:
     (agreement,) = invite(world.employer, world.student, monthly_salary=9000)
     assert agreement.status == Status.INVITED
-    assert agreement.current_terms.version == 1
-    assert agreement.current_terms.unit_name == world.employer.employer.name  # from 签约信息
-    assert agreement.current_terms.work_location == "210102"
-    assert agreement.current_terms.monthly_salary == 9000
+    assert current_terms(agreement).version == 1
+    assert current_terms(agreement).unit_name == world.employer.employer.name  # from 签约信息
+    assert current_terms(agreement).work_location == "210102"
+    assert current_terms(agreement).monthly_salary == 9000
     assert agreement.expires_at - agreement.invited_at == datetime.timedelta(days=7)
     assert events(agreement) == ["invite"]
     assert Notification.objects.filter(recipient=world.student.user).count() == 1
 
 
-def test_batch_invite_is_all_or_nothing(world: Any) -> None:
+def test_batch_invite_is_all_or_nothing(world: World) -> None:
     second = make_student(world.college)
     invite(world.employer, second)
     with pytest.raises(Conflict, match="请勿重复发送"):
@@ -53,7 +52,7 @@ def test_batch_invite_is_all_or_nothing(world: Any) -> None:
     assert not Agreement.objects.filter(student=world.student).exists()
 
 
-def test_batch_invite_with_per_student_override(world: Any) -> None:
+def test_batch_invite_with_per_student_override(world: World) -> None:
     second = make_student(world.college)
     for s in (world.student, second):
         from core.services.employers import employer_search_students
@@ -65,11 +64,11 @@ def test_batch_invite_with_per_student_override(world: Any) -> None:
         overrides={second.pk: {"monthly_salary": 12000, "position": "高级工程师"}},
         acting_user=world.employer,
     )
-    assert first.current_terms.monthly_salary == 8000
-    assert other.current_terms.monthly_salary == 12000 and other.current_terms.position == "高级工程师"
+    assert current_terms(first).monthly_salary == 8000
+    assert current_terms(other).monthly_salary == 12000 and current_terms(other).position == "高级工程师"
 
 
-def test_invite_refusals(world: Any) -> None:
+def test_invite_refusals(world: World) -> None:
     with pytest.raises(Forbidden):
         invite(world.student.user, world.student)  # type: ignore[arg-type]
     unverified = make_employer(verified=False)
@@ -89,7 +88,7 @@ def test_invite_refusals(world: Any) -> None:
     assert Agreement.objects.count() == 0
 
 
-def test_invite_refused_for_signed_student(world: Any) -> None:
+def test_invite_refused_for_signed_student(world: World) -> None:
     world.reach("college_review")
     with pytest.raises(Conflict, match="已有签约中的协议"):
         invite(world.other_employer, world.student)
@@ -98,7 +97,7 @@ def test_invite_refused_for_signed_student(world: Any) -> None:
 # --- 应约 -----------------------------------------------------------------------------------------------
 
 
-def test_accept_goes_to_first_review_level(world: Any) -> None:
+def test_accept_goes_to_first_review_level(world: World) -> None:
     (agreement,) = invite(world.employer, world.student)
     agreement = wf.agreement_accept(agreement, acting_user=world.student.user)
     assert agreement.status == Status.COLLEGE_REVIEW
@@ -110,7 +109,7 @@ def test_accept_goes_to_first_review_level(world: Any) -> None:
     ("college", "school", "expected"),
     [(False, True, Status.SCHOOL_REVIEW), (True, False, Status.COLLEGE_REVIEW), (False, False, Status.EFFECTIVE)],
 )
-def test_review_levels_are_skipped_by_the_workflow(world: Any, college: bool, school: bool, expected: str) -> None:
+def test_review_levels_are_skipped_by_the_workflow(world: World, college: bool, school: bool, expected: str) -> None:
     school_update_settings(
         world.school,
         {"college_review_enabled": college, "school_review_enabled": school},
@@ -126,7 +125,7 @@ def test_review_levels_are_skipped_by_the_workflow(world: Any, college: bool, sc
         assert agreement.number and events(agreement) == ["invite", "accept"]  # no fake approvals
 
 
-def test_accept_refusals(world: Any) -> None:
+def test_accept_refusals(world: World) -> None:
     (agreement,) = invite(world.employer, world.student)
     with pytest.raises(Forbidden):
         wf.agreement_accept(agreement, acting_user=world.employer)
@@ -138,7 +137,7 @@ def test_accept_refusals(world: Any) -> None:
         wf.agreement_accept(agreement, acting_user=world.student.user)
 
 
-def test_second_acceptance_is_refused_with_the_reason(world: Any) -> None:
+def test_second_acceptance_is_refused_with_the_reason(world: World) -> None:
     first, second = invite(world.employer, world.student)[0], invite(world.other_employer, world.student)[0]
     wf.agreement_accept(first, acting_user=world.student.user)
     with pytest.raises(Conflict, match="须先办理解约"):
@@ -146,7 +145,7 @@ def test_second_acceptance_is_refused_with_the_reason(world: Any) -> None:
     unchanged(second)
 
 
-def test_expired_invitation_cannot_be_accepted_and_expiry_command(world: Any) -> None:
+def test_expired_invitation_cannot_be_accepted_and_expiry_command(world: World) -> None:
     (agreement,) = invite(world.employer, world.student)
     with time_machine.travel(timezone.now() + datetime.timedelta(days=8)):
         with pytest.raises(Conflict, match="有效期"):
@@ -159,7 +158,7 @@ def test_expired_invitation_cannot_be_accepted_and_expiry_command(world: Any) ->
     assert event.actor is None and event.actor_name == "系统"
 
 
-def test_decline_and_withdraw(world: Any) -> None:
+def test_decline_and_withdraw(world: World) -> None:
     (agreement,) = invite(world.employer, world.student)
     with pytest.raises(Forbidden):
         wf.agreement_withdraw(agreement, acting_user=world.student.user)
@@ -173,25 +172,25 @@ def test_decline_and_withdraw(world: Any) -> None:
 # --- 修改 -----------------------------------------------------------------------------------------------
 
 
-def test_modify_signed_agreement_needs_new_consent(world: Any) -> None:
+def test_modify_signed_agreement_needs_new_consent(world: World) -> None:
     agreement = world.reach("school_review")
     agreement = wf.agreement_modify(agreement, terms={"monthly_salary": 9500}, acting_user=world.employer)
     assert agreement.status == Status.INVITED
-    assert agreement.current_terms.version == 2 and agreement.accepted_terms.version == 1
+    assert current_terms(agreement).version == 2 and accepted_terms(agreement).version == 1
     with pytest.raises(InvalidInput, match="没有变化"):
         wf.agreement_modify(agreement, terms={"monthly_salary": 9500}, acting_user=world.employer)
     agreement = wf.agreement_accept(agreement, acting_user=world.student.user)
-    assert agreement.status == Status.COLLEGE_REVIEW and agreement.accepted_terms.version == 2
+    assert agreement.status == Status.COLLEGE_REVIEW and accepted_terms(agreement).version == 2
 
 
-def test_modify_refused_after_final_approval(world: Any) -> None:
+def test_modify_refused_after_final_approval(world: World) -> None:
     agreement = world.reach("effective")
     with pytest.raises(Conflict, match="已生效"):
         wf.agreement_modify(agreement, terms={"monthly_salary": 1}, acting_user=world.employer)
     unchanged(agreement)
 
 
-def test_returned_agreement_can_be_modified_or_withdrawn(world: Any) -> None:
+def test_returned_agreement_can_be_modified_or_withdrawn(world: World) -> None:
     agreement = world.reach("returned")
     assert agreement.review_status_label == "签约审核退回"
     modified = wf.agreement_modify(agreement, terms={"position": "测试工程师"}, acting_user=world.employer)
@@ -203,7 +202,7 @@ def test_returned_agreement_can_be_modified_or_withdrawn(world: Any) -> None:
 # --- 审核 -----------------------------------------------------------------------------------------------
 
 
-def test_review_scoping(world: Any) -> None:
+def test_review_scoping(world: World) -> None:
     agreement = world.reach("college_review")
     with pytest.raises(NotFound):
         wf.agreement_approve(agreement, acting_user=world.other_college_admin)
@@ -221,7 +220,7 @@ def test_review_scoping(world: Any) -> None:
         wf.agreement_approve(agreement, acting_user=world.college_admin)
 
 
-def test_numbers_are_sequential_per_school_and_year(world: Any) -> None:
+def test_numbers_are_sequential_per_school_and_year(world: World) -> None:
     first = world.reach("effective")
     second = world.reach("effective", student=world.other_student)
     assert first.number == "2027" + "10145" + "00001"
@@ -229,7 +228,7 @@ def test_numbers_are_sequential_per_school_and_year(world: Any) -> None:
     assert first.verification_code != second.verification_code
 
 
-def test_batch_approve_reports_refusals(world: Any) -> None:
+def test_batch_approve_reports_refusals(world: World) -> None:
     a = world.reach("college_review")
     b = world.reach("college_review", student=world.other_student)
     approved, refused = wf.agreements_approve_batch([a.pk, b.pk], acting_user=world.college_admin)
@@ -239,7 +238,7 @@ def test_batch_approve_reports_refusals(world: Any) -> None:
 # --- 解约 -----------------------------------------------------------------------------------------------
 
 
-def test_employer_termination_refused_by_student_returns_to_previous(world: Any) -> None:
+def test_employer_termination_refused_by_student_returns_to_previous(world: World) -> None:
     agreement = world.reach("effective")
     with pytest.raises(InvalidInput, match="200"):
         wf.termination_request(agreement, reason="长" * 201, acting_user=world.employer)
@@ -256,14 +255,14 @@ def test_employer_termination_refused_by_student_returns_to_previous(world: Any)
     assert Termination.objects.get(agreement=agreement).state == "declined"
 
 
-def test_student_may_withdraw_own_request(world: Any) -> None:
+def test_student_may_withdraw_own_request(world: World) -> None:
     agreement = world.reach("school_review")
     wf.termination_request(agreement, reason="个人原因", acting_user=world.student.user)
     agreement = wf.termination_withdraw(agreement, acting_user=world.student.user)
     assert agreement.status == Status.SCHOOL_REVIEW
 
 
-def test_termination_review_return_and_approve(world: Any) -> None:
+def test_termination_review_return_and_approve(world: World) -> None:
     agreement = world.reach("termination_review")
     with pytest.raises(Forbidden):
         wf.termination_approve(agreement, acting_user=world.college_admin)
@@ -280,13 +279,13 @@ def test_termination_review_return_and_approve(world: Any) -> None:
     assert wf.agreement_accept(again, acting_user=world.student.user).status == Status.COLLEGE_REVIEW
 
 
-def test_termination_without_school_review(world: Any) -> None:
+def test_termination_without_school_review(world: World) -> None:
     school_update_settings(world.school, {"termination_review_enabled": False}, acting_user=world.school_admin)
     agreement = world.reach("termination_requested")
     assert wf.termination_accept(agreement, acting_user=world.employer).status == Status.TERMINATED
 
 
-def test_termination_limits(world: Any) -> None:
+def test_termination_limits(world: World) -> None:
     school_update_settings(world.school, {"max_terminations": 1}, acting_user=world.school_admin)
     world.reach("terminated")
     second = world.reach("effective", employer=world.other_employer)
@@ -303,7 +302,7 @@ def test_termination_limits(world: Any) -> None:
     unchanged(second)
 
 
-def test_settings_changes_are_recorded_and_validated(world: Any) -> None:
+def test_settings_changes_are_recorded_and_validated(world: World) -> None:
     school_update_settings(world.school, {"invitation_validity_days": 3}, acting_user=world.school_admin)
     change = world.school.settings_changes.get()
     assert change.changes == {"invitation_validity_days": [7, 3]} and change.actor == world.school_admin
@@ -313,7 +312,7 @@ def test_settings_changes_are_recorded_and_validated(world: Any) -> None:
         school_update_settings(world.school, {"invitation_validity_days": 5}, acting_user=world.other_school_admin)
 
 
-def test_every_status_change_left_an_event(world: Any) -> None:
+def test_every_status_change_left_an_event(world: World) -> None:
     agreement = world.reach("terminated")
     trail = list(AgreementEvent.objects.filter(agreement=agreement))
     assert [e.new_status for e in trail] == [
@@ -328,7 +327,7 @@ def test_every_status_change_left_an_event(world: Any) -> None:
     assert all(e.old_status != e.new_status for e in trail[1:])
 
 
-def test_invite_reaches_only_students_found_by_this_employer(world: Any) -> None:
+def test_invite_reaches_only_students_found_by_this_employer(world: World) -> None:
     terms = {"position_category": "13", "position": "工程师"}
     with pytest.raises(NotFound) as unsearched:
         wf.agreements_invite(student_ids=[world.student.pk], terms=terms, acting_user=world.employer)

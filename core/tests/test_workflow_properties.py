@@ -61,6 +61,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         agreement = agreements[index % len(agreements)]
         w = self.world
         student_user = agreement.student.user
+        assert student_user is not None
         employer_user = next(u for u in self.employers if u.employer_id == agreement.employer_id)
         people = [student_user, employer_user, w.college_admin, w.other_college_admin, w.school_admin, w.other_employer]
         user = people[actor]
@@ -101,6 +102,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         agreement = agreements[index % len(agreements)]
         w = self.world
         student_user = agreement.student.user
+        assert student_user is not None
         employer_user = next(u for u in self.employers if u.employer_id == agreement.employer_id)
         college_admin = w.college_admin if agreement.college_id == w.college.pk else w.other_college_admin
         step = {
@@ -133,9 +135,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             return
         for student in self.students:
             for employer in self.employers:
-                open_ = Agreement.objects.filter(
-                    student=student, employer_id=employer.employer_id, status=Status.INVITED
-                )
+                open_ = Agreement.objects.filter(student=student, employer=employer.employer, status=Status.INVITED)
                 assert open_.count() <= 1
 
     @invariant()

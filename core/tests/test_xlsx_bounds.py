@@ -10,7 +10,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from core.errors import InvalidInput
@@ -18,7 +18,7 @@ from core.models import SendListItem, Student
 from core.services import xlsx
 from core.services.roster import ROSTER_HEADERS
 from core.services.shortlist import SHORTLIST_HEADERS, shortlist_import
-from core.testing import inline_row, xlsx_parts
+from core.testing import ApiClient, LoginAs, World, inline_row, xlsx_parts
 from school.models import RosterImportJob
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def _dimension_file(header: bytes, rows: Iterator[bytes], dimension: str) -> io.
     return out
 
 
-def test_a_shared_strings_bomb_is_refused_before_parsing(world: Any, openpyxl_must_not_read: None) -> None:
+def test_a_shared_strings_bomb_is_refused_before_parsing(world: World, openpyxl_must_not_read: None) -> None:
     bomb = shared_strings_bomb()
     assert len(bomb.getvalue()) < 50_000
     with pytest.raises(InvalidInput) as refused:
@@ -74,14 +74,14 @@ def test_a_shared_strings_bomb_is_refused_before_parsing(world: Any, openpyxl_mu
     assert not SendListItem.objects.exists()
 
 
-def test_too_many_rows_are_refused_before_parsing(world: Any, openpyxl_must_not_read: None) -> None:
+def test_too_many_rows_are_refused_before_parsing(world: World, openpyxl_must_not_read: None) -> None:
     with override_settings(WANGQIAN_XLSX_MAX_ROWS=1000):
         for upload in (many_rows(1001), many_rows(5000, dimension=True)):
             with pytest.raises(InvalidInput, match="文件行数过多，每次最多导入1000行"):
                 shortlist_import(upload, acting_user=world.employer)
 
 
-def test_more_shared_strings_than_cells_are_refused(world: Any, openpyxl_must_not_read: None) -> None:
+def test_more_shared_strings_than_cells_are_refused(world: World, openpyxl_must_not_read: None) -> None:
     # Distinct strings barely compress, so the ratio alone would let this through; no cell uses them.
     strings = (b"<si><t>%d</t></si>" % n for n in range(5000))
     with pytest.raises(InvalidInput, match="共享字符串"):
@@ -98,14 +98,14 @@ def test_more_shared_strings_than_cells_are_refused(world: Any, openpyxl_must_no
     ],
 )
 def test_every_limit_is_a_setting_with_a_message(
-    world: Any, openpyxl_must_not_read: None, setting: str, value: int, message: str
+    world: World, openpyxl_must_not_read: None, setting: str, value: int, message: str
 ) -> None:
     with override_settings(**{setting: value}), pytest.raises(InvalidInput) as refused:
         shortlist_import(many_rows(200), acting_user=world.employer)
     assert message in refused.value.detail
 
 
-def test_entities_are_refused_by_defusedxml(world: Any) -> None:
+def test_entities_are_refused_by_defusedxml(world: World) -> None:
     assert openpyxl.DEFUSEDXML, "defusedxml must be installed so that openpyxl parses through it"
     laughs = '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
     rows = [inline_row(1, *SHORTLIST_HEADERS), inline_row(2, "2027", "&b;", "", "13000000000")]
@@ -114,14 +114,14 @@ def test_entities_are_refused_by_defusedxml(world: Any) -> None:
         shortlist_import(upload, acting_user=world.employer)
 
 
-def test_a_wide_dimension_does_not_widen_rows(world: Any) -> None:
+def test_a_wide_dimension_does_not_widen_rows(world: World) -> None:
     s = world.student
     row = inline_row(2, str(s.graduation_year), s.name, s.id_number, "")
     upload = _dimension_file(inline_row(1, *SHORTLIST_HEADERS), iter([row]), '<dimension ref="A1:XFD2"/>')
     assert [st.pk for st in shortlist_import(upload, acting_user=world.employer)] == [s.pk]
 
 
-def test_the_api_answers_400_for_a_bomb(api: Any, world: Any, openpyxl_must_not_read: None) -> None:
+def test_the_api_answers_400_for_a_bomb(api: ApiClient, world: World, openpyxl_must_not_read: None) -> None:
     api.login(world.employer)
     response = api.post("/employer/send-list/import", {"file": shared_strings_bomb()}, format="multipart")
     assert response.status_code == 400
@@ -135,8 +135,10 @@ def test_the_api_answers_400_for_a_bomb(api: Any, world: Any, openpyxl_must_not_
     assert Student.objects.count() == before
 
 
-def test_a_bomb_uploaded_on_the_page_is_not_stored(world: Any, client: Any, openpyxl_must_not_read: None) -> None:
-    client.force_login(world.school_admin)
+def test_a_bomb_uploaded_on_the_page_is_not_stored(
+    world: World, client: Client, openpyxl_must_not_read: None, login_as: LoginAs
+) -> None:
+    login_as(world.school_admin)
     bomb = xlsx_parts([inline_row(1, *ROSTER_HEADERS)], (b"<si><t>x</t></si>" for _ in range(100_000)))
     bomb.name = "生源.xlsx"
     response = client.post(reverse("school:roster_import"), {"file": bomb})

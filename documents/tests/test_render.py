@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from datetime import datetime
+from typing import Any, cast
 
 from pypdf import PdfReader
 
@@ -60,7 +61,7 @@ def test_four_copies_of_two_pages_each_with_code_and_page_number_on_every_page()
 
 def test_cjk_fonts_are_embedded_subsets() -> None:
     reader = PdfReader(io.BytesIO(render_agreement_pdf(sample_document_data())))
-    fonts = reader.pages[0]["/Resources"]["/Font"]
+    fonts = cast(Any, reader.pages[0])["/Resources"]["/Font"]
     assert fonts
     for ref in fonts.values():
         font = ref.get_object()

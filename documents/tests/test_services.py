@@ -180,5 +180,6 @@ def test_correcting_the_student_issues_a_new_version(world, django_capture_on_co
     assert "李明明" in _text(services.document_content(second))
     assert "李明明" not in _text(services.document_content(first))
     event = AgreementEvent.objects.filter(agreement=agreement).last()
+    assert event is not None
     assert event.action == "student_corrected" and "姓名" in event.remark
     assert event.new_status == "effective"

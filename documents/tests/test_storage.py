@@ -8,6 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from core.testing import World
 from documents import services
 from documents.models import AgreementDocument
 
@@ -20,7 +21,7 @@ def _files(agreement_id: int) -> set[str]:
     return set(default_storage.listdir(folder)[1]) if default_storage.exists(folder) else set()
 
 
-def test_the_issued_pdf_is_a_file_in_the_storage_named_by_version_and_hash(world: Any) -> None:
+def test_the_issued_pdf_is_a_file_in_the_storage_named_by_version_and_hash(world: World) -> None:
     agreement = world.reach("effective")
     before = _files(agreement.pk)
     document = services.issue_document(agreement.pk)
@@ -32,7 +33,7 @@ def test_the_issued_pdf_is_a_file_in_the_storage_named_by_version_and_hash(world
     assert len(pdf.content) == document.size
 
 
-def test_a_replaced_or_lost_file_is_reported_never_served(world: Any) -> None:
+def test_a_replaced_or_lost_file_is_reported_never_served(world: World) -> None:
     agreement = world.reach("effective")
     document = services.issue_document(agreement.pk)
     assert document is not None
@@ -45,7 +46,7 @@ def test_a_replaced_or_lost_file_is_reported_never_served(world: Any) -> None:
         services.agreement_pdf(agreement)
 
 
-def test_a_worker_that_loses_the_race_removes_its_own_file(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_that_loses_the_race_removes_its_own_file(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two workers sign the same pending version: the first to commit wins, the other's file is not left behind."""
     agreement = world.reach("effective")
     document = services.document_request(agreement.pk, enqueue=False)

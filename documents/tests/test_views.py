@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from core.models import Agreement
 from core.services import agreements as wf
+from core.testing import LoginAs, World
 from documents import services
 from documents.models import AgreementDocument
 
@@ -26,9 +28,9 @@ def _pdf_url(agreement: Agreement) -> str:
 
 
 @pytest.mark.parametrize("who", ["employer", "college_admin", "school_admin", "student"])
-def test_parties_and_reviewers_download_the_signed_pdf(client, world, effective, who: str) -> None:  # type: ignore[no-untyped-def]
+def test_parties_and_reviewers_download_the_signed_pdf(client, world, effective, who: str, login_as: LoginAs) -> None:  # type: ignore[no-untyped-def]
     user = world.student.user if who == "student" else getattr(world, who)
-    client.force_login(user)
+    login_as(user)
     response = client.get(_pdf_url(effective))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -39,32 +41,32 @@ def test_parties_and_reviewers_download_the_signed_pdf(client, world, effective,
 
 
 @pytest.mark.parametrize("who", ["other_employer", "other_college_admin", "other_school_admin", "other_student"])
-def test_outsiders_get_404(client, world, effective, who: str) -> None:  # type: ignore[no-untyped-def]
+def test_outsiders_get_404(client, world, effective, who: str, login_as: LoginAs) -> None:  # type: ignore[no-untyped-def]
     user = world.other_student.user if who == "other_student" else getattr(world, who)
-    client.force_login(user)
+    login_as(user)
     assert client.get(_pdf_url(effective)).status_code == 404
     assert client.get(reverse("documents:preview", args=[effective.pk])).status_code == 404
     assert client.get(reverse("documents:page", args=[effective.pk, 1])).status_code == 404
 
 
-def test_anonymous_is_sent_to_login_and_post_is_refused(client, world, effective) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_is_sent_to_login_and_post_is_refused(client, world, effective, login_as: LoginAs) -> None:  # type: ignore[no-untyped-def]
     response = client.get(_pdf_url(effective))
     assert response.status_code == 302 and reverse("web:login") in response["Location"]
-    client.force_login(world.employer)
+    login_as(world.employer)
     assert client.post(_pdf_url(effective)).status_code == 405
     assert client.post(reverse("documents:preview", args=[effective.pk])).status_code == 405
 
 
-def test_draft_download_before_approval(client, world) -> None:  # type: ignore[no-untyped-def]
+def test_draft_download_before_approval(client, world, login_as: LoginAs) -> None:  # type: ignore[no-untyped-def]
     agreement = world.reach("college_review")
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     response = client.get(_pdf_url(agreement))
     assert response.status_code == 200
     assert "%E8%8D%89%E7%A8%BF" in response["Content-Disposition"]  # 草稿, RFC 5987-encoded
 
 
-def test_preview_shows_every_page_as_an_image(client, world, effective) -> None:  # type: ignore[no-untyped-def]
-    client.force_login(world.student.user)
+def test_preview_shows_every_page_as_an_image(client, world, effective, login_as: LoginAs) -> None:  # type: ignore[no-untyped-def]
+    login_as(world.student.user)
     page = client.get(reverse("documents:preview", args=[effective.pk]))
     assert page.status_code == 200
     html = page.content.decode()
@@ -130,11 +132,13 @@ def test_verify_upload_genuine_and_modified(client, effective) -> None:  # type:
     assert client.post(url, {}).status_code == 400
 
 
-def test_verify_page_is_public_even_for_a_user_who_must_change_password(client, world, effective) -> None:  # type: ignore[no-untyped-def]
+def test_verify_page_is_public_even_for_a_user_who_must_change_password(
+    client: Client, world: World, effective: Agreement, login_as: LoginAs
+) -> None:
     user = world.student.user
     user.must_change_password = True
     user.save(update_fields=["must_change_password"])
-    client.force_login(user)
+    login_as(user)
     assert client.get(reverse("documents:verify_code", args=[effective.verification_code])).status_code == 200
 
 
@@ -168,10 +172,10 @@ def failed(world, django_capture_on_commit_callbacks, monkeypatch) -> AgreementD
 
 
 def test_school_admin_sees_and_retries_failed_documents(
-    client, world, failed, django_capture_on_commit_callbacks
+    client, world, failed, django_capture_on_commit_callbacks, login_as: LoginAs
 ) -> None:  # type: ignore[no-untyped-def]
     assert failed.state == "failed"
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     html = client.get(reverse("documents:attention")).content.decode()
     assert failed.agreement.number in html and "HSM offline" in html and "重新生成" in html
     with django_capture_on_commit_callbacks(execute=True):
@@ -181,19 +185,19 @@ def test_school_admin_sees_and_retries_failed_documents(
     assert failed.state == "ready"
 
 
-def test_failure_list_is_for_the_school_admin_of_that_school(client, world, failed) -> None:  # type: ignore[no-untyped-def]
-    client.force_login(world.college_admin)
+def test_failure_list_is_for_the_school_admin_of_that_school(client, world, failed, login_as: LoginAs) -> None:  # type: ignore[no-untyped-def]
+    login_as(world.college_admin)
     assert client.get(reverse("documents:attention")).status_code == 403
     assert client.post(reverse("documents:retry", args=[failed.pk])).status_code == 403
-    client.force_login(world.other_school_admin)
+    login_as(world.other_school_admin)
     assert "暂无数据" in client.get(reverse("documents:attention")).content.decode()
     assert client.post(reverse("documents:retry", args=[failed.pk])).status_code == 404
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     assert client.get(reverse("documents:retry", args=[failed.pk])).status_code == 405
 
 
-def test_download_of_a_failed_document_tries_again_on_the_spot(client, world, failed) -> None:  # type: ignore[no-untyped-def]
-    client.force_login(world.employer)
+def test_download_of_a_failed_document_tries_again_on_the_spot(client, world, failed, login_as: LoginAs) -> None:  # type: ignore[no-untyped-def]
+    login_as(world.employer)
     response = client.get(_pdf_url(failed.agreement))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     failed.refresh_from_db()

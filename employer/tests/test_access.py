@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from core.testing import make_employer
+from core.testing import LoginAs, World, make_employer
 
 # (url name, needs an agreement pk, allowed methods)
 PAGES = [
@@ -50,12 +51,12 @@ def _url(name: str, with_pk: bool, pk: int = 1) -> str:
     return reverse(name, args=[pk]) if with_pk else reverse(name)
 
 
-def _call(client: Any, method: str, url: str) -> Any:
+def _call(client: Client, method: str, url: str) -> Any:
     return client.get(url) if method == "GET" else client.post(url)
 
 
 @pytest.mark.parametrize(("name", "with_pk", "methods"), PAGES)
-def test_anonymous_goes_to_login(world: Any, client: Any, name: str, with_pk: bool, methods: set[str]) -> None:
+def test_anonymous_goes_to_login(world: World, client: Client, name: str, with_pk: bool, methods: set[str]) -> None:
     agreement = world.reach("invited")
     url = _url(name, with_pk, agreement.pk)
     response = _call(client, sorted(methods)[0], url)
@@ -65,18 +66,20 @@ def test_anonymous_goes_to_login(world: Any, client: Any, name: str, with_pk: bo
 
 @pytest.mark.parametrize("role", ["student", "college_admin", "school_admin"])
 @pytest.mark.parametrize(("name", "with_pk", "methods"), PAGES)
-def test_other_roles_get_403(world: Any, login: Any, role: str, name: str, with_pk: bool, methods: set[str]) -> None:
+def test_other_roles_get_403(
+    world: World, login_as: LoginAs, role: str, name: str, with_pk: bool, methods: set[str]
+) -> None:
     agreement = world.reach("invited")
     user = world.student.user if role == "student" else getattr(world, role)
-    client = login(user)
+    client = login_as(user)
     for method in methods:
         assert _call(client, method, _url(name, with_pk, agreement.pk)).status_code == 403
 
 
 @pytest.mark.parametrize(("name", "with_pk", "methods"), PAGES)
-def test_wrong_method_is_405(world: Any, login: Any, name: str, with_pk: bool, methods: set[str]) -> None:
+def test_wrong_method_is_405(world: World, login_as: LoginAs, name: str, with_pk: bool, methods: set[str]) -> None:
     agreement = world.reach("invited")
-    client = login(world.employer)
+    client = login_as(world.employer)
     url = _url(name, with_pk, agreement.pk)
     for method in {"GET", "POST", "PUT", "DELETE"} - methods:
         response = getattr(client, method.lower())(url)
@@ -85,28 +88,28 @@ def test_wrong_method_is_405(world: Any, login: Any, name: str, with_pk: bool, m
 
 @pytest.mark.parametrize(("name", "with_pk", "methods"), [p for p in PAGES if p[1]])
 def test_another_employers_agreement_is_404(
-    world: Any, login: Any, name: str, with_pk: bool, methods: set[str]
+    world: World, login_as: LoginAs, name: str, with_pk: bool, methods: set[str]
 ) -> None:
     agreement = world.reach("effective")
-    client = login(world.other_employer)
+    client = login_as(world.other_employer)
     for method in methods:
         assert _call(client, method, _url(name, with_pk, agreement.pk)).status_code == 404
 
 
 @pytest.mark.parametrize("action", ["detail", "modify", "withdraw", "termination"])
-def test_toolbar_with_another_employers_id_is_404(world: Any, login: Any, action: str) -> None:
+def test_toolbar_with_another_employers_id_is_404(world: World, login_as: LoginAs, action: str) -> None:
     agreement = world.reach("invited")
-    client = login(world.other_employer)
-    response = client.get(reverse("employer:agreement_go"), {"action": action, "ids": agreement.pk})
+    client = login_as(world.other_employer)
+    response = client.get(reverse("employer:agreement_go"), {"action": action, "ids": str(agreement.pk)})
     assert response.status_code == 404
-    response = client.get(reverse("employer:termination_go"), {"action": "detail", "ids": agreement.pk})
+    response = client.get(reverse("employer:termination_go"), {"action": "detail", "ids": str(agreement.pk)})
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize("name", SIGNING_CENTER)
-def test_first_use_opens_the_confirm_form(db: Any, login: Any, name: str) -> None:
+def test_first_use_opens_the_confirm_form(db: None, login_as: LoginAs, name: str) -> None:
     fresh = make_employer("新注册单位", profile=False)
-    client = login(fresh)
+    client = login_as(fresh)
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert response["Location"] == reverse("employer:confirm") + "?next=" + reverse(name).replace("/", "%2F")
@@ -114,33 +117,34 @@ def test_first_use_opens_the_confirm_form(db: Any, login: Any, name: str) -> Non
     assert "签约信息确认" in page.content.decode()
 
 
-def test_first_use_gate_also_on_the_profile_page(db: Any, login: Any) -> None:
-    client = login(make_employer(profile=False))
+def test_first_use_gate_also_on_the_profile_page(db: None, login_as: LoginAs) -> None:
+    client = login_as(make_employer(profile=False))
     response = client.get(reverse("employer:profile"))
     assert response["Location"].startswith(reverse("employer:confirm"))
 
 
-def test_post_before_the_profile_is_confirmed_goes_to_the_form(db: Any, login: Any) -> None:
-    client = login(make_employer(profile=False))
+def test_post_before_the_profile_is_confirmed_goes_to_the_form(db: None, login_as: LoginAs) -> None:
+    client = login_as(make_employer(profile=False))
     response = client.post(reverse("employer:send_list_add"), {"student_id": 1})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("employer:confirm"))
 
 
-def test_home_sends_a_verified_employer_to_the_signing_center(world: Any, login: Any) -> None:
-    response = login(world.employer).get(reverse("employer:home"))
+def test_home_sends_a_verified_employer_to_the_signing_center(world: World, login_as: LoginAs) -> None:
+    response = login_as(world.employer).get(reverse("employer:home"))
     assert response["Location"] == reverse("employer:agreements")
 
 
-def test_unverified_employer_awaits_verification_and_cannot_search(world: Any, login: Any) -> None:
+def test_unverified_employer_awaits_verification_and_cannot_search(world: World, login_as: LoginAs) -> None:
     pending = make_employer("待审核单位", verified=False)
-    client = login(pending)
+    client = login_as(pending)
     home = client.get(reverse("employer:home")).content.decode()
     assert "单位资质正在等待学校审核" in home
     assert "待审核" in home
     s = world.student
     page = client.get(
-        reverse("employer:invite"), {"search": 1, "year": s.graduation_year, "name": s.name, "keyword": s.id_number}
+        reverse("employer:invite"),
+        {"search": "1", "year": str(s.graduation_year), "name": s.name, "keyword": s.id_number},
     ).content.decode()
     assert "单位资质审核通过后才能搜索学生" in page
     assert "<fieldset disabled>" in page

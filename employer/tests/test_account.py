@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.test import Client
 from django.urls import reverse
 
 from core.identifiers import make_credit_code
 from core.models import Employer, User
-from core.testing import PASSWORD, PROFILE, make_employer
+from core.testing import PASSWORD, PROFILE, LoginAs, World, make_employer
 
 REGISTRATION = {
     "username": "hr_new",
@@ -23,11 +22,11 @@ REGISTRATION = {
 }
 
 
-def test_login_page_links_to_registration(client: Any, db: Any) -> None:
+def test_login_page_links_to_registration(client: Client, db: None) -> None:
     assert reverse("employer:register") in client.get(reverse("web:login")).content.decode()
 
 
-def test_register_creates_a_pending_employer_and_logs_in(client: Any, db: Any) -> None:
+def test_register_creates_a_pending_employer_and_logs_in(client: Client, db: None) -> None:
     response = client.post(reverse("employer:register"), REGISTRATION, follow=True)
     assert response.redirect_chain[-1][0] == reverse("employer:home")
     page = response.content.decode()
@@ -38,7 +37,7 @@ def test_register_creates_a_pending_employer_and_logs_in(client: Any, db: Any) -
     assert user.employer.verification_status == Employer.Verification.PENDING
 
 
-def test_register_errors_beside_fields_and_input_kept(client: Any, db: Any) -> None:
+def test_register_errors_beside_fields_and_input_kept(client: Client, db: None) -> None:
     data = {**REGISTRATION, "credit_code": "1234", "password2": "different-2026"}
     page = client.post(reverse("employer:register"), data).content.decode()
     assert "两次输入的密码不一致" in page
@@ -50,18 +49,18 @@ def test_register_errors_beside_fields_and_input_kept(client: Any, db: Any) -> N
     assert 'value="1234"' in page
 
 
-def test_register_refuses_a_credit_code_already_registered(world: Any, client: Any) -> None:
+def test_register_refuses_a_credit_code_already_registered(world: World, client: Client) -> None:
     data = {**REGISTRATION, "credit_code": world.employer.employer.credit_code}
     page = client.post(reverse("employer:register"), data).content.decode()
     assert "该统一社会信用代码已注册" in page
 
 
-def test_logged_in_user_is_sent_away_from_registration(world: Any, login: Any) -> None:
-    assert login(world.employer).get(reverse("employer:register")).status_code == 302
+def test_logged_in_user_is_sent_away_from_registration(world: World, login_as: LoginAs) -> None:
+    assert login_as(world.employer).get(reverse("employer:register")).status_code == 302
 
 
-def test_basic_info_is_saved_and_credit_code_locked(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_basic_info_is_saved_and_credit_code_locked(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     page = client.get(reverse("employer:account")).content.decode()
     assert "基本信息" in page and "统一社会信用代码" in page and "readonly" in page
     employer = world.employer.employer
@@ -80,8 +79,8 @@ def test_basic_info_is_saved_and_credit_code_locked(world: Any, login: Any) -> N
     assert employer.credit_code != make_credit_code(77)
 
 
-def test_basic_info_error_keeps_input(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_basic_info_error_keeps_input(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     data = {"name": "单位", "contact_person": "张三", "phone": "12", "email": "x@y.cn", "address": "地址"}
     page = client.post(reverse("employer:account"), data).content.decode()
     assert "联系电话" in page and "is-invalid" in page
@@ -90,8 +89,8 @@ def test_basic_info_error_keeps_input(world: Any, login: Any) -> None:
     assert world.employer.employer.contact_person == "王经理"
 
 
-def test_password_change_inside_the_portal(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_password_change_inside_the_portal(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     page = client.get(reverse("employer:password")).content.decode()
     assert "修改密码" in page and "wq-menu" in page
     wrong = client.post(
@@ -113,9 +112,9 @@ def test_password_change_inside_the_portal(world: Any, login: Any) -> None:
     assert world.employer.check_password("New-pass-2026!")
 
 
-def test_confirm_form_errors_then_success_goes_back(db: Any, login: Any) -> None:
+def test_confirm_form_errors_then_success_goes_back(db: None, login_as: LoginAs) -> None:
     user = make_employer(profile=False)
-    client = login(user)
+    client = login_as(user)
     page = client.get(reverse("employer:confirm")).content.decode()
     for label in (
         "单位性质",
@@ -133,8 +132,9 @@ def test_confirm_form_errors_then_success_goes_back(db: Any, login: Any) -> None
     ):
         assert label in page
     bad = {**PROFILE, "archive_postcode": "12", "location": "210100"}
-    page = client.post(reverse("employer:confirm"), {**bad, "location_p": "210000", "location_c": "210100"}).content
-    text = page.decode()
+    text = client.post(
+        reverse("employer:confirm"), {**bad, "location_p": "210000", "location_c": "210100"}
+    ).content.decode()
     assert "档案转寄邮编应为6位数字" in text and "单位所在地应选择到区县一级" in text
     assert 'value="210100" selected' in text  # the half-made cascade is kept
     assert 'value="测试单位人力资源部"' in text
@@ -144,14 +144,14 @@ def test_confirm_form_errors_then_success_goes_back(db: Any, login: Any) -> None
     assert user.employer.profile_complete
 
 
-def test_confirm_does_not_redirect_off_site(db: Any, login: Any) -> None:
-    client = login(make_employer(profile=False))
+def test_confirm_does_not_redirect_off_site(db: None, login_as: LoginAs) -> None:
+    client = login_as(make_employer(profile=False))
     response = client.post(reverse("employer:confirm"), {**PROFILE, "next": "https://evil.example.com/"})
     assert response["Location"] == reverse("employer:agreements")
 
 
-def test_profile_maintenance_shows_and_saves(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_profile_maintenance_shows_and_saves(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     page = client.get(reverse("employer:profile")).content.decode()
     assert "基本信息维护" in page and "提交" in page
     assert "请选择，一般选择所属省份，或省部级单位" in page
@@ -164,8 +164,8 @@ def test_profile_maintenance_shows_and_saves(world: Any, login: Any) -> None:
     assert "单位隶属不在代码表中" in page
 
 
-def test_regions_cascade(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_regions_cascade(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     provinces = client.get(reverse("employer:regions")).json()
     assert {"code": "210000", "label": "辽宁省"} in provinces
     cities = client.get(reverse("employer:regions"), {"parent": "210000"}).json()

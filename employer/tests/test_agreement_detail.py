@@ -9,22 +9,23 @@ from django.template.loader import render_to_string
 from core.masking import mask_id_number, mask_phone
 from core.selectors import get_agreement_for_user
 from core.services import agreements as wf
+from core.testing import World
 from web.agreement_detail import agreement_detail_context
 
 
-def _detail(world: Any, agreement: Any, viewer: Any) -> dict[str, Any]:
+def _detail(world: World, agreement: Any, viewer: Any) -> dict[str, Any]:
     fetched = get_agreement_for_user(viewer, agreement.pk)
     return agreement_detail_context(fetched, viewer)["detail"]
 
 
-def test_steps_follow_the_status(world: Any) -> None:
+def test_steps_follow_the_status(world: World) -> None:
     invited = world.reach("invited")
     assert [s["state"] for s in _detail(world, invited, world.employer)["steps"]] == ["done", "current", "todo"]
     review = world.reach("college_review", student=world.other_student)
     assert [s["state"] for s in _detail(world, review, world.employer)["steps"]] == ["done", "done", "current"]
 
 
-def test_employer_sees_masked_data_student_and_reviewer_full(world: Any) -> None:
+def test_employer_sees_masked_data_student_and_reviewer_full(world: World) -> None:
     agreement = world.reach("effective")
     student = world.student
     employer_view = dict(_detail(world, agreement, world.employer)["party_b"])
@@ -40,7 +41,7 @@ def test_employer_sees_masked_data_student_and_reviewer_full(world: Any) -> None
     assert employment["协议书状态"] == "已生效"
 
 
-def test_modification_shows_changes_and_renewed_consent(world: Any) -> None:
+def test_modification_shows_changes_and_renewed_consent(world: World) -> None:
     agreement = world.reach("college_review")
     wf.agreement_modify(agreement, terms={"position": "架构师"}, acting_user=world.employer)
     detail = _detail(world, agreement, world.employer)
@@ -52,7 +53,7 @@ def test_modification_shows_changes_and_renewed_consent(world: Any) -> None:
     assert detail["changes"] == []
 
 
-def test_template_renders_every_section(world: Any) -> None:
+def test_template_renders_every_section(world: World) -> None:
     agreement = world.reach("termination_requested")
     html = render_to_string("includes/agreement_detail.html", _ctx(world, agreement))
     for word in (
@@ -71,5 +72,5 @@ def test_template_renders_every_section(world: Any) -> None:
     assert world.student.id_number not in html
 
 
-def _ctx(world: Any, agreement: Any) -> dict[str, Any]:
+def _ctx(world: World, agreement: Any) -> dict[str, Any]:
     return agreement_detail_context(get_agreement_for_user(world.employer, agreement.pk), world.employer)

@@ -13,16 +13,16 @@ from openpyxl import load_workbook
 from core.masking import mask_id_number
 from core.models import Status
 from core.services import agreements as wf
-from core.testing import invite, make_student
+from core.testing import LoginAs, World, current_terms, invite, make_student
 
 
 def _rows(page: str) -> int:
     return page.split('id="wq-list"')[1].split("</table>")[0].count('name="ids"')
 
 
-def test_list_shows_the_manuals_tabs_filters_and_columns(world: Any, login: Any) -> None:
+def test_list_shows_the_manuals_tabs_filters_and_columns(world: World, login_as: LoginAs) -> None:
     world.reach("effective")
-    page = login(world.employer).get(reverse("employer:agreements")).content.decode()
+    page = login_as(world.employer).get(reverse("employer:agreements")).content.decode()
     for word in (
         "我的位置",
         "单位中心",
@@ -75,13 +75,13 @@ def test_list_shows_the_manuals_tabs_filters_and_columns(world: Any, login: Any)
     assert world.student.id_number not in page
 
 
-def test_tabs_and_filters(world: Any, login: Any) -> None:
+def test_tabs_and_filters(world: World, login_as: LoginAs) -> None:
     world.reach("invited")
     world.reach("effective", student=world.other_student)
     extra = make_student(world.other_college, name="孙悦", major="计算机科学与技术", year=2026)
     world.reach("terminated", student=extra)
     world.reach("invited", student=world.outsider_student, employer=world.other_employer)
-    client = login(world.employer)
+    client = login_as(world.employer)
     url = reverse("employer:agreements")
 
     def count(**params: Any) -> int:
@@ -107,8 +107,8 @@ def test_tabs_and_filters(world: Any, login: Any) -> None:
     assert "邀请起始日期格式应为年-月-日" in page and "毕业年度应为四位年份" in page
 
 
-def test_list_query_count_is_constant(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_list_query_count_is_constant(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     world.reach("effective")
     url = reverse("employer:agreements")
     client.get(url)
@@ -124,10 +124,10 @@ def test_list_query_count_is_constant(world: Any, login: Any) -> None:
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
 
 
-def test_pager_words_and_pages(world: Any, login: Any) -> None:
+def test_pager_words_and_pages(world: World, login_as: LoginAs) -> None:
     students = [make_student(world.college) for _ in range(11)]
     invite(world.employer, *students)
-    client = login(world.employer)
+    client = login_as(world.employer)
     page = client.get(reverse("employer:agreements"), {"name": "学生"}).content.decode()
     assert "当前共11条记录" in page and "共1/2页" in page
     assert 'href="?name=%E5%AD%A6%E7%94%9F&amp;tab=all&page=2"' in page  # the pager keeps the filters
@@ -135,33 +135,34 @@ def test_pager_words_and_pages(world: Any, login: Any) -> None:
     assert _rows(second) == 1 and "共2/2页" in second
 
 
-def test_toolbar_needs_exactly_one_row(world: Any, login: Any) -> None:
+def test_toolbar_needs_exactly_one_row(world: World, login_as: LoginAs) -> None:
     a = world.reach("invited")
     b = world.reach("invited", student=world.other_student)
-    client = login(world.employer)
+    client = login_as(world.employer)
     go = reverse("employer:agreement_go")
     response = client.get(go, {"action": "detail"}, follow=True)
     assert "请先勾选一条记录" in response.content.decode()
-    response = client.get(go, {"action": "detail", "ids": [a.pk, b.pk]}, follow=True)
+    response = client.get(go, {"action": "detail", "ids": [str(a.pk), str(b.pk)]}, follow=True)
     assert "请只勾选一条记录" in response.content.decode()
-    assert client.get(go, {"action": "detail", "ids": a.pk})["Location"] == reverse(
+    assert client.get(go, {"action": "detail", "ids": str(a.pk)})["Location"] == reverse(
         "employer:agreement_detail", args=[a.pk]
     )
-    assert client.get(go, {"action": "modify", "ids": a.pk})["Location"] == reverse(
+    assert client.get(go, {"action": "modify", "ids": str(a.pk)})["Location"] == reverse(
         "employer:agreement_modify", args=[a.pk]
     )
-    assert client.get(go, {"action": "withdraw", "ids": a.pk})["Location"] == reverse(
+    assert client.get(go, {"action": "withdraw", "ids": str(a.pk)})["Location"] == reverse(
         "employer:agreement_withdraw", args=[a.pk]
     )
-    assert client.get(go, {"action": "termination", "ids": a.pk})["Location"].endswith("#termination")
+    assert client.get(go, {"action": "termination", "ids": str(a.pk)})["Location"].endswith("#termination")
     back = reverse("employer:agreements") + "?tab=pending"
     assert client.get(go, {"back": back})["Location"] == back
     assert client.get(go, {"back": "https://evil.example.com/"})["Location"] == reverse("employer:agreements")
 
 
-def test_detail_shows_the_shared_block_masked(world: Any, login: Any) -> None:
+def test_detail_shows_the_shared_block_masked(world: World, login_as: LoginAs) -> None:
     agreement = world.reach("effective")
-    page = login(world.employer).get(reverse("employer:agreement_detail", args=[agreement.pk])).content.decode()
+    page = login_as(world.employer).get(reverse("employer:agreement_detail", args=[agreement.pk])).content.decode()
+    assert agreement.number
     for word in (
         "单位中心",
         "签约管理",
@@ -198,13 +199,13 @@ def test_detail_shows_the_shared_block_masked(world: Any, login: Any) -> None:
     assert "修改邀约" not in page and ">撤回<" not in page
     assert "查看原图" in page and "下载协议书" in page  # the documents app's links, once numbered
     invited = world.reach("invited", student=world.other_student)
-    page = login(world.employer).get(reverse("employer:agreement_detail", args=[invited.pk])).content.decode()
+    page = login_as(world.employer).get(reverse("employer:agreement_detail", args=[invited.pk])).content.decode()
     assert "下载协议书" not in page and "修改邀约" in page and ">撤回<" in page
 
 
-def test_modify_an_invitation(world: Any, login: Any) -> None:
+def test_modify_an_invitation(world: World, login_as: LoginAs) -> None:
     agreement = world.reach("invited")
-    client = login(world.employer)
+    client = login_as(world.employer)
     url = reverse("employer:agreement_modify", args=[agreement.pk])
     page = client.get(url).content.decode()
     assert "修改邀约" in page and 'value="软件开发工程师"' in page
@@ -213,13 +214,13 @@ def test_modify_an_invitation(world: Any, login: Any) -> None:
     response = client.post(url, data, follow=True)
     assert "已修改对李明的邀约" in response.content.decode()
     agreement.refresh_from_db()
-    assert agreement.current_terms.position == "高级工程师"
-    assert agreement.current_terms.version == 2
+    assert current_terms(agreement).position == "高级工程师"
+    assert current_terms(agreement).version == 2
 
 
-def test_modify_a_signed_agreement_needs_renewed_consent(world: Any, login: Any) -> None:
+def test_modify_a_signed_agreement_needs_renewed_consent(world: World, login_as: LoginAs) -> None:
     agreement = world.reach("school_review")
-    client = login(world.employer)
+    client = login_as(world.employer)
     data = {k: "" if v is None else v for k, v in wf.terms_as_dict(agreement.current_terms).items()}
     page = client.get(reverse("employer:agreement_modify", args=[agreement.pk])).content.decode()
     assert "须学生再次同意" in page
@@ -234,9 +235,9 @@ def test_modify_a_signed_agreement_needs_renewed_consent(world: Any, login: Any)
     assert trail.index("单位修改邀约") < trail.index("学生同意邀约", trail.index("单位修改邀约"))
 
 
-def test_modify_errors_and_refusals(world: Any, login: Any) -> None:
+def test_modify_errors_and_refusals(world: World, login_as: LoginAs) -> None:
     agreement = world.reach("invited")
-    client = login(world.employer)
+    client = login_as(world.employer)
     url = reverse("employer:agreement_modify", args=[agreement.pk])
     data = {k: "" if v is None else v for k, v in wf.terms_as_dict(agreement.current_terms).items()}
     page = client.post(url, {**data, "probation_months": "9"}).content.decode()
@@ -247,9 +248,9 @@ def test_modify_errors_and_refusals(world: Any, login: Any) -> None:
     assert "不能修改邀约" in response.content.decode()
 
 
-def test_withdraw(world: Any, login: Any) -> None:
+def test_withdraw(world: World, login_as: LoginAs) -> None:
     agreement = world.reach("invited")
-    client = login(world.employer)
+    client = login_as(world.employer)
     url = reverse("employer:agreement_withdraw", args=[agreement.pk])
     page = client.get(url).content.decode()
     assert "撤回邀约" in page and "确定撤回" in page
@@ -261,9 +262,9 @@ def test_withdraw(world: Any, login: Any) -> None:
     assert "不能撤回" in again
 
 
-def test_withdraw_through_htmx_redirects(world: Any, login: Any) -> None:
+def test_withdraw_through_htmx_redirects(world: World, login_as: LoginAs) -> None:
     agreement = world.reach("invited")
-    client = login(world.employer)
+    client = login_as(world.employer)
     url = reverse("employer:agreement_withdraw", args=[agreement.pk])
     fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and "确定撤回" in fragment
@@ -271,10 +272,10 @@ def test_withdraw_through_htmx_redirects(world: Any, login: Any) -> None:
     assert response["HX-Redirect"] == reverse("employer:agreement_detail", args=[agreement.pk])
 
 
-def test_export_is_the_filtered_list_masked(world: Any, login: Any) -> None:
+def test_export_is_the_filtered_list_masked(world: World, login_as: LoginAs) -> None:
     a = world.reach("invited")
     world.reach("effective", student=world.other_student)
-    client = login(world.employer)
+    client = login_as(world.employer)
     response = client.get(reverse("employer:agreement_export"), {"tab": "pending"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))

@@ -3,60 +3,34 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from core.models import Agreement, Status
+from core.models import Agreement, Employer, Status
 from core.services import agreements as wf
-from core.testing import PASSWORD, make_employer, make_student
+from core.testing import Journey, World, current_terms, make_employer, make_student
 
 pytestmark = pytest.mark.browser
 
 
-class Journey:
-    def __init__(self, page: Any, folder: Path, base: str):
-        self.page, self.folder, self.base, self.n = page, folder, base, 0
-
-    def shot(self, name: str) -> None:
-        self.n += 1
-        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
-
-    def go(self, path: str) -> None:
-        self.page.goto(self.base + path)
-
-    def region(self, name: str, province: str, city: str, county: str) -> None:
-        page = self.page
-        page.select_option(f"select[name={name}_p]", label=province)
-        page.wait_for_function(f"document.querySelector('select[name={name}_c]').options.length > 1")
-        page.select_option(f"select[name={name}_c]", label=city)
-        page.wait_for_function(f"document.querySelector('select[name={name}]').options.length > 1")
-        page.select_option(f"select[name={name}]", label=county)
+def choose_region(journey: Journey, name: str, province: str, city: str, county: str) -> None:
+    page = journey.page
+    page.select_option(f"select[name={name}_p]", label=province)
+    page.wait_for_function(f"document.querySelector('select[name={name}_c]').options.length > 1")
+    page.select_option(f"select[name={name}_c]", label=city)
+    page.wait_for_function(f"document.querySelector('select[name={name}]').options.length > 1")
+    page.select_option(f"select[name={name}]", label=county)
 
 
-@pytest.fixture
-def journey(browser: Any, live_server: Any, screenshots: Path) -> Any:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield Journey(page, screenshots, live_server.url)
-    context.close()
-
-
-def test_employer_journey(world: Any, journey: Journey) -> None:
+def test_employer_journey(world: World, journey: Journey) -> None:
     page = journey.page
     carol = make_employer("沈阳智造科技有限公司", profile=False, username="carol")
     li, wang = world.student, world.other_student
     signed = make_student(world.college, name="赵敏", major="思想政治教育")
 
     # 登录 → the first use opens 签约信息确认
-    journey.go("/login/")
-    page.fill("#id_username", "carol")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/employer/confirm/"))
+    journey.login("carol", landing=r"/employer/confirm/")
     expect(page.locator("h1", has_text="签约信息确认")).to_be_visible()
     journey.shot("first-use-confirm")
 
@@ -65,7 +39,7 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     journey.shot("first-use-errors-in-chinese")
 
     page.select_option("select[name=nature]", label="国有企业")
-    journey.region("location", "辽宁省", "沈阳市", "和平区")
+    choose_region(journey, "location", "辽宁省", "沈阳市", "和平区")
     page.select_option("select[name=archive_receiving]", label="签约单位接收")
     page.fill("input[name=archive_unit_name]", "沈阳智造科技有限公司人力资源部")
     page.fill("input[name=archive_address]", "辽宁省沈阳市和平区南京北街1号")
@@ -82,7 +56,7 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     page.wait_for_url(re.compile(r"/employer/agreements/"))
     expect(page.locator(".alert-success", has_text="签约信息已确认")).to_be_visible()
     journey.shot("signing-center-after-confirm")
-    assert carol.employer.__class__.objects.get(pk=carol.employer_id).affiliation == "210000"
+    assert Employer.objects.get(pk=carol.employer.pk).affiliation == "210000"
 
     # 签约邀请: search, 加入 (by 身份证号, then by 手机号)
     page.click(".wq-menu a:has-text('签约邀请')")
@@ -134,7 +108,7 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     expect(page.locator(".alert-success", has_text="已向2名学生")).to_be_visible()
     journey.shot("sent-pending-tab")
     invites = Agreement.objects.filter(employer=carol.employer, status=Status.INVITED)
-    assert sorted(a.current_terms.position for a in invites) == ["数据分析师", "软件开发工程师"]
+    assert sorted(current_terms(a).position for a in invites) == ["数据分析师", "软件开发工程师"]
 
     # the list and its filters
     page.click("a.nav-link:has-text('全部')")
@@ -176,14 +150,11 @@ def test_employer_journey(world: Any, journey: Journey) -> None:
     assert agreement.status == Status.TERMINATION_REQUESTED
 
 
-def test_employer_answers_a_student_termination(world: Any, journey: Journey) -> None:
+def test_employer_answers_a_student_termination(world: World, journey: Journey) -> None:
     page = journey.page
     agreement = world.reach("effective")
     wf.termination_request(agreement, reason="考取公务员，需解除协议", acting_user=world.student.user)
-    journey.go("/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    journey.login("alice", landing=r"/employer/agreements/")
     page.goto(journey.base + "/employer/terminations/")
     expect(page.locator("#wq-list td", has_text=world.student.name)).to_be_visible()
     journey.shot("student-termination-list")

@@ -11,7 +11,7 @@ from core.masking import mask_id_number
 from core.models import Agreement
 from core.selectors import agreements_visible_to
 from core.services.exports import EMPLOYER_HEADERS, REVIEWER_HEADERS, agreements_export_xlsx
-from core.testing import invite, make_student
+from core.testing import ApiClient, World, invite, make_student
 
 
 def _sheet(content: bytes) -> list[list[Any]]:
@@ -19,7 +19,7 @@ def _sheet(content: bytes) -> list[list[Any]]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
-def test_employer_export_is_masked_with_the_list_columns(world: Any) -> None:
+def test_employer_export_is_masked_with_the_list_columns(world: World) -> None:
     world.reach("effective")
     rows = _sheet(agreements_export_xlsx(agreements_visible_to(world.employer), world.employer))
     assert tuple(rows[0]) == EMPLOYER_HEADERS
@@ -28,21 +28,21 @@ def test_employer_export_is_masked_with_the_list_columns(world: Any) -> None:
     assert len(rows) == 2
 
 
-def test_reviewer_export_is_full(world: Any) -> None:
+def test_reviewer_export_is_full(world: World) -> None:
     world.reach("college_review")
     rows = _sheet(agreements_export_xlsx(agreements_visible_to(world.school_admin), world.school_admin))
     assert tuple(rows[0]) == REVIEWER_HEADERS
     assert world.student.id_number in rows[1]
 
 
-def test_formula_injection_is_escaped(world: Any) -> None:
+def test_formula_injection_is_escaped(world: World) -> None:
     evil = make_student(world.college, name='=HYPERLINK("http://x")')
     invite(world.employer, evil)
     rows = _sheet(agreements_export_xlsx(agreements_visible_to(world.employer), world.employer))
     assert rows[1][1] == '\'=HYPERLINK("http://x")'
 
 
-def test_api_export_uses_the_list_filters(world: Any, api: Any) -> None:
+def test_api_export_uses_the_list_filters(world: World, api: ApiClient) -> None:
     world.reach("effective")
     world.reach("invited", student=world.other_student)
     world.reach("invited", employer=world.other_employer, student=world.outsider_student)
@@ -58,7 +58,7 @@ def test_api_export_uses_the_list_filters(world: Any, api: Any) -> None:
     assert api.get("/agreements/export", tab="nonsense").status_code == 400
 
 
-def test_api_export_school_filter_and_scope(world: Any, api: Any) -> None:
+def test_api_export_school_filter_and_scope(world: World, api: ApiClient) -> None:
     world.reach("invited")
     api.login(world.employer)
     rows = _sheet(api.get("/agreements/export", school_id=world.other_school.pk).content)

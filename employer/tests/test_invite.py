@@ -8,15 +8,16 @@ from typing import Any
 
 import time_machine
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from core.masking import mask_id_number, mask_phone
 from core.models import Agreement, SendListItem, Status
 from core.services.employers import employer_search_students
-from core.testing import TERMS, make_student, xlsx_bytes
+from core.testing import TERMS, LoginAs, World, current_terms, make_student, xlsx_bytes
 
 
-def _search(client: Any, student: Any, keyword: str | None = None) -> str:
+def _search(client: Client, student: Any, keyword: str | None = None) -> str:
     params = {
         "search": 1,
         "year": student.graduation_year,
@@ -26,7 +27,7 @@ def _search(client: Any, student: Any, keyword: str | None = None) -> str:
     return client.get(reverse("employer:invite"), params).content.decode()
 
 
-def _list(world: Any, *students: Any) -> None:
+def _list(world: World, *students: Any) -> None:
     for s in students:
         employer_search_students(
             graduation_year=s.graduation_year, name=s.name, id_number=s.id_number, acting_user=world.employer
@@ -34,8 +35,8 @@ def _list(world: Any, *students: Any) -> None:
         SendListItem.objects.create(employer=world.employer.employer, student=s)
 
 
-def test_invite_page_shows_the_manuals_words(world: Any, login: Any) -> None:
-    page = login(world.employer).get(reverse("employer:invite")).content.decode()
+def test_invite_page_shows_the_manuals_words(world: World, login_as: LoginAs) -> None:
+    page = login_as(world.employer).get(reverse("employer:invite")).content.decode()
     for word in (
         "流程简介：签约搜索——加入列表——签约发送",
         "收起 ^",
@@ -59,15 +60,15 @@ def test_invite_page_shows_the_manuals_words(world: Any, login: Any) -> None:
         assert word in page, word
 
 
-def test_search_needs_all_three(world: Any, login: Any) -> None:
-    client = login(world.employer)
-    page = client.get(reverse("employer:invite"), {"search": 1, "year": "", "name": "", "keyword": ""})
+def test_search_needs_all_three(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
+    page = client.get(reverse("employer:invite"), {"search": "1", "year": "", "name": "", "keyword": ""})
     text = page.content.decode()
     assert "请选择毕业年度" in text and "请输入学生姓名" in text and "请输入手机号或身份证号" in text
 
 
-def test_search_is_exact_and_masked(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_search_is_exact_and_masked(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     s = world.student
     page = _search(client, s)
     assert mask_id_number(s.id_number) in page and mask_phone(s.phone) in page
@@ -78,8 +79,8 @@ def test_search_is_exact_and_masked(world: Any, login: Any) -> None:
     assert "暂无数据!" in _search(client, s, keyword="13000000000")
 
 
-def test_add_then_remove(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_add_then_remove(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     s = world.student
     _search(client, s)
     back = reverse("employer:invite") + "?search=1"
@@ -94,32 +95,32 @@ def test_add_then_remove(world: Any, login: Any) -> None:
     assert "请先勾选要移除的学生" in response.content.decode()
 
 
-def test_add_needs_a_search_hit(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_add_needs_a_search_hit(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     assert client.post(reverse("employer:send_list_add"), {"student_id": world.student.pk}).status_code == 404
     assert client.post(reverse("employer:send_list_add"), {"student_id": "x"}).status_code == 404
 
 
-def test_add_needs_a_recent_search(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_add_needs_a_recent_search(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     _search(client, world.student)
     with time_machine.travel(datetime.timedelta(days=settings.WANGQIAN_SEARCH_VALID_DAYS, hours=1)):
-        client = login(world.employer)
+        client = login_as(world.employer)
         assert client.post(reverse("employer:send_list_add"), {"student_id": world.student.pk}).status_code == 404
         _search(client, world.student)  # searching again makes it reachable again
         response = client.post(reverse("employer:send_list_add"), {"student_id": world.student.pk}, follow=True)
         assert f"已将{world.student.name}加入签约发送列表" in response.content.decode()
 
 
-def test_removing_what_is_not_on_my_list_is_404(world: Any, login: Any) -> None:
+def test_removing_what_is_not_on_my_list_is_404(world: World, login_as: LoginAs) -> None:
     _list(world, world.student)
-    client = login(world.other_employer)
+    client = login_as(world.other_employer)
     assert client.post(reverse("employer:send_list_remove"), {"ids": [world.student.pk]}).status_code == 404
     assert SendListItem.objects.count() == 1
 
 
-def test_import_template_and_rows(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_import_template_and_rows(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     template = client.get(reverse("employer:send_list_template"))
     assert template["Content-Type"].startswith("application/vnd.openxmlformats")
     s, o = world.student, world.other_student
@@ -132,8 +133,8 @@ def test_import_template_and_rows(world: Any, login: Any) -> None:
     assert SendListItem.objects.filter(employer=world.employer.employer).count() == 2
 
 
-def test_import_errors_per_row_and_nothing_imported(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_import_errors_per_row_and_nothing_imported(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     s = world.student
     bad = xlsx_bytes(
         ["毕业年度", "姓名", "身份证号", "手机号"],
@@ -154,15 +155,15 @@ def test_import_errors_per_row_and_nothing_imported(world: Any, login: Any) -> N
     assert "表头缺少列" in client.post(reverse("employer:send_list_import"), {"file": junk}).content.decode()
 
 
-def test_letter_needs_students_from_my_list(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_letter_needs_students_from_my_list(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     response = client.post(reverse("employer:letter"), {"ids": [world.student.pk]}, follow=True)
     assert "请先在签约发送列表中勾选要邀约的学生" in response.content.decode()
 
 
-def test_letter_is_prefilled_from_the_profile(world: Any, login: Any) -> None:
+def test_letter_is_prefilled_from_the_profile(world: World, login_as: LoginAs) -> None:
     _list(world, world.student, world.other_student)
-    client = login(world.employer)
+    client = login_as(world.employer)
     page = client.post(reverse("employer:letter"), {"ids": [world.student.pk, world.other_student.pk]}).content
     text = page.decode()
     for word in (
@@ -194,16 +195,16 @@ def test_letter_is_prefilled_from_the_profile(world: Any, login: Any) -> None:
     assert "为个别学生单独设置" not in one.content.decode()  # a row's 邀约 is for that student alone
 
 
-def test_dispatch_fields_hidden_when_every_school_hides_them(world: Any, login: Any) -> None:
+def test_dispatch_fields_hidden_when_every_school_hides_them(world: World, login_as: LoginAs) -> None:
     world.school.show_dispatch_fields = False
     world.school.save()
     _list(world, world.student)
-    page = login(world.employer).post(reverse("employer:letter"), {"ids": [world.student.pk]}).content.decode()
+    page = login_as(world.employer).post(reverse("employer:letter"), {"ids": [world.student.pk]}).content.decode()
     assert "报到证信息" not in page and "报到证抬头" not in page
     assert "单位隶属" in page
 
 
-def _letter_data(world: Any, **extra: Any) -> dict[str, Any]:
+def _letter_data(world: World, **extra: Any) -> dict[str, Any]:
     from core.services.terms import default_terms
 
     data = {k: v for k, v in default_terms(world.employer.employer).items()}
@@ -212,10 +213,10 @@ def _letter_data(world: Any, **extra: Any) -> dict[str, Any]:
     return data
 
 
-def test_preview_then_send_with_an_override(world: Any, login: Any) -> None:
+def test_preview_then_send_with_an_override(world: World, login_as: LoginAs) -> None:
     a, b = world.student, world.other_student
     _list(world, a, b)
-    client = login(world.employer)
+    client = login_as(world.employer)
     data = _letter_data(
         world, ids=[a.pk, b.pk], step="preview", **{f"o{b.pk}-on": "1", f"o{b.pk}-position": "数据分析师"}
     )
@@ -228,15 +229,15 @@ def test_preview_then_send_with_an_override(world: Any, login: Any) -> None:
     response = client.post(reverse("employer:letter"), {**data, "step": "send"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("employer:agreements") + "?tab=pending"
     assert "已向2名学生" in response.content.decode()
-    positions = {ag.student_id: ag.current_terms.position for ag in Agreement.objects.select_related("current_terms")}
+    positions = {ag.student_id: current_terms(ag).position for ag in Agreement.objects.select_related("current_terms")}
     assert positions == {a.pk: "软件开发工程师", b.pk: "数据分析师"}
     assert not SendListItem.objects.exists()
 
 
-def test_letter_errors_beside_fields_and_input_kept(world: Any, login: Any) -> None:
+def test_letter_errors_beside_fields_and_input_kept(world: World, login_as: LoginAs) -> None:
     a, b = world.student, world.other_student
     _list(world, a, b)
-    client = login(world.employer)
+    client = login_as(world.employer)
     data = _letter_data(
         world,
         ids=[a.pk, b.pk],
@@ -253,20 +254,20 @@ def test_letter_errors_beside_fields_and_input_kept(world: Any, login: Any) -> N
     assert not Agreement.objects.exists()
 
 
-def test_send_refused_for_a_student_already_signed(world: Any, login: Any) -> None:
+def test_send_refused_for_a_student_already_signed(world: World, login_as: LoginAs) -> None:
     world.reach("college_review", employer=world.other_employer)
     _list(world, world.student)
-    client = login(world.employer)
+    client = login_as(world.employer)
     data = _letter_data(world, ids=[world.student.pk], step="send")
     page = client.post(reverse("employer:letter"), data).content.decode()
     assert "已有签约中的协议" in page
     assert not Agreement.objects.filter(employer=world.employer.employer).exists()
 
 
-def test_send_list_pages(world: Any, login: Any) -> None:
+def test_send_list_pages(world: World, login_as: LoginAs) -> None:
     students = [make_student(world.college) for _ in range(12)]
     _list(world, *students)
-    client = login(world.employer)
+    client = login_as(world.employer)
     first = client.get(reverse("employer:invite")).content.decode()
     assert "当前共12条记录" in first and "共1/2页" in first
     second = client.get(reverse("employer:invite"), {"page": 2}).content.decode()
@@ -274,10 +275,10 @@ def test_send_list_pages(world: Any, login: Any) -> None:
     assert TERMS  # terms helper stays importable for other tests
 
 
-def test_withdrawn_agreement_lets_the_student_be_invited_again(world: Any, login: Any) -> None:
+def test_withdrawn_agreement_lets_the_student_be_invited_again(world: World, login_as: LoginAs) -> None:
     agreement = world.reach("withdrawn")
     assert agreement.status == Status.WITHDRAWN
     _list(world, world.student)
-    client = login(world.employer)
+    client = login_as(world.employer)
     client.post(reverse("employer:letter"), _letter_data(world, ids=[world.student.pk], step="send"))
     assert Agreement.objects.filter(status=Status.INVITED).count() == 1

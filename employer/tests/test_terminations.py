@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from core.models import Status, Termination
 from core.services import agreements as wf
-from core.testing import make_student
+from core.testing import LoginAs, World, make_student
 
 STUDENT_TIPS = (
     "本列表显示由学生提出的解约待办事项，提示：",
@@ -31,18 +31,18 @@ SIGNED_TIPS = (
 )
 
 
-def _student_request(world: Any, student: Any = None) -> Any:
+def _student_request(world: World, student: Any = None) -> Any:
     agreement = world.reach("effective", student=student)
     student = student or world.student
     wf.termination_request(agreement, reason="考取公务员，需解除协议", acting_user=student.user)
     return agreement
 
 
-def test_student_tab_lists_the_students_requests(world: Any, login: Any) -> None:
+def test_student_tab_lists_the_students_requests(world: World, login_as: LoginAs) -> None:
     asked = _student_request(world)
     mine = world.reach("effective", student=world.other_student)
     wf.termination_request(mine, reason="岗位调整", acting_user=world.employer)  # the employer's own request
-    page = login(world.employer).get(reverse("employer:terminations")).content.decode()
+    page = login_as(world.employer).get(reverse("employer:terminations")).content.decode()
     for word in (
         "我的位置",
         "解约办理",
@@ -61,22 +61,22 @@ def test_student_tab_lists_the_students_requests(world: Any, login: Any) -> None
     assert asked.student.name in listed and world.other_student.name not in listed
 
 
-def test_signed_tab_lists_effective_agreements(world: Any, login: Any) -> None:
+def test_signed_tab_lists_effective_agreements(world: World, login_as: LoginAs) -> None:
     world.reach("effective")
     world.reach("college_review", student=world.other_student)
-    page = login(world.employer).get(reverse("employer:terminations"), {"tab": "signed"}).content.decode()
+    page = login_as(world.employer).get(reverse("employer:terminations"), {"tab": "signed"}).content.decode()
     for word in (*SIGNED_TIPS, "申请解约", "查看签约详情", "查看协议书", "导出列表", "请选择解约状态"):
         assert word in page, word
     listed = page.split('id="wq-list"')[1].split("</table>")[0]
     assert world.student.name in listed and world.other_student.name not in listed
 
 
-def test_signed_tab_history_filter(world: Any, login: Any) -> None:
+def test_signed_tab_history_filter(world: World, login_as: LoginAs) -> None:
     refused = world.reach("effective")
     wf.termination_request(refused, reason="个人原因", acting_user=world.student.user)
     wf.termination_decline(refused, remark="不同意", acting_user=world.employer)
     world.reach("effective", student=world.other_student)
-    client = login(world.employer)
+    client = login_as(world.employer)
     url = reverse("employer:terminations")
 
     def listed(history: str) -> str:
@@ -87,8 +87,8 @@ def test_signed_tab_history_filter(world: Any, login: Any) -> None:
     assert "王芳" in listed("none") and "李明" not in listed("none")
 
 
-def test_query_count_constant(world: Any, login: Any) -> None:
-    client = login(world.employer)
+def test_query_count_constant(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
     _student_request(world)
     url = reverse("employer:terminations")
     client.get(url)
@@ -101,10 +101,10 @@ def test_query_count_constant(world: Any, login: Any) -> None:
     assert len(many) == len(few)
 
 
-def test_answer_dialog_and_agree(world: Any, login: Any) -> None:
+def test_answer_dialog_and_agree(world: World, login_as: LoginAs) -> None:
     agreement = _student_request(world)
-    client = login(world.employer)
-    go = client.get(reverse("employer:termination_go"), {"action": "answer", "ids": agreement.pk})
+    client = login_as(world.employer)
+    go = client.get(reverse("employer:termination_go"), {"action": "answer", "ids": str(agreement.pk)})
     url = reverse("employer:termination_answer", args=[agreement.pk])
     assert go["Location"] == url
     page = client.get(url).content.decode()
@@ -115,9 +115,9 @@ def test_answer_dialog_and_agree(world: Any, login: Any) -> None:
     assert agreement.status == Status.TERMINATION_REVIEW
 
 
-def test_refusing_needs_a_remark_and_keeps_it(world: Any, login: Any) -> None:
+def test_refusing_needs_a_remark_and_keeps_it(world: World, login_as: LoginAs) -> None:
     agreement = _student_request(world)
-    client = login(world.employer)
+    client = login_as(world.employer)
     url = reverse("employer:termination_answer", args=[agreement.pk])
     page = client.post(url, {"decision": "decline", "remark": ""}).content.decode()
     assert "拒绝理由不能为空" in page
@@ -131,28 +131,28 @@ def test_refusing_needs_a_remark_and_keeps_it(world: Any, login: Any) -> None:
     assert Termination.objects.get().response_remark == "合同期内，不同意解约"
 
 
-def test_answer_with_htmx_redirects(world: Any, login: Any) -> None:
+def test_answer_with_htmx_redirects(world: World, login_as: LoginAs) -> None:
     agreement = _student_request(world)
-    client = login(world.employer)
+    client = login_as(world.employer)
     url = reverse("employer:termination_answer", args=[agreement.pk])
     assert "<html" not in client.get(url, HTTP_HX_REQUEST="true").content.decode()
     response = client.post(url, {"decision": "agree"}, HTTP_HX_REQUEST="true")
     assert response["HX-Redirect"] == reverse("employer:terminations") + "?tab=student"
 
 
-def test_own_request_cannot_be_answered_here(world: Any, login: Any) -> None:
+def test_own_request_cannot_be_answered_here(world: World, login_as: LoginAs) -> None:
     agreement = world.reach("effective")
     wf.termination_request(agreement, reason="岗位调整", acting_user=world.employer)
-    client = login(world.employer)
+    client = login_as(world.employer)
     url = reverse("employer:termination_answer", args=[agreement.pk])
     assert "没有待处理的学生解约申请" in client.get(url).content.decode()
     assert "解约申请须由对方处理" in client.post(url, {"decision": "agree"}).content.decode()
 
 
-def test_request_dialog(world: Any, login: Any) -> None:
+def test_request_dialog(world: World, login_as: LoginAs) -> None:
     agreement = world.reach("effective")
-    client = login(world.employer)
-    go = client.get(reverse("employer:termination_go"), {"action": "request", "ids": agreement.pk})
+    client = login_as(world.employer)
+    go = client.get(reverse("employer:termination_go"), {"action": "request", "ids": str(agreement.pk)})
     url = reverse("employer:termination_request", args=[agreement.pk])
     assert go["Location"] == url
     page = client.get(url).content.decode()
@@ -171,47 +171,47 @@ def test_request_dialog(world: Any, login: Any) -> None:
     assert "不能申请解约" in again
 
 
-def test_request_refused_outside_the_schools_window(world: Any, login: Any) -> None:
+def test_request_refused_outside_the_schools_window(world: World, login_as: LoginAs) -> None:
     import datetime
 
     agreement = world.reach("effective")
     world.school.termination_window_end = datetime.date(2000, 1, 1)
     world.school.save()
     page = (
-        login(world.employer)
+        login_as(world.employer)
         .post(reverse("employer:termination_request", args=[agreement.pk]), {"reason": "岗位调整"})
         .content.decode()
     )
     assert "解约办理已截止" in page and "岗位调整" in page
 
 
-def test_view_document_and_detail_from_the_lists(world: Any, login: Any) -> None:
+def test_view_document_and_detail_from_the_lists(world: World, login_as: LoginAs) -> None:
     agreement = world.reach("effective")
-    client = login(world.employer)
+    client = login_as(world.employer)
     go = reverse("employer:termination_go")
-    assert client.get(go, {"action": "detail", "ids": agreement.pk})["Location"] == reverse(
+    assert client.get(go, {"action": "detail", "ids": str(agreement.pk)})["Location"] == reverse(
         "employer:agreement_detail", args=[agreement.pk]
     )
-    target = client.get(go, {"action": "document", "ids": agreement.pk})["Location"]
+    target = client.get(go, {"action": "document", "ids": str(agreement.pk)})["Location"]
     assert str(agreement.pk) in target
     response = client.get(go, {"action": "request"}, follow=True)
     assert "请先勾选一条记录" in response.content.decode()
 
 
-def test_export_lists(world: Any, login: Any) -> None:
+def test_export_lists(world: World, login_as: LoginAs) -> None:
     _student_request(world)
     world.reach("effective", student=world.other_student)
-    client = login(world.employer)
+    client = login_as(world.employer)
     for tab, name in (("student", "李明"), ("signed", "王芳")):
         response = client.get(reverse("employer:termination_export"), {"tab": tab})
         rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
         assert [r[1] for r in rows[1:]] == [name]
 
 
-def test_termination_is_offered_from_the_first_review_on(world: Any, login: Any) -> None:
+def test_termination_is_offered_from_the_first_review_on(world: World, login_as: LoginAs) -> None:
     # SPEC §2: either party may ask for 解约 while the agreement waits for the college's or the school's review,
     # not only once it is effective; the detail page offers what the workflow allows.
-    client = login(world.employer)
+    client = login_as(world.employer)
     for status, student in (("college_review", world.student), ("school_review", world.other_student)):
         agreement = world.reach(status, student=student)
         page = client.get(reverse("employer:agreement_detail", args=[agreement.pk])).content.decode()

@@ -31,7 +31,7 @@ def require_postgresql() -> None:
 
 def database_url(name: str | None = None) -> str:
     """A DATABASE_URL for child processes: the database this test runs on (the test database), or another."""
-    db: Any = settings.DATABASES["default"]
+    db: dict[str, Any] = dict(settings.DATABASES["default"])
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     host = db.get("HOST") or "127.0.0.1"

@@ -11,6 +11,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from core.testing import LoginAs, World
 from ops.models import WorkerHeartbeat
 from ops.workers import beat
 
@@ -87,9 +88,9 @@ def test_readyz_says_which_check_failed(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_each_request_is_logged_with_its_id_user_and_duration(
-    client: Client, caplog: pytest.LogCaptureFixture, world: Any
+    client: Client, caplog: pytest.LogCaptureFixture, world: World, login_as: LoginAs
 ) -> None:
-    client.force_login(world.employer)
+    login_as(world.employer)
     with caplog.at_level(logging.INFO, logger="wangqian.request"):
         response = client.get("/no-such-page/", HTTP_X_REQUEST_ID="lb-0123456789")
         anonymous = Client().get("/login/", HTTP_X_REQUEST_ID="bad id with spaces")

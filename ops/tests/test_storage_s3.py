@@ -10,18 +10,17 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from core.identifiers import make_id_number
 from core.models import Student
 from core.services.roster import ROSTER_HEADERS
-from core.testing import xlsx_bytes
+from core.testing import LoginAs, World, xlsx_bytes
 from documents import services
 from ops.health import check_storage
 from ops.tests.support import S3Server
@@ -78,7 +77,7 @@ def test_the_storage_api_round_trips_through_the_s3_server(s3: tuple[S3Server, s
 
 @pytest.mark.django_db
 def test_a_roster_upload_is_stored_in_s3_read_back_by_the_job_and_removed(
-    s3: tuple[S3Server, str], world: Any, client: Any
+    s3: tuple[S3Server, str], world: World, client: Client, login_as: LoginAs
 ) -> None:
     server, bucket = s3
     rows = [
@@ -101,7 +100,7 @@ def test_a_roster_upload_is_stored_in_s3_read_back_by_the_job_and_removed(
     ]
     upload = xlsx_bytes(list(ROSTER_HEADERS), rows)
     upload.name = "生源.xlsx"
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     response = client.post(reverse("school:roster_import"), {"file": upload})
     assert response.status_code == 302
     job = RosterImportJob.objects.latest("pk")
@@ -116,7 +115,7 @@ def test_a_roster_upload_is_stored_in_s3_read_back_by_the_job_and_removed(
 
 
 @pytest.mark.django_db
-def test_an_issued_agreement_pdf_is_stored_in_s3_and_served_from_it(s3: tuple[S3Server, str], world: Any) -> None:
+def test_an_issued_agreement_pdf_is_stored_in_s3_and_served_from_it(s3: tuple[S3Server, str], world: World) -> None:
     server, bucket = s3
     agreement = world.reach("effective")
     document = services.issue_document(agreement.pk)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.models import Agreement
+from core.testing import World
 
 
-def reach_outsider(world: Any, status: str = "effective") -> Agreement:
+def reach_outsider(world: World, status: str = "effective") -> Agreement:
     """An agreement of the other school's student, approved by that school's own admins."""
     from core.services import agreements as wf
     from core.testing import invite, make_college_admin

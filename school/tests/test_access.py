@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+
+from core.testing import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +48,7 @@ PAGES = [
 WRONG_METHOD = {"get": "post", "post": "get"}
 
 
-def _url(world: Any, name: str, kind: str | None) -> str:
+def _url(world: World, name: str, kind: str | None) -> str:
     if kind is None:
         return reverse(name)
     if kind == "agreement":
@@ -53,7 +56,7 @@ def _url(world: Any, name: str, kind: str | None) -> str:
     elif kind == "student":
         pk = world.student.pk
     elif kind == "employer":
-        pk = world.employer.employer_id
+        pk = world.employer.employer.pk
     else:
         from school.models import RosterImportJob
 
@@ -64,25 +67,31 @@ def _url(world: Any, name: str, kind: str | None) -> str:
 
 
 @pytest.mark.parametrize(("name", "kind", "method", "school_only"), PAGES)
-def test_anonymous_goes_to_login(world: Any, client: Any, name: str, kind: Any, method: str, school_only: bool) -> None:
+def test_anonymous_goes_to_login(
+    world: World, client: Client, name: str, kind: Any, method: str, school_only: bool
+) -> None:
     response = getattr(client, method)(_url(world, name, kind))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("web:login"))
 
 
 @pytest.mark.parametrize(("name", "kind", "method", "school_only"), PAGES)
-def test_other_roles_get_403(world: Any, client: Any, name: str, kind: Any, method: str, school_only: bool) -> None:
+def test_other_roles_get_403(
+    world: World, client: Client, name: str, kind: Any, method: str, school_only: bool, login_as: LoginAs
+) -> None:
     url = _url(world, name, kind)
     for user in (world.employer, world.student.user):
-        client.force_login(user)
+        login_as(user)
         assert getattr(client, method)(url).status_code == 403, (user.role, url)
 
 
 @pytest.mark.parametrize(("name", "kind", "method", "school_only"), PAGES)
-def test_college_admin(world: Any, client: Any, name: str, kind: Any, method: str, school_only: bool) -> None:
+def test_college_admin(
+    world: World, client: Client, name: str, kind: Any, method: str, school_only: bool, login_as: LoginAs
+) -> None:
     """School-only pages answer 403 to a college admin; the others let them in (or redirect after a POST)."""
     url = _url(world, name, kind)
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     response = getattr(client, method)(url)
     if school_only:
         assert response.status_code == 403
@@ -91,8 +100,10 @@ def test_college_admin(world: Any, client: Any, name: str, kind: Any, method: st
 
 
 @pytest.mark.parametrize(("name", "kind", "method", "school_only"), PAGES)
-def test_wrong_method_405(world: Any, client: Any, name: str, kind: Any, method: str, school_only: bool) -> None:
-    client.force_login(world.school_admin)
+def test_wrong_method_405(
+    world: World, client: Client, name: str, kind: Any, method: str, school_only: bool, login_as: LoginAs
+) -> None:
+    login_as(world.school_admin)
     url = _url(world, name, kind)
     wrong = WRONG_METHOD[method]
     if name in ("school:roster_import", "school:student_edit", "school:settings"):
@@ -102,40 +113,42 @@ def test_wrong_method_405(world: Any, client: Any, name: str, kind: Any, method:
 
 @pytest.mark.parametrize(("name", "kind", "method", "school_only"), PAGES)
 def test_school_admin_opens_every_page(
-    world: Any, client: Any, name: str, kind: Any, method: str, school_only: bool
+    world: World, client: Client, name: str, kind: Any, method: str, school_only: bool, login_as: LoginAs
 ) -> None:
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     response = getattr(client, method)(_url(world, name, kind))
     assert response.status_code in (200, 302, 400), response.status_code  # 400: a POST without its remark
 
 
-def test_home_menu_shows_only_what_each_admin_may_use(world: Any, client: Any) -> None:
-    client.force_login(world.college_admin)
+def test_home_menu_shows_only_what_each_admin_may_use(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.college_admin)
     page = client.get(reverse("school:home")).content.decode()
     assert "学院管理中心" in page and "签约审核" in page and "签约查询" in page and "签约统计" in page
     for hidden in ("解约审核", "生源导入", "单位资质审核", "就业方案导出", "学校设置"):
         assert hidden not in page, hidden
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:home")).content.decode()
     for shown in ("学校管理中心", "解约审核", "生源导入", "单位资质审核", "就业方案导出", "学校设置"):
         assert shown in page, shown
 
 
-def test_web_home_redirects_both_admins_here(world: Any, client: Any) -> None:
+def test_web_home_redirects_both_admins_here(world: World, client: Client, login_as: LoginAs) -> None:
     for user in (world.college_admin, world.school_admin):
-        client.force_login(user)
+        login_as(user)
         assert client.get("/")["Location"] == reverse("school:home")
 
 
 @pytest.mark.parametrize("name", ["school:agreement", "school:agreement_approve", "school:agreement_return"])
-def test_other_college_and_school_agreements_are_404(world: Any, client: Any, name: str) -> None:
+def test_other_college_and_school_agreements_are_404(
+    world: World, client: Client, name: str, login_as: LoginAs
+) -> None:
     other_college = world.reach("college_review", student=world.other_student)
     outsider = world.reach("college_review", student=world.outsider_student)
     method = "get" if name == "school:agreement" else "post"
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     for agreement in (other_college, outsider):
         assert getattr(client, method)(reverse(name, args=[agreement.pk]), {"remark": "x"}).status_code == 404
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     assert getattr(client, method)(reverse(name, args=[outsider.pk]), {"remark": "x"}).status_code == 404
     assert client.get(reverse("school:agreement", args=[999999])).status_code == 404
     # nothing changed
@@ -144,17 +157,17 @@ def test_other_college_and_school_agreements_are_404(world: Any, client: Any, na
     assert (other_college.status, outsider.status) == ("college_review", "college_review")
 
 
-def test_other_school_objects_are_404(world: Any, client: Any) -> None:
+def test_other_school_objects_are_404(world: World, client: Client, login_as: LoginAs) -> None:
     from school.models import RosterImportJob
 
     job = RosterImportJob.objects.create(
         school=world.other_school, created_by=world.other_school_admin, original_name="a.xlsx", state="ready"
     )
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     assert client.get(reverse("school:student", args=[world.outsider_student.pk])).status_code == 404
     assert client.get(reverse("school:student_edit", args=[world.outsider_student.pk])).status_code == 404
     assert client.get(reverse("school:roster_job", args=[job.pk])).status_code == 404
     assert client.post(reverse("school:roster_job_start", args=[job.pk])).status_code == 404
     assert client.get(reverse("school:roster_job_errors", args=[job.pk])).status_code == 404
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     assert client.get(reverse("school:student", args=[world.other_student.pk])).status_code == 404

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -16,43 +15,11 @@ from core.identifiers import make_id_number
 from core.models import Agreement, Status, Student
 from core.services import agreements as wf
 from core.services.roster import ROSTER_HEADERS
-from core.testing import PASSWORD, invite, xlsx_bytes
+from core.testing import Journey, World, invite, xlsx_bytes
 from school import roster_jobs
 from school.models import RosterImportJob
 
 pytestmark = pytest.mark.browser
-
-
-class Journey:
-    def __init__(self, page: Any, folder: Path, base: str):
-        self.page, self.folder, self.base, self.n = page, folder, base, 0
-
-    def shot(self, name: str) -> None:
-        self.n += 1
-        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
-
-    def go(self, path: str) -> None:
-        self.page.goto(self.base + path)
-
-    def login(self, username: str) -> None:
-        page = self.page
-        if page.locator("button:has-text('退出')").count():
-            page.click("button:has-text('退出')")
-            page.wait_for_url(re.compile(r"/login/"))
-        self.go("/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r"/school/$"))
-
-
-@pytest.fixture
-def journey(browser: Any, live_server: Any, screenshots: Path) -> Any:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield Journey(page, screenshots, live_server.url)
-    context.close()
 
 
 def _roster(tmp_path: Path, name: str, *, broken: bool) -> str:
@@ -69,11 +36,11 @@ def _roster(tmp_path: Path, name: str, *, broken: bool) -> str:
     return str(path)
 
 
-def test_school_season_journey(world: Any, journey: Journey, tmp_path: Path) -> None:
+def test_school_season_journey(world: World, journey: Journey, tmp_path: Path) -> None:
     page = journey.page
 
     # 学校管理员登录 → 学校管理中心
-    journey.login("school_neu")
+    journey.login("school_neu", landing=r"/school/$")
     expect(page.locator("h1", has_text="学校管理中心")).to_be_visible()
     journey.shot("school-home")
 
@@ -115,10 +82,11 @@ def test_school_season_journey(world: Any, journey: Journey, tmp_path: Path) -> 
     students = list(Student.objects.filter(student_no__in=["20279001", "20279003"]).order_by("student_no"))
     agreements = invite(world.employer, *students)
     for agreement, student in zip(agreements, students, strict=True):
+        assert student.user is not None
         wf.agreement_accept(agreement, acting_user=student.user)
 
     # 学院审核: the college admin approves one from the detail page and the other from the list
-    journey.login("college_law")
+    journey.login("college_law", landing=r"/school/$")
     expect(page.locator("h1", has_text="学院管理中心")).to_be_visible()
     assert page.locator("nav.wq-menu >> text=生源导入").count() == 0  # a college admin sees only what they use
     page.click("nav.wq-menu >> text=签约审核")
@@ -143,7 +111,7 @@ def test_school_season_journey(world: Any, journey: Journey, tmp_path: Path) -> 
     }
 
     # 学校审核: batch-approve both with 全选
-    journey.login("school_neu")
+    journey.login("school_neu", landing=r"/school/$")
     page.click("nav.wq-menu >> text=签约审核")
     expect(page.locator("text=待学校审核").first).to_be_visible()
     page.check("input[data-check-all]")
@@ -171,7 +139,7 @@ def test_school_season_journey(world: Any, journey: Journey, tmp_path: Path) -> 
     journey.shot("stats-after")
 
 
-def test_roster_progress_bar_polls(world: Any, journey: Journey) -> None:
+def test_roster_progress_bar_polls(world: World, journey: Journey) -> None:
     """The job page follows a running import through the htmx fragment until it ends."""
     page = journey.page
     job = RosterImportJob.objects.create(
@@ -182,7 +150,7 @@ def test_roster_progress_bar_polls(world: Any, journey: Journey) -> None:
         total=20000,
     )
     roster_jobs._write_progress(job.pk, 0, 20000)
-    journey.login("school_neu")
+    journey.login("school_neu", landing=r"/school/$")
     journey.go(f"/school/roster/import/{job.pk}/")
     expect(page.locator("text=正在导入")).to_be_visible()
     journey.shot("import-validating-again")

@@ -3,17 +3,17 @@ with their signing activity at this school."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Employer
 from core.services import agreements as wf
 from core.services.employers import employer_register
-from core.testing import make_employer
+from core.testing import LoginAs, World, make_employer
+from school.tests.conftest import Reach
 from school.tests.helpers import reach_outsider
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +35,12 @@ def pending(db: None) -> Employer:
     return user.employer
 
 
-def test_pending_list_checks_credit_codes(world: Any, client: Any, pending: Employer) -> None:
+def test_pending_list_checks_credit_codes(world: World, client: Client, pending: Employer, login_as: LoginAs) -> None:
     # An employer from before validation existed, with a code whose check character is wrong.
     legacy = Employer.objects.create(
         name="旧数据单位", credit_code="91210102999999999A", contact_person="刘", phone="1", email="a@b.cn", address="x"
     )
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:employers")).content.decode()
     assert pending.name in page and legacy.name in page
     assert "沈阳鼎新科技有限公司" not in page  # verified ones are on the other tab
@@ -50,8 +50,8 @@ def test_pending_list_checks_credit_codes(world: Any, client: Any, pending: Empl
     assert "未通过校验" in detail
 
 
-def test_approve(world: Any, client: Any, pending: Employer) -> None:
-    client.force_login(world.school_admin)
+def test_approve(world: World, client: Client, pending: Employer, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     response = client.post(reverse("school:employer_verify", args=[pending.pk]), {"approve": "1"})
     assert response["Location"] == reverse("school:employers") + "?tab=pending"
     pending.refresh_from_db()
@@ -60,8 +60,8 @@ def test_approve(world: Any, client: Any, pending: Employer) -> None:
     assert "该单位资质审核已通过" in response.content.decode()  # a second decision is refused
 
 
-def test_reject_needs_a_reason(world: Any, client: Any, pending: Employer) -> None:
-    client.force_login(world.school_admin)
+def test_reject_needs_a_reason(world: World, client: Client, pending: Employer, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     url = reverse("school:employer_verify", args=[pending.pk])
     response = client.post(url, {"approve": "0", "remark": " "})
     assert response.status_code == 400 and "请填写驳回原因" in response.content.decode()
@@ -74,20 +74,22 @@ def test_reject_needs_a_reason(world: Any, client: Any, pending: Employer) -> No
     assert "营业执照与单位名称不符" in page
 
 
-def test_unknown_employer_is_404(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_unknown_employer_is_404(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     assert client.get(reverse("school:employer", args=[999999])).status_code == 404
     assert client.post(reverse("school:employer_verify", args=[999999]), {"approve": "1"}).status_code == 404
 
 
-def test_verified_list_counts_signing_with_this_school_only(world: Any, client: Any, reach: Any) -> None:
+def test_verified_list_counts_signing_with_this_school_only(
+    world: World, client: Client, reach: Reach, login_as: LoginAs
+) -> None:
     reach("invited")
     reach("college_review")
     reach("effective")
     reach("effective", college=world.other_college)
     reach("terminated")
     reach_outsider(world)  # with another school: not counted here
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:employers"), {"tab": "verified"}).content.decode()
     row = page[page.index("沈阳鼎新科技有限公司") :]
     row = row[: row.index("</tr>")]
@@ -97,8 +99,8 @@ def test_verified_list_counts_signing_with_this_school_only(world: Any, client: 
     assert "合计 5" in detail and "已生效 2" in detail
 
 
-def test_list_query_count_is_constant(world: Any, client: Any, reach: Any) -> None:
-    client.force_login(world.school_admin)
+def test_list_query_count_is_constant(world: World, client: Client, reach: Reach, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("school:employers"), {"tab": "verified"})
     for _ in range(5):
@@ -119,11 +121,14 @@ def test_list_query_count_is_constant(world: Any, client: Any, reach: Any) -> No
     assert len(pending_many) == len(pending_few)
 
 
-def test_a_termination_asked_before_approval_is_not_counted_effective(world: Any, client: Any, reach: Any) -> None:
+def test_a_termination_asked_before_approval_is_not_counted_effective(
+    world: World, client: Client, reach: Reach, login_as: LoginAs
+) -> None:
     # 已生效 means what 签约率 and the 就业方案 mean: approved by the school and not yet terminated.
     during_review = reach("college_review")
+    assert during_review.student.user is not None
     wf.termination_request(during_review, reason="个人原因", acting_user=during_review.student.user)
     reach("termination_requested")
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     detail = client.get(reverse("school:employer", args=[world.employer.employer_id])).content.decode()
     assert "已生效 1" in detail and "合计 2" in detail

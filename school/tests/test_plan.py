@@ -6,10 +6,13 @@ import io
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.services.schools import school_update_settings
+from core.testing import LoginAs, World
+from school.tests.conftest import Reach
 from school.tests.helpers import reach_outsider
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +23,14 @@ def _sheet(response: Any) -> list[tuple[Any, ...]]:
     return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
 
 
-def test_plan_export(world: Any, client: Any, reach: Any) -> None:
+def test_plan_export(world: World, client: Client, reach: Reach, login_as: LoginAs) -> None:
     effective = world.reach("effective")
     terminating = reach("termination_requested")
     reach("school_review")
     reach("terminated")
     reach("effective", year=2026)
     reach_outsider(world)
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:plan"), {"year": "2027"}).content.decode()
     assert "<strong data-plan-count>2</strong>" in page
     rows = _sheet(client.get(reverse("school:plan_export"), {"year": "2027"}))
@@ -70,15 +73,15 @@ def test_plan_export(world: Any, client: Any, reach: Any) -> None:
     assert first["户口接收地址"] == "辽宁省沈阳市和平区南京北街1号"
 
 
-def test_dispatch_columns_follow_the_school_setting(world: Any, client: Any) -> None:
+def test_dispatch_columns_follow_the_school_setting(world: World, client: Client, login_as: LoginAs) -> None:
     world.reach("effective")
     school_update_settings(world.school, {"show_dispatch_fields": False}, acting_user=world.school_admin)
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     header = _sheet(client.get(reverse("school:plan_export"), {"year": "2027"}))[0]
     assert "报到证抬头" not in header and "报到证签发所在地" not in header
     assert "已隐藏报到证信息" in client.get(reverse("school:plan")).content.decode()
 
 
-def test_empty_year(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_empty_year(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     assert len(_sheet(client.get(reverse("school:plan_export"), {"year": "2030"}))) == 1

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Agreement, Status
 from core.services import agreements as wf
-from core.testing import make_student
+from core.testing import LoginAs, World, make_student
+from school.tests.conftest import Reach
 
 pytestmark = pytest.mark.django_db
 
 
-def test_college_queue_shows_only_own_college_awaiting_college_review(world: Any, client: Any, reach: Any) -> None:
+def test_college_queue_shows_only_own_college_awaiting_college_review(
+    world: World, client: Client, reach: Reach, login_as: LoginAs
+) -> None:
     mine = reach("college_review", name="甲同学")
     reach("college_review", college=world.other_college, name="乙同学")
     reach("school_review", name="丙同学")
     reach("invited", name="丁同学")
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     page = client.get(reverse("school:reviews")).content.decode()
     assert "待学院审核" in page
     assert "甲同学" in page
@@ -29,21 +31,23 @@ def test_college_queue_shows_only_own_college_awaiting_college_review(world: Any
     assert reverse("school:agreement", args=[mine.pk]) in page
 
 
-def test_school_queue_shows_school_review_of_every_college(world: Any, client: Any, reach: Any) -> None:
+def test_school_queue_shows_school_review_of_every_college(
+    world: World, client: Client, reach: Reach, login_as: LoginAs
+) -> None:
     reach("school_review", name="甲同学")
     reach("school_review", college=world.other_college, name="乙同学")
     reach("college_review", name="丙同学")
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:reviews")).content.decode()
     assert "待学校审核" in page
     assert "甲同学" in page and "乙同学" in page
     assert "丙同学" not in page
 
 
-def test_queue_filters(world: Any, client: Any, reach: Any) -> None:
+def test_queue_filters(world: World, client: Client, reach: Reach, login_as: LoginAs) -> None:
     reach("school_review", name="甲同学")
     reach("school_review", college=world.other_college, name="乙同学", major="计算机科学与技术")
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:reviews"), {"college": world.other_college.pk}).content.decode()
     assert "乙同学" in page and "甲同学" not in page
     page = client.get(reverse("school:reviews"), {"major": "计算机"}).content.decode()
@@ -52,11 +56,11 @@ def test_queue_filters(world: Any, client: Any, reach: Any) -> None:
     assert "邀请起始日期格式应为年-月-日" in page and "甲同学" not in page
 
 
-def test_detail_shows_parties_terms_versions_and_trace(world: Any, client: Any) -> None:
+def test_detail_shows_parties_terms_versions_and_trace(world: World, client: Client, login_as: LoginAs) -> None:
     agreement = world.reach("college_review")
     wf.agreement_modify(agreement, terms={"position": "法务专员"}, acting_user=world.employer)
     wf.agreement_accept(agreement, acting_user=world.student.user)
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     page = client.get(reverse("school:agreement", args=[agreement.pk])).content.decode()
     for text in ("单位发起签约", "学生处理", "管理员审核", "就业信息", "甲方", "乙方", "流程追踪"):
         assert text in page, text
@@ -66,19 +70,19 @@ def test_detail_shows_parties_terms_versions_and_trace(world: Any, client: Any) 
     assert "软件开发工程师" in page and "法务专员" in page  # the change, old → new
     assert "单位修改邀约" in page  # 流程追踪
     assert "签约审核（待学院审核）" in page  # the college admin may act on it
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:agreement", args=[agreement.pk])).content.decode()
     assert "签约审核（" not in page  # not at the school's level yet
 
 
-def test_college_then_school_approve(world: Any, client: Any) -> None:
+def test_college_then_school_approve(world: World, client: Client, login_as: LoginAs) -> None:
     agreement = world.reach("college_review")
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     response = client.post(reverse("school:agreement_approve", args=[agreement.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("school:reviews")
     agreement.refresh_from_db()
     assert agreement.status == Status.SCHOOL_REVIEW
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     client.post(reverse("school:agreement_approve", args=[agreement.pk]))
     agreement.refresh_from_db()
     assert agreement.status == Status.EFFECTIVE and agreement.number
@@ -86,9 +90,9 @@ def test_college_then_school_approve(world: Any, client: Any) -> None:
     assert agreement.number in page and "学校审核通过" in page
 
 
-def test_return_requires_a_remark_and_keeps_nothing_changed(world: Any, client: Any) -> None:
+def test_return_requires_a_remark_and_keeps_nothing_changed(world: World, client: Client, login_as: LoginAs) -> None:
     agreement = world.reach("college_review")
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     response = client.post(reverse("school:agreement_return", args=[agreement.pk]), {"remark": "   "})
     assert response.status_code == 400
     assert "不能为空" in response.content.decode()
@@ -104,22 +108,22 @@ def test_return_requires_a_remark_and_keeps_nothing_changed(world: Any, client: 
     assert agreement.events.last().remark == "缺少单位盖章页"  # type: ignore[union-attr]
 
 
-def test_wrong_level_is_explained_not_done(world: Any, client: Any) -> None:
+def test_wrong_level_is_explained_not_done(world: World, client: Client, login_as: LoginAs) -> None:
     agreement = world.reach("school_review")
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     response = client.post(reverse("school:agreement_approve", args=[agreement.pk]), follow=True)
     assert "该协议书正等待学校审核" in response.content.decode()
     agreement.refresh_from_db()
     assert agreement.status == Status.SCHOOL_REVIEW
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     college_level = world.reach("college_review", student=make_student(world.college))
     response = client.post(reverse("school:agreement_approve", args=[college_level.pk]), follow=True)
     assert "该协议书正等待学院审核" in response.content.decode()
 
 
-def test_next_keeps_the_list_filters(world: Any, client: Any) -> None:
+def test_next_keeps_the_list_filters(world: World, client: Client, login_as: LoginAs) -> None:
     agreement = world.reach("college_review")
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     back = reverse("school:reviews") + "?name=%E6%9D%8E"
     response = client.post(reverse("school:agreement_approve", args=[agreement.pk]), {"next": back})
     assert response["Location"] == back
@@ -128,11 +132,11 @@ def test_next_keeps_the_list_filters(world: Any, client: Any) -> None:
     assert response["Location"] == reverse("school:reviews")
 
 
-def test_batch_approve(world: Any, client: Any, reach: Any) -> None:
+def test_batch_approve(world: World, client: Client, reach: Reach, login_as: LoginAs) -> None:
     a, b = reach("college_review"), reach("college_review")
     other_college = reach("college_review", college=world.other_college)
     outsider = world.reach("college_review", student=world.outsider_student)
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     response = client.post(
         reverse("school:reviews_approve_batch"), {"ids": [a.pk, b.pk, other_college.pk, outsider.pk]}, follow=True
     )
@@ -151,18 +155,20 @@ def test_batch_approve(world: Any, client: Any, reach: Any) -> None:
     assert "请先勾选" in response.content.decode()
 
 
-def test_school_batch_makes_effective(world: Any, client: Any, reach: Any) -> None:
+def test_school_batch_makes_effective(world: World, client: Client, reach: Reach, login_as: LoginAs) -> None:
     rows = [reach("school_review") for _ in range(3)]
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     client.post(reverse("school:reviews_approve_batch"), {"ids": [r.pk for r in rows]})
     numbers = set(Agreement.objects.filter(pk__in=[r.pk for r in rows]).values_list("number", flat=True))
     assert len(numbers) == 3 and None not in numbers
 
 
 @pytest.mark.parametrize("user_attr", ["college_admin", "school_admin"])
-def test_queue_query_count_is_constant(world: Any, client: Any, reach: Any, user_attr: str) -> None:
+def test_queue_query_count_is_constant(
+    world: World, client: Client, reach: Reach, user_attr: str, login_as: LoginAs
+) -> None:
     status = "college_review" if user_attr == "college_admin" else "school_review"
-    client.force_login(getattr(world, user_attr))
+    login_as(getattr(world, user_attr))
     reach(status)
     with CaptureQueriesContext(connection) as few:
         assert client.get(reverse("school:reviews")).status_code == 200

@@ -7,13 +7,14 @@ import io
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.identifiers import make_id_number
 from core.models import College, Major, Student, User
 from core.services.roster import ROSTER_HEADERS
-from core.testing import xlsx_bytes
+from core.testing import LoginAs, World, xlsx_bytes
 from school import roster_jobs
 from school.models import RosterImportJob
 
@@ -37,7 +38,7 @@ def _row(n: int, **overrides: Any) -> list[Any]:
     return [values[h] for h in ROSTER_HEADERS]
 
 
-def _upload(client: Any, rows: list[list[Any]], name: str = "生源.xlsx") -> Any:
+def _upload(client: Client, rows: list[list[Any]], name: str = "生源.xlsx") -> Any:
     buffer = xlsx_bytes(list(ROSTER_HEADERS), rows)
     buffer.name = name
     return client.post(reverse("school:roster_import"), {"file": buffer})
@@ -48,16 +49,16 @@ def _job(response: Any) -> RosterImportJob:
     return RosterImportJob.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
 
 
-def test_template_download(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_template_download(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     response = client.get(reverse("school:roster_template"))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert next(sheet.iter_rows(values_only=True)) == ROSTER_HEADERS
 
 
-def test_every_error_is_listed_and_nothing_imported(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_every_error_is_listed_and_nothing_imported(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     rows = [
         _row(1),
         _row(2, 身份证号="110105194912310021"),  # wrong check digit
@@ -79,8 +80,8 @@ def test_every_error_is_listed_and_nothing_imported(world: Any, client: Any) -> 
     assert list(sheet.iter_rows(values_only=True))[1] == (3, "身份证号", "身份证号校验位不正确")
 
 
-def test_preview_then_import(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_preview_then_import(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     existing = world.student
     rows = [
         _row(1),
@@ -134,8 +135,8 @@ def test_preview_then_import(world: Any, client: Any) -> None:
     assert "不能开始导入" in response.content.decode()
 
 
-def test_second_try_after_fixing_the_file(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_second_try_after_fixing_the_file(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     bad = _job(_upload(client, [_row(1, 性别="女")]))
     assert bad.state == "invalid" and bad.errors[0]["message"] == "性别与身份证号不符"
     good = _job(_upload(client, [_row(1)]))
@@ -146,9 +147,9 @@ def test_second_try_after_fixing_the_file(world: Any, client: Any) -> None:
     assert f"#{bad.pk}" in page and f"#{good.pk}" in page and "导入完成" in page
 
 
-def test_import_revalidates_when_the_roster_changed(world: Any, client: Any) -> None:
+def test_import_revalidates_when_the_roster_changed(world: World, client: Client, login_as: LoginAs) -> None:
     """Between the preview and the import another account took the 学号: the import refuses, nothing written."""
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     job = _job(_upload(client, [_row(1), _row(2)]))
     assert job.state == "ready"
     User.objects.create(username="202700002")
@@ -167,9 +168,9 @@ def test_import_revalidates_when_the_roster_changed(world: Any, client: Any) -> 
     ],
 )
 def test_bad_uploads_are_refused_beside_the_field(
-    world: Any, client: Any, content: Any, name: Any, message: str
+    world: World, client: Client, content: Any, name: Any, message: str, login_as: LoginAs
 ) -> None:
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     data = {}
     if content is not None:
         buffer = io.BytesIO(content)
@@ -181,8 +182,8 @@ def test_bad_uploads_are_refused_beside_the_field(
     assert not RosterImportJob.objects.exists()
 
 
-def test_broken_xlsx_and_wrong_headers_end_invalid(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_broken_xlsx_and_wrong_headers_end_invalid(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     broken = io.BytesIO(b"PK not really a zip")
     broken.name = "x.xlsx"
     job = _job(client.post(reverse("school:roster_import"), {"file": broken}))
@@ -195,8 +196,8 @@ def test_broken_xlsx_and_wrong_headers_end_invalid(world: Any, client: Any) -> N
     assert "表头缺少列" in page
 
 
-def test_progress_fragment_polls_while_running(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_progress_fragment_polls_while_running(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     job = RosterImportJob.objects.create(
         school=world.school, created_by=world.school_admin, original_name="a.xlsx", state="importing", total=200
     )
@@ -211,8 +212,8 @@ def test_progress_fragment_polls_while_running(world: Any, client: Any) -> None:
     assert "hx-get" not in html and "导入完成" in html  # polling stops
 
 
-def test_one_import_per_school_at_a_time(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_one_import_per_school_at_a_time(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     RosterImportJob.objects.create(
         school=world.school, created_by=world.school_admin, original_name="a.xlsx", state="importing"
     )
@@ -223,7 +224,7 @@ def test_one_import_per_school_at_a_time(world: Any, client: Any) -> None:
     assert job.state == "ready"
 
 
-def test_a_large_roster_imports_through_the_job(world: Any, client: Any) -> None:
+def test_a_large_roster_imports_through_the_job(world: World, client: Client, login_as: LoginAs) -> None:
     """20,000 rows: dry run, then the import, both through the task."""
     rows = [
         _row(
@@ -235,7 +236,7 @@ def test_a_large_roster_imports_through_the_job(world: Any, client: Any) -> None
         )
         for n in range(20_000)
     ]
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     job = _job(_upload(client, rows))
     assert job.state == "ready", job.detail
     assert job.preview["created"] == 20_000 and len(job.preview["colleges_created"]) == 12
@@ -245,12 +246,14 @@ def test_a_large_roster_imports_through_the_job(world: Any, client: Any) -> None
     assert Student.objects.filter(school=world.school, student_no__startswith="L").count() == 20_000
 
 
-def test_a_job_whose_worker_died_does_not_block_the_next_import(world: Any, client: Any) -> None:
+def test_a_job_whose_worker_died_does_not_block_the_next_import(
+    world: World, client: Client, login_as: LoginAs
+) -> None:
     import datetime as dt
 
     from django.utils import timezone
 
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     long_ago = timezone.now() - dt.timedelta(hours=2)
     stuck = RosterImportJob.objects.create(
         school=world.school, created_by=world.school_admin, original_name="a.xlsx", state="importing"

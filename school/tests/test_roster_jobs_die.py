@@ -12,12 +12,12 @@ import time_machine
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from core.models import Student
 from core.services.roster import ROSTER_HEADERS
-from core.testing import xlsx_bytes
+from core.testing import ApiClient, LoginAs, World, xlsx_bytes
 from school import roster_jobs
 from school.models import RosterImportJob
 from school.tests.test_roster import _row
@@ -38,7 +38,7 @@ def _lease(extra: int = 1) -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.WANGQIAN_ROSTER_JOB_LEASE_SECONDS + extra)
 
 
-def _upload(client: Any, *numbers: int) -> RosterImportJob:
+def _upload(client: Client, *numbers: int) -> RosterImportJob:
     buffer = xlsx_bytes(list(ROSTER_HEADERS), [_row(n) for n in numbers])
     buffer.name = "生源.xlsx"
     response = client.post(reverse("school:roster_import"), {"file": buffer})
@@ -48,7 +48,7 @@ def _upload(client: Any, *numbers: int) -> RosterImportJob:
     return job
 
 
-def _start(client: Any, job: RosterImportJob) -> str:
+def _start(client: Client, job: RosterImportJob) -> str:
     response = client.post(reverse("school:roster_job_start", args=[job.pk]), follow=True)
     job.refresh_from_db()
     return response.content.decode()
@@ -62,9 +62,9 @@ def _kill_the_worker_while_it_writes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_killed_import_fails_within_the_lease_and_frees_the_school(
-    world: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+    world: World, client: Client, monkeypatch: pytest.MonkeyPatch, login_as: LoginAs
 ) -> None:
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     students = Student.objects.count()
     dead = _upload(client, 1, 2)
     stored = dead.file.name
@@ -92,8 +92,10 @@ def test_a_killed_import_fails_within_the_lease_and_frees_the_school(
     assert not default_storage.exists(roster_jobs._progress_name(dead.pk))
 
 
-def test_a_job_that_still_beats_is_not_expired(world: Any, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    client.force_login(world.school_admin)
+def test_a_job_that_still_beats_is_not_expired(
+    world: World, client: Client, monkeypatch: pytest.MonkeyPatch, login_as: LoginAs
+) -> None:
+    login_as(world.school_admin)
     slow = _upload(client, 1)
     with monkeypatch.context() as patch:
         _kill_the_worker_while_it_writes(patch)
@@ -110,9 +112,9 @@ def test_a_job_that_still_beats_is_not_expired(world: Any, client: Any, monkeypa
     assert waiting.state == State.DONE
 
 
-def test_a_queued_import_is_not_taken_for_dead(world: Any, client: Any) -> None:
+def test_a_queued_import_is_not_taken_for_dead(world: World, client: Client, login_as: LoginAs) -> None:
     """No worker has taken it up yet (a busy queue): silence is not death until the queue limit."""
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     queued = _upload(client, 1)
     with override_settings(TASKS=NO_WORKER):
         _start(client, queued)
@@ -126,8 +128,8 @@ def test_a_queued_import_is_not_taken_for_dead(world: Any, client: Any) -> None:
     assert queued.state == State.FAILED and f"超过{minutes}分钟未开始" in queued.detail and not queued.file
 
 
-def test_the_api_keeps_one_import_at_a_time(api: Any, world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_the_api_keeps_one_import_at_a_time(api: ApiClient, world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     running = _upload(client, 1)
     with override_settings(TASKS=NO_WORKER):
         _start(client, running)
@@ -152,8 +154,8 @@ def test_the_api_keeps_one_import_at_a_time(api: Any, world: Any, client: Any) -
     assert recorded.state == State.DONE and recorded.result["created"] == 1 and not recorded.file
 
 
-def test_the_file_goes_when_the_job_ends(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_the_file_goes_when_the_job_ends(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     done = _upload(client, 1)
     stored = done.file.name
     _start(client, done)

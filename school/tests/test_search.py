@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.services.employers import employer_update_profile
-from core.testing import PROFILE
+from core.testing import PROFILE, LoginAs, World
+from school.tests.conftest import Reach
 from school.tests.helpers import reach_outsider
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +26,7 @@ def _names(response: Any) -> set[str]:
 
 
 @pytest.fixture
-def rows(world: Any, reach: Any) -> dict[str, Any]:
+def rows(world: World, reach: Reach) -> dict[str, Any]:
     employer = world.other_employer.employer
     employer_update_profile(employer, {**PROFILE, "nature": "22"}, acting_user=world.other_employer)
     return {
@@ -36,13 +38,17 @@ def rows(world: Any, reach: Any) -> dict[str, Any]:
     }
 
 
-def test_school_admin_sees_every_agreement_of_the_school(world: Any, client: Any, rows: Any) -> None:
-    client.force_login(world.school_admin)
+def test_school_admin_sees_every_agreement_of_the_school(
+    world: World, client: Client, rows: Any, login_as: LoginAs
+) -> None:
+    login_as(world.school_admin)
     assert _names(client.get(reverse("school:agreements"))) == {"甲", "乙", "丙", "丁"}
 
 
-def test_college_admin_sees_their_college_whatever_the_query(world: Any, client: Any, rows: Any) -> None:
-    client.force_login(world.college_admin)
+def test_college_admin_sees_their_college_whatever_the_query(
+    world: World, client: Client, rows: Any, login_as: LoginAs
+) -> None:
+    login_as(world.college_admin)
     url = reverse("school:agreements")
     assert _names(client.get(url)) == {"甲", "丙", "丁"}
     assert _names(client.get(url, {"college": world.other_college.pk})) == {"甲", "丙", "丁"}
@@ -65,37 +71,39 @@ def test_college_admin_sees_their_college_whatever_the_query(world: Any, client:
         ({"from": "2000-01-01", "to": "2000-01-02"}, set()),
     ],
 )
-def test_filters(world: Any, client: Any, rows: Any, params: dict[str, str], expected: set[str]) -> None:
-    client.force_login(world.school_admin)
+def test_filters(
+    world: World, client: Client, rows: Any, params: dict[str, str], expected: set[str], login_as: LoginAs
+) -> None:
+    login_as(world.school_admin)
     assert _names(client.get(reverse("school:agreements"), params)) == expected
 
 
-def test_college_and_id_number_filters(world: Any, client: Any, rows: Any) -> None:
-    client.force_login(world.school_admin)
+def test_college_and_id_number_filters(world: World, client: Client, rows: Any, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     url = reverse("school:agreements")
     assert _names(client.get(url, {"college": world.other_college.pk})) == {"乙"}
     assert _names(client.get(url, {"id_number": rows["甲"].student.id_number.lower()})) == {"甲"}
 
 
-def test_bad_dates_are_reported_and_list_nothing(world: Any, client: Any, rows: Any) -> None:
-    client.force_login(world.school_admin)
+def test_bad_dates_are_reported_and_list_nothing(world: World, client: Client, rows: Any, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     response = client.get(reverse("school:agreements"), {"from": "2027-06-01", "to": "2027-05-01"})
     assert "邀请截至日期不能早于邀请起始日期" in response.content.decode()
     assert _names(response) == set()
 
 
-def test_pager(world: Any, client: Any, reach: Any) -> None:
+def test_pager(world: World, client: Client, reach: Reach, login_as: LoginAs) -> None:
     for _ in range(21):
         reach("invited")
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:agreements"), {"tab": "pending"}).content.decode()
     assert "当前共21条记录" in page and "共1/2页" in page and "首页" in page and "末页" in page
     page = client.get(reverse("school:agreements"), {"tab": "pending", "page": "2"}).content.decode()
     assert "共2/2页" in page and page.count(">查看详情</a>") == 1
 
 
-def test_export_is_exactly_the_filtered_list(world: Any, client: Any, rows: Any) -> None:
-    client.force_login(world.school_admin)
+def test_export_is_exactly_the_filtered_list(world: World, client: Client, rows: Any, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     response = client.get(reverse("school:agreements_export"), {"tab": "accepted"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -109,15 +117,15 @@ def test_export_is_exactly_the_filtered_list(world: Any, client: Any, rows: Any)
     assert rows["甲"].student.id_number in {row[3] for row in values[1:]}
 
 
-def test_college_export_is_their_college(world: Any, client: Any, rows: Any) -> None:
-    client.force_login(world.college_admin)
+def test_college_export_is_their_college(world: World, client: Client, rows: Any, login_as: LoginAs) -> None:
+    login_as(world.college_admin)
     response = client.get(reverse("school:agreements_export"))
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert {row[2] for row in list(sheet.iter_rows(values_only=True))[1:]} == {"甲同学", "丙同学", "丁同学"}
 
 
-def test_list_query_count_is_constant(world: Any, client: Any, reach: Any) -> None:
-    client.force_login(world.school_admin)
+def test_list_query_count_is_constant(world: World, client: Client, reach: Reach, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     reach("effective")
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("school:agreements"))

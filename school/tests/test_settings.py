@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from core.calendar import current_graduation_year
 from core.models import SchoolSettingsChange, Status
 from core.services import agreements as wf
-from core.testing import invite
+from core.testing import LoginAs, World, invite
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +26,16 @@ FORM = {
 }
 
 
-def test_page_shows_current_settings(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_page_shows_current_settings(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     page = client.get(reverse("school:settings")).content.decode()
     assert 'name="invitation_validity_days" value="7"' in page
     assert f"当前格式示例：{current_graduation_year()}1014500001" in page
     assert "暂无数据!" in page  # no history yet
 
 
-def test_change_is_saved_and_recorded(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_change_is_saved_and_recorded(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     data = {
         **FORM,
         "college_review_enabled": "",
@@ -76,8 +75,10 @@ def test_change_is_saved_and_recorded(world: Any, client: Any) -> None:
         ("number_format", "", "请填写协议书编号格式"),
     ],
 )
-def test_invalid_values_beside_their_field(world: Any, client: Any, field: str, value: str, message: str) -> None:
-    client.force_login(world.school_admin)
+def test_invalid_values_beside_their_field(
+    world: World, client: Client, field: str, value: str, message: str, login_as: LoginAs
+) -> None:
+    login_as(world.school_admin)
     response = client.post(reverse("school:settings"), {**FORM, field: value})
     assert response.status_code == 400
     page = response.content.decode()
@@ -86,19 +87,19 @@ def test_invalid_values_beside_their_field(world: Any, client: Any, field: str, 
     assert not SchoolSettingsChange.objects.exists()
 
 
-def test_window_order(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_window_order(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     data = {**FORM, "termination_window_start": "2027-09-01", "termination_window_end": "2027-03-01"}
     response = client.post(reverse("school:settings"), data)
     assert response.status_code == 400 and "开始日期不能晚于结束日期" in response.content.decode()
 
 
-def test_settings_take_effect_for_later_actions(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_settings_take_effect_for_later_actions(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     client.post(reverse("school:settings"), {**FORM, "college_review_enabled": ""})
     (agreement,) = invite(world.employer, world.student)
     wf.agreement_accept(agreement, acting_user=world.student.user)
     agreement.refresh_from_db()
     assert agreement.status == Status.SCHOOL_REVIEW  # the 学院 level is skipped
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     assert "李明" not in client.get(reverse("school:reviews")).content.decode()

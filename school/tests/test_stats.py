@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.services.stats import school_stats
-from core.testing import make_student
+from core.testing import ApiClient, LoginAs, World, make_student
+from school.tests.conftest import Reach
 from school.tests.helpers import reach_outsider
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def season(world: Any, reach: Any) -> None:
+def season(world: World, reach: Reach) -> None:
     """文法学院 法学: 李明 + 4 more; 信息: 王芳 + 2 more; one 2026 student; another school's agreement."""
     reach("effective")  # 法学
     reach("termination_review")  # 法学, still effective
@@ -33,7 +34,7 @@ def season(world: Any, reach: Any) -> None:
     reach_outsider(world)
 
 
-def test_service_counts_and_rates(world: Any, season: None) -> None:
+def test_service_counts_and_rates(world: World, season: None) -> None:
     stats = school_stats(world.school, 2027)
     assert stats.total.students == 2 + 4 + 3  # the world's two, four 文法 and three 信息 students of 2027
     assert stats.total.effective == 3
@@ -49,8 +50,8 @@ def test_service_counts_and_rates(world: Any, season: None) -> None:
     assert school_stats(world.school, 2026).total.effective == 1
 
 
-def test_page_for_school_admin(world: Any, client: Any, season: None) -> None:
-    client.force_login(world.school_admin)
+def test_page_for_school_admin(world: World, client: Client, season: None, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     page = client.get(reverse("school:stats"), {"year": "2027"}).content.decode()
     assert "2027届签约统计" in page and "全校合计" in page and "33.3%" in page
     assert "文法学院" in page and "信息科学与工程学院" in page and "思想政治教育" in page
@@ -59,8 +60,8 @@ def test_page_for_school_admin(world: Any, client: Any, season: None) -> None:
     assert data["labels"] == ["信息科学与工程学院", "文法学院"] and data["rates"] == [25.0, 40.0]
 
 
-def test_page_for_college_admin_is_their_college(world: Any, client: Any, season: None) -> None:
-    client.force_login(world.college_admin)
+def test_page_for_college_admin_is_their_college(world: World, client: Client, season: None, login_as: LoginAs) -> None:
+    login_as(world.college_admin)
     page = client.get(reverse("school:stats")).content.decode()
     assert "文法学院" in page and "信息科学与工程学院" not in page and "计算机科学与技术" not in page
     assert "40.0%" in page and "文法学院合计" in page
@@ -69,13 +70,13 @@ def test_page_for_college_admin_is_their_college(world: Any, client: Any, season
     assert "各专业签约率" in page
 
 
-def test_bad_year_is_reported(world: Any, client: Any) -> None:
-    client.force_login(world.school_admin)
+def test_bad_year_is_reported(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     assert "毕业年度应为四位年份" in client.get(reverse("school:stats"), {"year": "abc"}).content.decode()
 
 
-def test_export(world: Any, client: Any, season: None) -> None:
-    client.force_login(world.school_admin)
+def test_export(world: World, client: Client, season: None, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     response = client.get(reverse("school:stats_export"), {"year": "2027"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("院系", "专业", "生源人数") and rows[0][-1] == "签约率（%）"
@@ -83,7 +84,7 @@ def test_export(world: Any, client: Any, season: None) -> None:
     assert ("文法学院", "法学") in {(r[0], r[1]) for r in rows}
 
 
-def test_api_school_admin(world: Any, api: Any, season: None) -> None:
+def test_api_school_admin(world: World, api: ApiClient, season: None) -> None:
     body = api.login(world.school_admin).get("/school/stats", graduation_year=2027).json()
     assert body["graduation_year"] == 2027 and body["college"] is None
     assert body["total"]["students"] == 9 and body["total"]["effective"] == 3 and body["total"]["rate"] == 0.3333
@@ -92,14 +93,14 @@ def test_api_school_admin(world: Any, api: Any, season: None) -> None:
     assert {"status": "effective", "label": "已生效"} in body["statuses"]
 
 
-def test_api_college_admin_sees_their_college(world: Any, api: Any, season: None) -> None:
+def test_api_college_admin_sees_their_college(world: World, api: ApiClient, season: None) -> None:
     body = api.login(world.college_admin).get("/school/stats", graduation_year=2027).json()
     assert body["college"]["name"] == "文法学院"
     assert [c["name"] for c in body["colleges"]] == ["文法学院"]
     assert body["total"]["students"] == 5 and {m["college"] for m in body["majors"]} == {"文法学院"}
 
 
-def test_api_other_roles_and_bad_year(world: Any, api: Any) -> None:
+def test_api_other_roles_and_bad_year(world: World, api: ApiClient) -> None:
     response = api.login(world.employer).get("/school/stats")
     assert response.status_code == 403 and response.json()["code"] == "forbidden_role"
     response = api.login(world.school_admin).get("/school/stats", graduation_year="x")
@@ -109,8 +110,8 @@ def test_api_other_roles_and_bad_year(world: Any, api: Any) -> None:
     assert api.login(world.school_admin).get("/school/stats").json()["graduation_year"] >= 2026
 
 
-def test_stats_query_count_is_constant(world: Any, client: Any, reach: Any) -> None:
-    client.force_login(world.school_admin)
+def test_stats_query_count_is_constant(world: World, client: Client, reach: Reach, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     reach("effective")
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("school:stats"), {"year": "2027"})

@@ -6,18 +6,21 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Status
 from core.services import agreements as wf
+from core.testing import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 
 
-def _termination_review(world: Any, student: Any = None, *, by_employer: bool = False) -> Any:
+def _termination_review(world: World, student: Any = None, *, by_employer: bool = False) -> Any:
     agreement = world.reach("effective", student=student)
     student_user = agreement.student.user
+    assert student_user is not None
     if by_employer:
         wf.termination_request(agreement, reason="单位岗位调整", acting_user=world.employer)
         wf.termination_accept(agreement, remark="同意，已协商一致", acting_user=student_user)
@@ -29,13 +32,13 @@ def _termination_review(world: Any, student: Any = None, *, by_employer: bool = 
     return agreement
 
 
-def test_queue_shows_both_statements(world: Any, client: Any) -> None:
+def test_queue_shows_both_statements(world: World, client: Client, login_as: LoginAs) -> None:
     from core.testing import make_student
 
     _termination_review(world)
     _termination_review(world, make_student(world.other_college, name="赵六"), by_employer=True)
     world.reach("termination_requested", student=make_student(world.college, name="孙七"))
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:terminations")).content.decode()
     assert "考取研究生" in page and "同意学生解约" in page
     assert "单位岗位调整" in page and "同意，已协商一致" in page
@@ -43,9 +46,9 @@ def test_queue_shows_both_statements(world: Any, client: Any) -> None:
     assert "孙七" not in page  # still waiting for the other party
 
 
-def test_detail_approve_and_return(world: Any, client: Any) -> None:
+def test_detail_approve_and_return(world: World, client: Client, login_as: LoginAs) -> None:
     agreement = _termination_review(world)
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:agreement", args=[agreement.pk])).content.decode()
     assert "解约审核" in page and "考取研究生" in page and "同意学生解约" in page
 
@@ -66,27 +69,27 @@ def test_detail_approve_and_return(world: Any, client: Any) -> None:
     assert agreement.status == Status.TERMINATED and agreement.terminated_at
 
 
-def test_other_school_termination_is_404(world: Any, client: Any) -> None:
+def test_other_school_termination_is_404(world: World, client: Client, login_as: LoginAs) -> None:
     agreement = _termination_review(world)
-    client.force_login(world.other_school_admin)
+    login_as(world.other_school_admin)
     assert client.get(reverse("school:agreement", args=[agreement.pk])).status_code == 404
     assert client.post(reverse("school:termination_approve", args=[agreement.pk])).status_code == 404
     agreement.refresh_from_db()
     assert agreement.status == Status.TERMINATION_REVIEW
 
 
-def test_college_admin_may_not_review_terminations(world: Any, client: Any) -> None:
+def test_college_admin_may_not_review_terminations(world: World, client: Client, login_as: LoginAs) -> None:
     agreement = _termination_review(world)
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     assert client.post(reverse("school:termination_approve", args=[agreement.pk])).status_code == 403
     page = client.get(reverse("school:agreement", args=[agreement.pk])).content.decode()
     assert 'action="/school/agreements/' + str(agreement.pk) + '/termination/approve/"' not in page
 
 
-def test_queue_query_count_is_constant(world: Any, client: Any) -> None:
+def test_queue_query_count_is_constant(world: World, client: Client, login_as: LoginAs) -> None:
     from core.testing import make_student
 
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     _termination_review(world)
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("school:terminations"))

@@ -1,29 +1,21 @@
-"""Helpers for the student portal's tests: a logged-in client per persona."""
+"""Helpers for the student portal's tests."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
 
 import pytest
 from django.test import Client
 
+from core.testing import LoginAs, World
+
 
 @pytest.fixture
-def student_client(world: Any) -> Client:
+def student_client(world: World, login_as: LoginAs) -> Client:
     """The world's student (李明), logged in."""
-    client = Client()
-    client.force_login(world.student.user)
-    return client
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return login_as(world.student)
 
 
 def text_of(html: str) -> str:
     """The page's visible words, tags dropped and whitespace collapsed, for asserting on what people read."""
-    import re
-
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

@@ -3,12 +3,11 @@ visitors go to the login page, and a wrong method answers 405."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from student.tests.conftest import client_for
+from core.testing import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 
@@ -30,34 +29,38 @@ def test_home_url_exists() -> None:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_anonymous_visitor_is_sent_to_login(client: Any, name: str) -> None:
+def test_anonymous_visitor_is_sent_to_login(client: Client, name: str) -> None:
     response = client.get(reverse(name))
     assert response.status_code == 302
-    assert response.url.startswith("/login/?next=")
+    assert response["Location"].startswith("/login/?next=")
 
 
 @pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("persona", ["employer", "college_admin", "school_admin"])
-def test_other_roles_are_forbidden(world: Any, name: str, persona: str) -> None:
-    response = client_for(getattr(world, persona)).get(reverse(name))
+def test_other_roles_are_forbidden(world: World, name: str, persona: str, login_as: LoginAs) -> None:
+    response = login_as(getattr(world, persona)).get(reverse(name))
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize(("name", "status", "methods"), AGREEMENT_PAGES)
-def test_other_roles_are_forbidden_on_agreement_pages(world: Any, name: str, status: str, methods: set[str]) -> None:
+def test_other_roles_are_forbidden_on_agreement_pages(
+    world: World, name: str, status: str, methods: set[str], login_as: LoginAs
+) -> None:
     agreement = world.reach(status)
     for persona in ("employer", "college_admin", "school_admin"):
-        client = client_for(getattr(world, persona))
+        client = login_as(getattr(world, persona))
         for method in methods:
             response = getattr(client, method.lower())(reverse(name, args=[agreement.pk]))
             assert response.status_code == 403, (persona, method)
 
 
 @pytest.mark.parametrize(("name", "status", "methods"), AGREEMENT_PAGES)
-def test_another_students_agreement_is_not_found(world: Any, name: str, status: str, methods: set[str]) -> None:
+def test_another_students_agreement_is_not_found(
+    world: World, name: str, status: str, methods: set[str], login_as: LoginAs
+) -> None:
     agreement = world.reach(status, student=world.other_student)
     for intruder in (world.student, world.outsider_student):
-        client = client_for(intruder.user)
+        client = login_as(intruder.user)
         for method in methods:
             response = getattr(client, method.lower())(reverse(name, args=[agreement.pk]))
             assert response.status_code == 404, (intruder, method)
@@ -65,12 +68,12 @@ def test_another_students_agreement_is_not_found(world: Any, name: str, status: 
     assert agreement.status == status  # nothing changed
 
 
-def test_unknown_agreement_is_not_found(student_client: Any) -> None:
+def test_unknown_agreement_is_not_found(student_client: Client) -> None:
     assert student_client.get(reverse("student:agreement_detail", args=[999999])).status_code == 404
 
 
 @pytest.mark.parametrize(("name", "status", "methods"), AGREEMENT_PAGES)
-def test_wrong_method(world: Any, student_client: Any, name: str, status: str, methods: set[str]) -> None:
+def test_wrong_method(world: World, student_client: Client, name: str, status: str, methods: set[str]) -> None:
     agreement = world.reach(status)
     url = reverse(name, args=[agreement.pk])
     for method in {"GET", "POST", "PUT", "DELETE"} - methods:
@@ -78,12 +81,12 @@ def test_wrong_method(world: Any, student_client: Any, name: str, status: str, m
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_pages_are_get_only(student_client: Any, name: str) -> None:
+def test_pages_are_get_only(student_client: Client, name: str) -> None:
     assert student_client.post(reverse(name)).status_code == 405
     assert student_client.get(reverse(name), follow=True).status_code == 200
 
 
-def test_menu_on_every_page(student_client: Any) -> None:
+def test_menu_on_every_page(student_client: Client) -> None:
     page = student_client.get(reverse("student:profile")).content.decode()
     for label in ("我的邀约", "我的协议", "消息", "个人信息", "修改密码", "退出"):
         assert label in page

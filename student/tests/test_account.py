@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -13,7 +11,7 @@ from django.urls import reverse
 from core.models import Notification, Student
 from core.services import agreements as wf
 from core.services.roster import ROSTER_HEADERS, roster_import
-from core.testing import invite, make_employer, xlsx_bytes
+from core.testing import LoginAs, World, invite, make_employer, xlsx_bytes
 from student.tests.conftest import text_of
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +20,7 @@ pytestmark = pytest.mark.django_db
 # --- 消息 -------------------------------------------------------------------------------------------------
 
 
-def test_every_event_concerning_the_student_is_a_message(world: Any, student_client: Any) -> None:
+def test_every_event_concerning_the_student_is_a_message(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
     wf.agreement_modify(agreement, terms={"monthly_salary": 9000}, acting_user=world.employer)
     wf.agreement_accept(agreement, acting_user=world.student.user)
@@ -47,7 +45,7 @@ def test_every_event_concerning_the_student_is_a_message(world: Any, student_cli
     assert reverse("student:agreement_detail", args=[agreement.pk]) in page
 
 
-def test_unread_count_in_the_menu_and_marked_read_when_opened(world: Any, student_client: Any) -> None:
+def test_unread_count_in_the_menu_and_marked_read_when_opened(world: World, student_client: Client) -> None:
     agreement = world.reach("school_review")  # 邀约, 学院审核通过: two messages
     invite(world.other_employer, world.other_student)  # someone else's
     page = student_client.get(reverse("student:invitations")).content.decode()
@@ -64,7 +62,7 @@ def test_unread_count_in_the_menu_and_marked_read_when_opened(world: Any, studen
     assert again.count(">新</span>") == 1
 
 
-def test_messages_query_count_is_constant_and_paged(world: Any, student_client: Any) -> None:
+def test_messages_query_count_is_constant_and_paged(world: World, student_client: Client) -> None:
     invite(world.employer, world.student)
     with CaptureQueriesContext(connection) as one:
         assert student_client.get(reverse("student:messages")).status_code == 200
@@ -79,14 +77,14 @@ def test_messages_query_count_is_constant_and_paged(world: Any, student_client: 
     assert second.count('class="wq-message') == 5
 
 
-def test_no_messages(student_client: Any) -> None:
+def test_no_messages(student_client: Client) -> None:
     assert "暂无消息" in student_client.get(reverse("student:messages")).content.decode()
 
 
 # --- 个人信息 -----------------------------------------------------------------------------------------------
 
 
-def test_profile_shows_the_roster_data_read_only(world: Any, student_client: Any) -> None:
+def test_profile_shows_the_roster_data_read_only(world: World, student_client: Client) -> None:
     page = student_client.get(reverse("student:profile")).content.decode()
     student = world.student
     for value in (
@@ -108,18 +106,17 @@ def test_profile_shows_the_roster_data_read_only(world: Any, student_client: Any
     assert "如有错误，请联系文法学院或东北大学就业指导中心（就业办）核实更正" in page
 
 
-def test_profile_of_a_student_user_without_roster_row(world: Any) -> None:
+def test_profile_of_a_student_user_without_roster_row(world: World, login_as: LoginAs) -> None:
     from core.testing import make_user
 
-    client = Client()
-    client.force_login(make_user("orphan", "student"))
+    client = login_as(make_user("orphan", "student"))
     assert client.get(reverse("student:profile")).status_code == 404
 
 
 # --- first login ------------------------------------------------------------------------------------------
 
 
-def _import_one(world: Any) -> Student:
+def _import_one(world: World) -> Student:
     upload = xlsx_bytes(
         list(ROSTER_HEADERS),
         [["2027999", "陈晨", "女", "11010519491231002X", "13800138000", "", 2027, "文法学院", "法学", "本科"]],
@@ -128,7 +125,7 @@ def _import_one(world: Any) -> Student:
     return Student.objects.select_related("user").get(student_no="2027999")
 
 
-def test_first_login_with_the_initial_password_forces_the_change(world: Any, client: Client) -> None:
+def test_first_login_with_the_initial_password_forces_the_change(world: World, client: Client) -> None:
     student = _import_one(world)
     assert student.user is not None
     assert not student.user.has_usable_password() and student.user.must_change_password
@@ -139,7 +136,7 @@ def test_first_login_with_the_initial_password_forces_the_change(world: Any, cli
     page = response.content.decode()
     assert "首次登录须修改初始密码后才能继续使用" in page
     # every student page leads back to the password form until it is changed
-    assert client.get(reverse("student:invitations")).url == reverse("web:password_change")
+    assert client.get(reverse("student:invitations"))["Location"] == reverse("web:password_change")
     # errors next to their fields, in Chinese
     bad = client.post(
         reverse("web:password_change"),

@@ -4,28 +4,28 @@ modifications shown against the accepted version."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Status
 from core.services import agreements as wf
-from core.testing import invite, make_employer, make_student
+from core.testing import LoginAs, World, invite, make_employer, make_student
 
 pytestmark = pytest.mark.django_db
 
 
-def test_home_shows_invitations_until_signed(world: Any, student_client: Any) -> None:
-    assert student_client.get(reverse("student:home")).url == reverse("student:invitations")
+def test_home_shows_invitations_until_signed(world: World, student_client: Client) -> None:
+    assert student_client.get(reverse("student:home"))["Location"] == reverse("student:invitations")
     world.reach("college_review")
-    assert student_client.get(reverse("student:home")).url == reverse("student:agreement")
+    assert student_client.get(reverse("student:home"))["Location"] == reverse("student:agreement")
 
 
-def test_list_shows_employer_credit_code_position_and_terms(world: Any, student_client: Any) -> None:
+def test_list_shows_employer_credit_code_position_and_terms(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student, monthly_salary=8500, work_location="210102")
     page = student_client.get(reverse("student:invitations")).content.decode()
     employer = world.employer.employer
@@ -38,14 +38,14 @@ def test_list_shows_employer_credit_code_position_and_terms(world: Any, student_
     assert reverse("student:invitation_detail", args=[agreement.pk]) in page
 
 
-def test_list_hides_other_students_and_answered_invitations(world: Any, student_client: Any) -> None:
+def test_list_hides_other_students_and_answered_invitations(world: World, student_client: Client) -> None:
     invite(world.employer, world.other_student)
     world.reach("declined", employer=world.other_employer)
     page = student_client.get(reverse("student:invitations")).content.decode()
     assert "暂无待处理的邀约" in page
 
 
-def test_list_query_count_is_constant(world: Any, student_client: Any) -> None:
+def test_list_query_count_is_constant(world: World, student_client: Client) -> None:
     invite(world.employer, world.student)
     with CaptureQueriesContext(connection) as one:
         assert student_client.get(reverse("student:invitations")).status_code == 200
@@ -57,7 +57,7 @@ def test_list_query_count_is_constant(world: Any, student_client: Any) -> None:
     assert len(five) == len(one)
 
 
-def test_detail_shows_full_terms_with_labels(world: Any, student_client: Any) -> None:
+def test_detail_shows_full_terms_with_labels(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student, liquidated_damages=5000, other_terms="提供住宿")
     page = student_client.get(reverse("student:invitation_detail", args=[agreement.pk])).content.decode()
     for text in (
@@ -77,7 +77,7 @@ def test_detail_shows_full_terms_with_labels(world: Any, student_client: Any) ->
     assert reverse("student:invitation_decline", args=[agreement.pk]) in page
 
 
-def test_detail_hides_dispatch_fields_when_the_school_does(world: Any, student_client: Any) -> None:
+def test_detail_hides_dispatch_fields_when_the_school_does(world: World, student_client: Client) -> None:
     world.school.show_dispatch_fields = False
     world.school.save()
     (agreement,) = invite(world.employer, world.student)
@@ -86,7 +86,7 @@ def test_detail_hides_dispatch_fields_when_the_school_does(world: Any, student_c
     assert "单位隶属" in page
 
 
-def test_accept_asks_for_confirmation_first(world: Any, student_client: Any) -> None:
+def test_accept_asks_for_confirmation_first(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
     page = student_client.get(reverse("student:invitation_accept", args=[agreement.pk])).content.decode()
     assert "确认同意" in page
@@ -96,19 +96,19 @@ def test_accept_asks_for_confirmation_first(world: Any, student_client: Any) -> 
     assert agreement.status == Status.INVITED
 
 
-def test_accept(world: Any, student_client: Any) -> None:
+def test_accept(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
     response = student_client.post(reverse("student:invitation_accept", args=[agreement.pk]))
     assert response.status_code == 302
-    assert response.url == reverse("student:agreement_detail", args=[agreement.pk])
+    assert response["Location"] == reverse("student:agreement_detail", args=[agreement.pk])
     agreement.refresh_from_db()
     assert agreement.status == Status.COLLEGE_REVIEW
-    page = student_client.get(response.url).content.decode()
+    page = student_client.get(response["Location"]).content.decode()
     assert "协议已提交审核" in page  # the success message
     assert "等待<strong>学院审核</strong>" in page
 
 
-def test_second_acceptance_while_one_is_active_shows_the_reason(world: Any, student_client: Any) -> None:
+def test_second_acceptance_while_one_is_active_shows_the_reason(world: World, student_client: Client) -> None:
     (second,) = invite(world.other_employer, world.student)  # open before the student signs elsewhere
     world.reach("college_review")
     page = student_client.get(reverse("student:invitation_detail", args=[second.pk])).content.decode()
@@ -123,7 +123,7 @@ def test_second_acceptance_while_one_is_active_shows_the_reason(world: Any, stud
     assert second.status == Status.INVITED
 
 
-def test_accepting_an_expired_invitation_shows_the_reason(world: Any, student_client: Any) -> None:
+def test_accepting_an_expired_invitation_shows_the_reason(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
     with time_machine.travel(agreement.expires_at + datetime.timedelta(minutes=1)):
         page = student_client.get(reverse("student:invitation_detail", args=[agreement.pk])).content.decode()
@@ -133,34 +133,35 @@ def test_accepting_an_expired_invitation_shows_the_reason(world: Any, student_cl
     assert "邀约已过有效期，不能同意" in response.content.decode()
 
 
-def test_answered_invitation_pages_lead_to_the_agreement(world: Any, student_client: Any) -> None:
+def test_answered_invitation_pages_lead_to_the_agreement(world: World, student_client: Client) -> None:
     agreement = world.reach("college_review")
     for name in ("student:invitation_detail", "student:invitation_accept", "student:invitation_decline"):
         response = student_client.get(reverse(name, args=[agreement.pk]))
         assert response.status_code == 302
-        assert response.url == reverse("student:agreement_detail", args=[agreement.pk])
+        assert response["Location"] == reverse("student:agreement_detail", args=[agreement.pk])
 
 
-def test_accepting_twice_shows_the_state_conflict(world: Any, student_client: Any) -> None:
+def test_accepting_twice_shows_the_state_conflict(world: World, student_client: Client) -> None:
     agreement = world.reach("college_review")
     response = student_client.post(reverse("student:invitation_accept", args=[agreement.pk]))
     assert response.status_code == 409
     assert "协议书当前状态为“待学院审核”，不能同意邀约" in response.content.decode()
 
 
-def test_decline_with_a_reason(world: Any, student_client: Any) -> None:
+def test_decline_with_a_reason(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
     page = student_client.get(reverse("student:invitation_decline", args=[agreement.pk])).content.decode()
     assert "拒绝原因（选填）" in page and 'maxlength="200"' in page
     response = student_client.post(reverse("student:invitation_decline", args=[agreement.pk]), {"remark": "已考研"})
     assert response.status_code == 302
-    assert response.url == reverse("student:invitations")
+    assert response["Location"] == reverse("student:invitations")
     agreement.refresh_from_db()
     assert agreement.status == Status.DECLINED
-    assert agreement.events.last().remark == "已考研"
+    last = agreement.events.last()
+    assert last is not None and last.remark == "已考研"
 
 
-def test_decline_without_a_reason(world: Any, student_client: Any) -> None:
+def test_decline_without_a_reason(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
     response = student_client.post(reverse("student:invitation_decline", args=[agreement.pk]))
     assert response.status_code == 302
@@ -168,7 +169,7 @@ def test_decline_without_a_reason(world: Any, student_client: Any) -> None:
     assert agreement.status == Status.DECLINED
 
 
-def test_decline_reason_too_long_is_shown_next_to_the_field(world: Any, student_client: Any) -> None:
+def test_decline_reason_too_long_is_shown_next_to_the_field(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
     reason = "原" * 201
     response = student_client.post(reverse("student:invitation_decline", args=[agreement.pk]), {"remark": reason})
@@ -181,7 +182,7 @@ def test_decline_reason_too_long_is_shown_next_to_the_field(world: Any, student_
     assert agreement.status == Status.INVITED
 
 
-def test_modification_shows_what_changed_against_the_accepted_version(world: Any, student_client: Any) -> None:
+def test_modification_shows_what_changed_against_the_accepted_version(world: World, student_client: Client) -> None:
     agreement = world.reach("college_review")
     wf.agreement_modify(
         agreement, terms={"monthly_salary": 9500, "position": "高级软件工程师"}, acting_user=world.employer
@@ -201,7 +202,7 @@ def test_modification_shows_what_changed_against_the_accepted_version(world: Any
     assert agreement.accepted_terms_id == agreement.current_terms_id
 
 
-def test_modified_invitation_compares_with_the_previous_version(world: Any, student_client: Any) -> None:
+def test_modified_invitation_compares_with_the_previous_version(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
     wf.agreement_modify(agreement, terms={"probation_months": 0}, acting_user=world.employer)
     page = student_client.get(reverse("student:invitation_detail", args=[agreement.pk])).content.decode()
@@ -209,10 +210,9 @@ def test_modified_invitation_compares_with_the_previous_version(world: Any, stud
     assert "<del>3 个月</del> → <ins>无试用期</ins>" in page
 
 
-def test_other_school_student_sees_only_their_own(world: Any) -> None:
-    from student.tests.conftest import client_for
+def test_other_school_student_sees_only_their_own(world: World, login_as: LoginAs) -> None:
 
     invite(world.employer, world.student)
     other = make_student(world.college, name="赵六")
-    page = client_for(other.user).get(reverse("student:invitations")).content.decode()
+    page = login_as(other.user).get(reverse("student:invitations")).content.decode()
     assert world.employer.employer.name not in page

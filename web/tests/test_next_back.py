@@ -3,11 +3,10 @@ to a sensible page, never a 500, and never leads to another host."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client, RequestFactory
 
+from core.testing import LoginAs, World
 from web.navigation import safe_target
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +39,10 @@ def test_safe_target_keeps_a_page_of_this_site_with_its_query() -> None:
 
 
 @pytest.mark.parametrize("value", UNSAFE)
-def test_employer_toolbar_with_a_bad_back_returns_to_the_list(client: Client, world: Any, value: str) -> None:
-    client.force_login(world.employer)
+def test_employer_toolbar_with_a_bad_back_returns_to_the_list(
+    client: Client, world: World, value: str, login_as: LoginAs
+) -> None:
+    login_as(world.employer)
     for url, fallback in (
         ("/employer/agreements/go/", "/employer/agreements/"),
         ("/employer/terminations/go/", "/employer/terminations/"),
@@ -51,32 +52,38 @@ def test_employer_toolbar_with_a_bad_back_returns_to_the_list(client: Client, wo
         assert response["Location"] == fallback
 
 
-def test_employer_toolbar_keeps_a_good_back(client: Client, world: Any) -> None:
-    client.force_login(world.employer)
+def test_employer_toolbar_keeps_a_good_back(client: Client, world: World, login_as: LoginAs) -> None:
+    login_as(world.employer)
     response = client.get("/employer/agreements/go/", {"back": "/employer/agreements/?tab=invited"})
     assert response["Location"] == "/employer/agreements/?tab=invited"
 
 
 @pytest.mark.parametrize("value", UNSAFE)
-def test_employer_confirm_with_a_bad_next_goes_to_the_signing_center(client: Client, world: Any, value: str) -> None:
-    client.force_login(world.employer)  # 签约信息 already confirmed: the page moves straight on
+def test_employer_confirm_with_a_bad_next_goes_to_the_signing_center(
+    client: Client, world: World, value: str, login_as: LoginAs
+) -> None:
+    login_as(world.employer)  # 签约信息 already confirmed: the page moves straight on
     response = client.get("/employer/confirm/", {"next": value})
     assert response.status_code == 302
     assert response["Location"] == "/employer/agreements/"
 
 
 @pytest.mark.parametrize("value", UNSAFE)
-def test_send_list_with_a_bad_back_returns_to_the_invite_page(client: Client, world: Any, value: str) -> None:
-    client.force_login(world.employer)
+def test_send_list_with_a_bad_back_returns_to_the_invite_page(
+    client: Client, world: World, value: str, login_as: LoginAs
+) -> None:
+    login_as(world.employer)
     response = client.post("/employer/invite/remove/", {"back": value})
     assert response.status_code == 302
     assert response["Location"] == "/employer/invite/"
 
 
 @pytest.mark.parametrize("value", UNSAFE)
-def test_school_detail_with_a_bad_next_links_back_to_the_list(client: Client, world: Any, value: str) -> None:
+def test_school_detail_with_a_bad_next_links_back_to_the_list(
+    client: Client, world: World, value: str, login_as: LoginAs
+) -> None:
     agreement = world.reach("college_review")
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     page = client.get(f"/school/agreements/{agreement.pk}/", {"next": value})
     assert page.status_code == 200
     assert 'href="/school/agreements/">返回</a>' in page.content.decode()
@@ -85,9 +92,9 @@ def test_school_detail_with_a_bad_next_links_back_to_the_list(client: Client, wo
     assert done["Location"] == "/school/reviews/"
 
 
-def test_school_detail_keeps_the_list_it_came_from(client: Client, world: Any) -> None:
+def test_school_detail_keeps_the_list_it_came_from(client: Client, world: World, login_as: LoginAs) -> None:
     agreement = world.reach("college_review")
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     page = client.get(f"/school/agreements/{agreement.pk}/", {"next": "/school/reviews/?page=1"})
     assert 'href="/school/reviews/?page=1">返回</a>' in page.content.decode()
     done = client.post(f"/school/agreements/{agreement.pk}/approve/", {"next": "/school/reviews/?page=1"})

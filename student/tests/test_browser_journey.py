@@ -15,7 +15,7 @@ from django.urls import reverse
 from core.models import Agreement, Status, Student
 from core.services import agreements as wf
 from core.services.roster import ROSTER_HEADERS, roster_import
-from core.testing import invite, make_world, xlsx_bytes
+from core.testing import World, invite, make_world, xlsx_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -69,7 +69,7 @@ def _elsewhere(action: Any, *args: Any, **kwargs: Any) -> None:
         raise errors[0]
 
 
-def _roster_student(world: Any) -> Student:
+def _roster_student(world: World) -> Student:
     upload = xlsx_bytes(
         list(ROSTER_HEADERS),
         [["2027999", "陈晨", "女", ID_NUMBER, "13800138000", "chenchen@example.com", 2027, "文法学院", "法学", "本科"]],
