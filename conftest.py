@@ -43,6 +43,14 @@ def login_as(client: Client) -> LoginAs:
 
 
 @pytest.fixture
+def client() -> Client:
+    """Django's test client that also checks every /api/v1 answer against the OpenAPI document."""
+    from api.tests.contract import ContractClient
+
+    return ContractClient()
+
+
+@pytest.fixture
 def api(client: Client) -> ApiClient:
     return ApiClient(client)
 

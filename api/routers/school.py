@@ -30,12 +30,12 @@ class VerifyIn(Schema):
 @router.post(
     "/roster/import",
     response={
-        **responses(RosterImportOut, 401, 403),
+        **responses(RosterImportOut, 401, 403, 409),
         201: RosterImportOut,
         # A file with row errors lists every one; any other bad input has the usual error shape.
         400: RowErrorsOut | ErrorOut,
     },
-    summary="生源导入（dry_run=true 只校验并预览；200 为预览，201 为已导入）",
+    summary="生源导入（dry_run=true 只校验并预览；200 为预览，201 为已导入；另一份正在导入时 409）",
 )
 def import_roster(
     request: HttpRequest, file: File[UploadedFile], dry_run: bool = False

@@ -1,6 +1,6 @@
 """Every answer under /api/v1 checked against /api/v1/openapi.json: its status is declared for the operation and
 its body validates against the declared schema, with no undeclared key. api/tests/conftest.py applies it to
-every request the API tests make."""
+every request the tests make through the `client` fixture (conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from django.http import HttpResponseBase
+from django.test import Client
 from jsonschema import Draft202012Validator
 
 API_PREFIX = "/api/v1"
@@ -87,3 +88,18 @@ def check_answer(method: str, path: str, response: HttpResponseBase) -> str | No
         f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in errors[:5]
     )
     return name
+
+
+class ContractClient(Client):
+    """Django's test client; every answer under /api/v1 must be one the OpenAPI document declares."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.answered: set[tuple[str, int]] = set()  # (operation, status) pairs checked so far
+
+    def request(self, **request: Any) -> Any:  # Django's test response type is private
+        response = super().request(**request)
+        operation = check_answer(request["REQUEST_METHOD"], request["PATH_INFO"], response)
+        if operation:
+            self.answered.add((operation, response.status_code))
+        return response

@@ -17,7 +17,7 @@ from api.schemas import (
     StudentOut,
     VerificationOut,
 )
-from api.tests.conftest import ContractClient
+from api.tests.contract import ContractClient
 from core.identifiers import make_id_number
 from core.services.roster import ROSTER_HEADERS
 from core.services.shortlist import SHORTLIST_HEADERS
