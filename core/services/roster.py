@@ -60,8 +60,8 @@ class _Row:
 def roster_template() -> bytes:
     example = [
         "20270001",
-        "张三",
-        "男",
+        "李华",
+        "女",  # the 身份证号's 17th digit is even: a woman's number; the example must pass its own import
         "11010519491231002X",
         "13800138000",
         "zhangsan@example.com",

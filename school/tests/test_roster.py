@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from core.identifiers import make_id_number
 from core.models import College, Major, Student, User
-from core.services.roster import ROSTER_HEADERS
+from core.services.roster import ROSTER_HEADERS, roster_import, roster_template
 from core.testing import LoginAs, World, xlsx_bytes
 from school import roster_jobs
 from school.models import RosterImportJob
@@ -55,6 +55,11 @@ def test_template_download(world: World, client: Client, login_as: LoginAs) -> N
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert next(sheet.iter_rows(values_only=True)) == ROSTER_HEADERS
+
+
+def test_template_example_passes_its_own_import(world: World) -> None:
+    result = roster_import(world.school, io.BytesIO(roster_template()), dry_run=True, acting_user=world.school_admin)
+    assert not result.errors
 
 
 def test_every_error_is_listed_and_nothing_imported(world: World, client: Client, login_as: LoginAs) -> None:
