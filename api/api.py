@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,10 +10,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from api.schemas import describe_errors
 from core.errors import DomainError
+from core.inputs import first_unstorable
 from core.models import User
 from core.services.accounts import token_user
 
@@ -36,6 +39,25 @@ class BearerAuth(HttpBearer):
         return user
 
 
+class UnstorableText(ValueError):
+    """A JSON string holding NUL or a lone surrogate (`"\\ud800"`): neither database can store it."""
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field or "body"
+
+
+class StorableJsonParser(Parser):
+    """The one JSON parser of the API: whatever it returns both databases can store and UTF-8 can encode."""
+
+    def parse_body(self, request: HttpRequest) -> dict:
+        data = json.loads(request.body)
+        field = first_unstorable(data)
+        if field is not None:
+            raise UnstorableText(field)
+        return data
+
+
 class WangqianAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
         spec = super().get_openapi_schema(**kwargs)
@@ -51,6 +73,7 @@ api = WangqianAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=StorableJsonParser(),
 )
 
 
@@ -65,6 +88,8 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 FIELD_MESSAGES = {
     "missing": "缺少必填字段",
+    "greater_than_equal": "超出允许的范围",
+    "less_than_equal": "超出允许的范围",
     "int_parsing": "应为整数",
     "int_type": "应为整数",
     "string_type": "应为文本",
@@ -105,6 +130,11 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, UnstorableText):
+        field = exc.__cause__.field
+        return error(
+            request, 400, f"请求参数有误：字段 {field} 含有不允许的字符", "invalid", {field: "含有不允许的字符"}
+        )
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         return error(request, 400, "请求体不是合法的 JSON", "invalid", {"body": "请求体不是合法的 JSON"})
     return error(request, exc.status_code, str(exc), "error")

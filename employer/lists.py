@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from core.calendar import current_graduation_year
+from core.inputs import parse_id
 from core.models import Agreement, User
 from core.selectors import AgreementFilters, schools_and_years_of
 from web.agreement_lists import RESPONSE_CHOICES, ListState, filtered, parse_common
@@ -27,7 +28,7 @@ FILTER_PARAMS = ("school", "year", "name", "id_number", "major", "from", "to", "
 def parse_filters(params: QueryDict, *, tab: str = "all") -> ListState:
     values = {key: params.get(key, "").strip() for key in FILTER_PARAMS}
     errors: dict[str, str] = {}
-    school_id = int(values["school"]) if values["school"].isdigit() else None
+    school_id = parse_id(values["school"])
     response = values["response"] if values["response"] in RESPONSE_CHOICES else ""
     filters = AgreementFilters(
         tab=tab,

@@ -24,13 +24,13 @@ urlpatterns = [
     path("agreements/", agreements.agreement_list, name="agreements"),
     path("agreements/go/", agreements.agreement_go, name="agreement_go"),
     path("agreements/export/", agreements.agreement_export, name="agreement_export"),
-    path("agreements/<int:pk>/", agreements.agreement_detail, name="agreement_detail"),
-    path("agreements/<int:pk>/modify/", agreements.agreement_modify, name="agreement_modify"),
-    path("agreements/<int:pk>/withdraw/", agreements.agreement_withdraw, name="agreement_withdraw"),
+    path("agreements/<id:pk>/", agreements.agreement_detail, name="agreement_detail"),
+    path("agreements/<id:pk>/modify/", agreements.agreement_modify, name="agreement_modify"),
+    path("agreements/<id:pk>/withdraw/", agreements.agreement_withdraw, name="agreement_withdraw"),
     # 解约办理
     path("terminations/", terminations.termination_list, name="terminations"),
     path("terminations/go/", terminations.termination_go, name="termination_go"),
     path("terminations/export/", terminations.termination_export, name="termination_export"),
-    path("agreements/<int:pk>/termination/answer/", terminations.termination_answer, name="termination_answer"),
-    path("agreements/<int:pk>/termination/request/", terminations.termination_request, name="termination_request"),
+    path("agreements/<id:pk>/termination/answer/", terminations.termination_answer, name="termination_answer"),
+    path("agreements/<id:pk>/termination/request/", terminations.termination_request, name="termination_request"),
 ]

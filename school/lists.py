@@ -14,6 +14,7 @@ from django.http import QueryDict
 
 from core import codes
 from core.calendar import current_graduation_year
+from core.inputs import parse_id
 from core.models import Agreement, Role, Status, User
 from core.models.agreements import REVIEW_LABELS
 from core.rules import TABS
@@ -50,8 +51,8 @@ def parse_filters(params: QueryDict, user: User, *, default_year: bool = False) 
     errors: dict[str, str] = {}
     # A college admin's list is their college whatever the query says.
     college_id = None
-    if user.role == Role.SCHOOL_ADMIN and values["college"].isdigit():
-        college_id = int(values["college"])
+    if user.role == Role.SCHOOL_ADMIN:
+        college_id = parse_id(values["college"])
     elif user.role != Role.SCHOOL_ADMIN:
         values["college"] = ""
     nature = values["nature"] if values["nature"] and codes.is_valid("nature", values["nature"]) else ""

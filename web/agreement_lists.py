@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from core.inputs import parse_int
 from core.models import Agreement, User
 from core.models.agreements import RESPONSE_LABELS
 from core.selectors import (
@@ -57,9 +58,8 @@ def parse_common(values: dict[str, str], errors: dict[str, str]) -> dict[str, An
     """毕业年度 and the 邀请起始/截至日期 range, with their errors beside their fields."""
     year = None
     if values["year"]:
-        if values["year"].isdigit() and len(values["year"]) == 4:
-            year = int(values["year"])
-        else:
+        year = parse_int(values["year"], minimum=1000, maximum=9999)
+        if year is None:
             errors["year"] = "毕业年度应为四位年份"
     invited_from = _date(values["from"], "邀请起始日期", "from", errors)
     invited_to = _date(values["to"], "邀请截至日期", "to", errors)

@@ -9,6 +9,7 @@ from ninja import Status as WithStatus
 from api.representations import agreement_data, agreement_detail
 from api.schemas import AgreementDetailOut, AgreementOut, AgreementPage, responses
 from core.errors import InvalidInput
+from core.inputs import Id
 from core.models import Agreement, Status, User
 from core.rules import TABS
 from core.selectors import (
@@ -44,12 +45,12 @@ def binary(content_type: str) -> dict[str, Any]:
 class ListQuery(Schema):
     tab: str = "all"
     status: str = ""
-    school_id: int | None = None
+    school_id: Id | None = None
     graduation_year: int | None = None
     name: str = ""
     id_number: str = ""
     major: str = ""
-    college_id: int | None = None
+    college_id: Id | None = None
     employer_name: str = ""
     invited_from: datetime.date | None = None
     invited_to: datetime.date | None = None
@@ -58,7 +59,7 @@ class ListQuery(Schema):
 
 
 class InviteIn(Schema):
-    student_ids: list[int]
+    student_ids: list[Id]
     terms: dict[str, Any] = {}
     overrides: dict[int, dict[str, Any]] = {}
 
@@ -153,7 +154,7 @@ def export(request: HttpRequest, query: Query[ListQuery]) -> HttpResponse:
 
 
 @router.get("/{agreement_id}", response=responses(AgreementDetailOut, 401, 403, 404), summary="协议书详情")
-def detail(request: HttpRequest, agreement_id: int) -> AgreementDetailOut:
+def detail(request: HttpRequest, agreement_id: Id) -> AgreementDetailOut:
     return _detail(_user(request), agreement_id)
 
 
@@ -163,14 +164,14 @@ def detail(request: HttpRequest, agreement_id: int) -> AgreementDetailOut:
     openapi_extra=binary("application/pdf"),
     summary="下载协议书（PDF）",
 )
-def document(request: HttpRequest, agreement_id: int) -> HttpResponse:
+def document(request: HttpRequest, agreement_id: Id) -> HttpResponse:
     from documents.services import agreement_pdf
 
     result = agreement_pdf(get_agreement_for_user(_user(request), agreement_id))
     return download(result.content, result.filename, "application/pdf")
 
 
-def _act(request: HttpRequest, agreement_id: int, action: Any, **kwargs: Any) -> AgreementDetailOut:
+def _act(request: HttpRequest, agreement_id: Id, action: Any, **kwargs: Any) -> AgreementDetailOut:
     user = _user(request)
     agreement = get_agreement_for_user(user, agreement_id)  # 404 before any other check
     action(agreement, acting_user=user, **kwargs)
@@ -178,60 +179,60 @@ def _act(request: HttpRequest, agreement_id: int, action: Any, **kwargs: Any) ->
 
 
 @router.post("/{agreement_id}/accept", response=ACTION, summary="学生同意邀约")
-def accept(request: HttpRequest, agreement_id: int) -> AgreementDetailOut:
+def accept(request: HttpRequest, agreement_id: Id) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_accept)
 
 
 @router.post("/{agreement_id}/decline", response=ACTION_WITH_BODY, summary="学生拒绝邀约")
-def decline(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> AgreementDetailOut:
+def decline(request: HttpRequest, agreement_id: Id, payload: RemarkIn | None = None) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_decline, remark=payload.remark if payload else "")
 
 
 @router.post("/{agreement_id}/modify", response=ACTION_WITH_BODY, summary="单位修改邀约")
-def modify(request: HttpRequest, agreement_id: int, payload: TermsIn) -> AgreementDetailOut:
+def modify(request: HttpRequest, agreement_id: Id, payload: TermsIn) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_modify, terms=payload.terms)
 
 
 @router.post("/{agreement_id}/withdraw", response=ACTION, summary="单位撤回邀约")
-def withdraw(request: HttpRequest, agreement_id: int) -> AgreementDetailOut:
+def withdraw(request: HttpRequest, agreement_id: Id) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_withdraw)
 
 
 @router.post("/{agreement_id}/approve", response=ACTION, summary="签约审核通过（学院或学校）")
-def approve(request: HttpRequest, agreement_id: int) -> AgreementDetailOut:
+def approve(request: HttpRequest, agreement_id: Id) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_approve)
 
 
 @router.post("/{agreement_id}/return", response=ACTION_WITH_BODY, summary="签约审核退回")
-def return_(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> AgreementDetailOut:
+def return_(request: HttpRequest, agreement_id: Id, payload: RemarkIn) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_return, remark=payload.remark)
 
 
 @router.post("/{agreement_id}/termination", response=ACTION_WITH_BODY, summary="申请解约")
-def termination(request: HttpRequest, agreement_id: int, payload: ReasonIn) -> AgreementDetailOut:
+def termination(request: HttpRequest, agreement_id: Id, payload: ReasonIn) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_request, reason=payload.reason)
 
 
 @router.post("/{agreement_id}/termination/withdraw", response=ACTION, summary="学生撤回自己的解约申请")
-def termination_withdraw(request: HttpRequest, agreement_id: int) -> AgreementDetailOut:
+def termination_withdraw(request: HttpRequest, agreement_id: Id) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_withdraw)
 
 
 @router.post("/{agreement_id}/termination/accept", response=ACTION_WITH_BODY, summary="同意对方的解约申请")
-def termination_accept(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> AgreementDetailOut:
+def termination_accept(request: HttpRequest, agreement_id: Id, payload: RemarkIn | None = None) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_accept, remark=payload.remark if payload else "")
 
 
 @router.post("/{agreement_id}/termination/decline", response=ACTION_WITH_BODY, summary="拒绝对方的解约申请")
-def termination_decline(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> AgreementDetailOut:
+def termination_decline(request: HttpRequest, agreement_id: Id, payload: RemarkIn) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_decline, remark=payload.remark)
 
 
 @router.post("/{agreement_id}/termination/approve", response=ACTION_WITH_BODY, summary="解约审核通过")
-def termination_approve(request: HttpRequest, agreement_id: int, payload: RemarkIn | None = None) -> AgreementDetailOut:
+def termination_approve(request: HttpRequest, agreement_id: Id, payload: RemarkIn | None = None) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_approve, remark=payload.remark if payload else "")
 
 
 @router.post("/{agreement_id}/termination/return", response=ACTION_WITH_BODY, summary="解约审核退回")
-def termination_return(request: HttpRequest, agreement_id: int, payload: RemarkIn) -> AgreementDetailOut:
+def termination_return(request: HttpRequest, agreement_id: Id, payload: RemarkIn) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.termination_return, remark=payload.remark)

@@ -7,6 +7,7 @@ from ninja.files import UploadedFile
 from api.representations import code_labels, masked_student_data
 from api.schemas import MaskedStudentOut, ProfileOut, SendListImportOut, responses
 from core.errors import Forbidden, InvalidInput
+from core.inputs import Id
 from core.models import Role, User
 from core.selectors import send_list_items
 from core.services import employers as svc
@@ -40,7 +41,7 @@ class ProfileIn(Schema):
 
 
 class SendListIn(Schema):
-    student_id: int
+    student_id: Id
 
 
 def _profile(user: User) -> ProfileOut:
@@ -110,7 +111,7 @@ def import_send_list(request: HttpRequest, file: File[UploadedFile]) -> SendList
 @router.delete(
     "/send-list/{student_id}", response=responses(list[MaskedStudentOut], 401, 403, 404), summary="移出签约发送列表"
 )
-def remove_from_send_list(request: HttpRequest, student_id: int) -> list[MaskedStudentOut]:
+def remove_from_send_list(request: HttpRequest, student_id: Id) -> list[MaskedStudentOut]:
     user = _employer_user(request)
     svc.send_list_remove(student_id, acting_user=user)
     return _send_list(user)

@@ -5,6 +5,7 @@ from ninja.files import UploadedFile
 from api.representations import employer_fields
 from api.schemas import EmployerReviewOut, ErrorOut, RosterImportOut, RowErrorOut, RowErrorsOut, StatsOut, responses
 from core.errors import Forbidden
+from core.inputs import Id
 from core.models import Employer, Role, User
 from core.selectors import employers_by_verification
 from core.services.employers import employer_verify
@@ -81,7 +82,7 @@ def employers(request: HttpRequest, status: str = "pending") -> list[EmployerRev
     response=responses(EmployerReviewOut, 400, 401, 403, 404, 409),
     summary="单位资质审核（通过或驳回）",
 )
-def verify(request: HttpRequest, employer_id: int, payload: VerifyIn | None = None) -> EmployerReviewOut:
+def verify(request: HttpRequest, employer_id: Id, payload: VerifyIn | None = None) -> EmployerReviewOut:
     user = _school_admin(request)
     payload = payload or VerifyIn()
     return _employer_row(employer_verify(employer_id, approve=payload.approve, remark=payload.remark, acting_user=user))

@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 
 from core.errors import Forbidden, InvalidInput
+from core.inputs import parse_int
 from core.models import College, Major, Role, School, Student, User
 from core.services.xlsx import read_rows, write_xlsx
 from core.validators import gender_from_id, validate_email, validate_id_number, validate_phone
@@ -112,10 +113,11 @@ def _validate_row(number: int, raw: dict[str, str], errors: list[RowError]) -> _
             fail("邮箱", exc.detail)
     year = raw.get("毕业年度", "")
     if year:
-        if not (year.isdigit() and 2000 <= int(year) <= 2100):
+        graduation_year = parse_int(year, minimum=2000, maximum=2100)
+        if graduation_year is None:
             fail("毕业年度", "毕业年度应为四位年份，如2027")
         else:
-            values["graduation_year"] = int(year)
+            values["graduation_year"] = graduation_year
     degree = raw.get("学历", "")
     if degree:
         if degree not in DEGREE_BY_TEXT:

@@ -7,6 +7,7 @@ from typing import IO
 from django.db import transaction
 
 from core.errors import InvalidInput
+from core.inputs import parse_int
 from core.models import SearchHit, SendListItem, Student, User
 from core.selectors import students_search
 from core.services.employers import require_verified_employer
@@ -37,7 +38,8 @@ def shortlist_import(upload: IO[bytes], *, acting_user: User) -> list[Student]:
     for number, raw in read_rows(upload, SHORTLIST_HEADERS, required=("毕业年度", "姓名")):
         year, name = raw.get("毕业年度", ""), raw.get("姓名", "")
         id_number, phone = raw.get("身份证号", "").upper(), raw.get("手机号", "")
-        if not year.isdigit():
+        graduation_year = parse_int(year, minimum=1000, maximum=9999)
+        if graduation_year is None:
             errors.append(RowError(number, "毕业年度", "毕业年度应为四位年份"))
             continue
         if not name:
@@ -46,7 +48,9 @@ def shortlist_import(upload: IO[bytes], *, acting_user: User) -> list[Student]:
         if not (id_number or phone):
             errors.append(RowError(number, "身份证号", "身份证号和手机号至少填写一项"))
             continue
-        matches = list(students_search(graduation_year=int(year), name=name, id_number=id_number, phone=phone)[:2])
+        matches = list(
+            students_search(graduation_year=graduation_year, name=name, id_number=id_number, phone=phone)[:2]
+        )
         if len(matches) != 1:
             column = "身份证号" if id_number else "手机号"
             errors.append(RowError(number, column, "未找到匹配的学生，请核对毕业年度、姓名和证件信息"))

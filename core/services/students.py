@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from core.errors import Forbidden, InvalidInput, NotFound
+from core.inputs import parse_id, parse_int
 from core.models import Agreement, Major, Role, Student, StudentChange, User
 from core.services import side_effects
 from core.services.events import record_event
@@ -61,11 +62,11 @@ def clean_student(student: Student, data: dict[str, Any]) -> dict[str, Any]:
         errors["gender"] = "性别与身份证号不符"
     cleaned["gender"] = gender
 
-    year = text("graduation_year")
-    if not (year.isdigit() and 2000 <= int(year) <= 2100):
+    year = parse_int(text("graduation_year"), minimum=2000, maximum=2100)
+    if year is None:
         errors["graduation_year"] = "毕业年度应为四位年份，如2027"
     else:
-        cleaned["graduation_year"] = int(year)
+        cleaned["graduation_year"] = year
 
     degree = text("degree")
     degree = DEGREE_BY_TEXT.get(degree, degree)
@@ -73,10 +74,10 @@ def clean_student(student: Student, data: dict[str, Any]) -> dict[str, Any]:
         errors["degree"] = "学历应为专科、本科、硕士研究生或博士研究生"
     cleaned["degree"] = degree
 
-    major_id = text("major")
+    major_id = parse_id(text("major"))
     major = (
         Major.objects.select_related("college").filter(pk=major_id, college__school_id=student.school_id).first()
-        if major_id.isdigit()
+        if major_id is not None
         else None
     )
     if major is None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from core import codes
 from core.errors import InvalidInput
+from core.inputs import DB_INT_MAX, parse_int
 from core.models import Employer
 from core.validators import validate_contact_phone, validate_postcode
 
@@ -55,9 +56,8 @@ def _clean_value(field: str, label: str, kind: str, required: bool, raw: Any) ->
         _, low, high = kind.split(":")
         if isinstance(raw, bool):
             raise InvalidInput(f"{label}应为整数", errors={field: f"{label}应为整数"})
-        try:
-            number = int(str(raw).strip())
-        except ValueError:
+        number = parse_int(raw, minimum=-DB_INT_MAX, maximum=DB_INT_MAX)
+        if number is None:
             raise InvalidInput(f"{label}应为整数", errors={field: f"{label}应为整数"})
         if not int(low) <= number <= int(high):
             message = f"{label}应在{low}到{high}之间"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import Conflict, InvalidInput
+from core.inputs import parse_ids
 from core.models import Agreement, Status, User
 from core.rules import TABS, Action, allowed_actions, refusal
 from core.selectors import get_agreement_for_user
@@ -93,7 +94,7 @@ def agreement_go(request: AuthenticatedRequest) -> HttpResponse:
 
 def export_response(request: AuthenticatedRequest, qs: Any, prefix: str) -> HttpResponse:
     """导出: the filtered list, or only the ticked rows of it."""
-    ids = [pk for pk in request.GET.getlist("ids") if pk.isdigit()]
+    ids = parse_ids(request.GET.getlist("ids"))
     if ids:
         qs = qs.filter(pk__in=ids)
     return xlsx_download(agreements_export_xlsx(qs, request.user, title=prefix), export_filename(prefix))

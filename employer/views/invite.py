@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.calendar import current_graduation_year
 from core.errors import Conflict, InvalidInput, NotFound
+from core.inputs import parse_id, parse_ids, parse_int
 from core.masking import mask_id_number, mask_phone
 from core.models import Employer, Student
 from core.selectors import listed_student_ids, send_list_items
@@ -43,19 +44,20 @@ def _search(request: AuthenticatedRequest, employer: Employer) -> dict[str, Any]
     if not request.GET.get("search"):
         return result
     errors: dict[str, str] = {}
-    if not (values["year"].isdigit() and len(values["year"]) == 4):
+    year = parse_int(values["year"], minimum=1000, maximum=9999)
+    if year is None:
         errors["year"] = "请选择毕业年度"
     if not values["name"]:
         errors["name"] = "请输入学生姓名"
     if not values["keyword"]:
         errors["keyword"] = "请输入手机号或身份证号"
     result["errors"] = errors
-    if errors or not employer.is_verified:
+    if errors or year is None or not employer.is_verified:
         return result
     keyword = values["keyword"].replace(" ", "")
     by_phone = bool(_PHONE.fullmatch(keyword))
     found = employer_search_students(
-        graduation_year=int(values["year"]),
+        graduation_year=year,
         name=values["name"],
         id_number="" if by_phone else keyword,
         phone=keyword if by_phone else "",
@@ -124,10 +126,10 @@ def _back(request: AuthenticatedRequest) -> str:
 @signing_center
 def send_list_add_view(request: AuthenticatedRequest) -> HttpResponse:
     """加入: only a student the exact search found can be added (core checks it)."""
-    try:
-        item = send_list_add(int(request.POST.get("student_id", "0") or 0), acting_user=request.user)
-    except ValueError:
+    student_id = parse_id(request.POST.get("student_id"))
+    if student_id is None:
         raise NotFound()
+    item = send_list_add(student_id, acting_user=request.user)
     messages.success(request, f"已将{item.student.name}加入签约发送列表")
     return redirect(_back(request))
 
@@ -135,7 +137,7 @@ def send_list_add_view(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 @signing_center
 def send_list_remove_view(request: AuthenticatedRequest) -> HttpResponse:
-    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    ids = parse_ids(request.POST.getlist("ids"))
     if not ids:
         messages.warning(request, "请先勾选要移除的学生")
         return redirect(_back(request))
@@ -175,7 +177,7 @@ def _letter_students(request: AuthenticatedRequest, employer: Employer) -> list[
     """The students picked on the 签约发送列表 (a row's 邀约, or the ticked rows); only list members count."""
     data = request.POST if request.method == "POST" else request.GET
     raw = [data["one"]] if data.get("one") else data.getlist("ids")
-    ids = [int(pk) for pk in raw if str(pk).isdigit()]
+    ids = parse_ids(raw)
     items = send_list_items(employer, student_ids=ids)
     by_id = {item.student_id: item.student for item in items}
     return [by_id[pk] for pk in dict.fromkeys(ids) if pk in by_id]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import Conflict, InvalidInput
+from core.inputs import parse_ids
 from core.models import Agreement, Status
 from core.rules import Action, allowed_actions, review_status_for
 from core.selectors import get_agreement_for_user, terms_versions_of
@@ -51,7 +52,7 @@ def reviews(request: AuthenticatedRequest) -> HttpResponse:
 def reviews_approve_batch(request: AuthenticatedRequest) -> HttpResponse:
     """批量通过 of the selected rows; each is approved (or refused) on its own."""
     user = request.user
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    ids = parse_ids(request.POST.getlist("ids"))
     back = safe_target(request, reverse("school:reviews"))
     if not ids:
         messages.error(request, "请先勾选要审核通过的协议书")

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
 from core.calendar import current_graduation_year
+from core.inputs import parse_int
 from core.rules import STATS_COLUMNS
 from core.services.stats import SchoolStats, stats_for_user
 from school.access import admin_required, current_school, school_admin_required
@@ -23,8 +24,9 @@ def _year(request: AuthenticatedRequest) -> tuple[int, str]:
     raw = request.GET.get("year", "").strip()
     if not raw:
         return current_graduation_year(), ""
-    if raw.isdigit() and len(raw) == 4 and 2000 <= int(raw) <= 2100:
-        return int(raw), ""
+    year = parse_int(raw, minimum=2000, maximum=2100)
+    if year is not None:
+        return year, ""
     return current_graduation_year(), "毕业年度应为四位年份，如2027"
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import Conflict, InvalidInput, NotFound
+from core.inputs import parse_id, parse_int
 from core.models import Status, Student, User
 from core.selectors import RosterFilters, agreements_of_student, get_student_for_admin, majors_of_school, roster
 from core.services.roster import ROSTER_HEADERS, roster_template
@@ -156,8 +157,8 @@ def students(request: AuthenticatedRequest) -> HttpResponse:
     qs = roster(
         user,
         RosterFilters(
-            graduation_year=int(values["year"]) if values["year"].isdigit() else None,
-            college_id=int(values["college"]) if values["college"].isdigit() else None,
+            graduation_year=parse_int(values["year"]),
+            college_id=parse_id(values["college"]),
             major=values["major"],
             q=values["q"],
         ),

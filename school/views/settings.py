@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.calendar import current_graduation_year
 from core.errors import InvalidInput
+from core.inputs import parse_int
 from core.models import School
 from core.selectors import settings_changes_of
 from core.services.schools import SETTING_FIELDS, school_update_settings
@@ -61,13 +62,13 @@ def parse_settings(post: Any) -> tuple[dict[str, Any], dict[str, str], dict[str,
     raw = typed["max_terminations"] = post.get("max_terminations", "").strip()
     if not raw:
         changes["max_terminations"] = None  # unlimited
-    elif raw.isdigit():
-        changes["max_terminations"] = int(raw)
+    elif (number := parse_int(raw, maximum=100)) is not None:
+        changes["max_terminations"] = number
     else:
         errors["max_terminations"] = "解约次数上限应为0到100的整数，留空表示不限"
     raw = typed["invitation_validity_days"] = post.get("invitation_validity_days", "").strip()
-    if raw.isdigit():
-        changes["invitation_validity_days"] = int(raw)
+    if (number := parse_int(raw, minimum=1, maximum=90)) is not None:
+        changes["invitation_validity_days"] = number
     else:
         errors["invitation_validity_days"] = "邀约有效期应为1到90天"
     typed["number_format"] = changes["number_format"] = post.get("number_format", "").strip()
