@@ -135,7 +135,8 @@ def test_school_season_journey(world: World, journey: Journey, tmp_path: Path) -
     page.click("button:has-text('查询')")
     assert page.locator("[data-stat=effective]").inner_text() == "2"
     assert page.locator("[data-stat=rate]").inner_text() == "40.0%"
-    page.wait_for_function("document.getElementById('chart-status').width > 0")
+    # Chart.js sizes the canvas once it has drawn (a locator wait: the CSP forbids wait_for_function's eval).
+    expect(page.locator("#chart-status")).to_have_attribute("width", re.compile(r"^[1-9][0-9]*$"))
     journey.shot("stats-after")
 
 
