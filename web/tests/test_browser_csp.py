@@ -72,7 +72,12 @@ def test_portals_run_under_the_policy_without_violations(walk: Walk, world: Any)
             "/employer/terminations/",
             f"/documents/agreements/{effective.pk}/preview/",
         ],
-        world.student.user.username: ["/student/", "/student/invitations/", "/student/agreement/"],
+        world.student.user.username: [
+            "/student/",
+            "/student/invitations/",
+            "/student/agreement/",
+            "/student/messages/",
+        ],
         world.college_admin.username: ["/school/", "/school/reviews/", f"/school/agreements/{effective.pk}/"],
         world.school_admin.username: [
             "/school/",
