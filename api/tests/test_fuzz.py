@@ -1,6 +1,6 @@
 """Property-based fuzz of the whole API from its own OpenAPI document (schemathesis), in process through the
 WSGI app: every generated call — valid and deliberately invalid — is made anonymously and as each role, and no
-answer may be a 5xx; every 4xx has SPEC §6's error shape.
+answer may be a 5xx; every 4xx has SPEC §6's error shape; every body matches the schema its operation declares.
 
 Bounded for `make test`: per operation schemathesis' deterministic boundary cases (its coverage phase) plus
 FUZZ_EXAMPLES (5) random ones, each made 5 times, derandomized. A deeper, random run by hand prints its figures:
@@ -21,6 +21,7 @@ from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, GenerationMode
+from schemathesis.specs.openapi.checks import response_schema_conformance
 from werkzeug.test import Client as WsgiClient
 
 from core.testing import PASSWORD
@@ -105,6 +106,8 @@ def test_api_never_answers_5xx(case: Case, tokens: dict[str, str]) -> None:
         assert response.status_code < 500, f"{where}\n{case.as_curl_command()}\n{response.text[:500]}"
         if response.status_code >= 400:
             assert_error_shape(response, where)
+        # The body matches the schema the operation declares for this status (api/schemas.py).
+        case.validate_response(response, checks=[response_schema_conformance])
 
 
 @pytest.fixture(scope="module", autouse=True)
