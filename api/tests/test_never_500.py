@@ -22,7 +22,7 @@ def raw() -> Client:
     return Client(raise_request_exception=False)
 
 
-def _bearer(api: Any) -> dict[str, str]:
+def _bearer(api: Any) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {api.token}"}
 
 

@@ -14,35 +14,14 @@ from core.testing import Journey, World, current_terms, make_employer, make_stud
 pytestmark = pytest.mark.browser
 
 
-<<<<<<< HEAD
 def choose_region(journey: Journey, name: str, province: str, city: str, county: str) -> None:
     page = journey.page
     page.select_option(f"select[name={name}_p]", label=province)
-    page.wait_for_function(f"document.querySelector('select[name={name}_c]').options.length > 1")
+    # Locator waits, not wait_for_function: the Content-Security-Policy forbids the eval that one needs.
+    page.locator(f"select[name={name}_c] option").nth(1).wait_for(state="attached")
     page.select_option(f"select[name={name}_c]", label=city)
-    page.wait_for_function(f"document.querySelector('select[name={name}]').options.length > 1")
+    page.locator(f"select[name={name}] option").nth(1).wait_for(state="attached")
     page.select_option(f"select[name={name}]", label=county)
-=======
-class Journey:
-    def __init__(self, page: Any, folder: Path, base: str):
-        self.page, self.folder, self.base, self.n = page, folder, base, 0
-
-    def shot(self, name: str) -> None:
-        self.n += 1
-        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
-
-    def go(self, path: str) -> None:
-        self.page.goto(self.base + path)
-
-    def region(self, name: str, province: str, city: str, county: str) -> None:
-        page = self.page
-        page.select_option(f"select[name={name}_p]", label=province)
-        # Locator waits, not wait_for_function: the Content-Security-Policy forbids the eval that one needs.
-        page.locator(f"select[name={name}_c] option").nth(1).wait_for(state="attached")
-        page.select_option(f"select[name={name}_c]", label=city)
-        page.locator(f"select[name={name}] option").nth(1).wait_for(state="attached")
-        page.select_option(f"select[name={name}]", label=county)
->>>>>>> 9469573 (CSP (django-csp, no inline script or eval), HTTPS redirect and HSTS when HTTPS is on, check --deploy clean; schemathesis fuzz of the whole API as every role)
 
 
 def test_employer_journey(world: World, journey: Journey) -> None:
