@@ -24,7 +24,7 @@ from schemathesis import Case, GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from werkzeug.test import Client as WsgiClient
 
-from core.testing import PASSWORD
+from core.testing import PASSWORD, World
 from wangqian.wsgi import application
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
@@ -49,7 +49,7 @@ def _keep_the_test_connection() -> Iterator[None]:
 
 
 @pytest.fixture
-def tokens(world: Any) -> dict[str, str]:
+def tokens(world: World) -> dict[str, str]:
     """A bearer token per role, from the real login endpoint (through the WSGI app too: Django's test client
     would put back the signal handlers the fixture above took away)."""
     client = WsgiClient(application)

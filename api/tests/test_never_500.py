@@ -10,6 +10,7 @@ from django.test import Client
 
 from api.tests.test_errors import shape
 from core.models import Agreement, SendListItem
+from core.testing import World
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +29,13 @@ def _bearer(api: Any) -> dict[str, Any]:
 
 # json.dumps writes these as the escapes `\ud800` and `\u0000`, as an attacker's client would.
 @pytest.mark.parametrize("text", ["\ud800", "a\udfffb", "\x00", "x\x00"])
-def test_unstorable_text_in_json_is_400_naming_the_field(raw: Client, world: Any, text: str) -> None:
+def test_unstorable_text_in_json_is_400_naming_the_field(raw: Client, world: World, text: str) -> None:
     body = json.dumps({"username": text, "password": "x"})
     response = raw.post("/api/v1/auth/token", body, content_type="application/json")
     assert shape(response, 400, "invalid")["errors"] == {"username": "含有不允许的字符"}
 
 
-def test_unstorable_remarks_and_terms_change_nothing(raw: Client, api: Any, world: Any) -> None:
+def test_unstorable_remarks_and_terms_change_nothing(raw: Client, api: Any, world: World) -> None:
     agreement = world.reach("college_review")
     api.login(world.college_admin)
     response = raw.post(
@@ -52,7 +53,7 @@ def test_unstorable_remarks_and_terms_change_nothing(raw: Client, api: Any, worl
     assert Agreement.objects.count() == 1
 
 
-def test_a_valid_surrogate_pair_is_just_an_emoji(raw: Client, api: Any, world: Any) -> None:
+def test_a_valid_surrogate_pair_is_just_an_emoji(raw: Client, api: Any, world: World) -> None:
     agreement = world.reach("college_review")
     api.login(world.college_admin)
     response = raw.post(
@@ -64,7 +65,7 @@ def test_a_valid_surrogate_pair_is_just_an_emoji(raw: Client, api: Any, world: A
     assert response.status_code == 200, response.content
 
 
-def test_integers_past_the_database_range(raw: Client, api: Any, world: Any) -> None:
+def test_integers_past_the_database_range(raw: Client, api: Any, world: World) -> None:
     api.login(world.school_admin)
     for query in (f"college_id={HUGE}", f"school_id={HUGE}", "college_id=0", f"college_id={10**30}"):
         body = shape(raw.get(f"/api/v1/agreements?{query}", **_bearer(api)), 400, "invalid")
@@ -81,14 +82,14 @@ def test_integers_past_the_database_range(raw: Client, api: Any, world: Any) -> 
     assert not SendListItem.objects.exists()
 
 
-def test_unicode_digits_are_not_numbers(raw: Client, api: Any, world: Any) -> None:
+def test_unicode_digits_are_not_numbers(raw: Client, api: Any, world: World) -> None:
     api.login(world.employer)
     for query in ("graduation_year=²", "page=²", "graduation_year=٢٠٢٧"):
         shape(raw.get(f"/api/v1/agreements?{query}", **_bearer(api)), 400, "invalid")
     shape(raw.get("/api/v1/agreements/²", **_bearer(api)), 404)
 
 
-def test_nul_in_query_path_or_header_is_400(raw: Client, api: Any, world: Any) -> None:
+def test_nul_in_query_path_or_header_is_400(raw: Client, api: Any, world: World) -> None:
     api.login(world.employer)
     shape(raw.get("/api/v1/verify/%00"), 400, "invalid")
     shape(raw.get("/api/v1/agreements?name=%00", **_bearer(api)), 400, "invalid")
@@ -96,7 +97,7 @@ def test_nul_in_query_path_or_header_is_400(raw: Client, api: Any, world: Any) -
     shape(raw.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer abc\x00def"), 400, "invalid")
 
 
-def test_multipart_without_boundary_is_400(raw: Client, api: Any, world: Any) -> None:
+def test_multipart_without_boundary_is_400(raw: Client, api: Any, world: World) -> None:
     api.login(world.employer)
     response = raw.generic(
         "POST", "/api/v1/employer/send-list/import", b"--x--", CONTENT_TYPE="multipart/form-data", **_bearer(api)
@@ -104,7 +105,7 @@ def test_multipart_without_boundary_is_400(raw: Client, api: Any, world: Any) ->
     shape(response, 400, "invalid")
 
 
-def test_unrouted_paths_and_wrong_methods_have_the_error_shape(raw: Client, api: Any, world: Any) -> None:
+def test_unrouted_paths_and_wrong_methods_have_the_error_shape(raw: Client, api: Any, world: World) -> None:
     api.login(world.employer)
     shape(raw.get("/api/v1/nope"), 404, "not_found")
     shape(raw.get("/api/v1/agreements/1/nope", **_bearer(api)), 404, "not_found")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.testing import PASSWORD
+from core.testing import PASSWORD, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,7 +58,7 @@ def walk(browser: Any, live_server: Any) -> Iterator[Walk]:
     context.close()
 
 
-def test_portals_run_under_the_policy_without_violations(walk: Walk, world: Any) -> None:
+def test_portals_run_under_the_policy_without_violations(walk: Walk, world: World) -> None:
     effective = world.reach("effective")
     review = world.reach("college_review", student=world.other_student)
     pages = {

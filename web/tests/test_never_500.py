@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from core.models import Student, User
+from core.testing import LoginAs, World
+
 pytestmark = pytest.mark.django_db
 
 HUGE = "9223372036854775808"  # 2**63: one past SQLite's and PostgreSQL's bigint
@@ -61,23 +64,23 @@ CASES: list[tuple[str, str, str, dict[str, Any] | str | None]] = [
 ]
 
 
-def _client_for(world: Any, persona: str) -> Client:
-    client = Client(raise_request_exception=False)
-    users = {
+def _client_for(world: World, persona: str, client: Client, login_as: LoginAs) -> Client:
+    """A 500 raises in the test client, so any view error fails the test."""
+    users: dict[str, User | Student] = {
         "employer": world.employer,
-        "student": world.student.user,
+        "student": world.student,
         "school_admin": world.school_admin,
         "college_admin": world.college_admin,
     }
-    if persona in users:
-        client.force_login(users[persona])
-    return client
+    return login_as(users[persona]) if persona in users else client
 
 
 @pytest.mark.parametrize(("persona", "method", "path", "data"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
-def test_bad_input_never_answers_500(world: Any, persona: str, method: str, path: str, data: Any) -> None:
+def test_bad_input_never_answers_500(
+    world: World, client: Client, login_as: LoginAs, persona: str, method: str, path: str, data: Any
+) -> None:
     world.reach("effective")
-    client = _client_for(world, persona)
+    client = _client_for(world, persona, client, login_as)
     if method == "get":
         response = client.get(path)
     elif isinstance(data, str):
@@ -90,22 +93,24 @@ def test_bad_input_never_answers_500(world: Any, persona: str, method: str, path
         assert "<!doctype html>" in response.content.decode()
 
 
-def test_a_nul_byte_is_refused_before_any_view_runs(world: Any) -> None:
-    client = _client_for(world, "employer")
+def test_a_nul_byte_is_refused_before_any_view_runs(world: World, client: Client, login_as: LoginAs) -> None:
+    client = _client_for(world, "employer", client, login_as)
     response = client.get(f"/employer/agreements/?name={NUL}")
     assert response.status_code == 400
     assert "不允许的字符" in response.content.decode()
 
 
-def test_multipart_without_boundary_is_a_400_page(world: Any) -> None:
-    client = _client_for(world, "employer")
+def test_multipart_without_boundary_is_a_400_page(world: World, client: Client, login_as: LoginAs) -> None:
+    client = _client_for(world, "employer", client, login_as)
     response = client.generic("POST", "/employer/invite/import/", b"--x--", CONTENT_TYPE="multipart/form-data")
     assert response.status_code == 400
     assert "请求" in response.content.decode()
 
 
-def test_settings_refuse_unicode_and_huge_numbers_naming_the_field(world: Any) -> None:
-    client = _client_for(world, "school_admin")
+def test_settings_refuse_unicode_and_huge_numbers_naming_the_field(
+    world: World, client: Client, login_as: LoginAs
+) -> None:
+    client = _client_for(world, "school_admin", client, login_as)
     before = world.school.invitation_validity_days
     for raw in (SUP2, HUGE, ARABIC):
         response = client.post("/school/settings/", {"invitation_validity_days": raw, "number_format": "{year}"})
@@ -115,9 +120,9 @@ def test_settings_refuse_unicode_and_huge_numbers_naming_the_field(world: Any) -
     assert world.school.invitation_validity_days == before
 
 
-def test_page_numbers_and_ids_out_of_range_are_404(world: Any) -> None:
+def test_page_numbers_and_ids_out_of_range_are_404(world: World, client: Client, login_as: LoginAs) -> None:
     agreement = world.reach("effective")
-    client = _client_for(world, "employer")
+    client = _client_for(world, "employer", client, login_as)
     for page in ("0", HUGE, str(2**63 - 1)):
         assert client.get(f"/documents/agreements/{agreement.pk}/pages/{page}.png").status_code == 404, page
     assert client.get(f"/documents/agreements/{HUGE}/pdf").status_code == 404

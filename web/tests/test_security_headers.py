@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from core.testing import LoginAs, World
+
 BASE = Path(settings.BASE_DIR)
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "wangqian.settings",
@@ -31,7 +33,7 @@ def _policy(response: Any) -> dict[str, list[str]]:
 
 
 @pytest.mark.django_db
-def test_every_page_carries_a_policy_without_inline_script(client: Client, world: Any) -> None:
+def test_every_page_carries_a_policy_without_inline_script(client: Client, world: World, login_as: LoginAs) -> None:
     for path in ("/login/", "/verify/", "/api/v1/docs"):
         response = client.get(path)
         response_header, policy = response["Content-Security-Policy"], _policy(response)
@@ -39,8 +41,7 @@ def test_every_page_carries_a_policy_without_inline_script(client: Client, world
         assert policy["object-src"] == ["'none'"]
         assert policy["frame-ancestors"] == ["'none'"]
         assert "'unsafe-eval'" not in response_header
-    client.force_login(world.employer)
-    assert _policy(client.get("/employer/agreements/"))["script-src"] == ["'self'"]
+    assert _policy(login_as(world.employer).get("/employer/agreements/"))["script-src"] == ["'self'"]
 
 
 # An executable <script> with a body, or an on…= event handler attribute, in any template of the project.
