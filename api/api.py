@@ -17,10 +17,10 @@ from api.schemas import describe_errors
 from core.errors import DomainError
 from core.inputs import first_unstorable
 from core.models import User
-from core.services.accounts import token_user
+from core.services.accounts import token_authenticate
 
 # Calls a user who still has the initial password may make.
-PASSWORD_CHANGE_EXEMPT = ("/api/v1/auth/password", "/api/v1/me")
+PASSWORD_CHANGE_EXEMPT = ("/api/v1/auth/password", "/api/v1/auth/token", "/api/v1/me")
 
 
 class PasswordChangeRequired(DomainError):
@@ -30,9 +30,11 @@ class PasswordChangeRequired(DomainError):
 
 class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = token_user(token)
-        if user is None:
+        api_token = token_authenticate(token)
+        if api_token is None:
             return None
+        user = api_token.user
+        request.api_token = api_token  # type: ignore[attr-defined]  # for log-out and password change
         if user.must_change_password and request.path.rstrip("/") not in PASSWORD_CHANGE_EXEMPT:
             raise PasswordChangeRequired("请先修改初始密码", code="password_change_required")
         request.user = user

@@ -324,6 +324,17 @@ class TokenOut(Answer):
     must_change_password: bool
 
 
+class ActivationCodeOut(Answer):
+    student_number: str
+    name: str
+    code: str = Field(description="一次性激活码，只在此返回一次；库中只存其 HMAC")
+    expires_at: datetime.datetime
+
+
+class ActivationCodesOut(Answer):
+    codes: list[ActivationCodeOut]
+
+
 class MeOut(Answer):
     id: int
     username: str

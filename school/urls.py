@@ -1,6 +1,6 @@
 from django.urls import path
 
-from school.views import agreements, employers, home, reports, roster, settings
+from school.views import accounts, agreements, employers, home, reports, roster, settings
 
 app_name = "school"
 urlpatterns = [
@@ -26,6 +26,8 @@ urlpatterns = [
     path("students/", roster.students, name="students"),
     path("students/<id:pk>/", roster.student_detail, name="student"),
     path("students/<id:pk>/edit/", roster.student_edit, name="student_edit"),
+    path("students/activation-codes/", accounts.activation_codes, name="activation_codes"),
+    path("students/<id:pk>/activation-code/", accounts.student_activation_code, name="student_activation_code"),
     # 单位资质审核
     path("employers/", employers.employers, name="employers"),
     path("employers/<id:pk>/", employers.employer_detail, name="employer"),
@@ -37,4 +39,5 @@ urlpatterns = [
     path("plan/export/", reports.plan_export, name="plan_export"),
     # 学校设置
     path("settings/", settings.school_settings, name="settings"),
+    path("failed-logins/", accounts.failed_logins, name="failed_logins"),
 ]

@@ -1,5 +1,6 @@
 """One settings module; every knob is an environment variable with a zero-configuration default."""
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' Swagger UI from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "core",
     "api",
     "web",
@@ -95,6 +97,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "web.middleware.PasswordChangeRequiredMiddleware",
+    # Last, as django-axes asks: turns a throttled login, activation or reset into its refusal (core.throttle).
+    "axes.middleware.AxesMiddleware",
 ]
 if PROMETHEUS_METRICS:
     MIDDLEWARE = [
@@ -137,8 +141,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses an account or address in its cooling-off period before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "core.auth.InitialPasswordBackend",
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -148,6 +153,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes), shared by the login page, /auth/token, activation and password reset.
+# After LOGIN_FAILURE_LIMIT failures for one account, or LOGIN_FAILURE_LIMIT_PER_ADDRESS from one address
+# (higher: a campus NAT puts many students behind one address), further attempts are refused until
+# LOGIN_COOLOFF_MINUTES after the last failure. Attempts while refused do not extend the wait.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "core.throttle.ThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "core.throttle.lockout_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success must not wipe the address's failures against other accounts (that would reset a guesser's count).
+AXES_RESET_ON_SUCCESS = False
+# Every failure is kept (a bounded number per account) for the school admin's 登录失败记录.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 100
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Behind a reverse proxy, the client address is read from X-Forwarded-For, trusting this many proxies.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# API bearer tokens expire this long after they were issued (not sliding: a leaked token dies on time).
+API_TOKEN_LIFETIME = datetime.timedelta(hours=env_int("API_TOKEN_LIFETIME_HOURS", 12))
+# Most activation codes one request may issue (an xlsx for a whole cohort fits; a province's roster is split).
+ACTIVATION_CODES_PER_REQUEST = env_int("ACTIVATION_CODES_PER_REQUEST", 20000)
+# Password reset links (Django's token generator) are valid this long and only once.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_MINUTES", 60) * 60
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"

@@ -1,14 +1,22 @@
+from typing import Any
+
 from django.contrib import messages
-from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import SetPasswordForm
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import InvalidInput
 from core.models import Role
 from core.services.accounts import password_change as do_password_change
+from core.services.accounts import password_set
+from core.services.activation import account_activate
+from core.services.password_reset import password_reset_request
+from core.throttle import TooManyAttempts, guard, record_failure
 from web.request import AuthenticatedRequest
 
 HOME_BY_ROLE: dict[str, str] = {
@@ -50,7 +58,10 @@ def password_change(request: AuthenticatedRequest) -> HttpResponse:
                 request.user,
                 old_password=request.POST.get("old_password", ""),
                 new_password=request.POST.get("new_password", ""),
+                request=request,
             )
+        except TooManyAttempts as exc:
+            return locked_out(request, exc)
         except InvalidInput as exc:
             errors = exc.errors or {"form": exc.detail}
         else:
@@ -58,3 +69,79 @@ def password_change(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, "密码已修改")
             return redirect("web:home")
     return render(request, "web/password_change.html", {"errors": errors})
+
+
+def locked_out(request: HttpRequest, exc: TooManyAttempts) -> HttpResponse:
+    return render(request, "web/locked_out.html", {"message": exc.detail}, status=429)
+
+
+def _new_passwords(request: HttpRequest) -> str:
+    new_password = request.POST.get("new_password", "")
+    if new_password != request.POST.get("new_password2"):
+        raise InvalidInput("两次输入的新密码不一致", errors={"new_password2": "两次输入的新密码不一致"})
+    return new_password
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest) -> HttpResponse:
+    """激活账号: a student sets their password with the school's one-time code, and is logged in."""
+    errors: dict[str, Any] = {}
+    values = {"username": request.POST.get("username", "").strip(), "code": request.POST.get("code", "").strip()}
+    if request.method == "POST":
+        try:
+            user = account_activate(
+                username=values["username"], code=values["code"], new_password=_new_passwords(request), request=request
+            )
+        except TooManyAttempts as exc:
+            return locked_out(request, exc)
+        except InvalidInput as exc:
+            errors = exc.errors or {"form": exc.detail}
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "账号已激活，以后请用学号和新密码登录")
+            return redirect("web:home")
+    return render(request, "web/activate.html", {"errors": errors, "values": values}, status=400 if errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """忘记密码: the same answer whether or not the account exists."""
+    if request.method == "POST":
+        try:
+            password_reset_request(username=request.POST.get("username", "").strip(), request=request)
+        except TooManyAttempts as exc:
+            return locked_out(request, exc)
+        return render(request, "web/password_reset_sent.html")
+    return render(request, "web/password_reset.html")
+
+
+class PasswordResetForm(SetPasswordForm):  # type: ignore[type-arg]
+    """Django's form, saving through core so every password change ends the account's API tokens."""
+
+    def save(self, commit: bool = True) -> Any:
+        password_set(self.user, self.cleaned_data["new_password1"])
+        return self.user
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view (the token leaves the URL for the session before the form shows); a wrong link is
+    counted towards the address's throttle like a failed login."""
+
+    template_name = "web/password_reset_confirm.html"
+    form_class = PasswordResetForm
+    success_url = reverse_lazy("web:login")
+
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            guard(self.request, "")
+        except TooManyAttempts as exc:
+            return locked_out(self.request, exc)
+        response = super().dispatch(*args, **kwargs)
+        if not self.validlink and not isinstance(response, HttpResponseRedirect):
+            record_failure(self.request, "")
+        return response
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "密码已重置，请用新密码登录")
+        return response

@@ -3,11 +3,22 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from api.representations import employer_fields
-from api.schemas import EmployerReviewOut, ErrorOut, RosterImportOut, RowErrorOut, RowErrorsOut, StatsOut, responses
+from api.schemas import (
+    ActivationCodeOut,
+    ActivationCodesOut,
+    EmployerReviewOut,
+    ErrorOut,
+    RosterImportOut,
+    RowErrorOut,
+    RowErrorsOut,
+    StatsOut,
+    responses,
+)
 from core.errors import Forbidden
 from core.inputs import Id
 from core.models import Employer, Role, User
 from core.selectors import employers_by_verification
+from core.services.activation import activation_codes_issue
 from core.services.employers import employer_verify
 from core.services.roster import RosterInvalid
 from core.services.stats import stats_for_user
@@ -21,6 +32,11 @@ def _school_admin(request: HttpRequest) -> User:
     if user.role != Role.SCHOOL_ADMIN:
         raise Forbidden("仅学校管理员可用", code="forbidden_role")
     return user
+
+
+class ActivationCodesIn(Schema):
+    student_numbers: list[str] | None = None
+    all_unactivated: bool = False
 
 
 class VerifyIn(Schema):
@@ -96,3 +112,25 @@ def verify(request: HttpRequest, employer_id: Id, payload: VerifyIn | None = Non
 def stats(request: HttpRequest, graduation_year: int | None = None) -> StatsOut:
     user: User = request.auth  # type: ignore[attr-defined]
     return StatsOut.model_validate(stats_for_user(user, graduation_year).as_dict())
+
+
+@router.post(
+    "/students/activation-codes",
+    response=responses(ActivationCodesOut, 400, 401, 403),
+    summary="生成学生账号激活码（指定学号，或全部未激活学生）；新激活码使该生此前的激活码失效",
+)
+def activation_codes(request: HttpRequest, payload: ActivationCodesIn) -> ActivationCodesOut:
+    user = _school_admin(request)
+    assert user.school is not None
+    codes = activation_codes_issue(
+        user.school,
+        student_numbers=payload.student_numbers,
+        all_unactivated=payload.all_unactivated,
+        acting_user=user,
+    )
+    return ActivationCodesOut(
+        codes=[
+            ActivationCodeOut(student_number=c.student_number, name=c.name, code=c.code, expires_at=c.expires_at)
+            for c in codes
+        ]
+    )

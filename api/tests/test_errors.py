@@ -105,11 +105,12 @@ def test_password_change_required(api: ApiClient, world: World) -> None:
     assert api.get("/agreements").status_code == 200
 
 
-def test_initial_password_login_for_imported_student(client: Client, world: World) -> None:
+def test_no_password_derived_from_the_id_number(client: Client, world: World) -> None:
+    """Hole 1: a roster student's first password was the last 6 characters of the 身份证号."""
     from django.contrib.auth.hashers import make_password
 
     user = world.student.user
-    user.password = make_password(None)
+    user.password = make_password(None)  # as roster import creates it
     user.must_change_password = True
     user.save()
     response = client.post(
@@ -117,7 +118,7 @@ def test_initial_password_login_for_imported_student(client: Client, world: Worl
         {"username": user.username, "password": world.student.id_number[-6:]},
         content_type="application/json",
     )
-    assert response.status_code == 200 and response.json()["must_change_password"] is True
+    assert response.status_code == 401 and response.json()["code"] == "invalid_credentials"
 
 
 def test_state_conflict_is_409(api: ApiClient, world: World) -> None:

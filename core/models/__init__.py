@@ -9,6 +9,7 @@ from core.models.agreements import (
     Termination,
 )
 from core.models.org import (
+    ActivationCode,
     ApiToken,
     College,
     Employer,
@@ -23,6 +24,7 @@ from core.models.org import (
 from core.models.status import Status
 
 __all__ = [
+    "ActivationCode",
     "Agreement",
     "AgreementEvent",
     "AgreementTerms",

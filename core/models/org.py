@@ -23,6 +23,7 @@ class School(models.Model):
     invitation_validity_days = models.PositiveIntegerField("邀约有效期（天）", default=7)
     number_format = models.CharField("协议书编号格式", max_length=60, default="{year}{school_code}{seq:05d}")
     show_dispatch_fields = models.BooleanField("显示报到证信息", default=True)
+    activation_code_validity_days = models.PositiveIntegerField("激活码有效期（天）", default=14)
 
     class Meta:
         verbose_name = verbose_name_plural = "院校"
@@ -178,12 +179,37 @@ class Student(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the JSON API; only its SHA-256 is stored."""
+    """A bearer token for the JSON API; only its SHA-256 is stored.
+
+    `auth_hash` is the user's session auth hash when the token was issued (Django's own way of ending
+    sessions on a password change): a token whose hash no longer matches was issued before the password
+    changed, however it changed (page, API, reset, activation, admin), and is refused.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
+    auth_hash = models.CharField(max_length=128, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+
+class ActivationCode(models.Model):
+    """A one-time code with which a roster student sets their first (or a new) password.
+
+    Only an HMAC of the code is stored. Issuing a new code revokes the student's earlier unused ones.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activation_codes")
+    code_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至")
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_at"], name="activation_code_user")]
 
 
 class StudentChange(models.Model):

@@ -67,7 +67,7 @@ def roster(user: User, f: RosterFilters) -> QuerySet[Student]:
     if f.q:
         qs = qs.filter(Q(student_no=f.q) | Q(name__contains=f.q) | Q(id_number=f.q.upper()))
     return (
-        qs.select_related("college", "major")
+        qs.select_related("college", "major", "user")  # user: 已激活 or 未激活
         .annotate(active_status=active_status_by_student())
         .order_by("-graduation_year", "college__name", "student_no")
     )

@@ -1,18 +1,31 @@
-"""Log-in tokens for the API and password changes."""
+"""Log-in tokens for the API and password changes.
+
+Tokens expire API_TOKEN_LIFETIME after they were issued, whether used or not: a leaked token stops working
+at a known time, and checking it needs no write. They are refused once the password changed (see ApiToken)
+and deleted by log-out.
+"""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from core.errors import DomainError, InvalidInput
 from core.models import ApiToken, User
+from core.throttle import guard, is_refused, record_failure, refusal
+
+# last_used_at is written at most this often per token, so reads stay reads.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
 
 class AuthenticationFailed(DomainError):
@@ -24,35 +37,101 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def token_create(*, username: str, password: str, request: HttpRequest | None = None) -> tuple[str, User]:
-    user = authenticate(request, username=username, password=password)
-    if user is None or not user.is_active:
-        raise AuthenticationFailed("用户名或密码错误", code="invalid_credentials")
+def login_name(username: str) -> str:
+    """The username as typed, or "" when it cannot name an account (too long, NUL, lone surrogates)."""
+    if not username or len(username) > 150 or "\x00" in username:
+        return ""
+    try:
+        username.encode("utf-8")
+    except UnicodeEncodeError:
+        return ""
+    return username
+
+
+def token_issue(user: User) -> str:
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
     key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=_hash(key))
-    return key, user  # type: ignore[return-value]
+    ApiToken.objects.create(
+        user=user,
+        key_hash=_hash(key),
+        auth_hash=user.get_session_auth_hash(),
+        expires_at=now + settings.API_TOKEN_LIFETIME,
+    )
+    return key
 
 
-def token_user(key: str) -> User | None:
-    token = ApiToken.objects.select_related("user", "user__employer").filter(key_hash=_hash(key)).first()
+def token_create(*, username: str, password: str, request: HttpRequest | None = None) -> tuple[str, User]:
+    """Log in with a password (throttled with the login page, see core.throttle) and issue a token."""
+    name = login_name(username)
+    user = authenticate(request, username=name, password=password) if name else None
+    if user is None or not user.is_active:
+        if is_refused(request):
+            raise refusal(request, name)  # type: ignore[arg-type]
+        raise AuthenticationFailed("用户名或密码错误", code="invalid_credentials")
+    return token_issue(user), user  # type: ignore[arg-type]
+
+
+def token_authenticate(key: str) -> ApiToken | None:
+    """The live token with this key, or None: unknown, expired, its user inactive or its password changed."""
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user", "user__employer")
+        .filter(key_hash=_hash(key), expires_at__gt=now)
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
-    now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if not constant_time_compare(token.auth_hash, token.user.get_session_auth_hash()):
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        # Conditional, so concurrent calls of one token write once.
+        ApiToken.objects.filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION), pk=token.pk
+        ).update(last_used_at=now)
+    return token
 
 
-def password_change(user: User, *, old_password: str, new_password: str) -> None:
-    if not authenticate(username=user.username, password=old_password):
-        raise InvalidInput("原密码不正确", errors={"old_password": "原密码不正确"})
-    if old_password == new_password:
-        raise InvalidInput("新密码不能与原密码相同", errors={"new_password": "新密码不能与原密码相同"})
+def token_revoke(token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk).delete()
+
+
+def check_new_password(user: User | None, new_password: str) -> None:
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
         message = "；".join(m.rstrip("。.") for m in exc.messages)
         raise InvalidInput(f"新密码不符合要求：{message}", errors={"new_password": message})
+
+
+def password_set(user: User, new_password: str, *, keep_token: ApiToken | None = None) -> None:
+    """The one place a password is set: the account's other API tokens end here (the caller's may stay)."""
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
+    others = ApiToken.objects.filter(user=user)
+    if keep_token is not None:
+        others = others.exclude(pk=keep_token.pk)
+        ApiToken.objects.filter(pk=keep_token.pk).update(auth_hash=user.get_session_auth_hash())
+    others.delete()
+
+
+def password_change(
+    user: User,
+    *,
+    old_password: str,
+    new_password: str,
+    request: HttpRequest | None = None,
+    keep_token: ApiToken | None = None,
+) -> None:
+    """修改密码. A session or token that guesses the old password is throttled like a login."""
+    guard(request, user.username)
+    if not user.check_password(old_password):
+        record_failure(request, user.username)
+        if is_refused(request):
+            raise refusal(request, user.username)  # type: ignore[arg-type]
+        raise InvalidInput("原密码不正确", errors={"old_password": "原密码不正确"})
+    if old_password == new_password:
+        raise InvalidInput("新密码不能与原密码相同", errors={"new_password": "新密码不能与原密码相同"})
+    check_new_password(user, new_password)
+    password_set(user, new_password, keep_token=keep_token)

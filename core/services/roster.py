@@ -234,7 +234,7 @@ def roster_import(
                 progress(start + len(to_update[start : start + 1000]), total)
         for start in range(0, len(to_create), 1000):
             chunk = to_create[start : start + 1000]
-            # The initial password is derived from the ID number (core.auth), so no per-row hashing.
+            # Created unable to log in: the student activates with a one-time code (core.services.activation).
             users = User.objects.bulk_create(
                 [
                     User(

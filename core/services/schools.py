@@ -20,6 +20,7 @@ SETTING_FIELDS = {
     "invitation_validity_days": "邀约有效期（天）",
     "number_format": "协议书编号格式",
     "show_dispatch_fields": "显示报到证信息",
+    "activation_code_validity_days": "激活码有效期（天）",
 }
 
 
@@ -46,6 +47,10 @@ def school_update_settings(school: School, changes: dict[str, Any], *, acting_us
     days = changes.get("invitation_validity_days")
     if days is not None and not (isinstance(days, int) and 1 <= days <= 90):
         raise InvalidInput("邀约有效期应为1到90天", errors={"invitation_validity_days": "邀约有效期应为1到90天"})
+    days = changes.get("activation_code_validity_days")
+    if days is not None and not (isinstance(days, int) and 1 <= days <= 90):
+        message = "激活码有效期应为1到90天"
+        raise InvalidInput(message, errors={"activation_code_validity_days": message})
     limit = changes.get("max_terminations")
     if limit is not None and not (isinstance(limit, int) and 0 <= limit <= 100):
         raise InvalidInput("解约次数上限应为0到100的整数", errors={"max_terminations": "应为0到100的整数"})

@@ -30,6 +30,7 @@ def test_page_shows_current_settings(world: World, client: Client, login_as: Log
     login_as(world.school_admin)
     page = client.get(reverse("school:settings")).content.decode()
     assert 'name="invitation_validity_days" value="7"' in page
+    assert 'name="activation_code_validity_days" value="14"' in page
     assert f"当前格式示例：{current_graduation_year()}1014500001" in page
     assert "暂无数据!" in page  # no history yet
 
@@ -68,6 +69,9 @@ def test_change_is_saved_and_recorded(world: World, client: Client, login_as: Lo
     [
         ("invitation_validity_days", "0", "邀约有效期应为1到90天"),
         ("invitation_validity_days", "abc", "邀约有效期应为1到90天"),
+        ("activation_code_validity_days", "0", "激活码有效期应为1到90天"),
+        ("activation_code_validity_days", "91", "激活码有效期应为1到90天"),
+        ("activation_code_validity_days", "", "激活码有效期应为1到90天"),
         ("max_terminations", "-1", "解约次数上限应为0到100的整数"),
         ("termination_window_start", "2027/03/01", "格式应为年-月-日"),
         ("number_format", "{year}{school_code}", "编号格式必须包含序号"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -149,12 +150,16 @@ def _student_for(request: AuthenticatedRequest, pk: int) -> Student:
         raise Http404(exc.detail) from exc
 
 
-@require_GET
-@admin_required
-def students(request: AuthenticatedRequest) -> HttpResponse:
-    user = request.user
-    values = {key: request.GET.get(key, "").strip() for key in ("year", "college", "major", "q")}
-    qs = roster(
+STUDENT_FILTERS = ("year", "college", "major", "q")
+
+
+def student_filter_values(data: QueryDict) -> dict[str, str]:
+    return {key: data.get(key, "").strip() for key in STUDENT_FILTERS}
+
+
+def filtered_students(user: User, values: dict[str, str]) -> QuerySet[Student]:
+    """生源名单's filters; the activation codes for 当前筛选结果 use the same list."""
+    return roster(
         user,
         RosterFilters(
             graduation_year=parse_int(values["year"]),
@@ -163,6 +168,14 @@ def students(request: AuthenticatedRequest) -> HttpResponse:
             q=values["q"],
         ),
     )
+
+
+@require_GET
+@admin_required
+def students(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    values = student_filter_values(request.GET)
+    qs = filtered_students(user, values)
     student_page = Paginator(qs, STUDENTS_PER_PAGE).get_page(request.GET.get("page"))
     for student in student_page.object_list:
         status = getattr(student, "active_status", None)

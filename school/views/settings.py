@@ -71,6 +71,12 @@ def parse_settings(post: Any) -> tuple[dict[str, Any], dict[str, str], dict[str,
         changes["invitation_validity_days"] = number
     else:
         errors["invitation_validity_days"] = "邀约有效期应为1到90天"
+    if "activation_code_validity_days" in post:  # a form of an earlier version leaves it as it is
+        raw = typed["activation_code_validity_days"] = post.get("activation_code_validity_days", "").strip()
+        if raw.isdigit():
+            changes["activation_code_validity_days"] = int(raw)
+        else:
+            errors["activation_code_validity_days"] = "激活码有效期应为1到90天"
     typed["number_format"] = changes["number_format"] = post.get("number_format", "").strip()
     if not changes["number_format"]:
         errors["number_format"] = "请填写协议书编号格式"

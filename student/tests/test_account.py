@@ -1,4 +1,4 @@
-"""消息, 个人信息, and the first login of a roster-imported student (initial password, forced change)."""
+"""消息, 个人信息, and the first login of a roster-imported student (activation with the school's code)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from core.models import Notification, Student
 from core.services import agreements as wf
+from core.services.activation import activation_codes_issue
 from core.services.roster import ROSTER_HEADERS, roster_import
 from core.testing import LoginAs, World, invite, make_employer, xlsx_bytes
 from student.tests.conftest import text_of
@@ -125,41 +126,50 @@ def _import_one(world: World) -> Student:
     return Student.objects.select_related("user").get(student_no="2027999")
 
 
-def test_first_login_with_the_initial_password_forces_the_change(world: World, client: Client) -> None:
+def test_imported_student_activates_with_a_code_not_the_id_number(world: World, client: Client) -> None:
     student = _import_one(world)
     assert student.user is not None
-    assert not student.user.has_usable_password() and student.user.must_change_password
-    response = client.post(reverse("web:login"), {"username": "2027999", "password": "wrong1"})
+    assert not student.user.has_usable_password()
+    # Hole 1: the last six characters of the 身份证号 (four of them shown to employers) were the first password.
+    response = client.post(reverse("web:login"), {"username": "2027999", "password": "31002X"})
     assert "用户名或密码错误" in response.content.decode()
-    response = client.post(reverse("web:login"), {"username": "2027999", "password": "31002X"}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("web:password_change")
-    page = response.content.decode()
-    assert "首次登录须修改初始密码后才能继续使用" in page
-    # every student page leads back to the password form until it is changed
-    assert client.get(reverse("student:invitations"))["Location"] == reverse("web:password_change")
-    # errors next to their fields, in Chinese
-    bad = client.post(
-        reverse("web:password_change"),
-        {"old_password": "000000", "new_password": "Neu-2027-xyz", "new_password2": "Neu-2027-xyz"},
-    )
-    assert "原密码不正确" in bad.content.decode()
+    assert "_auth_user_id" not in client.session
+    [issued] = activation_codes_issue(world.school, student_numbers=["2027999"], acting_user=world.school_admin)
+    page = client.get(reverse("web:activate")).content.decode()
+    assert "激活码" in page and 'name="new_password2"' in page
     weak = client.post(
-        reverse("web:password_change"),
-        {"old_password": "31002X", "new_password": "12345678", "new_password2": "12345678"},
+        reverse("web:activate"),
+        {"username": "2027999", "code": issued.code, "new_password": "12345678", "new_password2": "12345678"},
     )
     weak_page = weak.content.decode()
-    assert 'is-invalid" id="id_new_password"' in weak_page
+    assert weak.status_code == 400 and 'is-invalid" id="id_new_password"' in weak_page
     assert "密码只包含数字" in text_of(weak_page)  # Django's validator message, in Chinese, next to the field
     response = client.post(
-        reverse("web:password_change"),
-        {"old_password": "31002X", "new_password": "Neu-2027-xyz", "new_password2": "Neu-2027-xyz"},
+        reverse("web:activate"),
+        {
+            "username": "2027999",
+            "code": issued.code.lower(),
+            "new_password": "Neu-2027-xyz",
+            "new_password2": "Neu-2027-xyz",
+        },
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("student:invitations")
-    assert "密码已修改" in response.content.decode()
+    assert "账号已激活" in response.content.decode()
     student.user.refresh_from_db()
-    assert not student.user.must_change_password
-    # the initial password no longer works, the new one does
+    assert student.user.has_usable_password() and not student.user.must_change_password
+    # errors next to their fields, in Chinese, on 修改密码
+    bad = client.post(
+        reverse("web:password_change"),
+        {"old_password": "000000", "new_password": "Neu-2027-abc", "new_password2": "Neu-2027-abc"},
+    )
+    assert "原密码不正确" in bad.content.decode()
+    # the code is spent; the new password works
     fresh = Client()
-    assert not fresh.login(username="2027999", password="31002X")
-    assert fresh.login(username="2027999", password="Neu-2027-xyz")
+    again = fresh.post(
+        reverse("web:activate"),
+        {"username": "2027999", "code": issued.code, "new_password": "Other-2027-q", "new_password2": "Other-2027-q"},
+    )
+    assert again.status_code == 400 and "激活码不正确" in again.content.decode()
+    login = fresh.post(reverse("web:login"), {"username": "2027999", "password": "Neu-2027-xyz"})
+    assert login.status_code == 302 and fresh.session["_auth_user_id"] == str(student.user.pk)

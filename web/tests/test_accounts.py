@@ -1,0 +1,60 @@
+"""The login page's links, 忘记密码 by e-mail, and activation throttling on the page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from core.services.activation import activation_codes_issue
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_links_activation_and_reset(client: Client) -> None:
+    page = client.get(reverse("web:login")).content.decode()
+    assert reverse("web:activate") in page and "忘记密码" in page and reverse("web:password_reset") in page
+    assert "身份证号后6位" not in page
+
+
+def test_forgotten_password_by_email_link(world: Any, client: Client) -> None:
+    world.employer.employer.email = "hr@dingxin.example.com"
+    world.employer.employer.save()
+    sent = client.post(reverse("web:password_reset"), {"username": world.employer.username})
+    unknown = client.post(reverse("web:password_reset"), {"username": "no-such-user"})
+
+    def without_csrf(response: Any) -> str:
+        return re.sub(r'"X-CSRFToken": "[^"]*"', "", response.content.decode())
+
+    assert sent.status_code == unknown.status_code == 200 and without_csrf(sent) == without_csrf(unknown)
+    [message] = mail.outbox
+    assert message.to == ["hr@dingxin.example.com"]
+    link = re.search(r"https?://[^/]+(/password-reset/\S+/)", message.body).group(1)  # type: ignore[union-attr]
+    form = client.get(link, follow=True)
+    assert 'name="new_password1"' in form.content.decode()
+    set_url = form.redirect_chain[-1][0]
+    done = client.post(set_url, {"new_password1": "Neu-2027-xyz", "new_password2": "Neu-2027-xyz"}, follow=True)
+    assert "密码已重置" in done.content.decode()
+    login = Client().post(reverse("web:login"), {"username": world.employer.username, "password": "Neu-2027-xyz"})
+    assert login.status_code == 302
+    again = Client().get(link)
+    assert "重置链接无效、已使用或已过期" in again.content.decode()
+
+
+def test_activation_page_is_throttled(world: Any, client: Client) -> None:
+    user = world.student.user
+    user.password = make_password(None)
+    user.save(update_fields=["password"])
+    [issued] = activation_codes_issue(
+        world.school, student_numbers=[world.student.student_no], acting_user=world.school_admin
+    )
+    data = {"username": user.username, "new_password": "Neu-2027-xyz", "new_password2": "Neu-2027-xyz"}
+    statuses = [client.post(reverse("web:activate"), {**data, "code": f"WRONG{n}"}).status_code for n in range(5)]
+    assert statuses == [400, 400, 400, 400, 429]
+    refused = client.post(reverse("web:activate"), {**data, "code": issued.code})
+    assert refused.status_code == 429 and "失败次数过多" in refused.content.decode()
