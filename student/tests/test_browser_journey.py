@@ -1,5 +1,5 @@
-"""A graduate on a phone (Chromium at 375×812, touch): first login with the initial password and the forced
-change, read and accept a 邀约, a refused second acceptance, the review progress, and a 解约 request.
+"""A graduate on a phone (Chromium at 375×812, touch): activation with the school's one-time code, read and
+accept a 邀约, a refused second acceptance, the review progress, and a 解约 request.
 One screenshot per step in test-artifacts/screenshots/<test name>/; no page may scroll sideways."""
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from django.urls import reverse
 
 from core.models import Agreement, Status, Student
 from core.services import agreements as wf
+from core.services.activation import activation_codes_issue
 from core.services.roster import ROSTER_HEADERS, roster_import
 from core.testing import World, invite, make_world, xlsx_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTH, HEIGHT = 375, 812
-ID_NUMBER = "11010519491231002X"  # initial password: the last 6 characters
+ID_NUMBER = "11010519491231002X"
 NEW_PASSWORD = "Neu-2027-xyz"
 
 
@@ -81,6 +82,8 @@ def _roster_student(world: World) -> Student:
 def test_graduate_on_a_phone(live_server: Any, browser: Any, screenshots: Path) -> None:
     world = make_world()
     student = _roster_student(world)
+    [issued] = activation_codes_issue(world.school, student_numbers=["2027999"], acting_user=world.school_admin)
+    code = issued.code
     (offer,) = invite(world.employer, student, monthly_salary=8000, liquidated_damages=3000)
     (rival,) = invite(world.other_employer, student, position="法务助理")
 
@@ -94,29 +97,26 @@ def test_graduate_on_a_phone(live_server: Any, browser: Any, screenshots: Path) 
     phone = Phone(context.new_page(), live_server.url, screenshots)
     page = phone.page
     try:
-        # 1. First login with 学号 and the initial password, forced to change it.
+        # 1. First login: the login page leads to 激活账号; 学号 + the school's code + a new password.
         phone.goto("/login/")
         phone.shot("login")
+        page.click("a[href='/activate/']")
+        page.wait_for_url("**/activate/")
+        phone.shot("activate")
         page.fill("#id_username", "2027999")
-        page.fill("#id_password", ID_NUMBER[-6:])
-        page.click("main button[type=submit]")
-        page.wait_for_url("**/password/")
-        assert "首次登录须修改初始密码" in phone.text()
-        phone.shot("forced-password-change")
-        page.fill("#id_old_password", ID_NUMBER[-6:])
+        page.fill("#id_code", code)
         page.fill("#id_new_password", "12345678")
         page.fill("#id_new_password2", "12345678")
         page.click("main button[type=submit]")
         assert page.locator("#id_new_password.is-invalid").count() == 1
         phone.shot("password-error-next-to-field")
-        page.fill("#id_old_password", ID_NUMBER[-6:])
         page.fill("#id_new_password", NEW_PASSWORD)
         page.fill("#id_new_password2", NEW_PASSWORD)
         page.click("main button[type=submit]")
         page.wait_for_url("**/student/invitations/")
 
         # 2. 我的邀约: both invitations, the unread count in the bottom nav, large tap targets.
-        assert "密码已修改" in phone.text()
+        assert "账号已激活" in phone.text()
         assert world.employer.employer.name in phone.text()
         assert world.other_employer.employer.name in phone.text()
         nav = page.locator("nav.wq-bottomnav")
