@@ -3,9 +3,12 @@ against /api/v1/openapi.json by the client (api/tests/conftest.py) and here agai
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import make_password
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from api.schemas import (
@@ -121,6 +124,24 @@ def test_every_operation_answers_as_declared(api: ApiClient, world: World, clien
     api.login(world.college_admin)
     assert StatsOut.model_validate(ok(api.get("/school/stats"))).college is not None
     ok(api.post("/auth/password", {"old_password": "test-pass-2026", "new_password": "Another-pass-2027"}))
+
+    # Accounts: activation with a code the school issued, password reset by e-mail, log-out.
+    api.login(world.school_admin)
+    imported = other
+    assert imported.user is not None
+    imported.user.password = make_password(None)
+    imported.user.save(update_fields=["password"])
+    codes = ok(api.post("/school/students/activation-codes", {"student_numbers": [imported.student_no]}))["codes"]
+    api.token = ""
+    activation = {"username": imported.user.username, "code": codes[0]["code"], "new_password": "Activated-2027"}
+    ok(api.post("/auth/activate", activation))
+    world.school_admin.email = "jyzx@neu.edu.cn"
+    world.school_admin.save(update_fields=["email"])
+    ok(api.post("/auth/password-reset", {"username": world.school_admin.username}))
+    uid, token = re.search(r"/password-reset/([^/]+)/([^/]+)/", mail.outbox[-1].body).groups()  # type: ignore[union-attr]
+    ok(api.post("/auth/password-reset/confirm", {"uid": uid, "token": token, "new_password": "Reset-pass-2027"}))
+    api.login(world.employer)
+    ok(api.delete("/auth/token"))
 
     spec = client.get("/api/v1/openapi.json").json()
     every = {f"{method.upper()} {path}" for path, item in spec["paths"].items() for method in item}

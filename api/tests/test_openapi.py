@@ -49,6 +49,15 @@ def types(schema: dict[str, Any]) -> set[str]:
     return {option.get("type", "any") for option in options}
 
 
+THROTTLED = {
+    "/api/v1/auth/token",
+    "/api/v1/auth/activate",
+    "/api/v1/auth/password",
+    "/api/v1/auth/password-reset",
+    "/api/v1/auth/password-reset/confirm",
+}
+
+
 def expected_errors(method: str, path: str, operation: dict[str, Any]) -> set[int]:
     """The error statuses an operation can answer, read from what it takes (SPEC §6)."""
     expected: set[int] = set()
@@ -65,8 +74,8 @@ def expected_errors(method: str, path: str, operation: dict[str, Any]) -> set[in
         expected.add(404)  # not found, not yours, or not an id at all
     if method == "post" and path.startswith("/api/v1/agreements/{agreement_id}/"):
         expected.add(409)  # the agreement's status does not allow the action
-    if path == "/api/v1/auth/token":
-        expected.add(429)  # too many failed logins
+    if method == "post" and path in THROTTLED:
+        expected.add(429)  # too many failed logins, activations or resets (core.throttle)
     return expected
 
 
