@@ -4,10 +4,12 @@
 - `students`: the employer's exact search, the student's record, the admin's roster;
 - `send_list`: the employer's 签约发送列表 and the students it may reach;
 - `employers`: the school's 单位资质审核 lists with each employer's activity;
-- `notifications`: a user's 消息; `schools`: a school's settings change log.
+- `notifications`: a user's 消息; `schools`: a school's settings change log;
+- `accounts`: the failed logins of a school's accounts (django-axes' log).
 Reads of issued documents are in `documents/selectors.py`, of roster import jobs in `school/selectors.py`.
 """
 
+from core.selectors.accounts import display_names, failed_logins_of_school
 from core.selectors.agreements import (
     AgreementFilters,
     active_agreement_of,
@@ -66,7 +68,9 @@ __all__ = [
     "asked_by_student",
     "attach_open_termination",
     "colleges_of_school",
+    "display_names",
     "employers_by_verification",
+    "failed_logins_of_school",
     "filter_agreements",
     "get_agreement_for_user",
     "get_employer_for_admin",

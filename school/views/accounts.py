@@ -4,10 +4,8 @@ yet activated, as an xlsx to hand out; or one new code on screen for a student w
 
 from __future__ import annotations
 
-from axes.models import AccessFailureLog
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import InvalidInput
-from core.models import User
+from core.selectors import display_names, failed_logins_of_school
 from core.services.activation import IssuedCode, activation_codes_issue
 from core.services.xlsx import write_xlsx
 from school.access import current_school, school_admin_required, school_id_of
@@ -106,15 +104,9 @@ def student_activation_code(request: AuthenticatedRequest, pk: int) -> HttpRespo
 @school_admin_required
 def failed_logins(request: AuthenticatedRequest) -> HttpResponse:
     """登录失败记录: recent failed logins and activations of this school's accounts (students and admins)."""
-    school_id = school_id_of(request.user)
-    usernames = User.objects.filter(Q(school_id=school_id) | Q(student__school_id=school_id)).values("username")
-    qs = AccessFailureLog.objects.filter(username__in=usernames).order_by("-attempt_time", "-id")
+    qs = failed_logins_of_school(school_id_of(request.user))
     failures = Paginator(qs, FAILURES_PER_PAGE).get_page(request.GET.get("page"))
-    names = dict(
-        User.objects.filter(username__in=[f.username for f in failures.object_list]).values_list(
-            "username", "display_name"
-        )
-    )
+    names = display_names([f.username for f in failures.object_list])
     for failure in failures.object_list:
         failure.display_name = names.get(failure.username, "")  # type: ignore[attr-defined]
         failure.entrance = ENTRANCES.get(failure.path_info, failure.path_info)  # type: ignore[attr-defined]
