@@ -138,7 +138,7 @@ def test_every_operation_answers_as_declared(api: ApiClient, world: World, clien
     world.school_admin.email = "jyzx@neu.edu.cn"
     world.school_admin.save(update_fields=["email"])
     ok(api.post("/auth/password-reset", {"username": world.school_admin.username}))
-    uid, token = re.search(r"/password-reset/([^/]+)/([^/]+)/", mail.outbox[-1].body).groups()  # type: ignore[union-attr]
+    uid, token = re.search(r"/password-reset/([^/]+)/([^/]+)/", str(mail.outbox[-1].body)).groups()  # type: ignore[union-attr]
     ok(api.post("/auth/password-reset/confirm", {"uid": uid, "token": token, "new_password": "Reset-pass-2027"}))
     api.login(world.employer)
     ok(api.delete("/auth/token"))

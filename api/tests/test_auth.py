@@ -254,7 +254,7 @@ def test_reset_link_sets_a_new_password_once_and_ends_tokens(client: Client, wor
     reset_request(client, user.username)
     [message] = mail.outbox
     assert message.to == ["liming@example.com"]
-    uid, token = re.search(r"/password-reset/([^/]+)/([^/]+)/", message.body).groups()  # type: ignore[union-attr]
+    uid, token = re.search(r"/password-reset/([^/]+)/([^/]+)/", str(message.body)).groups()  # type: ignore[union-attr]
     confirm = {"uid": uid, "token": token, "new_password": NEW_PASSWORD}
     weak = client.post(
         "/api/v1/auth/password-reset/confirm", {**confirm, "new_password": "123"}, content_type="application/json"
