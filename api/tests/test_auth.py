@@ -18,7 +18,7 @@ from django.utils import timezone
 from conftest import ApiClient
 from core.models import ActivationCode, ApiToken, Student, User
 from core.services.activation import ALPHABET, activation_codes_issue
-from core.testing import PASSWORD
+from core.testing import PASSWORD, LoginAs, World
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def unactivated(student: Student) -> User:
 # --- throttling ---------------------------------------------------------------------------------------------
 
 
-def test_sixth_login_is_refused_even_with_the_right_password(client: Client, world: Any) -> None:
+def test_sixth_login_is_refused_even_with_the_right_password(client: Client, world: World) -> None:
     username = world.employer.username
     with time_machine.travel(datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC), tick=False) as clock:
         statuses = [token_call(client, username, f"wrong-{n}").status_code for n in range(5)]
@@ -68,7 +68,7 @@ def test_sixth_login_is_refused_even_with_the_right_password(client: Client, wor
         assert token_call(client, username, PASSWORD).status_code == 200
 
 
-def test_one_address_guessing_many_accounts_is_refused(client: Client, world: Any, settings: Any) -> None:
+def test_one_address_guessing_many_accounts_is_refused(client: Client, world: World, settings: Any) -> None:
     settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 8
     with time_machine.travel(datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC), tick=False):
         statuses = [token_call(client, f"2027{n:03d}", "000000").status_code for n in range(8)]
@@ -77,7 +77,7 @@ def test_one_address_guessing_many_accounts_is_refused(client: Client, world: An
         assert token_call(client, world.employer.username, PASSWORD, address="10.0.0.2").status_code == 200
 
 
-def test_login_page_is_throttled_with_a_chinese_message(client: Client, world: Any) -> None:
+def test_login_page_is_throttled_with_a_chinese_message(client: Client, world: World) -> None:
     with time_machine.travel(datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC), tick=False):
         for n in range(4):
             page = client.post("/login/", {"username": world.employer.username, "password": f"wrong-{n}"})
@@ -94,7 +94,7 @@ def test_login_page_is_throttled_with_a_chinese_message(client: Client, world: A
 # --- tokens ---------------------------------------------------------------------------------------------------
 
 
-def test_token_expires_after_its_lifetime(client: Client, world: Any) -> None:
+def test_token_expires_after_its_lifetime(client: Client, world: World) -> None:
     with time_machine.travel(datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC), tick=False) as clock:
         token = token_call(client, world.employer.username, PASSWORD).json()["token"]
         clock.shift(datetime.timedelta(hours=11, minutes=59))
@@ -104,7 +104,7 @@ def test_token_expires_after_its_lifetime(client: Client, world: Any) -> None:
         assert expired.status_code == 401 and expired.json()["code"] == "not_authenticated"
 
 
-def test_password_change_revokes_the_other_tokens(client: Client, world: Any) -> None:
+def test_password_change_revokes_the_other_tokens(client: Client, world: World, login_as: LoginAs) -> None:
     stolen = token_call(client, world.employer.username, PASSWORD).json()["token"]
     own = ApiClient(Client()).login(world.employer)
     changed = own.post("/auth/password", {"old_password": PASSWORD, "new_password": NEW_PASSWORD})
@@ -112,15 +112,14 @@ def test_password_change_revokes_the_other_tokens(client: Client, world: Any) ->
     assert as_bearer(client, stolen).status_code == 401
     assert own.get("/me").status_code == 200  # the token that changed it stays, like the session on the page
     # a change on the web page ends every token, whatever the path to set_password
-    web = Client()
     world.employer.refresh_from_db()
-    web.force_login(world.employer)
+    web = login_as(world.employer)
     data = {"old_password": NEW_PASSWORD, "new_password": "Third-2027-q", "new_password2": "Third-2027-q"}
     assert web.post("/password/", data).status_code == 302
     assert own.get("/me").status_code == 401
 
 
-def test_logout_revokes_the_token(api: ApiClient, world: Any) -> None:
+def test_logout_revokes_the_token(api: ApiClient, world: World) -> None:
     api.login(world.employer)
     assert api.get("/me").status_code == 200
     response = api.delete("/auth/token")
@@ -130,7 +129,7 @@ def test_logout_revokes_the_token(api: ApiClient, world: Any) -> None:
     assert not ApiToken.objects.filter(user=world.employer).exists()
 
 
-def test_last_used_is_written_at_most_once_a_minute(api: ApiClient, world: Any) -> None:
+def test_last_used_is_written_at_most_once_a_minute(api: ApiClient, world: World) -> None:
     with time_machine.travel(datetime.datetime(2027, 3, 1, 9, 0, tzinfo=datetime.UTC), tick=False) as clock:
         api.login(world.employer)
         api.get("/me")
@@ -149,7 +148,7 @@ def test_last_used_is_written_at_most_once_a_minute(api: ApiClient, world: Any) 
 # --- activation codes -----------------------------------------------------------------------------------------
 
 
-def test_school_issues_codes_and_the_student_activates(api: ApiClient, client: Client, world: Any) -> None:
+def test_school_issues_codes_and_the_student_activates(api: ApiClient, client: Client, world: World) -> None:
     user = unactivated(world.student)
     api.login(world.school_admin)
     response = api.post("/school/students/activation-codes", {"student_numbers": [world.student.student_no]})
@@ -182,7 +181,7 @@ def test_school_issues_codes_and_the_student_activates(api: ApiClient, client: C
     assert again.status_code == 400
 
 
-def test_codes_for_all_not_yet_activated_and_their_expiry(api: ApiClient, client: Client, world: Any) -> None:
+def test_codes_for_all_not_yet_activated_and_their_expiry(api: ApiClient, client: Client, world: World) -> None:
     user = unactivated(world.student)
     world.school.activation_code_validity_days = 3
     world.school.save()
@@ -198,7 +197,7 @@ def test_codes_for_all_not_yet_activated_and_their_expiry(api: ApiClient, client
         assert client.post("/api/v1/auth/activate", late, content_type="application/json").status_code == 400
 
 
-def test_activation_codes_are_the_school_admins_and_all_or_nothing(api: ApiClient, world: Any) -> None:
+def test_activation_codes_are_the_school_admins_and_all_or_nothing(api: ApiClient, world: World) -> None:
     api.login(world.college_admin)
     assert api.post("/school/students/activation-codes", {"all_unactivated": True}).status_code == 403
     api.login(world.school_admin)
@@ -210,7 +209,7 @@ def test_activation_codes_are_the_school_admins_and_all_or_nothing(api: ApiClien
     assert api.post("/school/students/activation-codes", {}).status_code == 400
 
 
-def test_guessing_activation_codes_is_throttled(client: Client, world: Any) -> None:
+def test_guessing_activation_codes_is_throttled(client: Client, world: World) -> None:
     user = unactivated(world.student)
     [issued] = activation_codes_issue(
         world.school, student_numbers=[world.student.student_no], acting_user=world.school_admin
@@ -236,7 +235,7 @@ def reset_request(client: Client, username: str) -> Any:
     return client.post("/api/v1/auth/password-reset", {"username": username}, content_type="application/json")
 
 
-def test_reset_answer_never_tells_whether_the_account_exists(client: Client, world: Any) -> None:
+def test_reset_answer_never_tells_whether_the_account_exists(client: Client, world: World) -> None:
     world.school_admin.email = "jyzx@neu.edu.cn"
     world.school_admin.save()
     known = reset_request(client, world.school_admin.username)
@@ -246,7 +245,7 @@ def test_reset_answer_never_tells_whether_the_account_exists(client: Client, wor
     assert [m.to for m in mail.outbox] == [["jyzx@neu.edu.cn"]]
 
 
-def test_reset_link_sets_a_new_password_once_and_ends_tokens(client: Client, world: Any) -> None:
+def test_reset_link_sets_a_new_password_once_and_ends_tokens(client: Client, world: World) -> None:
     world.student.email = "liming@example.com"
     world.student.save()
     user = world.student.user
@@ -272,7 +271,7 @@ def test_reset_link_sets_a_new_password_once_and_ends_tokens(client: Client, wor
     assert reused.status_code == 400 and reused.json()["code"] == "invalid_token"
 
 
-def test_unactivated_students_get_no_reset_mail(client: Client, world: Any) -> None:
+def test_unactivated_students_get_no_reset_mail(client: Client, world: World) -> None:
     world.student.email = "liming@example.com"
     world.student.save()
     unactivated(world.student)
@@ -280,7 +279,7 @@ def test_unactivated_students_get_no_reset_mail(client: Client, world: Any) -> N
     assert mail.outbox == []
 
 
-def test_reset_requests_and_bad_links_are_throttled(client: Client, world: Any) -> None:
+def test_reset_requests_and_bad_links_are_throttled(client: Client, world: World) -> None:
     statuses = [reset_request(client, world.employer.username).status_code for _ in range(6)]
     assert statuses == [200, 200, 200, 200, 200, 429]
     assert len(mail.outbox) == 5

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -12,6 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.models import ActivationCode, Student
+from core.testing import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,11 @@ def _unactivated(*students: Student) -> None:
         student.user.save(update_fields=["password"])
 
 
-def test_codes_for_the_unactivated_of_the_filtered_list_as_xlsx(world: Any, client: Client) -> None:
+def test_codes_for_the_unactivated_of_the_filtered_list_as_xlsx(
+    world: World, client: Client, login_as: LoginAs
+) -> None:
     _unactivated(world.student, world.other_student, world.outsider_student)
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:students")).content.decode()
     assert "为当前筛选结果中未激活的学生生成激活码" in page and "未激活" in page
     response = client.post(
@@ -42,8 +44,10 @@ def test_codes_for_the_unactivated_of_the_filtered_list_as_xlsx(world: Any, clie
     assert ActivationCode.objects.filter(revoked_at__isnull=True).count() == 1
 
 
-def test_codes_for_ticked_students_and_a_clear_message_for_none(world: Any, client: Client) -> None:
-    client.force_login(world.school_admin)
+def test_codes_for_ticked_students_and_a_clear_message_for_none(
+    world: World, client: Client, login_as: LoginAs
+) -> None:
+    login_as(world.school_admin)
     numbers = [world.student.student_no, world.other_student.student_no]
     response = client.post(reverse("school:activation_codes"), {"scope": "selected", "student_numbers": numbers})
     assert response.status_code == 200
@@ -53,8 +57,8 @@ def test_codes_for_ticked_students_and_a_clear_message_for_none(world: Any, clie
     assert ActivationCode.objects.count() == 2
 
 
-def test_new_code_for_a_student_who_lost_access(world: Any, client: Client) -> None:
-    client.force_login(world.school_admin)
+def test_new_code_for_a_student_who_lost_access(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
     detail = client.get(reverse("school:student", args=[world.student.pk])).content.decode()
     assert "生成激活码" in detail and "（已激活）" in detail
     first = client.post(reverse("school:student_activation_code", args=[world.student.pk]))
@@ -64,18 +68,18 @@ def test_new_code_for_a_student_who_lost_access(world: Any, client: Client) -> N
     assert ActivationCode.objects.filter(revoked_at__isnull=True).count() == 1
     # another school's student answers 404; a college admin may never do it
     assert client.post(reverse("school:student_activation_code", args=[world.outsider_student.pk])).status_code == 404
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     assert client.post(reverse("school:student_activation_code", args=[world.student.pk])).status_code == 403
     assert client.post(reverse("school:activation_codes"), {"scope": "unactivated"}).status_code == 403
 
 
-def test_failed_logins_of_the_schools_accounts(world: Any, client: Client) -> None:
+def test_failed_logins_of_the_schools_accounts(world: World, client: Client, login_as: LoginAs) -> None:
     anonymous = Client()
     for username in (world.student.user.username, world.outsider_student.user.username, "nobody"):
         anonymous.post(reverse("web:login"), {"username": username, "password": "wrong-pass"})
-    client.force_login(world.school_admin)
+    login_as(world.school_admin)
     page = client.get(reverse("school:failed_logins")).content.decode()
     assert world.student.user.username in page and world.student.name in page and "登录页" in page
     assert world.outsider_student.user.username not in page and "nobody" not in page
-    client.force_login(world.college_admin)
+    login_as(world.college_admin)
     assert client.get(reverse("school:failed_logins")).status_code == 403

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.services.activation import activation_codes_issue
+from core.testing import World
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def test_login_page_links_activation_and_reset(client: Client) -> None:
     assert "身份证号后6位" not in page
 
 
-def test_forgotten_password_by_email_link(world: Any, client: Client) -> None:
+def test_forgotten_password_by_email_link(world: World, client: Client) -> None:
     world.employer.employer.email = "hr@dingxin.example.com"
     world.employer.employer.save()
     sent = client.post(reverse("web:password_reset"), {"username": world.employer.username})
@@ -46,7 +47,7 @@ def test_forgotten_password_by_email_link(world: Any, client: Client) -> None:
     assert "重置链接无效、已使用或已过期" in again.content.decode()
 
 
-def test_activation_page_is_throttled(world: Any, client: Client) -> None:
+def test_activation_page_is_throttled(world: World, client: Client) -> None:
     user = world.student.user
     user.password = make_password(None)
     user.save(update_fields=["password"])
