@@ -17,6 +17,7 @@ from core.services.accounts import password_set
 from core.services.activation import account_activate
 from core.services.password_reset import password_reset_request
 from core.throttle import TooManyAttempts, guard, record_failure
+from web.navigation import is_page_here
 from web.request import AuthenticatedRequest
 
 HOME_BY_ROLE: dict[str, str] = {
@@ -39,6 +40,11 @@ def home(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        # Django accepts any relative value (`?next=abc` lands on /login/abc, a 404): only a page of this site counts.
+        target = super().get_redirect_url()
+        return target if is_page_here(target) else ""
 
 
 @require_POST

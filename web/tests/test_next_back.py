@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client, RequestFactory
 
-from core.testing import LoginAs, World
+from core.testing import PASSWORD, LoginAs, World
 from web.navigation import safe_target
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +99,19 @@ def test_school_detail_keeps_the_list_it_came_from(client: Client, world: World,
     assert 'href="/school/reviews/?page=1">返回</a>' in page.content.decode()
     done = client.post(f"/school/agreements/{agreement.pk}/approve/", {"next": "/school/reviews/?page=1"})
     assert done["Location"] == "/school/reviews/?page=1"
+
+
+@pytest.mark.parametrize("value", UNSAFE)
+def test_login_with_a_bad_next_goes_home(world: World, client: Client, value: str) -> None:
+    response = client.post(
+        f"/login/?next={value}", {"username": world.school_admin.username, "password": PASSWORD}, follow=False
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_login_with_a_page_here_as_next_goes_there(world: World, client: Client) -> None:
+    response = client.post(
+        "/login/?next=/school/reviews/", {"username": world.school_admin.username, "password": PASSWORD}
+    )
+    assert response["Location"] == "/school/reviews/"
