@@ -4,10 +4,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wangqian_bench .venv/bin/python benchmarks/bench_roster_import.py
 
 Generates an xlsx of `--rows` valid students (as Excel saves it: shared strings), uploads it as a
-RosterImportJob, runs the dry run and the import through school.tasks (the immediate task backend, so the
-job runs in this process and can be timed), and prints each step's time and the peak memory: the process's
-peak RSS (resource.getrusage) always, and with `--tracemalloc` the Python heap peak of each step (tracemalloc
-slows Python down by about half, so its times are printed apart from the plain ones).
+RosterImportJob, runs the dry run and the import through the tasks of school.roster_jobs (the immediate task
+backend, so the job runs in this process and can be timed), and prints each step's time and the peak memory:
+the process's peak RSS (resource.getrusage) always, and with `--tracemalloc` the Python heap peak of each step
+(tracemalloc slows Python down by about half, so its times are printed apart from the plain ones).
 
 Without DATABASE_URL a throw-away SQLite file is used; with it, the database must exist (createdb) and is
 migrated. Target: both steps of 20,000 rows within 30 s on the project's 2-core machine (`--check` exits 1

@@ -1,4 +1,5 @@
-"""Called by core.services.side_effects after an agreement's transition has committed."""
+"""documents' subscription to the core: after an agreement's event has committed, make sure the document its
+status needs exists (connected in DocumentsConfig.ready)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ logger = logging.getLogger(__name__)
 REISSUE_ACTIONS = {"student_corrected"}
 
 
-def on_agreement_changed(agreement_id: int, action: str) -> None:
+def on_event_committed(*, agreement_id: int, action: str, **_: object) -> None:
     # This runs in the committing request's on_commit chain: a failure here must not turn the user's successful
     # action into an error page. Downloads generate a missing document on the spot, and the school admin sees
     # documents that failed, so logging is enough.

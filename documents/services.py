@@ -20,10 +20,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from core.errors import DomainError, NotFound
 from core.models import Agreement, Status, User
 from core.rules import counts_as_effective
+from core.tasks import enqueue_on_commit
 from documents.builder import build_document_data, load_agreement
 from documents.models import AgreementDocument, document_file_name
 from documents.render import render_agreement_pdf
@@ -94,15 +96,19 @@ def document_request(agreement_id: int, *, enqueue: bool = True, reissue: bool =
 
 
 def _enqueue(document_id: int, *, delay: datetime.timedelta | None = None) -> None:
-    from documents.tasks import generate_document
+    enqueue_on_commit(generate_document, document_id, delay=delay)
 
-    def run() -> None:
-        task = generate_document
-        if delay and task.get_backend().supports_defer:
-            task = task.using(run_after=timezone.now() + delay)
-        task.enqueue(document_id)
 
-    transaction.on_commit(run)
+@task()
+def generate_document(document_id: int) -> str:
+    try:
+        document = document_generate(document_id)
+    except Exception:
+        # The attempt is recorded on the row; queue the next one (with back-off) unless attempts are used up,
+        # then let the task fail so the queue's own record shows the error too.
+        schedule_retry(document_id)
+        raise
+    return document.state
 
 
 def document_generate(document_id: int, *, force: bool = False) -> AgreementDocument:

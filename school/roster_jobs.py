@@ -1,8 +1,8 @@
 """生源导入 as a background job: upload → dry run (preview or every error) → confirmed import with progress.
 
 The import itself is core.services.roster.roster_import; this module only moves a RosterImportJob through
-its states and runs the two steps in the task worker (school.tasks), so a file of tens of thousands of rows
-never holds a web request. The API's import (which answers in the request) goes through import_now here too,
+its states and runs the two steps in the task worker (the tasks at the end of this module), so a file of tens
+of thousands of rows never holds a web request. The API's import (which answers in the request) goes through import_now here too,
 so one rule keeps one import per school at a time, enforced by a conditional unique index.
 
 Heartbeat: roster_import writes inside one transaction, so the job row's counters could not be seen until the
@@ -32,11 +32,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django_tasks import task
 
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from core.models import Role, School, User
 from core.services.roster import RosterInvalid, RosterResult, roster_import
 from core.services.xlsx import check_xlsx
+from core.tasks import enqueue_on_commit
 from school.models import RosterImportJob
 
 logger = logging.getLogger(__name__)
@@ -78,9 +80,7 @@ def job_create(school: School, upload: UploadedFile | None, *, acting_user: User
         return job
     job.file.save(f"roster-{school.pk}.xlsx", upload, save=False)
     job.save()
-    from school.tasks import roster_validate_task
-
-    roster_validate_task.enqueue(job.pk)
+    enqueue_on_commit(roster_validate_task, job.pk)
     return job
 
 
@@ -110,9 +110,7 @@ def job_start(job: RosterImportJob, *, acting_user: User) -> RosterImportJob:
     """确认导入: a previewed job goes to the worker."""
     _require_school_admin(acting_user, job.school)
     _claim_import(job, State.READY)
-    from school.tasks import roster_import_task
-
-    roster_import_task.enqueue(job.pk)
+    enqueue_on_commit(roster_import_task, job.pk)
     return job
 
 
@@ -297,6 +295,16 @@ def job_run(job_id: int) -> None:
     if job.state != State.IMPORTING:
         return
     _run(job, dry_run=False)
+
+
+@task()
+def roster_validate_task(job_id: int) -> None:
+    job_validate(job_id)
+
+
+@task()
+def roster_import_task(job_id: int) -> None:
+    job_run(job_id)
 
 
 def _errors(exc: RosterInvalid) -> list[dict[str, Any]]:

@@ -1,4 +1,3 @@
-from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -6,6 +5,7 @@ from django.urls import include, path
 from api.api import api
 
 urlpatterns = [
+    path("", include("documents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("employer/", include("employer.urls")),
@@ -13,8 +13,6 @@ urlpatterns = [
     path("school/", include("school.urls")),
     path("", include("web.urls")),
 ]
-if apps.is_installed("documents"):
-    urlpatterns.insert(0, path("", include("documents.urls")))
 if settings.PROMETHEUS_METRICS:
     # /metrics for Prometheus; the nginx site in deploy/ lets only the monitoring network reach it.
     urlpatterns.insert(0, path("", include("django_prometheus.urls")))

@@ -29,7 +29,6 @@ from core.models import (
 )
 from core.rules import ACTIVE_STATUSES, Action, require, require_role
 from core.selectors import STUDENT_NOT_REACHABLE, students_reachable_by
-from core.services import side_effects
 from core.services.employers import require_verified_employer
 from core.services.events import record_event
 from core.services.terms import TERMS_FIELDS, clean_terms
@@ -153,8 +152,6 @@ def agreements_invite(
     except IntegrityError:
         # A concurrent send got there first; the constraint held, so nothing of this batch was written.
         raise Conflict("邀约冲突：该学生的邀约状态刚刚发生变化，请刷新后重试", code="invitation_open")
-    for agreement in created:
-        side_effects.agreement_changed(agreement.pk, "invite")
     return created
 
 
@@ -178,7 +175,6 @@ def agreement_modify(agreement: Agreement | int, *, terms: Mapping[str, Any], ac
             record_event(agreement, "modify", actor=acting_user, old_status=old, remark=f"条款第{version}版")
     except IntegrityError:
         raise Conflict("已有一份待应约的邀约发给该学生，请先处理", code="invitation_open")
-    side_effects.agreement_changed(agreement.pk, "modify")
     return agreement
 
 
@@ -189,7 +185,6 @@ def agreement_withdraw(agreement: Agreement | int, *, acting_user: User) -> Agre
         require(agreement, acting_user, Action.WITHDRAW)
         old = _set_status(agreement, Status.WITHDRAWN)
         record_event(agreement, "withdraw", actor=acting_user, old_status=old)
-    side_effects.agreement_changed(agreement.pk, "withdraw")
     return agreement
 
 
@@ -224,7 +219,6 @@ def agreement_accept(agreement: Agreement | int, *, acting_user: User) -> Agreem
             record_event(agreement, "accept", actor=acting_user, old_status=old)
     except IntegrityError:
         raise Conflict("你已有签约中的协议，须先办理解约才能接受新的邀约", code="student_signed")
-    side_effects.agreement_changed(agreement.pk, "accept")
     return agreement
 
 
@@ -238,7 +232,6 @@ def agreement_decline(agreement: Agreement | int, *, acting_user: User, remark: 
         require(agreement, acting_user, Action.DECLINE)
         old = _set_status(agreement, Status.DECLINED)
         record_event(agreement, "decline", actor=acting_user, old_status=old, remark=remark)
-    side_effects.agreement_changed(agreement.pk, "decline")
     return agreement
 
 
@@ -253,7 +246,6 @@ def invitations_expire(*, now: datetime.datetime | None = None) -> int:
                 continue  # answered or modified meanwhile
             old = _set_status(agreement, Status.EXPIRED)
             record_event(agreement, "expire", actor=None, old_status=old)
-        side_effects.agreement_changed(pk, "expire")
         count += 1
     return count
 
@@ -277,7 +269,6 @@ def agreement_approve(agreement: Agreement | int, *, acting_user: User) -> Agree
         old = _set_status(agreement, new, *extra)
         action = "college_approve" if level == Status.COLLEGE_REVIEW else "school_approve"
         record_event(agreement, action, actor=acting_user, old_status=old)
-    side_effects.agreement_changed(agreement.pk, action)
     return agreement
 
 
@@ -291,7 +282,6 @@ def agreement_return(agreement: Agreement | int, *, remark: str, acting_user: Us
         old = _set_status(agreement, Status.RETURNED)
         action = "college_return" if level == Status.COLLEGE_REVIEW else "school_return"
         record_event(agreement, action, actor=acting_user, old_status=old, remark=remark)
-    side_effects.agreement_changed(agreement.pk, action)
     return agreement
 
 
@@ -339,7 +329,6 @@ def termination_request(agreement: Agreement | int, *, reason: str, acting_user:
         )
         old = _set_status(agreement, Status.TERMINATION_REQUESTED)
         record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason)
-    side_effects.agreement_changed(agreement.pk, "termination_request")
     return agreement
 
 
@@ -361,7 +350,6 @@ def termination_withdraw(agreement: Agreement | int, *, acting_user: User) -> Ag
         termination.save(update_fields=["state"])
         old = _set_status(agreement, Status(termination.previous_status))
         record_event(agreement, "termination_withdraw", actor=acting_user, old_status=old)
-    side_effects.agreement_changed(agreement.pk, "termination_withdraw")
     return agreement
 
 
@@ -393,7 +381,6 @@ def _answer_termination(agreement: Agreement | int, *, agree: bool, remark: str,
         termination.save(update_fields=["state", "response_remark", "responded_at"])
         old = _set_status(agreement, new, *extra)
         record_event(agreement, action, actor=acting_user, old_status=old, remark=remark)
-    side_effects.agreement_changed(agreement.pk, action)
     return agreement
 
 
@@ -428,7 +415,6 @@ def _review_termination(agreement: Agreement | int, *, approve: bool, remark: st
         termination.save(update_fields=["state", "review_remark", "reviewed_at"])
         old = _set_status(agreement, new, *extra)
         record_event(agreement, action, actor=acting_user, old_status=old, remark=remark)
-    side_effects.agreement_changed(agreement.pk, action)
     return agreement
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
+
+from django.db import transaction
 from django.utils import timezone
 
 from core.models import Agreement, AgreementEvent, Notification, Role, User
+from core.signals import event_committed
+
+logger = logging.getLogger(__name__)
 
 ACTION_LABELS = {
     "invite": "单位发起邀约",
@@ -47,7 +54,8 @@ def record_event(
     old_status: str = "",
     remark: str = "",
 ) -> AgreementEvent:
-    """Append an event; called inside the transition's transaction so history and status commit together."""
+    """Append an event; called inside the transition's transaction so history and status commit together.
+    Once that transaction commits, `event_committed` tells the subscribers (documents, e-mail)."""
     event = AgreementEvent.objects.create(
         agreement=agreement,
         actor=actor,
@@ -60,7 +68,18 @@ def record_event(
         new_status=agreement.status,
     )
     _notify(agreement, event, actor)
+    transaction.on_commit(partial(_announce, event.pk, agreement.pk, action))
     return event
+
+
+def _announce(event_id: int, agreement_id: int, action: str) -> None:
+    # send_robust: one subscriber's failure must neither stop the others nor turn the user's committed action
+    # into an error page; it is logged, and each subscriber recovers its own work (stale documents are retried).
+    for receiver, result in event_committed.send_robust(
+        AgreementEvent, event_id=event_id, agreement_id=agreement_id, action=action
+    ):
+        if isinstance(result, Exception):
+            logger.error("%s failed on event %s", receiver, event_id, exc_info=result)
 
 
 def _notify(agreement: Agreement, event: AgreementEvent, actor: User | None) -> None:

@@ -1,5 +1,6 @@
 """E-mail for the events that ask something of a party or tell them an outcome. The in-app 消息 are
-Notification rows written with the event; e-mail goes out after commit, from the task queue."""
+Notification rows written with the event; e-mail goes out after commit, from the task queue: core's AppConfig
+subscribes `on_event_committed` to core.signals.event_committed."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django_tasks import task
 
 from core.models import AgreementEvent, Role
+from core.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +70,13 @@ def event_emails(event_id: int) -> int:
         # One message each, so no party sees the other's address.
         sent += send_mail(subject, "\n".join(lines), None, [address], fail_silently=False)
     return sent
+
+
+@task()
+def send_event_emails(event_id: int) -> int:
+    return event_emails(event_id)
+
+
+def on_event_committed(*, event_id: int, action: str, **_: object) -> None:
+    if action in EMAIL_RECIPIENTS:
+        enqueue_on_commit(send_event_emails, event_id)

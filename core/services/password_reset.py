@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django_tasks import task
 
 from core.errors import InvalidInput
 from core.models import User
@@ -45,8 +46,6 @@ def password_reset_request(*, username: str, request: HttpRequest | None) -> Non
         # This request was allowed; the count only refuses the next ones (AxesMiddleware must not answer 429).
         request.axes_locked_out = False  # type: ignore[attr-defined]
     if name:
-        from core.tasks import send_password_reset
-
         send_password_reset.enqueue(name)
 
 
@@ -106,3 +105,8 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str, request: 
     check_new_password(user, new_password)
     password_set(user, new_password)
     return user
+
+
+@task()
+def send_password_reset(username: str) -> int:
+    return password_reset_email(username)

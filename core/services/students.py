@@ -9,7 +9,6 @@ from django.db import transaction
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.inputs import parse_id, parse_int
 from core.models import Agreement, Major, Role, Student, StudentChange, User
-from core.services import side_effects
 from core.services.events import record_event
 from core.services.roster import DEGREE_BY_TEXT
 from core.validators import gender_from_id, validate_email, validate_id_number, validate_phone
@@ -140,7 +139,6 @@ def student_update(student: Student | int, data: dict[str, Any], *, acting_user:
                     old_status=agreement.status,
                     remark=f"更正：{remark}",
                 )
-                side_effects.agreement_changed(agreement.pk, "student_corrected")
         if "name" in fields and current.user_id:
             User.objects.filter(pk=current.user_id).update(display_name=current.name)
     return current

@@ -8,6 +8,7 @@ import pytest
 
 from core.errors import Conflict
 from core.services import agreements as wf
+from core.signals import event_committed
 from core.testing import World, invite
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +50,20 @@ def test_school_approval_tells_both_parties(
     with django_capture_on_commit_callbacks(execute=True):
         wf.agreement_approve(agreement, acting_user=world.school_admin)
     assert sorted(m.to[0] for m in mailoutbox) == sorted([world.student.email, world.employer.employer.email])
+
+
+def test_a_failing_subscriber_neither_fails_the_action_nor_stops_the_mail(
+    world: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("subscriber down")
+
+    event_committed.connect(broken, dispatch_uid="test.broken")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            (agreement,) = invite(world.employer, world.student)
+    finally:
+        event_committed.disconnect(dispatch_uid="test.broken")
+    assert agreement.status == "invited"
+    assert [m.to for m in mailoutbox] == [[world.student.email]]
+    assert "subscriber down" in caplog.text

@@ -7,7 +7,8 @@ import io
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, TestCase
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -19,6 +20,20 @@ from school import roster_jobs
 from school.models import RosterImportJob
 
 pytestmark = pytest.mark.django_db
+
+
+class CommittingClient(Client):
+    """Each request commits, as it does outside the test's transaction: the jobs the request queued after commit
+    (the immediate task backend runs them in-process) have run when the response is read."""
+
+    def request(self, **request: Any) -> Any:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)
+
+
+@pytest.fixture
+def client() -> Client:
+    return CommittingClient()
 
 
 def _row(n: int, **overrides: Any) -> list[Any]:
@@ -272,3 +287,15 @@ def test_a_job_whose_worker_died_does_not_block_the_next_import(
     stuck.refresh_from_db()
     assert job.state == "done"
     assert stuck.state == "failed" and "已中断，未导入任何数据" in stuck.detail
+
+
+def test_the_dry_run_is_queued_only_after_commit(world: Any, django_capture_on_commit_callbacks: Any) -> None:
+    upload = SimpleUploadedFile("生源.xlsx", xlsx_bytes(list(ROSTER_HEADERS), [_row(1)]).getvalue())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = roster_jobs.job_create(world.school, upload, acting_user=world.school_admin)
+    job.refresh_from_db()
+    assert job.state == RosterImportJob.State.VALIDATING  # a rollback would have left no job for a worker to find
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert job.state == RosterImportJob.State.READY
