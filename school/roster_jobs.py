@@ -2,8 +2,8 @@
 
 The import itself is core.services.roster.roster_import; this module only moves a RosterImportJob through
 its states and runs the two steps in the task worker (the tasks at the end of this module), so a file of tens
-of thousands of rows never holds a web request. The API's import (which answers in the request) goes through import_now here too,
-so one rule keeps one import per school at a time, enforced by a conditional unique index.
+of thousands of rows never holds a web request. The API's import (which answers in the request) goes through
+import_now here too, so one rule keeps one import per school at a time, enforced by a conditional unique index.
 
 Heartbeat: roster_import writes inside one transaction, so the job row's counters could not be seen until the
 commit. The worker therefore writes a small progress file through Django's storage (shared by the web
