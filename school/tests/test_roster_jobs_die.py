@@ -20,7 +20,7 @@ from core.services.roster import ROSTER_HEADERS
 from core.testing import ApiClient, LoginAs, World, xlsx_bytes
 from school import roster_jobs
 from school.models import RosterImportJob
-from school.tests.test_roster import _row
+from school.tests.test_roster import CommittingClient, _row
 
 pytestmark = pytest.mark.django_db
 State = RosterImportJob.State
@@ -32,6 +32,12 @@ class Killed(BaseException):
 
 # Tasks are queued and no worker takes them up.
 NO_WORKER = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture
+def client() -> CommittingClient:
+    # Jobs are queued after commit: each request commits, as outside the test's transaction.
+    return CommittingClient()
 
 
 def _lease(extra: int = 1) -> datetime.timedelta:
