@@ -53,7 +53,7 @@ def test_school_approval_tells_both_parties(
 
 
 def test_a_failing_subscriber_neither_fails_the_action_nor_stops_the_mail(
-    world: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture
+    world: World, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("subscriber down")

@@ -10,6 +10,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
@@ -77,7 +78,11 @@ def test_the_storage_api_round_trips_through_the_s3_server(s3: tuple[S3Server, s
 
 @pytest.mark.django_db
 def test_a_roster_upload_is_stored_in_s3_read_back_by_the_job_and_removed(
-    s3: tuple[S3Server, str], world: World, client: Client, login_as: LoginAs
+    s3: tuple[S3Server, str],
+    world: World,
+    client: Client,
+    login_as: LoginAs,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     server, bucket = s3
     rows = [
@@ -101,13 +106,15 @@ def test_a_roster_upload_is_stored_in_s3_read_back_by_the_job_and_removed(
     upload = xlsx_bytes(list(ROSTER_HEADERS), rows)
     upload.name = "生源.xlsx"
     login_as(world.school_admin)
-    response = client.post(reverse("school:roster_import"), {"file": upload})
+    with django_capture_on_commit_callbacks(execute=True):  # the job is queued once the upload has committed
+        response = client.post(reverse("school:roster_import"), {"file": upload})
     assert response.status_code == 302
     job = RosterImportJob.objects.latest("pk")
     assert job.state == "ready", job.detail
     assert job.file.name in server.keys(bucket), "the upload lives in the object store"
 
-    client.post(reverse("school:roster_job_start", args=[job.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("school:roster_job_start", args=[job.pk]))
     job.refresh_from_db()
     assert job.state == "done"
     assert Student.objects.filter(student_no__startswith="S3").count() == 3

@@ -289,7 +289,7 @@ def test_a_job_whose_worker_died_does_not_block_the_next_import(
     assert stuck.state == "failed" and "已中断，未导入任何数据" in stuck.detail
 
 
-def test_the_dry_run_is_queued_only_after_commit(world: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_the_dry_run_is_queued_only_after_commit(world: World, django_capture_on_commit_callbacks: Any) -> None:
     upload = SimpleUploadedFile("生源.xlsx", xlsx_bytes(list(ROSTER_HEADERS), [_row(1)]).getvalue())
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = roster_jobs.job_create(world.school, upload, acting_user=world.school_admin)
