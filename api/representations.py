@@ -20,27 +20,16 @@ from api.schemas import (
     TermsOut,
 )
 from core import codes
+from core.fields import CODED_FIELDS, TERMS_FIELDS
 from core.masking import mask_email, mask_id_number, mask_phone
 from core.models import Agreement, AgreementTerms, Employer, Role, Status, Student, Termination, User
 from core.rules import ONCE_EFFECTIVE_STATUSES, action_list
-from core.services.terms import TERMS_FIELDS
-
-CODE_FIELDS = {
-    "position_category": "position_category",
-    "archive_receiving": "archive_receiving",
-    "affiliation": "affiliation",
-    "hukou_receiving": "hukou_receiving",
-    "work_location": "region",
-    "dispatch_location": "region",
-    "nature": "nature",
-    "location": "region",
-}
 
 
 def code_labels(values: dict[str, Any]) -> dict[str, str]:
     return {
         f"{field}_label": codes.label(table, value, default=value)
-        for field, table in CODE_FIELDS.items()
+        for field, table in CODED_FIELDS.items()
         if (value := values.get(field))
     }
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from core import codes
+from core.fields import PROFILE_FIELDS, TERMS_FIELDS, FieldSpec
 from core.models import Agreement, AgreementTerms, Status
 from documents.data import (
     AgreementDocumentData,
@@ -21,9 +21,9 @@ TERMINATED_WATERMARK = "已解约"
 DRAFT_WATERMARK = "未生效"
 
 
-def _label(table: str, code: str) -> str:
+def _label(spec: FieldSpec, code: str) -> str:
     # Stored codes may outlive a revision of the table: print the raw code rather than fail the document.
-    return codes.label(table, code, default=code) if code else ""
+    return spec.display(code, empty="")
 
 
 def format_code(code: str) -> str:
@@ -44,25 +44,25 @@ def load_agreement(agreement_id: int) -> Agreement:
 def _terms(terms: AgreementTerms, *, show_dispatch: bool) -> AgreementTermsData:
     return AgreementTermsData(
         unit_name=terms.unit_name,
-        position_category_label=_label("position_category", terms.position_category),
+        position_category_label=_label(TERMS_FIELDS["position_category"], terms.position_category),
         position=terms.position,
-        archive_receiving_label=_label("archive_receiving", terms.archive_receiving),
+        archive_receiving_label=_label(TERMS_FIELDS["archive_receiving"], terms.archive_receiving),
         archive_unit_name=terms.archive_unit_name,
         archive_address=terms.archive_address,
         archive_postcode=terms.archive_postcode,
         archive_contact=terms.archive_contact,
         archive_phone=terms.archive_phone,
-        affiliation_label=_label("affiliation", terms.affiliation),
-        hukou_receiving_label=_label("hukou_receiving", terms.hukou_receiving),
+        affiliation_label=_label(TERMS_FIELDS["affiliation"], terms.affiliation),
+        hukou_receiving_label=_label(TERMS_FIELDS["hukou_receiving"], terms.hukou_receiving),
         hukou_address=terms.hukou_address,
-        work_location_label=_label("region", terms.work_location),
+        work_location_label=_label(TERMS_FIELDS["work_location"], terms.work_location),
         monthly_salary=terms.monthly_salary,
         probation_months=terms.probation_months,
         liquidated_damages=terms.liquidated_damages,
         other_terms=terms.other_terms,
         show_dispatch=show_dispatch,
         dispatch_title=terms.dispatch_title,
-        dispatch_location_label=_label("region", terms.dispatch_location),
+        dispatch_location_label=_label(TERMS_FIELDS["dispatch_location"], terms.dispatch_location),
     )
 
 
@@ -98,8 +98,8 @@ def build_document_data(agreement: Agreement, *, draft: bool = False) -> Agreeme
             phone=employer.phone,
             email=employer.email,
             address=employer.address,
-            nature_label=_label("nature", employer.nature),
-            location_label=_label("region", employer.location),
+            nature_label=_label(PROFILE_FIELDS["nature"], employer.nature),
+            location_label=_label(PROFILE_FIELDS["location"], employer.location),
         ),
         student=StudentParty(
             name=student.name,

@@ -1,6 +1,7 @@
 """Form fields of the employer screens, described once from core's field specs.
 
-core.services.terms says what each field is (label, kind, required) and validates it; this module only
+core.fields says what each field is (label, kind, required, code table, sections) and core.services.terms
+validates it; this module only
 turns a spec plus the current values and errors into what a template renders: the manual's labels and
 placeholders, code tables as options, 行政区划 as a province → city → county cascade.
 """
@@ -13,8 +14,8 @@ from typing import Any
 
 from core import codes
 from core.codes import regions
+from core.fields import PROFILE_FIELDS, TERMS_FIELDS, TERMS_SECTIONS, FieldSpec, Kind
 from core.services.employers import BASIC_FIELDS
-from core.services.terms import PROFILE_FIELDS, TERMS_FIELDS
 
 # The manual's wording where it differs from core's labels, and its hints.
 PROFILE_LABELS = {"archive_receiving": "档案接收"}
@@ -92,7 +93,7 @@ def _region(f: Field, posted: Mapping[str, Any] | None) -> None:
 
 def build_field(
     name: str,
-    spec: tuple[str, str, bool],
+    spec: FieldSpec,
     values: Mapping[str, Any],
     errors: Mapping[str, Any],
     *,
@@ -100,35 +101,34 @@ def build_field(
     posted: Mapping[str, Any] | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> Field:
-    label, kind, required = spec
     key = prefix + name
     f = Field(
         name=key,
-        label=(labels or {}).get(name, label),
+        label=(labels or {}).get(name, spec.label),
         kind="text",
-        required=required,
+        required=spec.required,
         value=_as_text(values.get(name)),
         error=_as_text(errors.get(key)),
-        placeholder=INPUT_PLACEHOLDERS.get(name, f"请输入{label}"),
+        placeholder=INPUT_PLACEHOLDERS.get(name, f"请输入{spec.label}"),
     )
-    if kind.startswith("code:"):
+    if spec.kind == Kind.CODE:
         f.kind = "select"
-        f.options = codes.choices(kind.split(":", 1)[1])
+        f.options = codes.choices(spec.code_table)
         f.placeholder = PLACEHOLDERS.get(name, "请选择")
         f.searchable = name in SEARCHABLE
-    elif kind == "region":
+    elif spec.kind == Kind.REGION:
         f.kind = "region"
-        f.placeholder = PLACEHOLDERS.get(name, f"请选择{label}")
+        f.placeholder = PLACEHOLDERS.get(name, f"请选择{spec.label}")
         _region(f, posted)
-    elif kind.startswith("int"):
+    elif spec.kind == Kind.INT:
         f.kind = "number"
-    elif kind == "longtext":
+    elif spec.kind == Kind.LONGTEXT:
         f.kind = "textarea"
     return f
 
 
 def build_fields(
-    spec: Mapping[str, tuple[str, str, bool]],
+    spec: Mapping[str, FieldSpec],
     names: Iterable[str],
     values: Mapping[str, Any],
     errors: Mapping[str, Any],
@@ -154,30 +154,14 @@ def terms_sections(
     posted: Any = None,
     prefix: str = "",
 ) -> list[tuple[str, list[Field]]]:
-    """The 邀请函's sections: 签约信息, 档案信息, 报到证信息, 户口信息, 协议条款."""
-    sections: list[tuple[str, tuple[str, ...]]] = [
-        ("签约信息", ("unit_name", "position_category", "position")),
-        (
-            "档案信息",
-            (
-                "archive_receiving",
-                "archive_unit_name",
-                "archive_address",
-                "archive_postcode",
-                "archive_contact",
-                "archive_phone",
-            ),
-        ),
-    ]
-    if show_dispatch:
-        sections.append(("报到证信息", ("dispatch_title", "dispatch_location", "affiliation")))
-    else:
+    """The 邀请函's sections (core.fields.TERMS_SECTIONS)."""
+    sections = [(section.title, section.fields) for section in TERMS_SECTIONS]
+    if not show_dispatch:
         # 单位隶属 stays required when the 报到证 fields are hidden; it belongs with the unit itself then.
-        sections[0] = ("签约信息", (*sections[0][1], "affiliation"))
-    sections += [
-        ("户口信息", ("hukou_receiving", "hukou_address")),
-        ("协议条款", ("work_location", "monthly_salary", "probation_months", "liquidated_damages", "other_terms")),
-    ]
+        titles = [title for title, _ in sections]
+        dispatch = titles.index("报到证信息")
+        sections[0] = (sections[0][0], (*sections[0][1], "affiliation"))
+        del sections[dispatch]
     return [
         (title, build_fields(TERMS_FIELDS, names, values, errors, posted=posted, prefix=prefix))
         for title, names in sections

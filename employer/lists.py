@@ -13,11 +13,11 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from core.calendar import current_graduation_year
-from core.inputs import parse_id
 from core.models import Agreement, User
-from core.selectors import AgreementFilters, schools_and_years_of
-from web.agreement_lists import RESPONSE_CHOICES, ListState, filtered, parse_common
+from core.selectors import schools_and_years_of
+from web.agreement_lists import RESPONSE_CHOICES, ListState, filtered
 from web.agreement_lists import paginate as shared_paginate
+from web.agreement_lists import parse_filters as parse_list_filters
 
 __all__ = ["ListState", "filter_options", "filtered", "paginate", "parse_filters"]
 
@@ -27,17 +27,8 @@ FILTER_PARAMS = ("school", "year", "name", "id_number", "major", "from", "to", "
 
 def parse_filters(params: QueryDict, *, tab: str = "all") -> ListState:
     values = {key: params.get(key, "").strip() for key in FILTER_PARAMS}
-    errors: dict[str, str] = {}
-    school_id = parse_id(values["school"])
+    filters, errors = parse_list_filters(values, tab=tab)
     response = values["response"] if values["response"] in RESPONSE_CHOICES else ""
-    filters = AgreementFilters(
-        tab=tab,
-        school_id=school_id,
-        name=values["name"],
-        id_number=values["id_number"],
-        major=values["major"],
-        **parse_common(values, errors),
-    )
     return ListState(filters=filters, response=response, values=values, errors=errors)
 
 

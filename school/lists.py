@@ -14,14 +14,14 @@ from django.http import QueryDict
 
 from core import codes
 from core.calendar import current_graduation_year
-from core.inputs import parse_id
 from core.models import Agreement, Role, Status, User
 from core.models.agreements import REVIEW_LABELS
 from core.rules import TABS
-from core.selectors import AgreementFilters, colleges_of_school, graduation_years_of_school
+from core.selectors import colleges_of_school, graduation_years_of_school
 from school.access import school_id_of
-from web.agreement_lists import RESPONSE_CHOICES, ListState, filtered, parse_common
+from web.agreement_lists import RESPONSE_CHOICES, ListState, filtered
 from web.agreement_lists import paginate as shared_paginate
+from web.agreement_lists import parse_filters as parse_list_filters
 
 PAGE_SIZE = 20
 # 审核状态 → status (one each).
@@ -48,25 +48,10 @@ def parse_filters(params: QueryDict, user: User, *, default_year: bool = False) 
         values["tab"] = "all"
     if default_year and "year" not in params:
         values["year"] = str(current_graduation_year())
-    errors: dict[str, str] = {}
     # A college admin's list is their college whatever the query says.
-    college_id = None
-    if user.role == Role.SCHOOL_ADMIN:
-        college_id = parse_id(values["college"])
-    elif user.role != Role.SCHOOL_ADMIN:
+    if user.role != Role.SCHOOL_ADMIN:
         values["college"] = ""
-    nature = values["nature"] if values["nature"] and codes.is_valid("nature", values["nature"]) else ""
-    filters = AgreementFilters(
-        tab=values["tab"],
-        status=REVIEW_CHOICES.get(values["review"], ""),
-        name=values["name"],
-        id_number=values["id_number"],
-        major=values["major"],
-        college_id=college_id,
-        employer_name=values["employer"],
-        nature=nature,
-        **parse_common(values, errors),
-    )
+    filters, errors = parse_list_filters(values, status=REVIEW_CHOICES.get(values["review"], ""))
     response = values["response"] if values["response"] in RESPONSE_CHOICES else ""
     review = values["review"] if values["review"] in REVIEW_CHOICES else ""
     return ListState(filters=filters, response=response, review=review, values=values, errors=errors)

@@ -6,45 +6,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core import codes
+from core.fields import DISPATCH_FIELDS, TERMS_FIELDS, TERMS_SECTIONS, Section
 from core.models import Agreement, AgreementEvent, AgreementTerms, Status
-from core.models.org import DISPATCH_FIELDS
 from core.services.agreements import terms_as_dict
-from core.services.terms import TERMS_FIELDS, terms_diff
+from core.services.terms import terms_diff
 
-# The 邀请函's sections, in the manual's order, then the standard agreement terms.
-TERMS_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("签约信息", ("unit_name", "position_category", "position")),
-    ("工作条件", ("work_location", "monthly_salary", "probation_months", "liquidated_damages", "other_terms")),
-    (
-        "档案信息",
-        (
-            "archive_receiving",
-            "archive_unit_name",
-            "archive_address",
-            "archive_postcode",
-            "archive_contact",
-            "archive_phone",
-        ),
-    ),
-    ("报到证信息", ("dispatch_title", "dispatch_location", "affiliation")),
-    ("户口信息", ("hukou_receiving", "hukou_address")),
+# The 邀请函's sections as the student reads them: the work conditions (协议条款) right after the position, under
+# a title that says what they are to a graduate.
+_STUDENT_TITLES = {"协议条款": "工作条件"}
+TERMS_GROUPS: tuple[Section, ...] = (
+    TERMS_SECTIONS[0],
+    *(Section(_STUDENT_TITLES[s.title], s.fields) for s in TERMS_SECTIONS if s.title in _STUDENT_TITLES),
+    *(s for s in TERMS_SECTIONS[1:] if s.title not in _STUDENT_TITLES),
 )
-_LABEL_TO_FIELD = {label: field for field, (label, _, _) in TERMS_FIELDS.items()}
+_LABEL_TO_FIELD = {spec.label: name for name, spec in TERMS_FIELDS.items()}
 EMPTY = "—"
+# The optional terms (报到证 aside): when empty, nothing was agreed on them, rather than a value missing.
+_AGREED_TERMS = {name for name, spec in TERMS_FIELDS.items() if not spec.required and name not in DISPATCH_FIELDS}
 
 
 def format_term(field: str, value: Any) -> str:
     """One term as the student reads it: codes become their labels, amounts get their unit."""
     if value is None or value == "":
-        return (
-            "未约定" if field in ("monthly_salary", "probation_months", "liquidated_damages", "other_terms") else EMPTY
-        )
-    kind = TERMS_FIELDS[field][1]
-    if kind == "region":
-        return codes.label("region", str(value), default=str(value))
-    if kind.startswith("code:"):
-        return codes.label(kind.split(":", 1)[1], str(value), default=str(value))
+        return "未约定" if field in _AGREED_TERMS else EMPTY
+    spec = TERMS_FIELDS[field]
+    if spec.code_table:
+        return spec.display(value)
     if field in ("monthly_salary", "liquidated_damages"):
         return f"{int(value):,} 元"
     if field == "probation_months":
@@ -54,7 +41,7 @@ def format_term(field: str, value: Any) -> str:
 
 def _short_label(field: str) -> str:
     # "月薪（元）" already carries its unit in the value.
-    return TERMS_FIELDS[field][0].split("（")[0]
+    return TERMS_FIELDS[field].short_label
 
 
 @dataclass(frozen=True)
@@ -73,13 +60,14 @@ class TermsGroup:
 def terms_groups(terms: AgreementTerms | None, *, show_dispatch: bool = True) -> list[TermsGroup]:
     values = terms_as_dict(terms)
     groups = []
-    for title, fields in TERMS_GROUPS:
+    for section in TERMS_GROUPS:
         rows = [
             TermRow(field, _short_label(field), format_term(field, values.get(field)))
-            for field in fields
+            for field in section.fields
             if show_dispatch or field not in DISPATCH_FIELDS
         ]
-        groups.append(TermsGroup("单位隶属" if not show_dispatch and title == "报到证信息" else title, rows))
+        title = "单位隶属" if not show_dispatch and section.title == "报到证信息" else section.title
+        groups.append(TermsGroup(title, rows))
     return groups
 
 

@@ -32,25 +32,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import codes
+from core.fields import DISPATCH_FIELDS, TERMS_FIELDS
 from core.masking import mask_email, mask_id_number, mask_phone
 from core.models import Agreement, Role, Status, User
-from core.models.org import DISPATCH_FIELDS
 from core.rules import CLOSED_STATUSES, SIGNING_STATUSES
-from core.services.terms import TERMS_FIELDS, terms_diff
+from core.services.terms import terms_diff
 
 EMPLOYMENT_CATEGORY = "协议就业（线上签约）"
 STEP_LABELS = ("单位发起签约", "学生处理", "管理员审核")
 STEP_NUMBERS = ("①", "②", "③")
-# terms field -> code table, for turning stored codes into the words people read.
-_CODE_TABLES = {
-    "position_category": "position_category",
-    "archive_receiving": "archive_receiving",
-    "affiliation": "affiliation",
-    "hukou_receiving": "hukou_receiving",
-    "work_location": "region",
-    "dispatch_location": "region",
-}
 
 
 def _steps(status: str) -> list[dict[str, str]]:
@@ -68,23 +58,13 @@ def _steps(status: str) -> list[dict[str, str]]:
     ]
 
 
-def display_value(field: str, value: Any) -> str:
-    """A terms/profile value as shown on screen: code labels, empty as "—"."""
-    if value is None or value == "":
-        return "—"
-    table = _CODE_TABLES.get(field)
-    if table:
-        return codes.label(table, str(value), default=str(value))
-    return str(value)
-
-
 def terms_rows(terms: Any, *, show_dispatch: bool = True) -> list[tuple[str, str]]:
     if terms is None:
         return []
     return [
-        (label, display_value(field, getattr(terms, field)))
-        for field, (label, _, _) in TERMS_FIELDS.items()
-        if show_dispatch or field not in DISPATCH_FIELDS
+        (spec.label, spec.display(getattr(terms, name)))
+        for name, spec in TERMS_FIELDS.items()
+        if show_dispatch or name not in DISPATCH_FIELDS
     ]
 
 
@@ -114,8 +94,8 @@ def agreement_detail_context(agreement: Agreement, viewer: User) -> dict[str, An
     accepted = next((t for t in versions if t.pk == agreement.accepted_terms_id), None)
     changes: list[tuple[str, Any, Any]] = []
     if accepted is not None and terms is not None and accepted.pk != terms.pk:
-        old = {f: display_value(f, getattr(accepted, f)) for f in TERMS_FIELDS}
-        new = {f: display_value(f, getattr(terms, f)) for f in TERMS_FIELDS}
+        old = {name: spec.display(getattr(accepted, name)) for name, spec in TERMS_FIELDS.items()}
+        new = {name: spec.display(getattr(terms, name)) for name, spec in TERMS_FIELDS.items()}
         changes = terms_diff(old, new)
 
     termination = getattr(agreement, "_open_termination", None)

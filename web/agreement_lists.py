@@ -3,15 +3,13 @@ choices, and a page of rows read in a constant number of queries. Each portal ad
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from core.inputs import parse_int
+from core.filters import AgreementFilterForm
 from core.models import Agreement, User
 from core.models.agreements import RESPONSE_LABELS
 from core.selectors import (
@@ -44,28 +42,38 @@ class ListState:
         return query.urlencode()
 
 
-def _date(value: str, label: str, key: str, errors: dict[str, str]) -> datetime.date | None:
-    if not value:
-        return None
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        errors[key] = f"{label}格式应为年-月-日，如 2027-05-01"
-        return None
+# The list pages' query-string names (short, for links people share) → the filter form's fields.
+WEB_PARAMS = {
+    "tab": "tab",
+    "school": "school_id",
+    "year": "graduation_year",
+    "name": "name",
+    "id_number": "id_number",
+    "major": "major",
+    "from": "invited_from",
+    "to": "invited_to",
+    "college": "college_id",
+    "employer": "employer_name",
+    "nature": "nature",
+}
+# Values picked from the page's own drop-downs: a stale or edited one is ignored, as if nothing were picked. What
+# people type (毕业年度, the dates) is reported beside its field instead.
+_PICKED = {"tab", "status", "school_id", "college_id", "nature"}
 
 
-def parse_common(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    """毕业年度 and the 邀请起始/截至日期 range, with their errors beside their fields."""
-    year = None
-    if values["year"]:
-        year = parse_int(values["year"], minimum=1000, maximum=9999)
-        if year is None:
-            errors["year"] = "毕业年度应为四位年份"
-    invited_from = _date(values["from"], "邀请起始日期", "from", errors)
-    invited_to = _date(values["to"], "邀请截至日期", "to", errors)
-    if invited_from and invited_to and invited_from > invited_to:
-        errors["to"] = "邀请截至日期不能早于邀请起始日期"
-    return {"graduation_year": year, "invited_from": invited_from, "invited_to": invited_to}
+def parse_filters(
+    values: dict[str, str], *, tab: str = "all", status: str = ""
+) -> tuple[AgreementFilters, dict[str, str]]:
+    """The list's filters from its query-string values (core.filters.AgreementFilterForm), and the errors keyed by
+    query-string name. `tab` and `status` come from the page itself (the URL's tab, the 审核状态 chosen)."""
+    data = {field: values[param] for param, field in WEB_PARAMS.items() if param in values}
+    data.setdefault("tab", tab)
+    data["status"] = status
+    form = AgreementFilterForm(data=data)
+    form.is_valid()
+    params = {field: param for param, field in WEB_PARAMS.items()}
+    errors = {params[field]: message for field, message in form.error_messages().items() if field not in _PICKED}
+    return form.filters(), errors
 
 
 def filtered(user: User, state: ListState, *, statuses: tuple[str, ...] | None = None) -> QuerySet[Agreement]:

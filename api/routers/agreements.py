@@ -1,4 +1,3 @@
-import datetime
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -6,12 +5,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja import Status as WithStatus
 
+from api.queries import query_schema, validated_form
 from api.representations import agreement_data, agreement_detail
 from api.schemas import AgreementDetailOut, AgreementOut, AgreementPage, responses
 from core.errors import InvalidInput
+from core.filters import AgreementFilterForm
 from core.inputs import Id
-from core.models import Agreement, Status, User
-from core.rules import TABS
+from core.models import Agreement, User
 from core.selectors import (
     AgreementFilters,
     agreements_visible_to,
@@ -42,18 +42,7 @@ def binary(content_type: str) -> dict[str, Any]:
     }
 
 
-class ListQuery(Schema):
-    tab: str = "all"
-    status: str = ""
-    school_id: Id | None = None
-    graduation_year: int | None = None
-    name: str = ""
-    id_number: str = ""
-    major: str = ""
-    college_id: Id | None = None
-    employer_name: str = ""
-    invited_from: datetime.date | None = None
-    invited_to: datetime.date | None = None
+class ListQuery(query_schema("AgreementFilters", AgreementFilterForm)):  # type: ignore[misc]
     page: int = 1
     page_size: int = 20
 
@@ -80,24 +69,8 @@ def _user(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
-def filters_from(query: ListQuery) -> AgreementFilters:
-    if query.tab not in TABS:
-        raise InvalidInput(f"tab 应为 {'、'.join(TABS)} 之一", errors={"tab": "取值无效"})
-    if query.status and query.status not in Status.values:
-        raise InvalidInput("status 取值无效", errors={"status": "取值无效"})
-    return AgreementFilters(
-        tab=query.tab,
-        status=query.status,
-        school_id=query.school_id,
-        graduation_year=query.graduation_year,
-        name=query.name,
-        id_number=query.id_number,
-        major=query.major,
-        college_id=query.college_id,
-        employer_name=query.employer_name,
-        invited_from=query.invited_from,
-        invited_to=query.invited_to,
-    )
+def filters_from(query: Schema) -> AgreementFilters:
+    return validated_form(AgreementFilterForm, query).filters()
 
 
 @router.get("", response=responses(AgreementPage, 400, 401, 403), summary="协议书列表（按角色限定范围）")

@@ -7,12 +7,12 @@ from ninja.files import UploadedFile
 from api.representations import code_labels, masked_student_data
 from api.schemas import MaskedStudentOut, ProfileOut, SendListImportOut, responses
 from core.errors import Forbidden, InvalidInput
+from core.fields import PROFILE_FIELDS
 from core.inputs import Id
 from core.models import Role, User
 from core.selectors import send_list_items
 from core.services import employers as svc
 from core.services.shortlist import shortlist_import
-from core.services.terms import PROFILE_FIELDS
 
 router = Router(tags=["用人单位"])
 

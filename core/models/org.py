@@ -5,9 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-# 报到证 was abolished from the 2023 cohort; a school setting hides these fields.
-DISPATCH_FIELDS = ("dispatch_title", "dispatch_location")
-
 
 class School(models.Model):
     name = models.CharField("院校名称", max_length=100, unique=True)

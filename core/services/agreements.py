@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, NotFound
+from core.fields import TERMS_FIELDS
 from core.models import (
     Agreement,
     AgreementTerms,
@@ -31,7 +32,7 @@ from core.rules import ACTIVE_STATUSES, Action, require, require_role
 from core.selectors import STUDENT_NOT_REACHABLE, students_reachable_by
 from core.services.employers import require_verified_employer
 from core.services.events import record_event
-from core.services.terms import TERMS_FIELDS, clean_terms
+from core.services.terms import clean_terms
 from core.validators import validate_reason
 
 # The code alphabet leaves out 0/O and 1/I/L so a code read off paper is typed back correctly.

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core import codes
 from core.errors import InvalidInput
+from core.fields import PROFILE_FIELDS
 from core.services.accounts import password_change
 from core.services.employers import (
     BASIC_FIELDS,
@@ -19,7 +20,6 @@ from core.services.employers import (
     employer_update_basic_info,
     employer_update_profile,
 )
-from core.services.terms import PROFILE_FIELDS
 from employer.access import current_employer, employer_required
 from employer.fields import basic_fields, profile_fields
 from employer.views.common import page

@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import Conflict, InvalidInput
+from core.fields import DISPATCH_FIELDS, TERMS_FIELDS
 from core.inputs import parse_ids
 from core.models import Agreement, Status, User
 from core.rules import TABS, Action, allowed_actions, refusal
 from core.selectors import get_agreement_for_user
 from core.services import agreements as wf
 from core.services.exports import agreements_export_xlsx, export_filename, list_date
-from core.services.terms import TERMS_FIELDS
 from employer.access import signing_center
 from employer.fields import terms_sections
 from employer.lists import filter_options, filtered, paginate, parse_filters
@@ -147,11 +147,7 @@ def agreement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def posted_terms(data: QueryDict, *, show_dispatch: bool, prefix: str = "", names: Any = None) -> dict[str, Any]:
     """The terms as typed; hidden 报到证 fields are left out so they keep their defaults."""
     fields = names or TERMS_FIELDS
-    return {
-        name: data.get(prefix + name, "")
-        for name in fields
-        if show_dispatch or name not in ("dispatch_title", "dispatch_location")
-    }
+    return {name: data.get(prefix + name, "") for name in fields if show_dispatch or name not in DISPATCH_FIELDS}
 
 
 @require_http_methods(["GET", "POST"])

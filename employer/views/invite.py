@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.calendar import current_graduation_year
 from core.errors import Conflict, InvalidInput, NotFound
+from core.fields import DISPATCH_FIELDS, TERMS_FIELDS
 from core.inputs import parse_id, parse_ids, parse_int
 from core.masking import mask_id_number, mask_phone
 from core.models import Employer, Student
@@ -21,12 +22,11 @@ from core.selectors import listed_student_ids, send_list_items
 from core.services.agreements import agreements_invite
 from core.services.employers import employer_search_students, send_list_add, send_list_remove
 from core.services.shortlist import ShortlistInvalid, shortlist_import, shortlist_template
-from core.services.terms import TERMS_FIELDS, clean_terms, default_terms
+from core.services.terms import clean_terms, default_terms
 from employer.access import current_employer, signing_center
 from employer.fields import OVERRIDE_FIELDS, override_fields, terms_sections
 from employer.views.agreements import posted_terms
 from employer.views.common import page
-from web.agreement_detail import display_value
 from web.downloads import xlsx_download
 from web.navigation import safe_target
 from web.request import AuthenticatedRequest
@@ -217,9 +217,9 @@ def _validate(employer: Employer, terms: dict[str, Any], overrides: dict[int, di
 def _letter_rows(employer: Employer, terms: dict[str, Any], show_dispatch: bool) -> list[tuple[str, str, str]]:
     cleaned = clean_terms(employer, terms)
     return [
-        (name, label, display_value(name, cleaned.get(name)))
-        for name, (label, _, _) in TERMS_FIELDS.items()
-        if show_dispatch or name not in ("dispatch_title", "dispatch_location")
+        (name, spec.label, spec.display(cleaned.get(name)))
+        for name, spec in TERMS_FIELDS.items()
+        if show_dispatch or name not in DISPATCH_FIELDS
     ]
 
 

@@ -11,17 +11,18 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import Conflict, InvalidInput
+from core.fields import TERMS_FIELDS
 from core.inputs import parse_ids
 from core.models import Agreement, Status
 from core.rules import Action, allowed_actions, review_status_for
 from core.selectors import get_agreement_for_user, terms_versions_of
 from core.services import agreements as wf
 from core.services.exports import agreements_export_xlsx, export_filename
-from core.services.terms import TERMS_FIELDS, terms_diff
+from core.services.terms import terms_diff
 from school import lists
 from school.access import admin_required, school_admin_required
 from school.views.common import page
-from web.agreement_detail import agreement_detail_context, display_value
+from web.agreement_detail import agreement_detail_context
 from web.downloads import xlsx_download
 from web.navigation import safe_target
 from web.request import AuthenticatedRequest
@@ -74,7 +75,7 @@ def _terms_versions(agreement: Agreement) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     previous: dict[str, str] | None = None
     for terms in versions:
-        shown = {f: display_value(f, getattr(terms, f)) for f in TERMS_FIELDS}
+        shown = {name: spec.display(getattr(terms, name)) for name, spec in TERMS_FIELDS.items()}
         rows.append(
             {
                 "terms": terms,
