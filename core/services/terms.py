@@ -36,6 +36,8 @@ def clean_value(spec: FieldSpec, raw: Any) -> Any:
     if not isinstance(raw, str | int):
         raise _invalid(spec, f"{spec.label}格式不正确")
     value = str(raw).strip()
+    if "\x00" in value:  # PostgreSQL cannot store it in text: refused here rather than failing at save
+        raise _invalid(spec, f"{spec.label}不能包含空字符")
     if spec.kind in (Kind.TEXT, Kind.LONGTEXT):
         if spec.max_length is not None and len(value) > spec.max_length:
             raise _invalid(spec, f"{spec.label}不能超过{spec.max_length}个字")

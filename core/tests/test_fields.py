@@ -47,6 +47,7 @@ def test_an_incomplete_description_fails_at_import() -> None:
         ("affiliation", "nonsense", "单位隶属不在代码表中，请从列表中选择"),
         ("work_location", "110000", "工作地点应选择到区县一级"),
         ("unit_name", " ", "请填写单位名称"),
+        ("archive_unit_name", "档案\x00室", "档案转寄单位名称不能包含空字符"),
     ],
 )
 def test_messages_name_the_field(name: str, raw: str, message: str) -> None:

@@ -23,6 +23,7 @@ from core.services.employers import (
 from employer.access import current_employer, employer_required
 from employer.fields import basic_fields, profile_fields
 from employer.views.common import page
+from web.forms import ProfileForm
 from web.navigation import safe_target
 from web.request import AuthenticatedRequest
 
@@ -139,11 +140,10 @@ def _profile_values(request: AuthenticatedRequest) -> dict[str, str]:
 
 def _save_profile(request: AuthenticatedRequest) -> tuple[bool, str, dict[str, object]]:
     employer = current_employer(request)
-    try:
-        employer_update_profile(employer, _profile_values(request), acting_user=request.user)
-    except InvalidInput as exc:
-        employer.refresh_from_db()
-        return False, exc.detail, dict(exc.errors)
+    form = ProfileForm(data=_profile_values(request))
+    if not form.is_valid():
+        return False, form.detail, dict(form.field_errors())
+    employer_update_profile(employer, form.cleaned_data, acting_user=request.user)
     return True, "", {}
 
 

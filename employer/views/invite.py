@@ -28,6 +28,7 @@ from employer.fields import OVERRIDE_FIELDS, override_fields, terms_sections
 from employer.views.agreements import posted_terms
 from employer.views.common import page
 from web.downloads import xlsx_download
+from web.forms import TermsForm
 from web.navigation import safe_target
 from web.request import AuthenticatedRequest
 
@@ -199,16 +200,12 @@ def _overrides(data: QueryDict, students: list[Student]) -> dict[int, dict[str, 
 
 def _validate(employer: Employer, terms: dict[str, Any], overrides: dict[int, dict[str, Any]]) -> dict[str, Any]:
     """Check the letter the way agreements_invite will, so errors show beside their fields before 确认发送."""
-    errors: dict[str, Any] = {}
-    try:
-        clean_terms(employer, terms)
-    except InvalidInput as exc:
-        errors.update(exc.errors)
+    form = TermsForm(employer, data=terms)
+    errors: dict[str, Any] = {} if form.is_valid() else form.field_errors()
     for student_id, changed in overrides.items():
-        try:
-            clean_terms(employer, {**terms, **changed})
-        except InvalidInput as exc:
-            for name, message in exc.errors.items():
+        form = TermsForm(employer, data={**terms, **changed})
+        if not form.is_valid():
+            for name, message in form.field_errors().items():
                 if name in changed:
                     errors[f"o{student_id}-{name}"] = message
     return errors
