@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from api.api import PASSWORD_CHANGE_EXEMPT
 from api.schemas import MaskedStudentOut, ProfileOut, TermsOut
 from api.tests.contract import check_answer
-from core.services.terms import PROFILE_FIELDS, TERMS_FIELDS
+from core.fields import PROFILE_FIELDS, TERMS_FIELDS, Kind
 
 ERROR_SCHEMA = "#/components/schemas/ErrorOut"
 
@@ -149,9 +149,9 @@ def test_terms_and_profile_schemas_carry_the_core_fields() -> None:
     for schema, fields in ((TermsOut, TERMS_FIELDS), (ProfileOut, PROFILE_FIELDS)):
         declared = {name for name in schema.model_fields if not name.endswith("_label")}
         assert declared - {"version", "complete"} == set(fields), schema.__name__
-        for name, (_label, kind, _required) in fields.items():
+        for name, spec in fields.items():
             annotation = str(schema.model_fields[name].annotation)
-            assert ("int" in annotation) == kind.startswith("int"), (schema.__name__, name, annotation)
+            assert ("int" in annotation) == (spec.kind == Kind.INT), (schema.__name__, name, annotation)
 
 
 def test_the_masked_student_schema_refuses_personal_data_in_full() -> None:
