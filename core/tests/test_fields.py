@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Field
 
 from core.errors import InvalidInput
 from core.fields import PROFILE_FIELDS, TERMS_FIELDS, TERMS_SECTIONS, FieldSpec, Kind
@@ -23,6 +24,7 @@ def test_every_described_field_is_a_model_field() -> None:
         if spec.max_length is not None:
             # The description never allows more than the column holds.
             column = AgreementTerms._meta.get_field(name) if name in TERMS_FIELDS else Employer._meta.get_field(name)
+            assert isinstance(column, Field), name
             assert column.max_length is None or spec.max_length <= column.max_length, name
 
 

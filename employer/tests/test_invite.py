@@ -65,7 +65,7 @@ def test_search_needs_all_three(world: World, login_as: LoginAs) -> None:
     page = client.get(reverse("employer:invite"), {"search": "1", "year": "", "name": "", "keyword": ""})
     text = page.content.decode()
     assert "请选择毕业年度" in text and "请输入学生姓名" in text and "请输入手机号或身份证号" in text
-    page = client.get(reverse("employer:invite"), {"search": 1, "year": "²²²²", "name": "某", "keyword": "1"})
+    page = client.get(reverse("employer:invite"), {"search": "1", "year": "²²²²", "name": "某", "keyword": "1"})
     assert page.status_code == 200 and "请选择毕业年度" in page.content.decode()
 
 
