@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from core.services.terms import clean_profile, clean_terms
-from core.testing import PROFILE
+from core.testing import PROFILE, LoginAs, World
 from web.forms import ProfileForm, TermsForm
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +23,7 @@ def test_the_profile_form_answers_with_the_cores_messages() -> None:
     assert good.is_valid() and good.cleaned_data == clean_profile(dict(PROFILE))
 
 
-def test_the_terms_form_keeps_defaults_for_fields_not_sent(world: Any) -> None:
+def test_the_terms_form_keeps_defaults_for_fields_not_sent(world: World) -> None:
     employer = world.employer.employer
     form = TermsForm(employer, data={"position": "法务专员", "position_category": "10", "monthly_salary": "８０００"})
     assert form.is_valid(), form.errors
@@ -34,9 +31,9 @@ def test_the_terms_form_keeps_defaults_for_fields_not_sent(world: Any) -> None:
     assert form.cleaned_data == expected
 
 
-def test_a_nul_character_is_refused_beside_its_field_and_nothing_saved(world: Any, client: Client) -> None:
+def test_a_nul_character_is_refused_beside_its_field_and_nothing_saved(world: World, login_as: LoginAs) -> None:
     """PostgreSQL cannot store NUL in text: it is refused by the form, not a server error at save."""
-    client.force_login(world.employer)
+    client = login_as(world.employer)
     employer = world.employer.employer
     before = employer.archive_unit_name
     page = client.post(reverse("employer:profile"), {**PROFILE, "archive_unit_name": "档案\x00室"})

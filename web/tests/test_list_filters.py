@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from core.filters import AgreementFilterForm
+from core.testing import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +26,11 @@ TOO_BIG = str(2**63)  # one more than a database integer holds
     ],
 )
 def test_a_typed_filter_that_is_wrong_is_told_beside_its_field(
-    world: Any, client: Client, params: dict[str, str], field: str, message: str
+    world: World, login_as: LoginAs, params: dict[str, str], field: str, message: str
 ) -> None:
     world.reach("effective")
     for user, url in ((world.employer, "employer:agreements"), (world.school_admin, "school:agreements")):
-        client.force_login(user)
+        client = login_as(user)
         response = client.get(reverse(url), params)
         assert response.status_code == 200
         page = response.content.decode()
@@ -39,12 +39,12 @@ def test_a_typed_filter_that_is_wrong_is_told_beside_its_field(
 
 
 @pytest.mark.parametrize("value", ["²", TOO_BIG, "-1", "abc"])
-def test_a_picked_filter_that_is_wrong_is_ignored(world: Any, client: Client, value: str) -> None:
+def test_a_picked_filter_that_is_wrong_is_ignored(world: World, login_as: LoginAs, value: str) -> None:
     """院校/院系/单位性质 come from the page's own drop-downs: a stale or edited value lists as if none were picked."""
     world.reach("effective")
-    client.force_login(world.employer)
+    client = login_as(world.employer)
     assert 'name="ids"' in client.get(reverse("employer:agreements"), {"school": value}).content.decode()
-    client.force_login(world.school_admin)
+    client = login_as(world.school_admin)
     for name in ("college", "nature", "tab"):
         response = client.get(reverse("school:agreements"), {name: value})
         assert response.status_code == 200
@@ -65,7 +65,7 @@ def test_a_picked_filter_that_is_wrong_is_ignored(world: Any, client: Client, va
     ],
 )
 def test_the_api_refuses_the_same_values_naming_the_field(
-    api: Any, world: Any, params: dict[str, str], field: str
+    api: Any, world: World, params: dict[str, str], field: str
 ) -> None:
     api.login(world.school_admin)
     for path in ("/agreements", "/agreements/export"):
@@ -84,7 +84,7 @@ def test_the_api_query_is_built_from_the_form(api: Any) -> None:
     assert parameters["invited_from"]["description"] == "邀请起始日期"
 
 
-def test_the_api_filters_as_the_portal_does(api: Any, world: Any) -> None:
+def test_the_api_filters_as_the_portal_does(api: Any, world: World) -> None:
     agreement = world.reach("effective")
     api.login(world.school_admin)
     year = agreement.student.graduation_year
