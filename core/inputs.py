@@ -17,18 +17,20 @@ from pydantic import Field
 DB_INT_MAX = 2**63 - 1
 
 _ASCII_INT = re.compile(r"-?[0-9]{1,19}")
+# A Chinese IME types full-width digits (８０００): they mean the ASCII ones. Other digit-like characters (², ٣) do not.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９－", "0123456789-")
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 def parse_int(raw: object, *, minimum: int = 0, maximum: int = DB_INT_MAX) -> int | None:
-    """`raw` as an int if it is ASCII digits (a sign and surrounding spaces allowed) within [minimum, maximum],
-    else None."""
+    """`raw` as an int if it is ASCII (or full-width) digits, a sign and surrounding spaces allowed, within
+    [minimum, maximum], else None."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
         value = raw
     else:
-        text = str(raw).strip() if raw is not None else ""
+        text = str(raw).translate(_FULL_WIDTH).strip() if raw is not None else ""
         if not _ASCII_INT.fullmatch(text):
             return None
         value = int(text)

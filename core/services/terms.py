@@ -8,7 +8,7 @@ from typing import Any
 from core import codes
 from core.errors import InvalidInput
 from core.fields import PROFILE_FIELDS, TERMS_FIELDS, FieldSpec, Kind
-from core.inputs import DB_INT_MAX, parse_int
+from core.inputs import parse_int
 from core.models import Employer
 from core.validators import validate_contact_phone, validate_postcode
 
@@ -26,7 +26,8 @@ def clean_value(spec: FieldSpec, raw: Any) -> Any:
     if spec.kind == Kind.INT:
         if isinstance(raw, bool):
             raise _invalid(spec, f"{spec.label}应为整数")
-        number = parse_int(raw, minimum=-DB_INT_MAX, maximum=DB_INT_MAX)
+        # Any ASCII integer (at most 19 digits): a huge one is told the field's own bounds below, not "应为整数".
+        number = parse_int(raw, minimum=-(10**19), maximum=10**19)
         if number is None:
             raise _invalid(spec, f"{spec.label}应为整数")
         low, high = spec.min_value, spec.max_value  # set for every integer field (FieldSpec checks)
