@@ -111,7 +111,8 @@ def schools_and_years_of(user: User) -> tuple[list[tuple[int, str]], set[int]]:
     """The schools and 毕业年度 of the viewer's own agreements, for an employer's filter choices."""
     mine = agreements_visible_to(user)
     schools = list(School.objects.filter(pk__in=mine.values("school_id")).order_by("code").values_list("pk", "name"))
-    years = set(mine.values_list("student__graduation_year", flat=True).distinct())
+    # order_by(): the model's default ordering would otherwise join the DISTINCT (invited_at, id: every row).
+    years = set(mine.order_by().values_list("student__graduation_year", flat=True).distinct())
     return schools, years
 
 

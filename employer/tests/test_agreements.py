@@ -286,3 +286,14 @@ def test_export_is_the_filtered_list_masked(world: World, login_as: LoginAs) -> 
     assert len(list(load_workbook(io.BytesIO(everything.content)).worksheets[0].iter_rows())) == 3
     ticked = client.get(reverse("employer:agreement_export"), {"ids": [a.pk]})
     assert len(list(load_workbook(io.BytesIO(ticked.content)).worksheets[0].iter_rows())) == 2
+
+
+def test_filter_choices_never_read_distinct_rows(world: World, login_as: LoginAs) -> None:
+    """The 毕业年度 choices are DISTINCT years, not DISTINCT (year, invited_at, id): one per agreement."""
+    client = login_as(world.employer)
+    world.reach("effective")
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("employer:agreements")).content.decode()
+    distinct = [q["sql"] for q in ctx.captured_queries if "DISTINCT" in q["sql"]]
+    assert distinct and not any("invited_at" in sql for sql in distinct), distinct
+    assert f'<option value="{world.student.graduation_year}"' in page
