@@ -13,9 +13,27 @@ from pathlib import Path
 from core.codes import regions
 from core.codes.regions import is_valid_region
 
-__all__ = ["TABLES", "choices", "get_table", "is_valid", "is_valid_region", "label"]
+__all__ = [
+    "TABLES",
+    "choices",
+    "destination_group",
+    "get_table",
+    "is_valid",
+    "is_valid_region",
+    "label",
+    "placed_destination_codes",
+]
 
-TABLES = ("nature", "position_category", "affiliation", "region", "archive_receiving", "hukou_receiving", "degree")
+TABLES = (
+    "nature",
+    "position_category",
+    "affiliation",
+    "region",
+    "archive_receiving",
+    "hukou_receiving",
+    "degree",
+    "destination",
+)
 _DATA = Path(__file__).parent / "data"
 
 
@@ -25,6 +43,22 @@ def _flat(name: str) -> dict[str, str]:
         raise KeyError(name)
     with (_DATA / f"{name}.json").open(encoding="utf-8") as f:
         return {row["code"]: row["label"] for row in json.load(f)}
+
+
+@cache
+def _destination_rows() -> dict[str, dict[str, object]]:
+    with (_DATA / "destination.json").open(encoding="utf-8") as f:
+        return {row["code"]: row for row in json.load(f)}
+
+
+def placed_destination_codes() -> frozenset[str]:
+    """毕业去向 codes that count as 落实 for 去向落实率 (all but 待就业 and 暂不就业; see destination.SOURCES.md)."""
+    return frozenset(code for code, row in _destination_rows().items() if row["placed"])
+
+
+def destination_group(code: str) -> str:
+    """The 毕业去向分类 of a code (协议和合同就业, 升学, 灵活就业, …), as schools' reports group them."""
+    return str(_destination_rows()[code]["group"])
 
 
 def get_table(name: str, parent: str | None = None) -> list[dict[str, str]]:

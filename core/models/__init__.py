@@ -8,6 +8,14 @@ from core.models.agreements import (
     SendListItem,
     Termination,
 )
+from core.models.destinations import (
+    Attachment,
+    Destination,
+    DestinationEvent,
+    DestinationSource,
+    DestinationStatus,
+    DestinationVersion,
+)
 from core.models.org import (
     ActivationCode,
     ApiToken,
@@ -29,7 +37,13 @@ __all__ = [
     "AgreementEvent",
     "AgreementTerms",
     "ApiToken",
+    "Attachment",
     "College",
+    "Destination",
+    "DestinationEvent",
+    "DestinationSource",
+    "DestinationStatus",
+    "DestinationVersion",
     "Employer",
     "Major",
     "Notification",

@@ -40,6 +40,9 @@ class Agreement(models.Model):
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="agreements")
     employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="agreements")
     status = models.CharField("状态", max_length=24, choices=Status.choices, default=Status.INVITED)
+    # A paper 就业协议书 the student registered (纸质签约): the employer never used the system; the school reviews
+    # the scan, and once approved it counts like an online agreement (one-active rule, statistics).
+    paper = models.BooleanField("纸质协议", default=False)
     number = models.CharField("协议书编号", max_length=40, unique=True, null=True, blank=True)
     verification_code = models.CharField("验证码", max_length=16, unique=True, null=True, blank=True)
     current_terms = models.ForeignKey(

@@ -68,6 +68,8 @@ class Employer(models.Model):
         PENDING = "pending", "待审核"
         VERIFIED = "verified", "已通过"
         REJECTED = "rejected", "已驳回"
+        # Named on a student's paper 就业协议书 but not registered here; it claims this row when it registers.
+        UNREGISTERED = "paper", "未注册"
 
     # 基本信息
     name = models.CharField("单位名称", max_length=100)
