@@ -409,3 +409,46 @@ class VerificationOut(Answer):
     school: str
     effective_at: datetime.datetime | None
     terminated_at: datetime.datetime | None
+
+
+# --- webhooks (学校设置 · 数据推送) ----------------------------------------------------------------------------
+
+
+class WebhookEndpointOut(Answer):
+    id: int
+    url: str = Field(description="推送地址")
+    description: str = Field(description="说明")
+    events: list[str] = Field(description="推送的事件类型，如 agreement.effective")
+    active: bool = Field(description="是否启用")
+    secret: str = Field(description="签名密钥（whsec_ 开头，按 Standard Webhooks 校验 webhook-signature）")
+    created_at: datetime.datetime
+
+
+class WebhookEndpointsOut(Answer):
+    results: list[WebhookEndpointOut]
+    event_types: list[CodeRow] = Field(description="可订阅的事件类型及其中文名称")
+
+
+class WebhookDeliveryOut(Answer):
+    id: int
+    message_id: str = Field(description="webhook-id 请求头的值；重新推送时不变，接收方据此去重")
+    event_type: str
+    event_label: str
+    agreement_id: int | None = omitted("协议书编号（测试消息没有）")
+    state: Literal["pending", "succeeded", "failed"] = Field(
+        description="pending 待推送/重试中，succeeded 成功，failed 失败"
+    )
+    attempts: int = Field(description="本轮已推送次数")
+    last_status_code: int | None = omitted("最近一次推送收到的 HTTP 状态码")
+    last_duration_ms: int | None = omitted("最近一次推送的耗时（毫秒）")
+    last_error: str
+    next_attempt_at: datetime.datetime | None = omitted("下一次重试时间")
+    created_at: datetime.datetime
+    completed_at: datetime.datetime | None = omitted()
+
+
+class WebhookDeliveryPage(Answer):
+    count: int
+    page: int
+    num_pages: int
+    results: list[WebhookDeliveryOut]

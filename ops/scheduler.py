@@ -30,6 +30,7 @@ JOBS = (
     Job("expire_roster_jobs", 30),
     Job("expire_invitations", 600),
     Job("documents_retry", 900),
+    Job("webhooks_deliver_due", 30),
     Job("prune_db_task_results", 86_400, ("--min-age-days", "30", "--failed-min-age-days", "90")),
 )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from school.views import accounts, agreements, employers, home, reports, roster, settings
+from school.views import accounts, agreements, employers, home, reports, roster, settings, webhooks
 
 app_name = "school"
 urlpatterns = [
@@ -39,5 +39,11 @@ urlpatterns = [
     path("plan/export/", reports.plan_export, name="plan_export"),
     # 学校设置
     path("settings/", settings.school_settings, name="settings"),
+    path("settings/webhooks/", webhooks.webhooks, name="webhooks"),
+    path("settings/webhooks/<id:pk>/", webhooks.webhook, name="webhook"),
+    path("settings/webhooks/<id:pk>/rotate/", webhooks.webhook_action, {"action": "rotate"}, name="webhook_rotate"),
+    path("settings/webhooks/<id:pk>/test/", webhooks.webhook_action, {"action": "test"}, name="webhook_test"),
+    path("settings/webhooks/<id:pk>/delete/", webhooks.webhook_action, {"action": "delete"}, name="webhook_delete"),
+    path("settings/webhooks/<id:pk>/deliveries/<id:delivery_pk>/", webhooks.webhook_delivery, name="webhook_delivery"),
     path("failed-logins/", accounts.failed_logins, name="failed_logins"),
 ]

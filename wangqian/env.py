@@ -45,3 +45,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    items = env_list(name, [])
+    if not items:
+        return default
+    try:
+        values = [int(item) for item in items]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={os.environ.get(name)!r} is not a list of whole numbers") from None
+    if any(value < 0 for value in values):
+        raise ImproperlyConfigured(f"{name}={os.environ.get(name)!r} has a negative number")
+    return values
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of IP networks in CIDR form (10.0.0.0/8, 2001:db8::/32)."""
+    import ipaddress
+
+    items = env_list(name, default)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an IP network such as 10.0.0.0/8") from None
+    return items

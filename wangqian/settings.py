@@ -7,7 +7,7 @@ from typing import Any
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from wangqian.env import env_bool, env_int, env_list, env_str
+from wangqian.env import env_bool, env_int, env_int_list, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "school",
     "documents",
     "ops",
+    "webhooks",
 ]
 # Prometheus metrics at /metrics (django-prometheus); serve_production gives gunicorn's workers a shared directory.
 PROMETHEUS_METRICS = env_bool("PROMETHEUS_METRICS", default=False)
@@ -283,6 +284,16 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "wangqian@localhost")
+
+# Webhooks (webhooks/): a school's systems receive its agreement events, signed per Standard Webhooks. A URL may
+# resolve only to public addresses, or into WEBHOOK_ALLOWED_NETWORKS (CIDRs, e.g. the campus 10.0.0.0/8): the
+# URL is typed by an admin, so loopback, link-local (cloud metadata) and private ranges are refused otherwise.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# Seconds to wait after the 1st, 2nd, ... failed attempt; after the last one the delivery is failed (~28 h in all).
+WEBHOOK_RETRY_SCHEDULE = env_int_list("WEBHOOK_RETRY_SCHEDULE", [5, 300, 1800, 7200, 18000, 36000, 36000])
+WEBHOOK_ALLOWED_NETWORKS = env_networks("WEBHOOK_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEMO else [])
+WEBHOOK_MAX_ENDPOINTS_PER_SCHOOL = env_int("WEBHOOK_MAX_ENDPOINTS_PER_SCHOOL", 10)
+WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", default=False)
 
 # REQUEST_LOG=1 (make serve sets it) writes one JSON line per request: request id, user id, status, duration.
 REQUEST_LOG = env_bool("REQUEST_LOG", default=False)

@@ -1,0 +1,162 @@
+"""学校设置 · 数据推送: the school admin's webhook endpoints, their secret, and the delivery log with 重新推送."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import DomainError
+from school.access import school_admin_required
+from school.views.common import page
+from web.request import AuthenticatedRequest
+from webhooks import services
+from webhooks.events import EVENT_TYPES
+from webhooks.models import Delivery
+from webhooks.selectors import deliveries_of, delivery_for, endpoint_for, endpoints_of
+
+DELIVERY_STATES = dict(Delivery.State.choices)
+
+
+def _crumbs(*more: tuple[str, str]) -> list[tuple[str, str]]:
+    return [("学校设置", reverse("school:settings")), ("数据推送", reverse("school:webhooks")), *more]
+
+
+def _typed(post: Any) -> dict[str, Any]:
+    return {
+        "url": post.get("url", ""),
+        "description": post.get("description", ""),
+        "events": post.getlist("events"),
+        "active": post.get("active") == "on",
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@school_admin_required
+def webhooks(request: AuthenticatedRequest) -> HttpResponse:
+    errors: dict[str, Any] = {}
+    values: dict[str, Any] = {"url": "", "description": "", "events": list(EVENT_TYPES), "active": True}
+    if request.method == "POST":
+        values = _typed(request.POST)
+        try:
+            endpoint = services.endpoint_create(acting_user=request.user, **values)
+        except DomainError as exc:
+            errors = dict(exc.errors) or {"all": exc.detail}
+        else:
+            messages.success(request, "推送地址已登记。请把签名密钥配置到接收方，用于校验每条推送的签名")
+            return redirect("school:webhook", pk=endpoint.pk)
+    context = {
+        "endpoints": endpoints_of(request.user),
+        "event_types": EVENT_TYPES,
+        "values": values,
+        "errors": errors,
+    }
+    return page(
+        request,
+        "school/webhooks.html",
+        context,
+        menu="settings",
+        crumbs=[("学校设置", reverse("school:settings")), ("数据推送", "")],
+        status=400 if errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@school_admin_required
+def webhook(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    endpoint = endpoint_for(request.user, pk)
+    errors: dict[str, Any] = {}
+    values: dict[str, Any] = {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "events": list(endpoint.events),
+        "active": endpoint.active,
+    }
+    if request.method == "POST":
+        values = _typed(request.POST)
+        try:
+            services.endpoint_update(endpoint, acting_user=request.user, **values)
+        except DomainError as exc:
+            errors = dict(exc.errors) or {"all": exc.detail}
+            endpoint.refresh_from_db()
+        else:
+            messages.success(request, "推送地址已保存")
+            return redirect("school:webhook", pk=endpoint.pk)
+    state = request.GET.get("state", "")
+    state = state if state in DELIVERY_STATES else ""
+    deliveries = Paginator(deliveries_of(endpoint, state=state), 20).get_page(request.GET.get("page"))
+    for delivery in deliveries.object_list:
+        delivery.event_label = EVENT_TYPES.get(delivery.event_type, "测试消息")  # type: ignore[attr-defined]
+    context = {
+        "endpoint": endpoint,
+        "event_types": EVENT_TYPES,
+        "values": values,
+        "errors": errors,
+        "deliveries": deliveries,
+        "state": state,
+        "states": DELIVERY_STATES,
+        "query": f"state={state}" if state else "",
+    }
+    return page(
+        request,
+        "school/webhook.html",
+        context,
+        menu="settings",
+        crumbs=_crumbs((endpoint.url, "")),
+        status=400 if errors else 200,
+    )
+
+
+@require_POST
+@school_admin_required
+def webhook_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    endpoint = endpoint_for(request.user, pk)
+    if action == "rotate":
+        services.endpoint_rotate_secret(endpoint, acting_user=request.user)
+        messages.success(request, "签名密钥已更换，此后的推送用新密钥签名；请同步修改接收方的配置")
+    elif action == "test":
+        services.endpoint_send_test(endpoint, acting_user=request.user)
+        messages.success(request, "测试消息已排队推送，结果见下方推送记录")
+    elif action == "delete":
+        services.endpoint_delete(endpoint, acting_user=request.user)
+        messages.success(request, "推送地址已删除")
+        return redirect("school:webhooks")
+    return redirect("school:webhook", pk=endpoint.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@school_admin_required
+def webhook_delivery(request: AuthenticatedRequest, pk: int, delivery_pk: int) -> HttpResponse:
+    endpoint = endpoint_for(request.user, pk)
+    delivery = delivery_for(endpoint, delivery_pk)
+    if request.method == "POST":
+        services.redeliver(delivery, acting_user=request.user)
+        messages.success(request, "已重新排队推送（同一 webhook-id 与内容）")
+        return redirect("school:webhook_delivery", pk=endpoint.pk, delivery_pk=delivery.pk)
+    context = {
+        "endpoint": endpoint,
+        "delivery": delivery,
+        "event_label": EVENT_TYPES.get(delivery.event_type, "测试消息"),
+        "attempts": delivery.attempt_log.all()[:50],
+        "body": _pretty(delivery.body),
+    }
+    return page(
+        request,
+        "school/webhook_delivery.html",
+        context,
+        menu="settings",
+        crumbs=_crumbs((endpoint.url, reverse("school:webhook", args=[endpoint.pk])), ("推送详情", "")),
+    )
+
+
+def _pretty(body: str) -> str:
+    try:
+        return json.dumps(json.loads(body), ensure_ascii=False, indent=2)
+    except ValueError:
+        return body
