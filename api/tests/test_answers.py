@@ -121,6 +121,14 @@ def test_every_operation_answers_as_declared(api: ApiClient, world: World, clien
     ok(api.get("/school/employers", status=""))
     ok(api.post(f"/school/employers/{pending.pk}/verify", {"approve": True}))
     StatsOut.model_validate(ok(api.get("/school/stats", graduation_year=2027)))
+    ok(api.get("/school/webhooks"))
+    hook = ok(api.post("/school/webhooks", {"url": "http://127.0.0.1:9/hook"}), 201)["id"]
+    ok(api.get(f"/school/webhooks/{hook}"))
+    ok(api.patch(f"/school/webhooks/{hook}", {"description": "就业数据仓库"}))
+    sent = ok(api.post(f"/school/webhooks/{hook}/test"), 202)
+    ok(api.get(f"/school/webhooks/{hook}/deliveries"))
+    ok(api.post(f"/school/webhooks/{hook}/deliveries/{sent['id']}/redeliver"), 202)
+    ok(api.delete(f"/school/webhooks/{hook}"))
     api.login(world.college_admin)
     assert StatsOut.model_validate(ok(api.get("/school/stats"))).college is not None
     ok(api.post("/auth/password", {"old_password": "test-pass-2026", "new_password": "Another-pass-2027"}))
