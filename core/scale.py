@@ -203,25 +203,28 @@ class _Writer:
         self._buffers: dict[str, list[tuple[Any, ...]]] = {}
 
     def table(self, name: str, columns: Sequence[str]) -> Callable[[tuple[Any, ...]], None]:
-        self.columns[name] = columns
+        extra = _column_defaults(name, columns)
+        self.columns[name] = [*columns, *extra]
         self.counts[name] = 0
         if self.vendor == "postgresql":
             spool = tempfile.TemporaryFile("w+", encoding="utf-8", dir=os.environ.get("SCALE_TMPDIR"))  # noqa: SIM115
             self._files[name] = spool
             write = spool.write
             fmt = _pg_text
+            tail = "".join("\t" + fmt(v) for v in extra.values()) + "\n"
 
             def add(row: tuple[Any, ...]) -> None:
-                write("\t".join(map(fmt, row)) + "\n")
+                write("\t".join(map(fmt, row)) + tail)
                 self.counts[name] += 1
 
             return add
         buffer: list[tuple[Any, ...]] = []
         self._buffers[name] = buffer
         adapt = connection.ops.adapt_datetimefield_value
+        defaults = tuple(extra.values())
 
         def add_sqlite(row: tuple[Any, ...]) -> None:
-            buffer.append(tuple(adapt(v) if isinstance(v, datetime.datetime) else v for v in row))
+            buffer.append(tuple(adapt(v) if isinstance(v, datetime.datetime) else v for v in row) + defaults)
             self.counts[name] += 1
             if len(buffer) >= 5000:
                 self._flush(name)
@@ -252,6 +255,25 @@ class _Writer:
             else:
                 self._flush(name)
             log(f"  {name}: {self.counts[name]:,} rows in {time.monotonic() - started:.1f} s")
+
+
+def _column_defaults(table: str, columns: Sequence[str]) -> dict[str, Any]:
+    """The model's other columns with their defaults (a column added later, e.g. a flag, needs no change here);
+    a new column without a default must be added to the rows below, so it stops the load with its name."""
+    from django.apps import apps
+
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    extra: dict[str, Any] = {}
+    for field in model._meta.concrete_fields:
+        if field.column in columns:
+            continue
+        if field.has_default():
+            extra[field.column] = field.get_db_prep_save(field.get_default(), connection)
+        elif field.null:
+            extra[field.column] = None
+        else:
+            raise ValueError(f"core/scale.py does not fill {table}.{field.column}: add it to the rows it writes")
+    return extra
 
 
 _PG_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
