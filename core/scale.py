@@ -38,6 +38,7 @@ from core.calendar import current_graduation_year
 from core.identifiers import id_check_char, make_credit_code
 from core.models import School, User
 from core.models.status import Status
+from core.rules import TERMINATING_STATUSES
 from core.services.agreements import _CODE_ALPHABET
 from core.services.events import ACTION_LABELS, SYSTEM_NAME
 
@@ -1017,7 +1018,7 @@ class _Builder:
                             if code not in codes:
                                 codes.add(code)
                                 break
-                if status in (Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW, Status.TERMINATED):
+                if status in (*TERMINATING_STATUSES, Status.TERMINATED):
                     assert effective is not None
                     by_student = bool((h >> 52) & 1)
                     requester, role, requester_name = (
