@@ -377,6 +377,8 @@ class StatsRowOut(Answer):
     agreements: int
     effective: int
     rate: float | None = Field(description="签约率（0到1，无学生时为 null）")
+    placed: int = Field(description="毕业去向已落实的人数")
+    placed_rate: float | None = Field(description="去向落实率（0到1，无学生时为 null）")
     by_status: dict[str, int] = Field(description="各状态的协议书数量")
 
 

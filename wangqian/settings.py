@@ -246,6 +246,13 @@ WANGQIAN_ROSTER_PREVIEW_HOURS = env_int("WANGQIAN_ROSTER_PREVIEW_HOURS", 24)
 # An employer may invite (or add to its 签约发送列表) only students its exact search found this many days ago
 # at most, or already on its send list: ids are sequential, so any other id must answer as a nonexistent one.
 WANGQIAN_SEARCH_VALID_DAYS = env_int("WANGQIAN_SEARCH_VALID_DAYS", 30)
+# 统计 counters (core.models.stats): each key is spread over this many rows so that concurrent workflow writes in one
+# major do not queue on one row; readers sum them. Changing it needs no rebuild.
+WANGQIAN_STATS_SLOTS = env_int("WANGQIAN_STATS_SLOTS", 16)
+# Exports (导出): up to this many rows the file is written while the browser waits; a larger one becomes a
+# background job with a progress page (core.services.export_jobs), whose file is kept this many hours.
+WANGQIAN_EXPORT_SYNC_MAX_ROWS = env_int("WANGQIAN_EXPORT_SYNC_MAX_ROWS", 5000)
+WANGQIAN_EXPORT_KEEP_HOURS = env_int("WANGQIAN_EXPORT_KEEP_HOURS", 24)
 
 # Background work: django-tasks with its database backend needs no extra server; `manage.py db_worker`
 # runs the queue (make run starts one). Tests run tasks immediately.

@@ -29,6 +29,7 @@ from core.models.org import (
     StudentChange,
     User,
 )
+from core.models.stats import StatsCounter
 from core.models.status import Status
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "SchoolSettingsChange",
     "SearchHit",
     "SendListItem",
+    "StatsCounter",
     "Status",
     "Student",
     "StudentChange",

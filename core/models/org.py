@@ -170,7 +170,8 @@ class Student(models.Model):
         constraints = [models.UniqueConstraint(fields=["school", "student_no"], name="student_unique_no")]
         indexes = [
             models.Index(fields=["graduation_year", "name"], name="student_search"),
-            models.Index(fields=["school", "graduation_year", "college"], name="student_stats"),
+            # 统计 counts students by 院系 and 专业 per school and year from this index alone.
+            models.Index(fields=["school", "graduation_year", "college", "major"], name="student_stats_major"),
         ]
 
     def __str__(self) -> str:

@@ -32,6 +32,7 @@ from core.rules import ACTIVE_STATUSES, Action, require, require_role
 from core.selectors import STUDENT_NOT_REACHABLE, students_reachable_by
 from core.services.employers import require_verified_employer
 from core.services.events import record_event
+from core.services.stats_counters import agreement_metrics, count_agreement
 from core.services.terms import clean_terms
 from core.validators import validate_reason
 
@@ -52,9 +53,14 @@ def _lock(agreement: Agreement | int) -> Agreement:
 
 
 def _set_status(agreement: Agreement, status: Status, *extra_fields: str) -> str:
+    """Set the status and keep the 统计 counters in step, in the caller's transaction."""
     old = agreement.status
+    # `effective_at` may have just been set by _make_effective, but only on the way out of a review status, where
+    # it does not change what the old status counted; an agreement that counts as effective keeps its date.
+    before = agreement_metrics(old, agreement.effective_at)
     agreement.status = status
     agreement.save(update_fields=["status", "updated_at", *extra_fields])
+    count_agreement(agreement, before=before)
     return old
 
 
@@ -147,6 +153,7 @@ def agreements_invite(
                 )
                 agreement.current_terms = _add_terms(agreement, per_student[sid], acting_user=acting_user)
                 agreement.save(update_fields=["current_terms"])
+                count_agreement(agreement, before=())
                 record_event(agreement, "invite", actor=acting_user)
                 created.append(agreement)
             SendListItem.objects.filter(employer=employer, student_id__in=student_ids).delete()

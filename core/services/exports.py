@@ -8,15 +8,17 @@ many employers, also get 学号, 院系, 单位名称 and 协议书编号.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.masking import mask_id_number
-from core.models import Agreement, Role, User
-from core.selectors import attach_open_termination, with_list_relations
+from core.models import Agreement, College, Employer, Major, Role, School, Status, Student, Termination, User
+from core.models.agreements import RESPONSE_LABELS, REVIEW_LABELS
 from core.services.xlsx import write_xlsx
 
 EMPLOYER_HEADERS = ("院校名称", "姓名", "身份证号", "学历", "专业", "邀请日期", "应约状态", "审核状态")
@@ -34,7 +36,7 @@ REVIEWER_HEADERS = (
     "审核状态",
     "协议书编号",
 )
-_CHUNK = 500
+_CHUNK = 2000
 
 
 def list_date(value: datetime.datetime | None) -> str:
@@ -49,49 +51,98 @@ def export_headers(viewer: User) -> Sequence[str]:
     return EMPLOYER_HEADERS if viewer.role == Role.EMPLOYER else REVIEWER_HEADERS
 
 
-def agreement_export_rows(qs: QuerySet[Agreement], viewer: User) -> Iterator[list[Any]]:
-    """One list per agreement of `qs` (already scoped and filtered by the caller), in its order."""
+# What a row reads: plain values, no model instances. School, 院系, 专业 and employer names come from small
+# per-export caches (tiny tables, or the few employers a list names), not from joins repeated on every row.
+_ROW_FIELDS = (
+    "pk",
+    "status",
+    "invited_at",
+    "number",
+    "school_id",
+    "employer_id",
+    "student__student_no",
+    "student__name",
+    "student__id_number",
+    "student__degree",
+    "student__college_id",
+    "student__major_id",
+)
+_DEGREES = dict(Student.Degree.choices)
+
+
+class _Names:
+    """id → name for one small model, fetched for the ids a chunk needs that are not known yet."""
+
+    def __init__(self, model: type[models.Model]):
+        self.model = model
+        self.names: dict[int, str] = {}
+
+    def load(self, ids: Iterable[int]) -> None:
+        missing = {i for i in ids if i not in self.names}
+        if missing:
+            self.names.update(self.model._default_manager.filter(pk__in=missing).values_list("pk", "name"))
+
+    def __getitem__(self, pk: int) -> str:
+        return self.names.get(pk, "")
+
+
+def agreement_export_rows(
+    qs: QuerySet[Agreement], viewer: User, *, progress: Callable[[int], None] | None = None
+) -> Iterator[list[Any]]:
+    """One list per agreement of `qs` (already scoped and filtered by the caller), in its order.
+
+    Streams from a server-side cursor in chunks; memory stays the same whatever the number of rows.
+    `progress(rows so far)` is called after each chunk."""
     masked = viewer.role == Role.EMPLOYER
-    rows = with_list_relations(qs).iterator(chunk_size=_CHUNK)
-    chunk: list[Agreement] = []
-    for agreement in rows:
-        chunk.append(agreement)
-        if len(chunk) == _CHUNK:
-            yield from _rows(chunk, masked)
-            chunk = []
-    if chunk:
-        yield from _rows(chunk, masked)
-
-
-def _rows(agreements: list[Agreement], masked: bool) -> Iterator[list[Any]]:
-    for a in attach_open_termination(agreements):
-        student = a.student
-        if masked:
-            yield [
-                a.school.name,
-                student.name,
-                mask_id_number(student.id_number),
-                student.get_degree_display(),
-                student.major.name,
-                list_date(a.invited_at),
-                a.response_status_label,
-                a.review_status_label,
-            ]
-        else:
-            yield [
-                a.school.name,
-                student.student_no,
-                student.name,
-                student.id_number,
-                student.college.name,
-                student.get_degree_display(),
-                student.major.name,
-                a.employer.name,
-                list_date(a.invited_at),
-                a.response_status_label,
-                a.review_status_label,
-                a.number or "",
-            ]
+    schools, colleges, majors, employers = _Names(School), _Names(College), _Names(Major), _Names(Employer)
+    rows = qs.values_list(*_ROW_FIELDS).iterator(chunk_size=_CHUNK)
+    done = 0
+    while chunk := list(itertools.islice(rows, _CHUNK)):
+        schools.load(r[4] for r in chunk)
+        employers.load(r[5] for r in chunk)
+        colleges.load(r[10] for r in chunk)
+        majors.load(r[11] for r in chunk)
+        # 审核状态 of an agreement waiting for the other party's answer to a 解约 is the one before the request.
+        asked = [r[0] for r in chunk if r[1] == Status.TERMINATION_REQUESTED]
+        before = dict(
+            Termination.objects.filter(agreement_id__in=asked, state__in=Termination.OPEN_STATES).values_list(
+                "agreement_id", "previous_status"
+            )
+            if asked
+            else ()
+        )
+        for pk, status, invited_at, number, school, employer, no, name, id_number, degree, college, major in chunk:
+            shown = before.get(pk) if status == Status.TERMINATION_REQUESTED else status
+            review = REVIEW_LABELS.get(Status(shown), "") if shown else ""
+            if masked:
+                yield [
+                    schools[school],
+                    name,
+                    mask_id_number(id_number),
+                    _DEGREES.get(degree, degree),
+                    majors[major],
+                    list_date(invited_at),
+                    RESPONSE_LABELS[Status(status)],
+                    review,
+                ]
+            else:
+                yield [
+                    schools[school],
+                    no,
+                    name,
+                    id_number,
+                    colleges[college],
+                    _DEGREES.get(degree, degree),
+                    majors[major],
+                    employers[employer],
+                    list_date(invited_at),
+                    RESPONSE_LABELS[Status(status)],
+                    review,
+                    number or "",
+                ]
+        done += len(chunk)
+        if progress:
+            progress(done)
 
 
 def agreements_export_xlsx(qs: QuerySet[Agreement], viewer: User, *, title: str = "协议书列表") -> bytes:

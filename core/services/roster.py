@@ -13,6 +13,7 @@ from django.db import transaction
 from core.errors import Forbidden, InvalidInput
 from core.inputs import parse_int
 from core.models import College, Major, Role, School, Student, User
+from core.services.stats_counters import count_students_moved, student_key
 from core.services.xlsx import read_rows, write_xlsx
 from core.validators import gender_from_id, validate_email, validate_id_number, validate_phone
 
@@ -221,6 +222,8 @@ def roster_import(
             if key not in majors:
                 majors[key] = Major.objects.create(college=colleges[row.college], name=row.major)
         by_no = {row.student_no: row for row in rows}
+        # Where the updated students' agreements are counted (统计) until now: a new 院系/专业/毕业年度 moves them.
+        old_keys = {student.pk: student_key(student) for student in to_update}
         for student in to_update:
             row = by_no[student.student_no]
             for f in STUDENT_FIELDS:
@@ -232,6 +235,7 @@ def roster_import(
             Student.objects.bulk_update(to_update[start : start + 1000], [*STUDENT_FIELDS, "college", "major"])
             if progress:
                 progress(start + len(to_update[start : start + 1000]), total)
+        count_students_moved(old_keys)
         for start in range(0, len(to_create), 1000):
             chunk = to_create[start : start + 1000]
             # Created unable to log in: the student activates with a one-time code (core.services.activation).

@@ -1,11 +1,15 @@
-"""统计: for one 毕业年度, agreements counted by status and 签约率 per 院系 and 专业.
+"""统计: for one 毕业年度, agreements counted by status, 签约率 and 去向落实率 per 院系 and 专业.
 
 签约率 = effective agreements / students of the year. An agreement counts as effective from the school's final
 approval until a 解约 is approved: while a 解约 is being handled the student is still employed under it. A
 student holds at most one active agreement, so effective agreements and signed students are the same number.
+去向落实率 = students whose 毕业去向 is 落实 / students; until 毕业去向登记 counts `placed`, an effective agreement is
+the 落实 it knows of.
 
-Four queries whatever the size of the school: students grouped by major, agreements grouped by major and
-status, and the names of the colleges and majors involved.
+Nothing here scans agreements: the figures come from the counters the workflow keeps (core.models.StatsCounter,
+written by core.services.stats_counters), summed over their slots, and the students from the `student_stats_major`
+index. Four queries whatever the size of the school: students grouped by major, counters grouped by major and
+metric, the names of the colleges and the majors.
 """
 
 from __future__ import annotations
@@ -14,12 +18,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from core.calendar import current_graduation_year
 from core.errors import Forbidden, InvalidInput
-from core.models import Agreement, College, Major, Role, School, Status, Student, User
-from core.rules import STATS_COLUMNS, effective_q
+from core.models import College, Major, Role, School, StatsCounter, Status, Student, User
+from core.rules import STATS_COLUMNS
+from core.services.stats_counters import EFFECTIVE, PLACED, counts_metric
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
 @dataclass
@@ -32,6 +41,7 @@ class StatsRow:
     college: str = ""
     students: int = 0
     effective: int = 0
+    placed: int = 0
     by_status: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Status})
 
     @property
@@ -45,7 +55,16 @@ class StatsRow:
 
     @property
     def rate_percent(self) -> str:
-        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+        return _percent(self.rate)
+
+    @property
+    def placed_rate(self) -> float | None:
+        """去向落实率 as a fraction, None when the row has no students."""
+        return self.placed / self.students if self.students else None
+
+    @property
+    def placed_rate_percent(self) -> str:
+        return _percent(self.placed_rate)
 
     @property
     def columns(self) -> list[int]:
@@ -55,6 +74,7 @@ class StatsRow:
     def add(self, other: StatsRow) -> None:
         self.students += other.students
         self.effective += other.effective
+        self.placed += other.placed
         for status, n in other.by_status.items():
             self.by_status[status] += n
 
@@ -67,6 +87,8 @@ class StatsRow:
             agreements=self.agreements,
             effective=self.effective,
             rate=None if self.rate is None else round(self.rate, 4),
+            placed=self.placed,
+            placed_rate=None if self.placed_rate is None else round(self.placed_rate, 4),
             by_status=dict(self.by_status),
         )
         return data
@@ -96,23 +118,28 @@ class SchoolStats:
 def school_stats(school: School, graduation_year: int, *, college: College | None = None) -> SchoolStats:
     """Counts for the school (or one of its colleges) and one 毕业年度."""
     students = Student.objects.filter(school=school, graduation_year=graduation_year)
-    agreements = Agreement.objects.filter(school=school, student__graduation_year=graduation_year)
+    counters = StatsCounter.objects.filter(school=school, graduation_year=graduation_year)
     if college is not None:
         students = students.filter(college=college)
-        agreements = agreements.filter(college=college)
+        counters = counters.filter(college=college)
 
     # Keyed by (college, major): the college the student (and so the agreement) belongs to.
     by_major: dict[tuple[int, int], StatsRow] = defaultdict(lambda: StatsRow(id=None, name=""))
     for row in students.values("college_id", "major_id").annotate(n=Count("id")).order_by():
         by_major[row["college_id"], row["major_id"]].students = row["n"]
-    for row in (
-        agreements.values("college_id", "student__major_id", "status")
-        .annotate(n=Count("id"), eff=Count("id", filter=effective_q()))
-        .order_by()
-    ):
-        stats = by_major[row["college_id"], row["student__major_id"]]
-        stats.by_status[row["status"]] = row["n"]
-        stats.effective += row["eff"]
+    placed_counted = counts_metric(PLACED)
+    for row in counters.values("college_id", "major_id", "metric").annotate(n=Sum("n")).order_by():
+        if not row["n"]:
+            continue  # a key every agreement has left (its students moved, or all declined ...)
+        stats, metric, n = by_major[row["college_id"], row["major_id"]], row["metric"], row["n"]
+        if metric.startswith("status:"):
+            stats.by_status[metric.removeprefix("status:")] = n
+        elif metric == EFFECTIVE:
+            stats.effective = n
+            if not placed_counted:
+                stats.placed = n
+        elif metric == PLACED:
+            stats.placed = n
 
     major_names = dict(Major.objects.filter(pk__in={m for _, m in by_major}).values_list("pk", "name"))
     colleges_qs = College.objects.filter(school=school)

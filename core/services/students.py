@@ -11,6 +11,7 @@ from core.inputs import parse_id, parse_int
 from core.models import Agreement, Major, Role, Student, StudentChange, User
 from core.services.events import record_event
 from core.services.roster import DEGREE_BY_TEXT
+from core.services.stats_counters import count_students_moved, student_key
 from core.validators import gender_from_id, validate_email, validate_id_number, validate_phone
 
 # field -> label; 学号 is the student's login name and is not corrected here.
@@ -111,6 +112,7 @@ def student_update(student: Student | int, data: dict[str, Any], *, acting_user:
         )
         if current is None:
             raise NotFound()
+        old_key = student_key(current)  # where its agreements are counted (统计) until now
         cleaned = clean_student(current, data)
         major: Major = cleaned.pop("major")
         fields = [f for f, v in cleaned.items() if getattr(current, f) != v]
@@ -127,6 +129,7 @@ def student_update(student: Student | int, data: dict[str, Any], *, acting_user:
             Agreement.objects.filter(student=current).update(college=major.college)
         if fields:
             current.save(update_fields=fields)
+            count_students_moved({current.pk: old_key})
             StudentChange.objects.create(student=current, actor=acting_user, changes=diff)
             # The agreements print the student's data: their 流程追踪 says so, and issued documents are
             # issued again (the old version then verifies as superseded).
