@@ -15,7 +15,8 @@ so two transactions lock counter rows in the same order and cannot deadlock each
 open counter writes; `counters_diff()` compares the table with a full recount (the test and `manage.py
 stats_rebuild --check`).
 
-What is counted comes from sources: agreements here; 毕业去向 registers its own (metric `placed`).
+What is counted comes from sources: agreements, and 毕业去向 (metric `placed`: `DESTINATIONS_SOURCE`, registered by
+core.services.destinations, whose every change calls `count_destination`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 from django.db.models.functions import Mod
 
-from core.models import Agreement, StatsCounter, Student
+from core import codes
+from core.models import Agreement, StatsCounter, Status, Student
+from core.models.destinations import Destination, DestinationStatus
 from core.rules import EFFECTIVE_STATUSES, effective_q
 
 if TYPE_CHECKING:
@@ -116,9 +119,40 @@ SOURCES: list[Source] = [
 ]
 
 
-def _all_statuses() -> list[str]:
-    from core.models import Status
+def destination_placed(status: str, code: str) -> bool:
+    """去向落实: the graduate's current 去向 is approved and of a placed kind (not 待就业 or 暂不就业)."""
+    return status == DestinationStatus.APPROVED and code in codes.placed_destination_codes()
 
+
+def _destinations_placed() -> QuerySet[Destination]:
+    return Destination.objects.filter(
+        status=DestinationStatus.APPROVED, code__in=codes.placed_destination_codes()
+    ).order_by()
+
+
+def _destinations_recount() -> Iterable[tuple[Key, str, int, int]]:
+    slots = max(1, settings.WANGQIAN_STATS_SLOTS)
+    fields = ("student__school_id", "student__graduation_year", "student__college_id", "student__major_id", "slot")
+    rows = _destinations_placed().annotate(slot=Mod(F("student_id"), slots)).values(*fields).annotate(n=Count("id"))
+    for row in rows:
+        yield _row_key(row), PLACED, row["slot"], row["n"]
+
+
+def _destinations_per_student(student_ids: list[int]) -> Iterable[tuple[int, str]]:
+    for student_id in _destinations_placed().filter(student_id__in=student_ids).values_list("student_id", flat=True):
+        yield student_id, PLACED
+
+
+# 毕业去向登记 registers this (core.services.destinations) and calls `count_destination` on every change.
+DESTINATIONS_SOURCE = Source(
+    name="destinations",
+    metrics=lambda: [PLACED],
+    recount=_destinations_recount,
+    per_student=_destinations_per_student,
+)
+
+
+def _all_statuses() -> list[str]:
     return [s.value for s in Status]
 
 
@@ -175,6 +209,17 @@ def count_student_metric(student: Student, metric: str, *, before: bool, after: 
     """A yes/no fact about one student changed (去向落实: `placed`); inside the transaction that changed it."""
     if before != after:
         _apply({(student_key(student), metric, slot_of(student.pk)): 1 if after else -1})
+
+
+def count_destination(destination: Destination, *, before: tuple[str, str]) -> None:
+    """A 毕业去向 changed from (status, code) `before` to what it holds now; inside that transaction, with
+    `destination.student` loaded."""
+    count_student_metric(
+        destination.student,
+        PLACED,
+        before=destination_placed(*before),
+        after=destination_placed(destination.status, destination.code),
+    )
 
 
 def count_students_moved(old_keys: Mapping[int, Key]) -> None:
