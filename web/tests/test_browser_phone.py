@@ -1,0 +1,233 @@
+"""Every page of the three portals on a phone (Chromium at 375×812, touch): no page scrolls sideways, and the page's
+own content, not the portal's menu, fills the first screen (the menu is a drawer behind the top bar's 菜单 button).
+
+The pages are read from the URL conf, so a page added later is visited without touching this test: every route of
+the portal's namespace (and the shared `web:` and `documents:` ones) that answers the persona's GET with a whole HTML
+page. A route with an object id is tried with the test world's objects of its kind (by the route's first segment,
+see `_objects`) until one answers; downloads, fragments, redirects and POST-only routes are not pages.
+One browser, one login per persona. Screenshots in test-artifacts/screenshots/<test name>/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from core.models import Student, User
+from core.services.roster import ROSTER_HEADERS
+from core.testing import PASSWORD, LoginAs, World, invite, make_student, xlsx_bytes
+from school import roster_jobs
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTH, HEIGHT = 375, 812
+# The workflow states whose pages differ (a list's tabs, the actions a detail page offers, the termination pages).
+STATES = [
+    "invited",
+    "returned",
+    "college_review",
+    "school_review",
+    "effective",
+    "termination_requested",
+    "termination_review",
+    "terminated",
+]
+# Pages outside the portals that every persona reaches from them (修改密码, the agreement's preview, /verify/):
+# they look alike for everyone, so the first persona that can see one checks it.
+SHARED = ("web", "documents")
+# Routes that are not pages for a person: logging out, the JSON behind the region pickers.
+NOT_PAGES = {"web:logout", "employer:regions"}
+
+# What the page looks like, measured in the browser. `wide` names the first elements that stick out.
+MEASURE = """() => {
+    const menu = document.getElementById('wq-portal-menu');
+    const main = document.querySelector('main');
+    const wide = [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .filter(e => !e.closest('.table-responsive, .offcanvas-md, .modal'))
+        .slice(0, 3).map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.'));
+    return {
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+        wide: wide,
+        menuShown: menu ? getComputedStyle(menu).visibility !== 'hidden' : false,
+        mainTop: main ? main.getBoundingClientRect().top : null,
+        mainHeight: main ? main.getBoundingClientRect().height : 0,
+    };
+}"""
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "namespace:name"
+    pattern: str  # as written in urls.py, e.g. "agreements/<id:pk>/modify/"
+    params: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        """The kind of object an id in this route names: the route up to the id ("agreements/", "roster/import/")."""
+        return self.pattern.split("<", 1)[0]
+
+
+def namespace_routes(namespace: str) -> list[Route]:
+    found: list[Route] = []
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace == namespace:
+            for pattern in entry.url_patterns:
+                if isinstance(pattern, URLPattern) and pattern.name:
+                    params = tuple(pattern.pattern.converters)  # type: ignore[attr-defined]
+                    found.append(Route(f"{namespace}:{pattern.name}", str(pattern.pattern), params))
+    assert found, f"no routes in namespace {namespace!r}"
+    return found
+
+
+def probe(client: Client, path: str) -> bool | None:
+    """True for a whole HTML page (a plain GET: no redirect, no download, no htmx fragment); None when another
+    object may do (this one is not found, or in a state without this page); False when no object will."""
+    response = client.get(path)
+    if response.status_code == 200:
+        html = response.get("Content-Type", "").startswith("text/html") and not response.streaming
+        return html and b"<html" in response.content[:1000]
+    if response.status_code in (403, 405) or "/login/" in response.get("Location", ""):
+        return False  # not this persona's page, or not a page at all, whatever the object
+    return None
+
+
+@dataclass
+class Persona:
+    label: str
+    person: User | Student | None  # None: nobody logged in
+    namespaces: tuple[str, ...]
+    must_see: set[str]  # routes that must turn out to be pages: the objects were found
+    visited: dict[str, str] = field(default_factory=dict)  # route name -> path checked
+
+
+class Phone:
+    """One phone-sized browser context of one persona."""
+
+    def __init__(self, browser: Any, base: str, folder: Path):
+        self.context = browser.new_context(
+            viewport={"width": WIDTH, "height": HEIGHT}, is_mobile=True, has_touch=True, locale="zh-CN"
+        )
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.base, self.folder = base, folder
+
+    def login(self, username: str) -> None:
+        self.page.goto(self.base + "/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("main button[type=submit]")
+        self.page.wait_for_url(lambda url: "/login/" not in url)
+
+    def check(self, label: str, path: str) -> None:
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.status == 200, (label, path, response and response.status)
+        shape = self.page.evaluate(MEASURE)
+        name = re.sub(r"\W+", "-", path).strip("-") or "home"
+        self.page.screenshot(path=str(self.folder / f"{label}-{name}.png"))
+        assert shape["scrollWidth"] <= shape["innerWidth"], f"{label} {path} scrolls sideways: {shape}"
+        assert not shape["menuShown"], f"{label} {path}: the menu covers the page"
+        assert shape["mainTop"] is not None and shape["mainTop"] < HEIGHT / 3, f"{label} {path}: content below {shape}"
+        assert shape["mainHeight"] > 40, f"{label} {path}: no content {shape}"
+
+
+def _objects(world: World) -> dict[str, list[int]]:
+    """The test world's objects by the kind of route that names them, in every state whose pages differ."""
+    agreements = [world.reach(s, student=make_student(world.college, name=f"学生{n}")) for n, s in enumerate(STATES)]
+    # The student persona: an invitation, and an agreement waiting for the employer's answer to a 解约 request.
+    (invitation,) = invite(world.other_employer, world.student)
+    own = world.reach("termination_requested", student=world.student)
+    # A roster import with a row in error (the job page lists the errors).
+    rows = [["2027999", "陈晨", "女", "123", "", "", 2027, "文法学院", "法学", "本科"]]
+    upload = SimpleUploadedFile("roster.xlsx", xlsx_bytes(list(ROSTER_HEADERS), rows).read())
+    job = roster_jobs.job_create(world.school, upload, acting_user=world.school_admin)
+    ids = [invitation.pk, own.pk, *(a.pk for a in agreements)]
+    return {
+        "agreements/": ids,
+        "invitations/": ids,
+        "documents/agreements/": ids,
+        "students/": [world.student.pk, *Student.objects.filter(college=world.college).values_list("pk", flat=True)],
+        "employers/": [world.employer.employer.pk, world.other_employer.employer.pk],
+        "roster/import/": [job.pk],
+    }
+
+
+@pytest.fixture
+def personas(world: World) -> Iterator[list[Persona]]:
+    yield [
+        Persona("guest", None, ("web", "employer", "documents"), {"web:login", "employer:register"}),
+        Persona(
+            "employer",
+            world.employer,
+            ("employer", *SHARED),
+            {"employer:agreement_detail", "web:password_change"},
+        ),
+        Persona("school", world.school_admin, ("school", *SHARED), {"school:agreement", "school:student"}),
+        Persona("college", world.college_admin, ("school", *SHARED), {"school:agreement", "school:reviews"}),
+        Persona("student", world.student, ("student", *SHARED), {"student:invitation_detail"}),
+    ]
+
+
+def test_every_portal_page_fits_a_phone(
+    browser: Any,
+    live_server: Any,
+    screenshots: Path,
+    world: World,
+    personas: list[Persona],
+    login_as: LoginAs,
+    client: Client,
+) -> None:
+    objects = _objects(world)
+    shared_seen: set[str] = set()
+    for persona in personas:
+        phone = Phone(browser, live_server.url, screenshots)
+        try:
+            if persona.person is None:
+                client.logout()
+            else:
+                login_as(persona.person)
+                user = persona.person.user if isinstance(persona.person, Student) else persona.person
+                assert user is not None
+                phone.login(user.username)
+            for namespace in persona.namespaces:
+                for route in namespace_routes(namespace):
+                    if route.name in NOT_PAGES or route.name in shared_seen:
+                        continue
+                    if not route.params:
+                        candidates = [reverse(route.name)]
+                    elif route.params == ("pk",):
+                        assert route.kind in objects, f"{route.name}: give _objects() the world's {route.kind!r}"
+                        candidates = [reverse(route.name, kwargs={"pk": pk}) for pk in objects[route.kind]]
+                    else:
+                        continue  # the password reset link's uid and token, /verify/<code>: reached from outside
+                    for path in candidates:
+                        answer = probe(client, path)
+                        if answer:
+                            phone.check(persona.label, path)
+                            persona.visited[route.name] = path
+                            if namespace in SHARED:
+                                shared_seen.add(route.name)
+                        if answer is not None:
+                            break
+            assert persona.must_see <= set(persona.visited), (persona.label, sorted(persona.visited))
+            # Every entry of the portal's menu was checked, and the drawer opens from the top bar.
+            phone.page.goto(live_server.url + next(iter(persona.visited.values())))
+            links = phone.page.eval_on_selector_all(
+                "#wq-portal-menu a[href], .wq-bottomnav a[href]", "links => links.map(a => a.pathname)"
+            )
+            checked = {path for p in personas for path in p.visited.values()}
+            assert set(links) <= checked, (persona.label, set(links) - checked)
+            if phone.page.locator(".wq-menu-toggle").count():
+                phone.page.click(".wq-menu-toggle")
+                phone.page.wait_for_selector("#wq-portal-menu.show")
+                assert phone.page.locator("#wq-portal-menu a[href]").first.is_visible()
+        finally:
+            phone.context.close()
