@@ -9,6 +9,7 @@ One browser, one login per persona. Screenshots in test-artifacts/screenshots/<t
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,10 +21,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from core.inputs import IdPathConverter
 from core.models import Student, User
 from core.services.roster import ROSTER_HEADERS
 from core.testing import PASSWORD, LoginAs, World, invite, make_student, xlsx_bytes
 from school import roster_jobs
+from webhooks import services as webhooks
+from webhooks.events import EVENT_TYPES
+from webhooks.tests.receiver import Receiver
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,12 +73,24 @@ MEASURE = """() => {
 class Route:
     name: str  # "namespace:name"
     pattern: str  # as written in urls.py, e.g. "agreements/<id:pk>/modify/"
-    params: tuple[str, ...]
+    params: dict[str, Any]  # name -> converter
 
     @property
-    def kind(self) -> str:
-        """The kind of object an id in this route names: the route up to the id ("agreements/", "roster/import/")."""
-        return self.pattern.split("<", 1)[0]
+    def kinds(self) -> dict[str, str]:
+        """The kind of object each id names: the route's words before it ("agreements", "roster/import",
+        "settings/webhooks" and then "deliveries" in "settings/webhooks/<id:pk>/deliveries/<id:delivery_pk>/")."""
+        words = re.split(r"<[^>]+>", self.pattern)
+        return {name: words[n].strip("/") for n, name in enumerate(self.params)}
+
+    def paths(self, objects: dict[str, list[int]]) -> list[str]:
+        """The route filled with each of the world's objects in turn ([] for a route whose parameters are not
+        ids: a password reset link's token, a verification code, reached from outside the portals)."""
+        if not all(isinstance(c, IdPathConverter) for c in self.params.values()):
+            return []
+        missing = set(self.kinds.values()) - set(objects)
+        assert not missing, f"{self.name}: give _objects() the test world's {missing}"
+        choices = [[(name, pk) for pk in objects[kind]] for name, kind in self.kinds.items()]
+        return [reverse(self.name, kwargs=dict(combination)) for combination in itertools.product(*choices)]
 
 
 def namespace_routes(namespace: str) -> list[Route]:
@@ -82,8 +99,8 @@ def namespace_routes(namespace: str) -> list[Route]:
         if isinstance(entry, URLResolver) and entry.namespace == namespace:
             for pattern in entry.url_patterns:
                 if isinstance(pattern, URLPattern) and pattern.name:
-                    params = tuple(pattern.pattern.converters)  # type: ignore[attr-defined]
-                    found.append(Route(f"{namespace}:{pattern.name}", str(pattern.pattern), params))
+                    converters = dict(pattern.pattern.converters)  # type: ignore[attr-defined]
+                    found.append(Route(f"{namespace}:{pattern.name}", str(pattern.pattern), converters))
     assert found, f"no routes in namespace {namespace!r}"
     return found
 
@@ -149,14 +166,22 @@ def _objects(world: World) -> dict[str, list[int]]:
     rows = [["2027999", "陈晨", "女", "123", "", "", 2027, "文法学院", "法学", "本科"]]
     upload = SimpleUploadedFile("roster.xlsx", xlsx_bytes(list(ROSTER_HEADERS), rows).read())
     job = roster_jobs.job_create(world.school, upload, acting_user=world.school_admin)
+    # A 数据推送 endpoint with a delivery in its log.
+    with Receiver() as receiver:
+        endpoint = webhooks.endpoint_create(url=receiver.url, events=list(EVENT_TYPES), acting_user=world.school_admin)
+        delivery = webhooks.endpoint_send_test(endpoint, acting_user=world.school_admin)
     ids = [invitation.pk, own.pk, *(a.pk for a in agreements)]
     return {
-        "agreements/": ids,
-        "invitations/": ids,
-        "documents/agreements/": ids,
-        "students/": [world.student.pk, *Student.objects.filter(college=world.college).values_list("pk", flat=True)],
-        "employers/": [world.employer.employer.pk, world.other_employer.employer.pk],
-        "roster/import/": [job.pk],
+        "agreements": ids,
+        "invitations": ids,
+        "documents/agreements": ids,
+        "pages": [1],
+        "documents": [1],  # an issued PDF's id (its 重新生成 is a POST)
+        "students": [world.student.pk, *Student.objects.filter(college=world.college).values_list("pk", flat=True)],
+        "employers": [world.employer.employer.pk, world.other_employer.employer.pk],
+        "roster/import": [job.pk],
+        "settings/webhooks": [endpoint.pk],
+        "deliveries": [delivery.pk],
     }
 
 
@@ -201,14 +226,7 @@ def test_every_portal_page_fits_a_phone(
                 for route in namespace_routes(namespace):
                     if route.name in NOT_PAGES or route.name in shared_seen:
                         continue
-                    if not route.params:
-                        candidates = [reverse(route.name)]
-                    elif route.params == ("pk",):
-                        assert route.kind in objects, f"{route.name}: give _objects() the world's {route.kind!r}"
-                        candidates = [reverse(route.name, kwargs={"pk": pk}) for pk in objects[route.kind]]
-                    else:
-                        continue  # the password reset link's uid and token, /verify/<code>: reached from outside
-                    for path in candidates:
+                    for path in route.paths(objects):
                         answer = probe(client, path)
                         if answer:
                             phone.check(persona.label, path)
