@@ -1,3 +1,4 @@
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -5,10 +6,11 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.errors import InvalidInput
 from core.models import Role
@@ -26,6 +28,22 @@ HOME_BY_ROLE: dict[str, str] = {
     Role.COLLEGE_ADMIN: "school:home",
     Role.SCHOOL_ADMIN: "school:home",
 }
+
+
+@functools.cache
+def _favicon() -> bytes:
+    path = finders.find("favicon.ico")
+    assert isinstance(path, str), "static/favicon.ico is part of the checkout"
+    with open(path, "rb") as f:
+        return f.read()
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico at the site's root, where browsers and feed readers ask for it whatever the page links."""
+    response = HttpResponse(_favicon(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def home(request: HttpRequest) -> HttpResponse:
