@@ -5,7 +5,8 @@
 - `send_list`: the employer's 签约发送列表 and the students it may reach;
 - `employers`: the school's 单位资质审核 lists with each employer's activity;
 - `notifications`: a user's 消息; `schools`: a school's settings change log;
-- `accounts`: the failed logins of a school's accounts (django-axes' log).
+- `accounts`: the failed logins of a school's accounts (django-axes' log);
+- `reviews`: the 退回 an agreement is still answering (its reason stands at the top of the parties' pages).
 Reads of issued documents are in `documents/selectors.py`, of roster import jobs in `school/selectors.py`.
 """
 
@@ -37,6 +38,7 @@ from core.selectors.employers import (
     with_activity,
 )
 from core.selectors.notifications import notifications_of, unread_count
+from core.selectors.reviews import open_return_of
 from core.selectors.schools import settings_changes_of
 from core.selectors.send_list import (
     STUDENT_NOT_REACHABLE,
@@ -80,6 +82,7 @@ __all__ = [
     "majors_of_school",
     "notifications_of",
     "open_invitations_of",
+    "open_return_of",
     "pending_employers_count",
     "recent_agreements_with",
     "review_queue_counts",

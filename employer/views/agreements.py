@@ -15,7 +15,7 @@ from core.fields import DISPATCH_FIELDS, TERMS_FIELDS
 from core.inputs import parse_ids
 from core.models import Agreement, Status, User
 from core.rules import TABS, Action, allowed_actions, refusal
-from core.selectors import get_agreement_for_user
+from core.selectors import get_agreement_for_user, open_return_of
 from core.services import agreements as wf
 from core.services.exports import agreements_export_xlsx, export_filename, list_date
 from employer.access import signing_center
@@ -177,6 +177,7 @@ def agreement_modify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "employer/agreement_modify.html",
         {
             "agreement": agreement,
+            "returned": open_return_of(agreement),
             "sections": terms_sections(values, errors, show_dispatch=show_dispatch, posted=request.POST or None),
             "error": error,
             "signed": agreement.status != Status.INVITED,

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import DomainError
 from core.models import Agreement, Status, Termination, User
 from core.rules import Action, allowed_actions
-from core.selectors import active_agreement_of, agreement_history_of, open_invitations_of, terminations_used_by
+from core.selectors import (
+    active_agreement_of,
+    agreement_history_of,
+    open_invitations_of,
+    open_return_of,
+    terminations_used_by,
+)
 from core.services import agreements as wf
 from student.access import own_agreement, page, student_required
 from student.presenters import format_term
@@ -38,6 +44,7 @@ def _actions_context(agreement: Agreement, user: User) -> dict[str, Any]:
 def _page_context(agreement: Agreement, viewer: User) -> dict[str, Any]:
     return {
         "agreement": agreement,
+        "returned": open_return_of(agreement),
         **agreement_detail_context(agreement, viewer),
         **_actions_context(agreement, viewer),
     }

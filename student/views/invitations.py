@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
 from core.models import Agreement, Status
-from core.selectors import active_agreement_of, open_invitations_of
+from core.selectors import active_agreement_of, open_invitations_of, open_return_of
 from core.services import agreements as wf
 from student.access import own_agreement, page, student_required
 from student.presenters import compared_version, invitation_summary, terms_changes, terms_groups
@@ -68,6 +68,7 @@ def _invitation_context(request: AuthenticatedRequest, agreement: Agreement) -> 
     compared, compared_label = compared_version(agreement)
     return {
         "agreement": agreement,
+        "returned": open_return_of(agreement),
         "school": agreement.school,
         "employer": agreement.employer,
         "terms": agreement.current_terms,
