@@ -234,6 +234,13 @@ def allowed_actions(agreement: Agreement, user: User) -> frozenset[Action]:
     return frozenset(action for action in Action if refusal(agreement, user, action) is None)
 
 
+def shows_review_draft(agreement: Agreement, user: User) -> bool:
+    """The reviewers' preview of the agreement as it will print, watermarked 未生效: for the admins who review
+    agreements (their scope is the selectors' business), until the agreement is approved and has its issued PDF.
+    Its parties never see it (they download the agreement itself)."""
+    return user.role in _ROLES[Action.APPROVE] and agreement.status not in ONCE_EFFECTIVE_STATUSES
+
+
 def action_list(agreement: Agreement, user: User) -> list[str]:
     """`allowed_actions` in the SPEC's order, as the API shows it."""
     allowed = allowed_actions(agreement, user)

@@ -14,8 +14,9 @@ import datetime
 import hashlib
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -27,8 +28,9 @@ from core.models import Agreement, Status, User
 from core.rules import counts_as_effective
 from core.tasks import enqueue_on_commit
 from documents.builder import build_document_data, load_agreement
+from documents.images import render_page_png
 from documents.models import AgreementDocument, document_file_name
-from documents.render import render_agreement_pdf
+from documents.render import PAGES_PER_COPY, render_agreement_pdf
 from documents.selectors import STALE_AFTER, current_document, documents_needing_attention
 from documents.signing import SignatureReport, sign_pdf, verify_signature
 
@@ -257,6 +259,29 @@ def agreement_pdf(agreement: Agreement) -> AgreementPdf:
         return AgreementPdf(document_content(document), f"就业协议书-{agreement.number}.pdf", document)
     data = build_document_data(load_agreement(agreement.pk), draft=True)
     return AgreementPdf(render_agreement_pdf(data), f"就业协议书-草稿-{agreement.pk}.pdf", None)
+
+
+# --- the reviewers' preview -------------------------------------------------------------------------------
+
+REVIEW_PREVIEW_TTL = 3600
+
+
+def review_draft_page(agreement_id: int, page: int, *, scale: float) -> bytes:
+    """One page of the first copy (第一联) of the agreement as it will print, watermarked 未生效, as PNG.
+
+    Rendered on request from what the PDF would print now and never signed nor stored as a version: the cache key
+    is a digest of that content, so any change (terms, events, the student's data) shows at once, while the
+    reviewer's second page and later looks come from the cache."""
+    if not 1 <= page <= PAGES_PER_COPY:
+        raise NotFound("没有这一页")
+    data = build_document_data(load_agreement(agreement_id), draft=True)
+    content = hashlib.sha256(repr(replace(data, issued_at=None)).encode()).hexdigest()
+    key = f"documents:review:{content}:{page}:{scale}"
+    png: bytes | None = cache.get(key)
+    if png is None:
+        png = render_page_png(render_agreement_pdf(data), page - 1, scale=scale)
+        cache.set(key, png, REVIEW_PREVIEW_TTL)
+    return png
 
 
 # --- the school admin's retries ----------------------------------------------------------------------------

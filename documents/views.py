@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.errors import DomainError, Forbidden, NotFound
 from core.models import Agreement, Status, User
+from core.rules import shows_review_draft
 from core.selectors import get_agreement_for_user
 from documents import selectors, services
 from documents.images import page_count, render_page_png
@@ -89,6 +90,24 @@ def page_image(request: HttpRequest, pk: int, page: int) -> HttpResponse:
             cache.set(key, png, 3600)
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=600" if key else "private, no-store"
+    return response
+
+
+@login_required
+@require_safe
+def review_page(request: HttpRequest, pk: int, page: int) -> HttpResponse:
+    """The reviewers' preview (签约审核): a page of the agreement as it will print, watermarked 未生效.
+
+    Only for the admins who may review the agreement; its parties and everyone else get 404."""
+    agreement = _agreement_for(request, pk)
+    if not shows_review_draft(agreement, request.user):  # type: ignore[arg-type]
+        raise Http404()
+    try:
+        png = services.review_draft_page(agreement.pk, page, scale=PREVIEW_SCALE)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
