@@ -138,6 +138,9 @@ def test_web_home_redirects_both_admins_here(world: World, client: Client, login
         assert client.get("/")["Location"] == reverse("school:home")
 
 
+POSTED = {"remark": "x", "confirmed": "1"}
+
+
 @pytest.mark.parametrize("name", ["school:agreement", "school:agreement_approve", "school:agreement_return"])
 def test_other_college_and_school_agreements_are_404(
     world: World, client: Client, name: str, login_as: LoginAs
@@ -147,9 +150,9 @@ def test_other_college_and_school_agreements_are_404(
     method = "get" if name == "school:agreement" else "post"
     login_as(world.college_admin)
     for agreement in (other_college, outsider):
-        assert getattr(client, method)(reverse(name, args=[agreement.pk]), {"remark": "x"}).status_code == 404
+        assert getattr(client, method)(reverse(name, args=[agreement.pk]), POSTED).status_code == 404
     login_as(world.school_admin)
-    assert getattr(client, method)(reverse(name, args=[outsider.pk]), {"remark": "x"}).status_code == 404
+    assert getattr(client, method)(reverse(name, args=[outsider.pk]), POSTED).status_code == 404
     assert client.get(reverse("school:agreement", args=[999999])).status_code == 404
     # nothing changed
     other_college.refresh_from_db()

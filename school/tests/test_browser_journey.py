@@ -97,6 +97,7 @@ def test_school_season_journey(world: World, journey: Journey, tmp_path: Path) -
     expect(page.locator("h2", has_text="签约审核（待学院审核）")).to_be_visible()
     expect(page.locator("text=流程追踪")).to_be_visible()
     journey.shot("college-review-detail")
+    page.once("dialog", lambda dialog: dialog.accept())  # 通过 asks first, like 批量通过
     page.click("button:has-text('通过')")
     page.wait_for_url(re.compile(r"/school/reviews/"))
     expect(page.locator(".alert-success", has_text="审核通过")).to_be_visible()

@@ -14,6 +14,7 @@ from core.testing import LoginAs, World, make_student
 from school.tests.conftest import Reach
 
 pytestmark = pytest.mark.django_db
+CONFIRMED = {"confirmed": "1"}  # what the page's confirmation (dialog or page) sends
 
 
 def test_college_queue_shows_only_own_college_awaiting_college_review(
@@ -78,12 +79,12 @@ def test_detail_shows_parties_terms_versions_and_trace(world: World, client: Cli
 def test_college_then_school_approve(world: World, client: Client, login_as: LoginAs) -> None:
     agreement = world.reach("college_review")
     login_as(world.college_admin)
-    response = client.post(reverse("school:agreement_approve", args=[agreement.pk]))
+    response = client.post(reverse("school:agreement_approve", args=[agreement.pk]), CONFIRMED)
     assert response.status_code == 302 and response["Location"] == reverse("school:reviews")
     agreement.refresh_from_db()
     assert agreement.status == Status.SCHOOL_REVIEW
     login_as(world.school_admin)
-    client.post(reverse("school:agreement_approve", args=[agreement.pk]))
+    client.post(reverse("school:agreement_approve", args=[agreement.pk]), CONFIRMED)
     agreement.refresh_from_db()
     assert agreement.status == Status.EFFECTIVE and agreement.number
     page = client.get(reverse("school:agreement", args=[agreement.pk])).content.decode()
@@ -125,10 +126,12 @@ def test_next_keeps_the_list_filters(world: World, client: Client, login_as: Log
     agreement = world.reach("college_review")
     login_as(world.college_admin)
     back = reverse("school:reviews") + "?name=%E6%9D%8E"
-    response = client.post(reverse("school:agreement_approve", args=[agreement.pk]), {"next": back})
+    response = client.post(reverse("school:agreement_approve", args=[agreement.pk]), {"next": back, **CONFIRMED})
     assert response["Location"] == back
     other = world.reach("college_review", student=make_student(world.college))
-    response = client.post(reverse("school:agreement_approve", args=[other.pk]), {"next": "https://evil.example/"})
+    response = client.post(
+        reverse("school:agreement_approve", args=[other.pk]), {"next": "https://evil.example/", **CONFIRMED}
+    )
     assert response["Location"] == reverse("school:reviews")
 
 

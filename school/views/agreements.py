@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -14,11 +15,12 @@ from core.errors import Conflict, InvalidInput
 from core.fields import TERMS_FIELDS
 from core.inputs import parse_ids
 from core.models import Agreement, Status
-from core.rules import Action, allowed_actions, review_status_for
+from core.rules import Action, allowed_actions, refusal, review_status_for, shows_review_draft
 from core.selectors import get_agreement_for_user, terms_versions_of
 from core.services import agreements as wf
 from core.services.exports import agreements_export_xlsx, export_filename
 from core.services.terms import terms_diff
+from documents.render import PAGES_PER_COPY
 from school import lists
 from school.access import admin_required, school_admin_required
 from school.views.common import page
@@ -95,10 +97,15 @@ def _detail_page(
     user = request.user
     back = safe_target(request, reverse("school:agreements"))
     actions = allowed_actions(agreement, user)
+    versions = _terms_versions(agreement)
     context: dict[str, Any] = {
         **agreement_detail_context(agreement, user),
         "agreement": agreement,
-        "versions": _terms_versions(agreement),
+        "versions": versions,
+        # What the reviewer approves: the current version's changes against the one before, and the agreement
+        # as it will print (第一联, both sides; the other copies are identical), watermarked 未生效.
+        "latest": versions[0] if versions else None,
+        "draft_pages": range(1, PAGES_PER_COPY + 1) if shows_review_draft(agreement, user) else (),
         "can_review": Action.APPROVE in actions,
         "can_review_termination": Action.TERMINATION_APPROVE in actions,
         "errors": errors or {},
@@ -162,7 +169,25 @@ def _act(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 @admin_required
 def agreement_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "approve")
+    """通过 asks first, as 批量通过 does: the page's script asks in a dialog and sends `confirmed`; without
+    the script the first POST answers with a confirmation page whose button sends it."""
+    if request.POST.get("confirmed") == "1":
+        return _act(request, pk, "approve")
+    user = request.user
+    agreement = get_agreement_for_user(user, pk)
+    if refused := refusal(agreement, user, Action.APPROVE):
+        messages.error(request, refused.detail)
+        return redirect("school:agreement", pk=agreement.pk)
+    back = safe_target(request, reverse("school:reviews"))
+    detail = f"{reverse('school:agreement', args=[agreement.pk])}?next={quote(back)}"
+    menu, label = _came_from(back)
+    return page(
+        request,
+        "school/approve_confirm.html",
+        {"agreement": agreement, "back": back, "detail": detail},
+        menu=menu,
+        crumbs=[(label, back), ("查看详情", detail), ("审核通过确认", "")],
+    )
 
 
 @require_POST

@@ -87,7 +87,7 @@ def test_school_detail_with_a_bad_next_links_back_to_the_list(
     page = client.get(f"/school/agreements/{agreement.pk}/", {"next": value})
     assert page.status_code == 200
     assert 'href="/school/agreements/">返回</a>' in page.content.decode()
-    done = client.post(f"/school/agreements/{agreement.pk}/approve/", {"next": value})
+    done = client.post(f"/school/agreements/{agreement.pk}/approve/", {"next": value, "confirmed": "1"})
     assert done.status_code == 302
     assert done["Location"] == "/school/reviews/"
 
@@ -97,7 +97,9 @@ def test_school_detail_keeps_the_list_it_came_from(client: Client, world: World,
     login_as(world.college_admin)
     page = client.get(f"/school/agreements/{agreement.pk}/", {"next": "/school/reviews/?page=1"})
     assert 'href="/school/reviews/?page=1">返回</a>' in page.content.decode()
-    done = client.post(f"/school/agreements/{agreement.pk}/approve/", {"next": "/school/reviews/?page=1"})
+    done = client.post(
+        f"/school/agreements/{agreement.pk}/approve/", {"next": "/school/reviews/?page=1", "confirmed": "1"}
+    )
     assert done["Location"] == "/school/reviews/?page=1"
 
 

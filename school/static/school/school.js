@@ -1,4 +1,4 @@
-/* School portal: 全选 in lists, and a confirmation before batch actions. */
+/* School portal: 全选 in lists, and a confirmation before 批量通过 and 通过. */
 (function () {
   "use strict";
   document.addEventListener("change", function (event) {
@@ -9,6 +9,13 @@
   });
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    // 通过 of one agreement: asked here; without this script the server asks on a page of its own instead.
+    var one = form.getAttribute("data-confirm-one");
+    if (one) {
+      if (window.confirm(one)) form.elements.confirmed.value = "1";
+      else event.preventDefault();
+      return;
+    }
     var question = form.getAttribute("data-confirm");
     if (!question) return;
     var selected = document.querySelectorAll("input[name=ids][form=" + form.id + "]:checked").length;
