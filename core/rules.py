@@ -56,6 +56,9 @@ ONCE_EFFECTIVE_STATUSES = (*EFFECTIVE_STATUSES, Status.TERMINATED)
 MODIFIABLE_STATUSES = (Status.INVITED, *SIGNING_STATUSES)
 WITHDRAWABLE_STATUSES = (Status.INVITED, Status.RETURNED)
 TERMINABLE_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.EFFECTIVE)
+# A 退回 is still being answered while the agreement stays returned and after the employer's 修改邀约 (invited
+# again) until the student signs; its reason stands at the top of the parties' pages.
+ANSWERING_RETURN_STATUSES = (Status.RETURNED, Status.INVITED)
 
 # The manual's tabs: 全部 待应约 已应约 待解约 已解约.
 TABS: dict[str, tuple[str, tuple[str, ...] | None]] = {

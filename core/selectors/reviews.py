@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.models import Agreement, AgreementEvent, Status
+from core.models import Agreement, AgreementEvent
+from core.rules import ANSWERING_RETURN_STATUSES
 
 RETURN_ACTIONS = ("college_return", "school_return")
 
@@ -12,7 +13,7 @@ def open_return_of(agreement: Agreement) -> AgreementEvent | None:
 
     That is while it stays 签约审核退回, and after the employer's 修改邀约 until the student signs again (the
     student then decides on the modified terms knowing why the reviewer sent them back)."""
-    if agreement.status not in (Status.RETURNED, Status.INVITED):
+    if agreement.status not in ANSWERING_RETURN_STATUSES:
         return None
     last = (
         AgreementEvent.objects.filter(agreement=agreement, action__in=(*RETURN_ACTIONS, "accept"))

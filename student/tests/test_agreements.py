@@ -33,7 +33,7 @@ def test_no_agreement_yet(world: World, student_client: Client) -> None:
     [
         ("college_review", "③ 管理员审核", "等待<strong>学院审核</strong>"),
         ("school_review", "③ 管理员审核", "等待<strong>学校审核</strong>"),
-        ("returned", "③ 管理员审核", "协议被审核退回：<strong>材料不全</strong>"),
+        ("returned", "③ 管理员审核", '学院审核退回原因：</div>\n  <div class="text-break">材料不全</div>'),
         ("effective", None, "协议已生效，协议书编号"),
     ],
 )
