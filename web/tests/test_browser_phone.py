@@ -176,6 +176,7 @@ def _objects(world: World) -> dict[str, list[int]]:
         "invitations": ids,
         "documents/agreements": ids,
         "pages": [1],
+        "review": [1],  # the reviewers' preview of a page (an image, not a page)
         "documents": [1],  # an issued PDF's id (its 重新生成 is a POST)
         "students": [world.student.pk, *Student.objects.filter(college=world.college).values_list("pk", flat=True)],
         "employers": [world.employer.employer.pk, world.other_employer.employer.pk],
