@@ -7,6 +7,7 @@ from typing import Any
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from sso.config import read_sso_schools
 from wangqian.env import env_bool, env_int, env_int_list, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "documents",
     "ops",
     "webhooks",
+    "sso",
 ]
 # Prometheus metrics at /metrics (django-prometheus); serve_production gives gunicorn's workers a shared directory.
 PROMETHEUS_METRICS = env_bool("PROMETHEUS_METRICS", default=False)
@@ -145,6 +147,9 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses an account or address in its cooling-off period before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # 统一身份认证 (sso/): each answers only its own credentials (a CAS ticket, an OIDC callback)
+    "sso.backends.CASBackend",
+    "sso.backends.OIDCBackend",
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -178,6 +183,10 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# 统一身份认证: schools whose students and admins sign in through the school's CAS or OIDC server
+# (SSO_SCHOOLS and SSO_<院校代码>_*, docs/DEPLOY.md); a value that cannot work stops the start.
+SSO_SCHOOLS = read_sso_schools()
 
 # API bearer tokens expire this long after they were issued (not sliding: a leaked token dies on time).
 API_TOKEN_LIFETIME = datetime.timedelta(hours=env_int("API_TOKEN_LIFETIME_HOURS", 12))

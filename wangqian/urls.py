@@ -11,6 +11,7 @@ urlpatterns = [
     path("employer/", include("employer.urls")),
     path("student/", include("student.urls")),
     path("school/", include("school.urls")),
+    path("sso/", include("sso.urls")),
     path("", include("web.urls")),
 ]
 if settings.PROMETHEUS_METRICS:

@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from sso.config import SESSION_KEY as SSO_SESSION_KEY
+
 
 class PasswordChangeRequiredMiddleware:
     """Until the initial password is changed, every portal page leads to the password form."""
@@ -17,6 +19,8 @@ class PasswordChangeRequiredMiddleware:
         if (
             user.is_authenticated
             and getattr(user, "must_change_password", False)
+            # Signed in through the school's 统一身份认证: no local password is needed (sso.views)
+            and SSO_SESSION_KEY not in request.session
             and not request.path.startswith(("/api/", "/static/", "/verify/"))
         ):
             allowed = {reverse("web:password_change"), reverse("web:logout")}
