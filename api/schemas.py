@@ -153,6 +153,9 @@ class MaskedStudentOut(Answer):
     major: str
     degree: Student.Degree
     degree_label: str
+    signed_elsewhere: bool = omitted(
+        "仅搜索结果：该生已与其他单位签约（协议审核中、已生效或正在解约），须先解约才能接受新的邀约；不说明是哪家单位"
+    )
 
 
 class EmployerOut(Answer):

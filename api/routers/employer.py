@@ -10,7 +10,7 @@ from core.errors import Forbidden, InvalidInput
 from core.fields import PROFILE_FIELDS
 from core.inputs import Id
 from core.models import Role, User
-from core.selectors import send_list_items
+from core.selectors import send_list_items, signed_elsewhere_ids
 from core.services import employers as svc
 from core.services.shortlist import shortlist_import
 
@@ -74,7 +74,8 @@ def search_students(
     found = svc.employer_search_students(
         graduation_year=graduation_year, name=name, id_number=id_number, phone=phone, acting_user=user
     )
-    return [masked_student_data(s, user) for s in found]
+    signed = signed_elsewhere_ids(user.employer_id or 0, found)
+    return [masked_student_data(s, user).model_copy(update={"signed_elsewhere": s.pk in signed}) for s in found]
 
 
 def _send_list(user: User) -> list[MaskedStudentOut]:

@@ -44,6 +44,7 @@ from core.selectors.send_list import (
     STUDENT_NOT_REACHABLE,
     listed_student_ids,
     send_list_items,
+    signed_elsewhere_ids,
     students_reachable_by,
 )
 from core.selectors.students import (
@@ -90,6 +91,7 @@ __all__ = [
     "schools_and_years_of",
     "send_list_items",
     "settings_changes_of",
+    "signed_elsewhere_ids",
     "student_for_user",
     "students_reachable_by",
     "students_search",

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from core.models import Employer, SearchHit, SendListItem, Student
+from core.models import Agreement, Employer, SearchHit, SendListItem, Student
+from core.rules import ACTIVE_STATUSES
 
 # The one answer for a student id an employer may not reach: the same for an existing student it never found
 # as for an id that does not exist, so the answer tells nothing about the roster.
@@ -42,4 +43,15 @@ def listed_student_ids(employer: Employer | int, students: Iterable[Student]) ->
     ids = [s.pk for s in students]
     return set(
         SendListItem.objects.filter(employer_id=employer_id, student_id__in=ids).values_list("student_id", flat=True)
+    )
+
+
+def signed_elsewhere_ids(employer: Employer | int, students: Iterable[Student]) -> set[int]:
+    """Which of `students` already hold an agreement with another employer that keeps them from accepting a new
+    one (signed, in review, effective or being terminated). The search says so before 加入, never with whom."""
+    employer_id = employer if isinstance(employer, int) else employer.pk
+    return set(
+        Agreement.objects.filter(student_id__in=[s.pk for s in students], status__in=ACTIVE_STATUSES)
+        .exclude(employer_id=employer_id)
+        .values_list("student_id", flat=True)
     )

@@ -18,7 +18,7 @@ from core.fields import DISPATCH_FIELDS, TERMS_FIELDS
 from core.inputs import parse_id, parse_ids, parse_int
 from core.masking import mask_id_number, mask_phone
 from core.models import Employer, Student
-from core.selectors import listed_student_ids, send_list_items
+from core.selectors import listed_student_ids, send_list_items, signed_elsewhere_ids
 from core.services.agreements import agreements_invite
 from core.services.employers import employer_search_students, send_list_add, send_list_remove
 from core.services.shortlist import ShortlistInvalid, shortlist_import, shortlist_template
@@ -65,12 +65,14 @@ def _search(request: AuthenticatedRequest, employer: Employer) -> dict[str, Any]
         acting_user=request.user,
     )
     listed = listed_student_ids(employer, found)
+    signed = signed_elsewhere_ids(employer, found)
     result["results"] = [
         {
             "student": s,
             "id_number": mask_id_number(s.id_number),
             "phone": mask_phone(s.phone),
             "listed": s.pk in listed,
+            "signed_elsewhere": s.pk in signed,
         }
         for s in found
     ]
