@@ -7,8 +7,9 @@ session only (no single logout at the school's server).
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from cas import CASClient
 from django.conf import settings
@@ -64,18 +65,51 @@ def _signed_in(request: HttpRequest, school: School) -> None:
     request.session[SESSION_KEY] = school.code
 
 
+CAS_STATES_KEY = "sso_cas_states"
+CAS_STATES_KEPT = 10
+REQUEST_INVALID = "登录请求无效或已使用，请回到登录页重新选择统一身份认证登录。"
+
+
+def _service(request: HttpRequest, code: str, state: str) -> str:
+    """Our service URL as the CAS server sees it; `state` ties the ticket to the browser that asked for it."""
+    return request.build_absolute_uri(reverse("sso:cas", args=[code]) + "?" + urlencode({"state": state}))
+
+
+def _invalid_request(request: HttpRequest, school: School | None) -> HttpResponse:
+    record_failure(request, "")  # a forged or replayed state counts like a wrong password
+    if is_refused(request):
+        return _throttled(request, school)
+    return refused(request, school, Refusal(REQUEST_INVALID, 400))
+
+
 @require_GET
 def cas_login(request: HttpRequest, code: str) -> HttpResponse:
-    """Without a ticket: off to the school's CAS login. With one: validated at the CAS server, then signed in."""
+    """Without a ticket: off to the school's CAS login. With one: validated at the CAS server, then signed in.
+
+    A ticket is accepted only back in the session that started the login, once (its `state` is removed): a link
+    carrying somebody else's ticket cannot sign a victim into that account (login CSRF), as the CSRF token does
+    for the password form and the `state` does for OIDC."""
     school, config = _school(code, cas=True)
-    service = request.build_absolute_uri(reverse("sso:cas", args=[code]))
+    states = request.session.get(CAS_STATES_KEY)
+    states = states if isinstance(states, dict) else {}
     ticket = request.GET.get("ticket", "")
     if not ticket:
         if request.user.is_authenticated:
             return redirect("web:home")
         _remember_next(request)
-        client = CASClient(version=config.cas_version, server_url=config.server_url, service_url=service)
+        state = secrets.token_urlsafe(24)
+        kept = list(states.items())[-(CAS_STATES_KEPT - 1) :]
+        request.session[CAS_STATES_KEY] = {**dict(kept), state: code}
+        client = CASClient(
+            version=config.cas_version, server_url=config.server_url, service_url=_service(request, code, state)
+        )
         return HttpResponseRedirect(client.get_login_url())
+    state = request.GET.get("state", "")
+    if states.get(state) != code:
+        return _invalid_request(request, school)
+    del states[state]
+    request.session[CAS_STATES_KEY] = states
+    service = _service(request, code, state)
     user = authenticate(request, sso_school=school, cas_ticket=ticket, cas_service=service)
     if user is None:
         if is_refused(request):
@@ -138,11 +172,7 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
                 del states[state]
                 request.session.modified = True
                 return refused(request, school, Refusal("统一身份认证未完成登录，请重新登录。", 400))
-            record_failure(request, "")  # a forged or replayed state counts like a wrong password
-            if is_refused(request):
-                return _throttled(request, None)
-            message = "登录请求无效或已使用，请回到登录页重新选择统一身份认证登录。"
-            return refused(request, None, Refusal(message, 400))
+            return _invalid_request(request, None)
         request.sso_oidc_school = school  # type: ignore[attr-defined]  # what the backend answers for
         return super().get(request)
 

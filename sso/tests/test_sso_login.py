@@ -106,6 +106,12 @@ def test_a_student_of_another_school_with_that_number_is_not_signed_in(
     assert signed_in(client) is None
 
 
+def cas_state(client: Client, path: str = CAS) -> str:
+    """Starts a CAS login in this client's session: the `state` its service URL carries."""
+    start = client.get(path)
+    return query_of(query_of(start["Location"])["service"])["state"]
+
+
 def test_a_replayed_or_forged_ticket_is_refused_and_counted(
     client: Client, idp: IdentityServers, world: World, sso: dict[str, SchoolSSO]
 ) -> None:
@@ -116,14 +122,29 @@ def test_a_replayed_or_forged_ticket_is_refused_and_counted(
     assert signed_in(client) is None
 
     replayed = client.get(back)
-    forged = client.get(CAS + "?ticket=ST-" + "x" * 60)
-    garbage = client.get(CAS + "?ticket=%3Ccas%3Auser%3E")
+    no_state = client.get(CAS + "?ticket=ST-" + "x" * 60)
+    # With this session's own state, so the CAS server itself is asked, and says no.
+    forged = client.get(f"{CAS}?state={cas_state(client)}&ticket=ST-{'x' * 60}")
+    garbage = client.get(f"{CAS}?state={cas_state(client)}&ticket=%3Ccas%3Auser%3E")
 
-    for response in (replayed, forged, garbage):
-        assert response.status_code == 400
-        assert "票据无效、已使用或已过期" in response.content.decode()
+    for response in (replayed, no_state):
+        assert response.status_code == 400 and "登录请求无效或已使用" in response.content.decode()
+    for response in (forged, garbage):
+        assert response.status_code == 400 and "票据无效、已使用或已过期" in response.content.decode()
     assert signed_in(client) is None
-    assert sum(a.failures_since_start for a in AccessAttempt.objects.all()) == 3
+    assert sum(a.failures_since_start for a in AccessAttempt.objects.all()) == 4
+
+
+def test_a_ticket_is_accepted_only_in_the_session_that_asked_for_it(
+    client: Client, idp: IdentityServers, world: World, sso: dict[str, SchoolSSO]
+) -> None:
+    # Login CSRF: a link carrying the attacker's own ticket must not sign a victim into the attacker's account.
+    idp.enrol(world.student.student_no)
+    back = cas_ticket(client, idp, world.student.student_no)
+    victim = Client()
+    response = victim.get(back)
+    assert response.status_code == 400 and "登录请求无效或已使用" in response.content.decode()
+    assert AUTH_SESSION_KEY not in victim.session
 
 
 def test_a_throttled_address_is_refused_before_the_server_is_asked(
@@ -256,6 +277,6 @@ def test_an_unreachable_server_is_told_not_a_500(client: Client, world: World, s
     closed = f"http://127.0.0.1:{free_port()}/"
     sso["10145"] = replace(sso["10145"], server_url=closed + "cas/")
     sso["10140"] = replace(sso["10140"], server_url=closed + "openid")
-    for response in (client.get(CAS + "?ticket=ST-1"), client.get(OIDC)):
+    for response in (client.get(f"{CAS}?state={cas_state(client)}&ticket=ST-1"), client.get(OIDC)):
         assert response.status_code == 502
         assert "暂时无法连接" in response.content.decode()
