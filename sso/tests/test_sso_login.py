@@ -66,7 +66,7 @@ def test_cas_signs_in_the_roster_student_without_a_local_password(
     assert client.get("/student/invitations/").status_code == 200
 
 
-def test_cas_signs_in_a_school_admin_by_username_and_keeps_next(
+def test_cas_signs_in_the_schools_admins_by_username_and_keeps_next(
     client: Client, idp: IdentityServers, world: World, sso: dict[str, SchoolSSO]
 ) -> None:
     idp.enrol(world.school_admin.username)
@@ -74,6 +74,16 @@ def test_cas_signs_in_a_school_admin_by_username_and_keeps_next(
     response = client.get(back)
     assert response.status_code == 302 and response["Location"] == "/school/"
     assert signed_in(client) == world.school_admin
+    client.post("/logout/")
+    idp.enrol(world.college_admin.username)
+    assert client.get(cas_ticket(client, idp, world.college_admin.username)).status_code == 302
+    assert signed_in(client) == world.college_admin
+    client.post("/logout/")
+    # Another school's admin, and an employer's HR account, are never reached through this school's server.
+    for other in (world.other_school_admin, world.employer):
+        idp.enrol(other.username)
+        assert client.get(cas_ticket(client, idp, other.username)).status_code == 403
+        assert signed_in(client) is None
 
 
 def test_cas_refuses_someone_not_on_the_roster_and_creates_no_account(
