@@ -1,5 +1,8 @@
 """Code tables from the national standards, kept as data (core/codes/data/*.json) rather than literals in code.
 
+Where each table comes from and how it was checked: core/codes/data/SOURCES.md (单位性质, 工作职位类别, 单位隶属, …) and
+core/codes/data/destination.SOURCES.md (毕业去向).
+
 `region` (GB/T 2260) is hierarchical and comes from an npm package, see core.codes.regions; the other tables
 are flat lists of {"code", "label"}.
 """

@@ -28,9 +28,10 @@ def test_flat_tables_have_unique_codes_and_labels(name):
         assert codes.label(name, row["code"]) == row["label"]
 
 
-def test_nature_is_the_spec_list():
+def test_nature_is_the_national_employment_data_list():
+    """单位性质 as the 就业 data standard numbers it (core/codes/data/SOURCES.md): 20–23, not the SPEC's 21–24."""
     assert codes.choices("nature") == [
-        ("10", "机关"), ("21", "科研设计单位"), ("22", "高等教育单位"), ("23", "中初教育单位"), ("24", "医疗卫生单位"),
+        ("10", "机关"), ("20", "科研设计单位"), ("21", "高等教育单位"), ("22", "中初教育单位"), ("23", "医疗卫生单位"),
         ("29", "其他事业单位"), ("31", "国有企业"), ("32", "三资企业"), ("39", "其他企业"), ("40", "部队"),
         ("55", "农村建制村"), ("56", "城镇社区"),
     ]  # fmt: skip
