@@ -24,6 +24,7 @@ urlpatterns = [
     path("agreements/", agreements.agreement_list, name="agreements"),
     path("agreements/go/", agreements.agreement_go, name="agreement_go"),
     path("agreements/export/", agreements.agreement_export, name="agreement_export"),
+    path("exports/<id:pk>/", agreements.export_job, name="export_job"),
     path("agreements/<id:pk>/", agreements.agreement_detail, name="agreement_detail"),
     path("agreements/<id:pk>/modify/", agreements.agreement_modify, name="agreement_modify"),
     path("agreements/<id:pk>/withdraw/", agreements.agreement_withdraw, name="agreement_withdraw"),

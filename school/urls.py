@@ -11,6 +11,7 @@ urlpatterns = [
     path("terminations/", agreements.terminations, name="terminations"),
     path("agreements/", agreements.agreements, name="agreements"),
     path("agreements/export/", agreements.agreements_export, name="agreements_export"),
+    path("exports/<id:pk>/", agreements.export_job, name="export_job"),
     path("agreements/<id:pk>/", agreements.agreement_detail, name="agreement"),
     path("agreements/<id:pk>/approve/", agreements.agreement_approve, name="agreement_approve"),
     path("agreements/<id:pk>/return/", agreements.agreement_return, name="agreement_return"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web import views
+from web import exports, views
 
 app_name = "web"
 urlpatterns = [
@@ -11,5 +11,6 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("activate/", views.activate, name="activate"),
     path("password-reset/", views.password_reset, name="password_reset"),
+    path("exports/<id:pk>/download/", exports.export_download, name="export_download"),
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
 ]

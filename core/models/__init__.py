@@ -16,6 +16,7 @@ from core.models.destinations import (
     DestinationStatus,
     DestinationVersion,
 )
+from core.models.exports import ExportJob
 from core.models.org import (
     ActivationCode,
     ApiToken,
@@ -46,6 +47,7 @@ __all__ = [
     "DestinationStatus",
     "DestinationVersion",
     "Employer",
+    "ExportJob",
     "Major",
     "Notification",
     "NumberSequence",

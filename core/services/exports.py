@@ -39,11 +39,11 @@ REVIEWER_HEADERS = (
 _CHUNK = 2000
 
 
-def list_date(value: datetime.datetime | None) -> str:
-    """The manual's 邀请日期 format: 2020.9.7."""
+def list_date(value: datetime.datetime | None, tz: datetime.tzinfo | None = None) -> str:
+    """The manual's 邀请日期 format: 2020.9.7 (in `tz`, default the current time zone)."""
     if value is None:
         return ""
-    local = timezone.localtime(value)
+    local = value.astimezone(tz or timezone.get_current_timezone())
     return f"{local.year}.{local.month}.{local.day}"
 
 
@@ -94,6 +94,7 @@ def agreement_export_rows(
     Streams from a server-side cursor in chunks; memory stays the same whatever the number of rows.
     `progress(rows so far)` is called after each chunk."""
     masked = viewer.role == Role.EMPLOYER
+    tz = timezone.get_current_timezone()
     schools, colleges, majors, employers = _Names(School), _Names(College), _Names(Major), _Names(Employer)
     rows = qs.values_list(*_ROW_FIELDS).iterator(chunk_size=_CHUNK)
     done = 0
@@ -121,7 +122,7 @@ def agreement_export_rows(
                     mask_id_number(id_number),
                     _DEGREES.get(degree, degree),
                     majors[major],
-                    list_date(invited_at),
+                    list_date(invited_at, tz),
                     RESPONSE_LABELS[Status(status)],
                     review,
                 ]
@@ -135,7 +136,7 @@ def agreement_export_rows(
                     _DEGREES.get(degree, degree),
                     majors[major],
                     employers[employer],
-                    list_date(invited_at),
+                    list_date(invited_at, tz),
                     RESPONSE_LABELS[Status(status)],
                     review,
                     number or "",

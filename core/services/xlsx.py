@@ -10,13 +10,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from django.conf import settings
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from core.errors import InvalidInput
+from core.services.xlsx_stream import write_xlsx_to
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV/formula injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _BAD_FORMAT = "文件格式不正确，请使用下载的模板另存为xlsx文件后上传"
 # Start tags of rows, cells and shared strings, with or without a namespace prefix. Text cannot hide a tag
 # (XML escapes "<" in text) and defusedxml refuses entities, so counting start tags bounds what openpyxl parses.
@@ -178,22 +178,10 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe-like quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1") -> bytes:
-    """One row generator written out with openpyxl's write-only mode (constant memory)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append([safe_cell(value) for value in row])
+    """A small sheet as bytes; large ones go to a file through core.services.xlsx_stream.write_xlsx_to."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx_to(buffer, headers, rows, title=title)
     return buffer.getvalue()
 
 

@@ -17,13 +17,13 @@ from core.models import Agreement, Status, User
 from core.rules import TABS, Action, allowed_actions, refusal
 from core.selectors import get_agreement_for_user, open_return_of
 from core.services import agreements as wf
-from core.services.exports import agreements_export_xlsx, export_filename, list_date
+from core.services.exports import list_date
 from employer.access import signing_center
 from employer.fields import terms_sections
 from employer.lists import filter_options, filtered, paginate, parse_filters
 from employer.views.common import dialog, page
 from web.agreement_detail import agreement_detail_context
-from web.downloads import xlsx_download
+from web.exports import export_or_job, job_page
 from web.navigation import safe_target
 from web.request import AuthenticatedRequest
 
@@ -93,11 +93,24 @@ def agreement_go(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def export_response(request: AuthenticatedRequest, qs: Any, prefix: str) -> HttpResponse:
-    """导出: the filtered list, or only the ticked rows of it."""
+    """导出: the filtered list, or only the ticked rows of it; a large one as a job (web.exports)."""
     ids = parse_ids(request.GET.getlist("ids"))
     if ids:
         qs = qs.filter(pk__in=ids)
-    return xlsx_download(agreements_export_xlsx(qs, request.user, title=prefix), export_filename(prefix))
+    return export_or_job(request, qs, title=prefix, job_page="employer:export_job")
+
+
+@require_GET
+@signing_center
+def export_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A large export's progress, then its download."""
+
+    def render_page(context: dict[str, Any]) -> HttpResponse:
+        context["back"] = reverse("employer:agreements")
+        crumbs = [*LIST_CRUMBS, ("导出", "")]
+        return page(request, "employer/export_job.html", context, menu="agreements", crumbs=crumbs)
+
+    return job_page(request, pk, render_page)
 
 
 @require_GET

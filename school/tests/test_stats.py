@@ -54,10 +54,12 @@ def test_page_for_school_admin(world: World, client: Client, season: None, login
     login_as(world.school_admin)
     page = client.get(reverse("school:stats"), {"year": "2027"}).content.decode()
     assert "2027届签约统计" in page and "全校合计" in page and "33.3%" in page
+    assert '<div class="wq-stat-value" data-stat="placed-rate">33.3%</div>' in page
     assert "文法学院" in page and "信息科学与工程学院" in page and "思想政治教育" in page
     assert 'id="chart-data"' in page and "chart.umd.js" in page
     data = json.loads(page.split('id="chart-data" type="application/json">')[1].split("</script>")[0])
     assert data["labels"] == ["信息科学与工程学院", "文法学院"] and data["rates"] == [25.0, 40.0]
+    assert data["placed_rates"] == [25.0, 40.0]
 
 
 def test_page_for_college_admin_is_their_college(world: World, client: Client, season: None, login_as: LoginAs) -> None:
@@ -79,8 +81,10 @@ def test_export(world: World, client: Client, season: None, login_as: LoginAs) -
     login_as(world.school_admin)
     response = client.get(reverse("school:stats_export"), {"year": "2027"})
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[0][:3] == ("院系", "专业", "生源人数") and rows[0][-1] == "签约率（%）"
-    assert rows[-1][0] == "全校合计" and rows[-1][2] == 9 and rows[-1][-1] == 33.3
+    assert rows[0][:3] == ("院系", "专业", "生源人数")
+    assert rows[0][-3:] == ("签约率（%）", "去向落实人数", "去向落实率（%）")
+    # Until 毕业去向登记 counts `placed`, an effective agreement is the 落实 the statistics know of.
+    assert rows[-1][0] == "全校合计" and rows[-1][2] == 9 and rows[-1][-3:] == (33.3, 3, 33.3)
     assert ("文法学院", "法学") in {(r[0], r[1]) for r in rows}
 
 
@@ -88,6 +92,7 @@ def test_api_school_admin(world: World, api: ApiClient, season: None) -> None:
     body = api.login(world.school_admin).get("/school/stats", graduation_year=2027).json()
     assert body["graduation_year"] == 2027 and body["college"] is None
     assert body["total"]["students"] == 9 and body["total"]["effective"] == 3 and body["total"]["rate"] == 0.3333
+    assert body["total"]["placed"] == 3 and body["total"]["placed_rate"] == 0.3333
     assert {c["name"] for c in body["colleges"]} == {"文法学院", "信息科学与工程学院"}
     assert body["total"]["by_status"]["termination_review"] == 1
     assert {"status": "effective", "label": "已生效"} in body["statuses"]

@@ -14,18 +14,17 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import Conflict, InvalidInput
 from core.fields import TERMS_FIELDS
 from core.inputs import parse_ids
-from core.models import Agreement, Status
+from core.models import Agreement, ExportJob, Status
 from core.rules import Action, allowed_actions, refusal, review_status_for, shows_review_draft
 from core.selectors import get_agreement_for_user, terms_versions_of
 from core.services import agreements as wf
-from core.services.exports import agreements_export_xlsx, export_filename
 from core.services.terms import terms_diff
 from documents.render import PAGES_PER_COPY
 from school import lists
 from school.access import admin_required, school_admin_required
 from school.views.common import page
 from web.agreement_detail import agreement_detail_context
-from web.downloads import xlsx_download
+from web.exports import export_or_job, job_page
 from web.navigation import safe_target
 from web.request import AuthenticatedRequest
 
@@ -254,5 +253,19 @@ def agreements_export(request: AuthenticatedRequest) -> HttpResponse:
     if state.errors:
         messages.error(request, "；".join(state.errors.values()))
         return redirect(f"{reverse('school:agreements')}?{state.querystring()}")
-    data = agreements_export_xlsx(lists.filtered(user, state), user, title="签约查询")
-    return xlsx_download(data, export_filename("签约查询"))
+    return export_or_job(request, lists.filtered(user, state), title="签约查询", job_page="school:export_job")
+
+
+@require_GET
+@admin_required
+def export_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A large export's progress (签约查询 or 就业方案), then its download."""
+
+    def render_page(context: dict[str, Any]) -> HttpResponse:
+        if context["job"].kind == ExportJob.Kind.PLAN:
+            menu, crumbs = "plan", [("统计报表", ""), ("就业方案导出", reverse("school:plan")), ("导出", "")]
+        else:
+            menu, crumbs = "agreements", [("签约查询", reverse("school:agreements")), ("导出", "")]
+        return page(request, "school/export_job.html", context, menu=menu, crumbs=crumbs)
+
+    return job_page(request, pk, render_page)

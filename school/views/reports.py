@@ -5,14 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from core.calendar import current_graduation_year
 from core.inputs import parse_int
 from core.rules import STATS_COLUMNS
+from core.services.export_jobs import needs_job, plan_job_start
+from core.services.plan import plan_headers, plan_rows, plan_students
 from core.services.stats import SchoolStats, stats_for_user
+from core.services.xlsx import write_xlsx
 from school.access import admin_required, current_school, school_admin_required
-from school.exports import plan_headers, plan_queryset, plan_xlsx, stats_xlsx
+from school.exports import stats_xlsx
 from school.lists import year_options
 from school.views.common import page
 from web.downloads import xlsx_download
@@ -40,6 +45,7 @@ def _chart_data(stats: SchoolStats) -> dict[str, Any]:
         "statuses": [label for _, label, _ in STATS_COLUMNS],
         "counts": [[row.columns[i] for row in colleges] for i in range(len(STATS_COLUMNS))],
         "rates": [None if row.rate is None else round(row.rate * 100, 1) for row in colleges],
+        "placed_rates": [None if row.placed_rate is None else round(row.placed_rate * 100, 1) for row in colleges],
         "students": [row.students for row in colleges],
     }
 
@@ -81,11 +87,12 @@ def plan(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     school = current_school(request)
     year, error = _year(request)
+    stats = stats_for_user(user, year)
     context = {
         "year": str(year),
         "year_error": error,
         "year_options": year_options(user),
-        "count": plan_queryset(school, year).count(),
+        "stats": stats,
         "headers": plan_headers(school),
     }
     return page(request, "school/plan.html", context, menu="plan", crumbs=[("统计报表", ""), ("就业方案导出", "")])
@@ -94,6 +101,11 @@ def plan(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 @school_admin_required
 def plan_export(request: AuthenticatedRequest) -> HttpResponse:
+    """One row per graduate; a year with more graduates than WANGQIAN_EXPORT_SYNC_MAX_ROWS is written by a job."""
     school = current_school(request)
     year, _ = _year(request)
-    return xlsx_download(plan_xlsx(school, year), f"{year}届就业方案-{school.name}.xlsx")
+    filename = f"{year}届就业方案-{school.name}.xlsx"
+    if needs_job(plan_students(school, year)):
+        job = plan_job_start(school, year, filename=filename, acting_user=request.user)
+        return redirect(reverse("school:export_job", args=[job.pk]))
+    return xlsx_download(write_xlsx(plan_headers(school), plan_rows(school, year), title=f"{year}届就业方案"), filename)

@@ -1,4 +1,4 @@
-/* 签约统计 charts (Chart.js from static/vendor): stacked status counts and 签约率 per 院系. */
+/* 签约统计 charts (Chart.js from static/vendor): stacked status counts, 签约率 and 去向落实率 per 院系 (or 专业). */
 (function () {
   "use strict";
   var source = document.getElementById("chart-data");
@@ -25,15 +25,18 @@
     type: "bar",
     data: {
       labels: data.labels,
-      datasets: [{ label: "签约率（%）", data: data.rates, backgroundColor: "#1f5fa8" }]
+      datasets: [
+        { label: "签约率（%）", data: data.rates, backgroundColor: "#1f5fa8" },
+        { label: "去向落实率（%）", data: data.placed_rates, backgroundColor: "#5cb85c" }
+      ]
     },
     options: {
       maintainAspectRatio: false,
       indexAxis: "y",
       scales: { x: { beginAtZero: true, max: 100, ticks: { callback: function (v) { return v + "%"; } } } },
       plugins: {
-        legend: { display: false },
-        tooltip: { callbacks: { label: function (c) { return "签约率 " + (c.raw === null ? "—" : c.raw + "%") + "（生源 " + data.students[c.dataIndex] + " 人）"; } } }
+        legend: { position: "bottom", labels: { boxWidth: 12 } },
+        tooltip: { callbacks: { label: function (c) { return c.dataset.label.replace("（%）", "") + " " + (c.raw === null ? "—" : c.raw + "%") + "（生源 " + data.students[c.dataIndex] + " 人）"; } } }
       }
     }
   });

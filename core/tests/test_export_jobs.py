@@ -1,0 +1,83 @@
+"""导出 at scale: rows read as values in a constant number of queries, and a large list written by a job whose page
+shows progress and the download, for its owner only."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from core.masking import mask_id_number
+from core.models import ExportJob
+from core.selectors import agreements_visible_to
+from core.services.export_jobs import export_job_run
+from core.services.exports import EMPLOYER_HEADERS, agreement_export_rows
+from core.testing import LoginAs, World, make_student
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(content: bytes) -> list[tuple[Any, ...]]:
+    return list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+
+
+def test_export_rows_take_the_same_queries_for_two_rows_or_twelve(world: World) -> None:
+    world.reach("termination_requested")
+    world.reach("invited", student=world.other_student)
+    with CaptureQueriesContext(connection) as few:
+        assert len(list(agreement_export_rows(agreements_visible_to(world.school_admin), world.school_admin))) == 2
+    for n in range(10):
+        world.reach("termination_requested" if n % 2 else "effective", student=make_student(world.college))
+    with CaptureQueriesContext(connection) as many:
+        rows = list(agreement_export_rows(agreements_visible_to(world.school_admin), world.school_admin))
+    assert len(rows) == 12 and len(many) == len(few)
+    # 审核状态 of a 解约 waiting for the other party is the one before the request, as the list shows it.
+    assert {row[10] for row in rows if row[9] == "待解约"} == {"签约审核通过"}
+
+
+def test_a_large_employer_export_is_a_job_for_its_owner_only(
+    world: World, client: Client, login_as: LoginAs, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.WANGQIAN_EXPORT_SYNC_MAX_ROWS = 1
+    world.reach("effective")
+    world.reach("invited", student=world.other_student)
+    login_as(world.employer)
+    small = client.get(reverse("employer:agreement_export"), {"tab": "pending"})
+    assert small.status_code == 200 and not ExportJob.objects.exists()  # one row: written at once
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("employer:agreement_export"))
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("employer:export_job", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-state="done"' in page and reverse("web:export_download", args=[job.pk]) in page
+    download = client.get(reverse("web:export_download", args=[job.pk]))
+    rows = _rows(download.getvalue())
+    assert rows[0] == EMPLOYER_HEADERS and len(rows) == 3
+    assert {row[2] for row in rows[1:]} == {mask_id_number(s.id_number) for s in (world.student, world.other_student)}
+    login_as(world.other_employer)
+    assert client.get(reverse("web:export_download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("employer:export_job", args=[job.pk])).status_code == 404
+
+
+def test_a_queued_job_shows_progress_and_polls(
+    world: World, client: Client, login_as: LoginAs, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.WANGQIAN_EXPORT_SYNC_MAX_ROWS = 0
+    world.reach("effective")
+    login_as(world.school_admin)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.get(reverse("school:agreements_export"))
+    job = ExportJob.objects.get()
+    panel = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
+    assert 'data-state="queued"' in panel and 'hx-trigger="load delay:1s"' in panel and "<html" not in panel
+    assert client.get(reverse("web:export_download", args=[job.pk])).status_code == 404  # not done yet
+    export_job_run(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total) == (ExportJob.State.DONE, 1, 1)
+    assert 'data-state="done"' in client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
