@@ -23,6 +23,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.inputs import IdPathConverter
 from core.models import Student, User
+from core.selectors import agreements_visible_to
+from core.services.export_jobs import export_job_start
 from core.services.roster import ROSTER_HEADERS
 from core.testing import PASSWORD, LoginAs, World, invite, make_student, xlsx_bytes
 from school import roster_jobs
@@ -171,6 +173,11 @@ def _objects(world: World) -> dict[str, list[int]]:
         endpoint = webhooks.endpoint_create(url=receiver.url, events=list(EVENT_TYPES), acting_user=world.school_admin)
         delivery = webhooks.endpoint_send_test(endpoint, acting_user=world.school_admin)
     ids = [invitation.pk, own.pk, *(a.pk for a in agreements)]
+    # A large 导出 of each admin portal, written by its job (the page shows its progress, then the download).
+    exports = [
+        export_job_start(agreements_visible_to(user), title="导出", acting_user=user).pk
+        for user in (world.employer, world.school_admin, world.college_admin)
+    ]
     return {
         "agreements": ids,
         "invitations": ids,
@@ -183,6 +190,7 @@ def _objects(world: World) -> dict[str, list[int]]:
         "roster/import": [job.pk],
         "settings/webhooks": [endpoint.pk],
         "deliveries": [delivery.pk],
+        "exports": exports,
     }
 
 
