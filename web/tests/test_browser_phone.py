@@ -158,6 +158,19 @@ class Phone:
         assert shape["mainHeight"] > 40, f"{label} {path}: no content {shape}"
 
 
+def _search_result_in_view(phone: Phone, student: Student) -> None:
+    """签约搜索's result reads as a card (.wq-cards): its 加入 is on the screen, not past the end of the screen."""
+    phone.page.goto(phone.base + reverse("employer:invite"))
+    phone.page.select_option("#id_year", str(student.graduation_year))
+    phone.page.fill("#id_name", student.name)
+    phone.page.fill("#id_keyword", student.id_number)
+    phone.page.click("form button:has-text('搜索')")
+    phone.page.wait_for_load_state("load")  # the cards are labelled by the page's script
+    box = phone.page.locator("#wq-results button:has-text('加入')").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= WIDTH, box
+    phone.page.screenshot(path=str(phone.folder / "employer-search-result-card.png"))
+
+
 def _objects(world: World) -> dict[str, list[int]]:
     """The test world's objects by the kind of route that names them, in every state whose pages differ."""
     agreements = [world.reach(s, student=make_student(world.college, name=f"学生{n}")) for n, s in enumerate(STATES)]
@@ -220,6 +233,7 @@ def test_every_portal_page_fits_a_phone(
     client: Client,
 ) -> None:
     objects = _objects(world)
+    searchable = make_student(world.college, name="周密")
     shared_seen: set[str] = set()
     for persona in personas:
         phone = Phone(browser, live_server.url, screenshots)
@@ -256,5 +270,7 @@ def test_every_portal_page_fits_a_phone(
                 phone.page.click(".wq-menu-toggle")
                 phone.page.wait_for_selector("#wq-portal-menu.show")
                 assert phone.page.locator("#wq-portal-menu a[href]").first.is_visible()
+            if persona.label == "employer":
+                _search_result_in_view(phone, searchable)
         finally:
             phone.context.close()
