@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from core.errors import NotFound
@@ -74,7 +75,20 @@ def roster(user: User, f: RosterFilters) -> QuerySet[Student]:
 
 
 def graduation_years_of_school(school_id: int) -> set[int]:
-    return set(Student.objects.filter(school_id=school_id).values_list("graduation_year", flat=True).distinct())
+    """The 毕业年度 on the school's roster: a handful of index probes (the next year above the last one found, on the
+    (school, 毕业年度, …) index), not a DISTINCT over every student of the school (240k rows at province scale)."""
+    table = Student._meta.db_table
+    sql = (
+        f"WITH RECURSIVE years(y) AS ("
+        f" SELECT MIN(graduation_year) FROM {table} WHERE school_id = %s"
+        f" UNION ALL"
+        f" SELECT (SELECT MIN(graduation_year) FROM {table} WHERE school_id = %s AND graduation_year > years.y)"
+        f" FROM years WHERE years.y IS NOT NULL"
+        f") SELECT y FROM years WHERE y IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [school_id, school_id])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def colleges_of_school(school_id: int) -> list[tuple[int, str]]:
