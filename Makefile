@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run serve test test-cluster nginx install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench lock clean
+.PHONY: run serve test test-cluster nginx install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench bench-scale lock clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -80,7 +80,14 @@ test: install-dev browsers nginx lint typecheck pytest
 	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory pytest-pg && $(MAKE) --no-print-directory test-cluster; fi
 
 bench: install-dev
+	@command -v wrk >/dev/null || apt-get install -y wrk
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Every page against the province-scale data set (manage.py load_scale into SCALE_DATABASE_URL, default wq_scale),
+# served by the production server, driven by wrk (from Debian's packages).
+bench-scale: install-dev
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python benchmarks/bench_scale.py
 
 # After a change to requirements*.txt. Versions already in a lock are kept (uv prefers them); the runtime lock is
 # resolved within the dev lock, so both install the same versions.

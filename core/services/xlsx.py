@@ -12,6 +12,7 @@ from typing import IO, Any
 from django.conf import settings
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from python_calamine import CalamineError, CalamineWorkbook
 
 from core.errors import InvalidInput
 from core.services.xlsx_stream import write_xlsx_to
@@ -22,7 +23,43 @@ _BAD_FORMAT = "文件格式不正确，请使用下载的模板另存为xlsx文�
 # (XML escapes "<" in text) and defusedxml refuses entities, so counting start tags bounds what openpyxl parses.
 _TAGS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|si)[\s/>]")
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?ref=\"[A-Za-z]*\d*(?::[A-Za-z]*(\d+))?\"")
+# Row and cell start tags with their reference (r="B12"): where calamine will place them. Attribute values may
+# hold ">" in XML, so they are matched as quoted strings.
+_REFS = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\s(?:[^>\"']|\"[^\"]*\"|'[^']*')*?\br\s*=\s*[\"']\$?([A-Za-z]{0,3})\$?(\d{1,9})[\"']"
+)
 _CHUNK = 1024 * 1024
+
+
+class _Shape:
+    """What the byte scan learns of the sheets' grid: calamine (the fast reader) builds the whole rectangle from
+    A1 to the farthest cell in memory, so it is used only when every row and cell names its place (as Excel
+    writes them) and that rectangle holds at most WANGQIAN_XLSX_MAX_CELLS cells; any other file is read by
+    openpyxl's streaming reader, bounded by max_col as before."""
+
+    def __init__(self) -> None:
+        self.tags = {b"row": 0, b"c": 0}
+        self.placed = {b"row": 0, b"c": 0}
+        self.max_row = 0
+        self.max_col = 0
+
+    def add(self, buffer: bytes) -> None:
+        for name, column, row in _REFS.findall(buffer):
+            self.placed[name] += 1
+            self.max_row = max(self.max_row, int(row))
+            if name == b"c":
+                self.max_col = max(self.max_col, _column_number(column))
+
+    @property
+    def calamine_fits(self) -> bool:
+        return self.placed == self.tags and self.max_row * self.max_col <= settings.WANGQIAN_XLSX_MAX_CELLS
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
 
 
 def _refuse(message: str) -> InvalidInput:
@@ -35,7 +72,7 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024:g}KB"
 
 
-def check_xlsx(upload: IO[bytes]) -> None:
+def check_xlsx(upload: IO[bytes]) -> _Shape:
     """Refuse, before openpyxl reads it, a file whose inflated parts would cost more time or memory than the
     settings allow: a decompression bomb (a small file with a huge sharedStrings.xml), a sheet of a million
     rows. Zip headers are checked first (free); then every part is inflated once in 1 MB chunks, counting
@@ -50,8 +87,9 @@ def check_xlsx(upload: IO[bytes]) -> None:
             entries = archive.infolist()
             _check_entries(entries)
             counts = {b"row": 0, b"c": 0, b"si": 0}
+            shape = _Shape()
             for entry in entries:
-                _count_tags(archive, entry, counts)
+                _count_tags(archive, entry, counts, shape)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError):
         raise _refuse(_BAD_FORMAT)
     finally:
@@ -61,6 +99,8 @@ def check_xlsx(upload: IO[bytes]) -> None:
         raise _refuse(
             f"文件包含{counts[b'si']}个共享字符串，超过单元格数（{counts[b'c']}个），疑似异常文件，请用Excel另存为后重新上传"
         )
+    shape.tags = {b"row": counts[b"row"], b"c": counts[b"c"]}
+    return shape
 
 
 def _check_entries(entries: list[zipfile.ZipInfo]) -> None:
@@ -94,7 +134,7 @@ def _too_many_rows() -> InvalidInput:
     return _refuse(f"文件行数过多，每次最多导入{settings.WANGQIAN_XLSX_MAX_ROWS}行，请拆分后分批导入")
 
 
-def _count_tags(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, counts: dict[bytes, int]) -> None:
+def _count_tags(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, counts: dict[bytes, int], shape: _Shape) -> None:
     """Count this part's start tags into `counts`; refuse as soon as a limit is passed."""
     max_rows = settings.WANGQIAN_XLSX_MAX_ROWS + 1  # the header row
     rows_here = 0
@@ -121,6 +161,7 @@ def _count_tags(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, counts: dict[b
                 counts[name] += 1
                 if name == b"row":
                     rows_here += 1
+            shape.add(buffer)
             if rows_here > max_rows:
                 raise _too_many_rows()
             if counts[b"c"] > settings.WANGQIAN_XLSX_MAX_CELLS:
@@ -129,13 +170,17 @@ def _count_tags(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, counts: dict[b
                 )
     for name in _TAGS.findall(carry):
         counts[name] += 1
+    shape.add(carry)
 
 
 def read_rows(
     upload: IO[bytes], headers: Sequence[str], *, required: Sequence[str] = ()
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (row number as shown in Excel, {header: text}) for every non-empty data row."""
-    check_xlsx(upload)
+    shape = check_xlsx(upload)
+    if shape.calamine_fits:
+        yield from _calamine_rows(upload, headers, required)
+        return
     try:
         workbook = load_workbook(upload, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
@@ -150,10 +195,39 @@ def read_rows(
         workbook.close()
 
 
+def _calamine_rows(
+    upload: IO[bytes], headers: Sequence[str], required: Sequence[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The first sheet read by calamine (Rust): one pass over the file, no Python object per XML node."""
+    try:
+        upload.seek(0)
+        workbook = CalamineWorkbook.from_filelike(upload)
+        try:
+            sheet = workbook.get_sheet_by_index(0)
+        finally:
+            workbook.close()
+        # iter_rows yields every row from row 1, each from the first used column on (sheet.start).
+        start_col = sheet.start[1] if sheet.start else 0
+        rows = sheet.iter_rows()
+    except (CalamineError, ValueError, TypeError, OSError, IndexError):
+        raise _refuse(_BAD_FORMAT)
+    finally:
+        upload.seek(0)
+    width = settings.WANGQIAN_XLSX_MAX_COLUMNS
+    lead = (None,) * start_col
+    padded = ((*lead, *row[: max(width - start_col, 0)]) for row in rows)
+    yield from _rows(padded, headers, required)
+
+
 def _sheet_rows(workbook: Any, headers: Sequence[str], required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
     sheet = workbook.worksheets[0]
     # max_col bounds every row's width whatever the sheet's dimension or a far-right cell claims.
-    rows = sheet.iter_rows(values_only=True, max_col=settings.WANGQIAN_XLSX_MAX_COLUMNS)
+    yield from _rows(sheet.iter_rows(values_only=True, max_col=settings.WANGQIAN_XLSX_MAX_COLUMNS), headers, required)
+
+
+def _rows(
+    rows: Iterator[Sequence[Any]], headers: Sequence[str], required: Sequence[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
     header_row = next(rows, None)
     found = [_text(value) for value in (header_row or ())]
     missing = [h for h in (required or headers) if h not in found]

@@ -24,14 +24,28 @@ from school.models import RosterImportJob
 pytestmark = pytest.mark.django_db
 
 
+class _MustNotRead:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a parser was asked to read a file it should not have read")
+
+    from_filelike = __init__
+
+
 @pytest.fixture
 def openpyxl_must_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The point is to refuse before parsing: openpyxl opening the file fails the test."""
+    """The point is to refuse before parsing: openpyxl (or calamine) opening the file fails the test."""
+    monkeypatch.setattr(xlsx, "load_workbook", _MustNotRead)
+    monkeypatch.setattr(xlsx, "CalamineWorkbook", _MustNotRead)
 
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("openpyxl was asked to read a file that should have been refused first")
 
-    monkeypatch.setattr(xlsx, "load_workbook", refuse)
+@pytest.fixture
+def only_openpyxl(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx, "CalamineWorkbook", _MustNotRead)
+
+
+@pytest.fixture
+def only_calamine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx, "load_workbook", _MustNotRead)
 
 
 def shared_strings_bomb() -> io.BytesIO:
@@ -146,3 +160,61 @@ def test_a_bomb_uploaded_on_the_page_is_not_stored(
     assert response["Location"] == reverse("school:roster_job", args=[job.pk])
     assert job.state == RosterImportJob.State.INVALID and "压缩比" in job.detail
     assert not job.file
+
+
+def _cell(ref: str, value: str) -> bytes:
+    return b'<c r="%s" t="inlineStr"><is><t>%s</t></is></c>' % (ref.encode(), value.encode())
+
+
+def _read(upload: io.BytesIO) -> list[tuple[int, dict[str, str]]]:
+    return list(xlsx.read_rows(upload, SHORTLIST_HEADERS, required=("毕业年度", "姓名")))
+
+
+def _sample() -> list[bytes]:
+    return [
+        inline_row(1, *SHORTLIST_HEADERS),
+        inline_row(2, "2027", "李明", "", "13800138000"),
+        b'<row r="3"><c r="A3"><v>2027</v></c>%s<c r="D3"><v>13900139000</v></c></row>' % _cell("B3", " 王芳 "),
+        inline_row(5, "2027", "张伟", "210102200301010012", ""),
+    ]
+
+
+EXPECTED = [
+    (2, {"毕业年度": "2027", "姓名": "李明", "身份证号": "", "手机号": "13800138000"}),
+    (3, {"毕业年度": "2027", "姓名": "王芳", "身份证号": "", "手机号": "13900139000"}),
+    (5, {"毕业年度": "2027", "姓名": "张伟", "身份证号": "210102200301010012", "手机号": ""}),
+]
+
+
+def test_an_excel_file_is_read_by_calamine(only_calamine: None) -> None:
+    assert _read(xlsx_parts(_sample())) == EXPECTED
+
+
+def test_openpyxl_reads_it_alike(only_openpyxl: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx._Shape, "calamine_fits", False)
+    assert _read(xlsx_parts(_sample())) == EXPECTED
+
+
+def test_a_sheet_starting_right_of_column_a_keeps_its_columns(only_calamine: None) -> None:
+    # calamine's rows start at the first used column; the header is still matched by name, the data by column.
+    header = b'<row r="1">%s</row>' % b"".join(_cell(f"{c}1", h) for c, h in zip("BCDE", SHORTLIST_HEADERS))
+    row = b'<row r="2">%s%s</row>' % (_cell("B2", "2027"), _cell("C2", "李明"))
+    assert _read(xlsx_parts([header, row])) == [(2, {"毕业年度": "2027", "姓名": "李明", "身份证号": "", "手机号": ""})]
+
+
+def test_a_far_cell_is_read_by_the_streaming_reader(only_openpyxl: None) -> None:
+    # One cell in XFD200 would make calamine's in-memory grid 200 × 16384 cells (above WANGQIAN_XLSX_MAX_CELLS).
+    rows = [*_sample()[:2], b'<row r="200">%s</row>' % _cell("XFD200", "x")]
+    assert _read(xlsx_parts(rows)) == EXPECTED[:1]
+
+
+def test_cells_without_a_place_are_read_by_the_streaming_reader(only_openpyxl: None) -> None:
+    unplaced = b"<row>%s</row>" % b"".join(
+        b'<c t="inlineStr"><is><t>%s</t></is></c>' % v.encode() for v in ("2027", "李明", "", "13800138000")
+    )
+    assert _read(xlsx_parts([inline_row(1, *SHORTLIST_HEADERS), unplaced])) == EXPECTED[:1]
+
+
+def test_a_quoted_bracket_does_not_hide_a_reference(only_openpyxl: None) -> None:
+    tricky = b'<row r="200"><c foo=">" r="XFD200" t="inlineStr"><is><t>x</t></is></c></row>'
+    assert _read(xlsx_parts([*_sample()[:2], tricky])) == EXPECTED[:1]

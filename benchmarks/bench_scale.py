@@ -1,0 +1,551 @@
+"""Province scale (issue 11): every page against the 1M-agreement data set, served as in production.
+
+    make bench-scale            # or: .venv/bin/python benchmarks/bench_scale.py [--duration 10] [--only api]
+    SCALE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/wq_scale   (the default; built by manage.py load_scale)
+
+Starts two production servers (manage.py serve_production --roles web: gunicorn, WEB_CONCURRENCY=2, DEBUG off,
+production settings): the app, and the same project with one bare JSON view (benchmarks/bare_settings.py), then
+drives each page with wrk (16 connections, 2 threads) and prints req/s, p50, p99 and the ratio to the bare view's
+req/s. API pages use bearer tokens, HTML pages a session logged in through the login form; accept posts to
+invitations prepared through the workflow functions (each accepted once; wrk's Lua hands them out). Then the
+export of scale_hr's 100k agreements (time, and the serving worker's peak RSS) and the roster import of 20,000
+rows (benchmarks/bench_roster_import.py in a child process: time and peak RSS).
+
+Targets (issue 11): list pages p99 ≤ 100 ms, API ≥ 0.10× bare, HTML ≥ 0.05×, accept ≥ 0.02× with 0 errors,
+statistics ≤ 100 ms, export of 100k rows ≤ 10 s at constant memory, roster import of 20k rows ≤ 5 s, ≤ 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/wq_scale"
+PASSWORD = "demo-pass-2026"
+PRODUCTION_TIMEOUT = 60  # serve_production's default GUNICORN_TIMEOUT; the benchmark allows longer to measure
+
+
+@dataclass
+class Page:
+    label: str
+    path: str
+    kind: str  # api | html | accept
+    who: str = ""
+    server: str = "app"
+
+
+@dataclass
+class Result:
+    label: str
+    rps: float = 0.0
+    p50: float = 0.0  # seconds
+    p99: float = 0.0
+    requests: int = 0
+    errors: int = 0
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- Django in this process: tokens, invitations to accept ------------------------------------------------
+
+
+def _django(database: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "wangqian.settings"
+    os.environ["DATABASE_URL"] = database
+    # Side effects of the invitations prepared here (e-mail, documents) are not what is measured.
+    os.environ["TASKS_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
+    import django
+
+    django.setup()
+
+
+def prepare(accepts: int) -> dict[str, Any]:
+    """API tokens for the portals' accounts, `accepts` fresh invitations from scale_hr with their students'
+    tokens, and the ids the pages need."""
+    from django.db.models import Exists, OuterRef
+
+    from core.calendar import current_graduation_year
+    from core.models import Agreement, SearchHit, Status, Student, User
+    from core.rules import ACTIVE_STATUSES
+    from core.services.accounts import token_issue
+    from core.services.agreements import agreements_invite
+
+    users = {name: User.objects.filter(username=name).first() for name in ("scale_hr", "scale_school", "scale_college")}
+    missing = [name for name, user in users.items() if user is None]
+    if missing:
+        raise SystemExit(f"no {', '.join(missing)} in this database: run WANGQIAN_DEMO=1 manage.py load_scale first")
+    hr = users["scale_hr"]
+    assert hr is not None and hr.employer is not None
+    tokens = {name: token_issue(user) for name, user in users.items() if user is not None}
+
+    started = time.monotonic()
+    busy = Agreement.objects.filter(student=OuterRef("pk")).filter(status__in=[*ACTIVE_STATUSES, Status.INVITED])
+    students = list(
+        Student.objects.filter(graduation_year=current_graduation_year())
+        .exclude(Exists(busy))
+        .select_related("user")
+        .order_by("?")[:accepts]
+    )
+    SearchHit.objects.bulk_create([SearchHit(employer=hr.employer, student=s) for s in students], ignore_conflicts=True)
+    terms = {"position_category": "13", "position": "软件开发工程师", "monthly_salary": 9000, "probation_months": 3}
+    invitations: list[tuple[int, str]] = []
+    for start in range(0, len(students), 250):
+        batch = students[start : start + 250]
+        for agreement in agreements_invite(student_ids=[s.pk for s in batch], terms=terms, acting_user=hr):
+            student = next(s for s in batch if s.pk == agreement.student_id)
+            assert student.user is not None
+            invitations.append((agreement.pk, token_issue(student.user)))
+    prepared = time.monotonic() - started
+    detail = Agreement.objects.filter(employer=hr.employer, status=Status.EFFECTIVE).order_by("-invited_at").first()
+    assert detail is not None
+    return {
+        "tokens": tokens,
+        "invitations": invitations,
+        "prepared_seconds": prepared,
+        "detail_id": detail.pk,
+        "year": current_graduation_year(),
+    }
+
+
+def cleanup(state: dict[str, Any]) -> None:
+    """Log-out of this run's tokens (the invitations stay: accepted ones went through the workflow)."""
+    from core.models import ApiToken
+    from core.services.accounts import _hash
+
+    keys = [*state["tokens"].values(), *(token for _, token in state["invitations"])]
+    ApiToken.objects.filter(key_hash__in=[_hash(k) for k in keys]).delete()
+
+
+# --- servers ------------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """manage.py serve_production --roles web: the production entry point, its refusals and its gunicorn."""
+
+    def __init__(self, name: str, settings_module: str, env: dict[str, str], tmp: Path):
+        self.name = name
+        self.port = _free_port()
+        self.log = (tmp / f"{name}.log").open("wb")
+        argv = [sys.executable, str(ROOT / "manage.py"), "serve_production", "--roles", "web", "--no-migrate"]
+        argv += ["--port", str(self.port)]
+        self.proc = subprocess.Popen(
+            argv,
+            env={**env, "DJANGO_SETTINGS_MODULE": settings_module},
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def wait(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.name} server exited; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit(f"{self.name} server did not answer /healthz")
+
+    def drain(self, timeout: float = 300) -> None:
+        """Wait until the requests wrk left queued are answered (a sync worker answers /healthz only after them),
+        so that a slow page's backlog is not measured as part of the next page."""
+        deadline = time.monotonic() + timeout
+        quick = 0
+        while quick < 2 and time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=timeout) as answer:
+                    answer.read()
+            except OSError:
+                pass
+            quick = quick + 1 if time.monotonic() - started < 0.05 else 0
+
+    def workers(self) -> list[int]:
+        """The gunicorn workers' pids (children of the gunicorn master, itself a child of serve_production)."""
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry.name))
+        return [w for master in children.get(self.proc.pid, []) for w in children.get(master, [])]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+
+def _vm(pid: int, key: str) -> float:
+    """VmHWM (peak RSS) or VmRSS of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def html_session(base: str, username: str) -> str:
+    """Log in through the login form as a browser does; the Cookie header of the session."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{base}/login/") as answer:
+        html = answer.read().decode()
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert match, "no CSRF token on the login page"
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": match[1], "username": username, "password": PASSWORD})
+    request = urllib.request.Request(f"{base}/login/", data=data.encode(), headers={"Referer": f"{base}/login/"})
+    with opener.open(request) as answer:
+        answer.read()
+    cookies = {c.name: c.value for c in jar}
+    assert "sessionid" in cookies, f"{username} could not log in"
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+# --- wrk ----------------------------------------------------------------------------------------------------
+
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+
+
+def _seconds(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    assert match, text
+    return float(match[1]) * _UNITS[match[2]]
+
+
+def wrk(url: str, *, duration: float, connections: int, headers: dict[str, str], script: Path | None) -> Result:
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration:g}s", "--latency", "--timeout", "30s"]
+    for name, value in headers.items():
+        argv += ["-H", f"{name}: {value}"]
+    if script:
+        argv += ["-s", str(script)]
+    out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    result = Result(label="")
+    if m := re.search(r"Requests/sec:\s+([\d.]+)", out):
+        result.rps = float(m[1])
+    if m := re.search(r"^\s+50%\s+(\S+)", out, re.M):
+        result.p50 = _seconds(m[1])
+    if m := re.search(r"^\s+99%\s+(\S+)", out, re.M):
+        result.p99 = _seconds(m[1])
+    if m := re.search(r"(\d+) requests in", out):
+        result.requests = int(m[1])
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        result.errors += int(m[1])
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        result.errors += sum(int(g) for g in m.groups())
+    return result
+
+
+def accept_script(tmp: Path, invitations: list[tuple[int, str]]) -> Path:
+    """Each wrk thread takes every other prepared invitation, so each is accepted once."""
+    items = ",\n".join(f'{{{pk}, "{token}"}}' for pk, token in invitations)
+    path = tmp / "accept.lua"
+    path.write_text(
+        f"""
+local items = {{
+{items}
+}}
+local next_thread = 0
+function setup(thread)
+  thread:set("offset", next_thread)
+  next_thread = next_thread + 1
+end
+function init(args)
+  index = offset + 1
+end
+function request()
+  local item = items[index]
+  index = index + 2
+  if item == nil then
+    -- All used: answered 404 and counted as an error (prepare more with --accepts).
+    return wrk.format("POST", "/api/v1/agreements/0/accept", {{["Content-Type"] = "application/json"}}, "{{}}")
+  end
+  return wrk.format("POST", "/api/v1/agreements/" .. item[1] .. "/accept",
+    {{["Authorization"] = "Bearer " .. item[2], ["Content-Type"] = "application/json"}}, "{{}}")
+end
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+def check(url: str, headers: dict[str, str]) -> str:
+    """One request before the load: the page must answer 200, not a redirect to the login page or an error
+    (else its figures would measure that)."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=120) as answer:
+            answer.read()
+            return "" if answer.status == 200 else f"HTTP {answer.status}"
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}"
+
+
+# --- export and import ---------------------------------------------------------------------------------------
+
+
+def export(app: Server, cookie: str) -> Result:
+    """scale_hr's 100k agreements as xlsx through the employer's export; the serving worker's peak RSS."""
+    try:
+        return _export(app, cookie)
+    except OSError as exc:
+        return Result("export 100k rows (xlsx)", errors=1, note=f"failed: {exc}")
+
+
+def _export(app: Server, cookie: str) -> Result:
+    workers = app.workers()
+    for pid in workers:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset VmHWM (peak RSS) to the current RSS
+    before = max(_vm(pid, "VmRSS") for pid in workers)
+    started = time.perf_counter()
+    request = urllib.request.Request(f"{app.base}/employer/agreements/export/", headers={"Cookie": cookie})
+    size = 0
+    with urllib.request.urlopen(request, timeout=600) as answer:
+        kind = answer.headers.get("Content-Type", "")
+        while chunk := answer.read(1 << 16):
+            size += len(chunk)
+    seconds = time.perf_counter() - started
+    peak = max(_vm(pid, "VmHWM") for pid in workers if Path(f"/proc/{pid}").exists())
+    result = Result("export 100k rows (xlsx)", p50=seconds, requests=1)
+    result.note = f"{size / 1e6:.1f} MB {kind.split(';')[0][-20:]}; worker RSS {before:.0f} → peak {peak:.0f} MB"
+    if seconds > PRODUCTION_TIMEOUT:
+        result.note += f"; longer than production's gunicorn timeout ({PRODUCTION_TIMEOUT} s: a 500 there)"
+    result.extra = {"seconds": seconds, "bytes": size, "rss_before_mb": before, "peak_rss_mb": peak}
+    return result
+
+
+def roster_import(database: str, rows: int) -> Result:
+    """benchmarks/bench_roster_import.py in a child process against the scale database (its rows removed after)."""
+    env = {**os.environ, "DATABASE_URL": database}
+    for name in ("DJANGO_SETTINGS_MODULE", "TASKS_BACKEND"):
+        env.pop(name, None)
+    argv = [sys.executable, str(ROOT / "benchmarks" / "bench_roster_import.py"), "--rows", str(rows), "--json"]
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        return Result(f"roster import {rows // 1000}k rows", note=f"failed: {out.stderr.strip()[-300:]}", errors=1)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    result = Result(f"roster import {rows // 1000}k rows", p50=figures["import_seconds"], requests=1)
+    result.note = (
+        f"import (validate + write) {figures['import_seconds']:.2f} s, dry run {figures['dry_run_seconds']:.2f} s; "
+        f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+    )
+    result.extra = figures
+    return result
+
+
+# --- the run ---------------------------------------------------------------------------------------------------
+
+
+def pages(state: dict[str, Any]) -> list[Page]:
+    year = state["year"]
+    detail = state["detail_id"]
+    out = [Page("bare Django JSON view", "/bare/", "bare", server="bare")]
+    for who, role in (("scale_hr", "employer"), ("scale_school", "school")):
+        base = "/api/v1/agreements"
+        out += [
+            Page(f"API {role} list", base, "api", who),
+            Page(f"API {role} tab=accepted", f"{base}?tab=accepted", "api", who),
+            Page(f"API {role} graduation_year={year}", f"{base}?graduation_year={year}", "api", who),
+            Page(f"API {role} name=王伟", f"{base}?name={urllib.parse.quote('王伟')}", "api", who),
+            Page(f"API {role} page 500", f"{base}?page=500", "api", who),
+        ]
+    out += [
+        Page("API college list (scale_college)", "/api/v1/agreements", "api", "scale_college"),
+        Page("API detail", f"/api/v1/agreements/{detail}", "api", "scale_hr"),
+        Page("HTML 单位签约中心", "/employer/agreements/", "html", "scale_hr"),
+        Page("HTML 单位签约中心 tab=accepted", "/employer/agreements/?tab=accepted", "html", "scale_hr"),
+        Page("HTML 单位签约中心 page 500", "/employer/agreements/?page=500", "html", "scale_hr"),
+        Page("HTML school list", "/school/agreements/", "html", "scale_school"),
+        Page(f"HTML school list year={year}", f"/school/agreements/?year={year}", "html", "scale_school"),
+        Page("HTML school list page 500", "/school/agreements/?page=500", "html", "scale_school"),
+        Page("HTML college list (scale_college)", "/school/agreements/", "html", "scale_college"),
+        Page("HTML detail (employer)", f"/employer/agreements/{detail}/", "html", "scale_hr"),
+        Page("HTML school home", "/school/", "html", "scale_school"),
+        Page("HTML school statistics", "/school/stats/", "html", "scale_school"),
+        Page("API accept (student)", "", "accept"),
+    ]
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", default=os.environ.get("SCALE_DATABASE_URL", DEFAULT_DATABASE))
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per page (after 1 s warm-up)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--accepts", type=int, default=1500, help="invitations prepared for the accept page")
+    parser.add_argument("--import-rows", type=int, default=20_000)
+    parser.add_argument("--only", default="", help="run only pages whose label contains this text")
+    parser.add_argument("--no-files", action="store_true", help="skip the export and the roster import")
+    parser.add_argument("--files-only", action="store_true", help="only the export and the roster import")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("bench_scale needs wrk: apt-get install -y wrk (make bench-scale installs it)", file=sys.stderr)
+        return 2
+    # One secret for this process and the servers: a token's auth hash is an HMAC with it.
+    os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
+    _django(args.database)
+    from django.conf import settings
+
+    from documents.signing import CA_NAME, ensure_demo_certificate
+
+    started = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    if args.files_only:
+        args.only = "export"  # no page has this in its label
+    wanted = [p for p in pages({"year": 0, "detail_id": 0}) if args.only.lower() in p.label.lower()]
+    need_accept = any(p.kind == "accept" for p in wanted)
+    state = prepare(args.accepts if need_accept else 0)
+    print(
+        f"bench-scale: {args.database.rsplit('/', 1)[-1]}, wrk 2 threads × {args.connections} connections, "
+        f"{args.duration:g} s per page; {len(state['invitations'])} invitations prepared for accept in "
+        f"{state['prepared_seconds']:.1f} s",
+        flush=True,
+    )
+    signing = tmp / "signing"
+    key, cert = ensure_demo_certificate(signing)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "TASKS_BACKEND"))}
+    env.update(
+        DATABASE_URL=args.database,
+        DEBUG="0",
+        WANGQIAN_DEMO="0",
+        WEB_CONCURRENCY="2",
+        GUNICORN_TIMEOUT="600",
+        STATIC_ROOT=str(tmp / "static"),
+        MEDIA_ROOT=str(Path(settings.MEDIA_ROOT)),
+        SIGNING_KEY_FILE=str(key),
+        SIGNING_CERT_FILE=str(cert),
+        SIGNING_CA_FILE=str(signing / CA_NAME),
+        PYTHONUNBUFFERED="1",
+    )
+    servers = {
+        "app": Server("app", "wangqian.settings", env, tmp),
+        "bare": Server("bare", "benchmarks.bare_settings", env, tmp),
+    }
+    results: list[Result] = []
+    try:
+        for server in servers.values():
+            server.wait()
+        app = servers["app"].base
+        cookies = {who: html_session(app, who) for who in ("scale_hr", "scale_school", "scale_college")}
+        bare_rps = 0.0
+        for page in [p for p in pages(state) if args.only.lower() in p.label.lower() or p.kind == "bare"]:
+            server = servers[page.server]
+            headers: dict[str, str] = {}
+            script = None
+            if page.kind == "api":
+                headers["Authorization"] = f"Bearer {state['tokens'][page.who]}"
+            elif page.kind == "html":
+                headers["Cookie"] = cookies[page.who]
+            if page.kind == "accept":
+                script = accept_script(tmp, state["invitations"])
+                url = f"{server.base}/"
+            else:
+                url = server.base + page.path
+                problem = check(url, headers)
+                if problem:
+                    results.append(Result(page.label, note=f"not measured: {problem}", errors=1))
+                    print(f"{page.label}: {problem}", flush=True)
+                    continue
+                wrk(url, duration=1, connections=args.connections, headers=headers, script=None)  # warm-up
+                server.drain()
+            result = wrk(url, duration=args.duration, connections=args.connections, headers=headers, script=script)
+            server.drain()
+            result.label = page.label
+            if not result.requests:
+                one = time.perf_counter()
+                check(url, headers)
+                result.note = (
+                    f"no request completed within {args.duration:g} s under load; "
+                    f"one request alone: {time.perf_counter() - one:.1f} s"
+                )
+            if page.kind == "bare":
+                bare_rps = result.rps
+            if page.kind == "accept":
+                used = min(result.requests, len(state["invitations"]))
+                result.note = f"{used} of {len(state['invitations'])} prepared invitations accepted"
+            result.extra["ratio"] = result.rps / bare_rps if bare_rps else 0.0
+            results.append(result)
+            print(_row(result), flush=True)
+        if not args.no_files and (args.files_only or not args.only):
+            servers["app"].drain()
+            results.append(export(servers["app"], cookies["scale_hr"]))
+            print(_row(results[-1]), flush=True)
+    finally:
+        for server in servers.values():
+            server.stop()
+        cleanup(state)
+    if not args.no_files and (args.files_only or not args.only):
+        results.append(roster_import(args.database, args.import_rows))
+        print(_row(results[-1]), flush=True)
+    print()
+    print(table(results, args, time.monotonic() - started))
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.1f} ms"
+
+
+def _row(r: Result) -> str:
+    if r.rps:
+        ratio = r.extra.get("ratio", 0.0)
+        return f"| {r.label} | {r.rps:,.1f} | {_ms(r.p50)} | {_ms(r.p99)} | {ratio:.3f}× | {r.errors} | {r.note} |"
+    time_text = f"{r.p50:.2f} s" if r.p50 else ""
+    return f"| {r.label} | | {time_text} | | | {r.errors} | {r.note} |"
+
+
+def table(results: list[Result], args: argparse.Namespace, elapsed: float) -> str:
+    lines = [
+        f"bench-scale on {args.database.rsplit('/', 1)[-1]} — gunicorn 2 workers (serve_production), DEBUG off, "
+        f"wrk {args.connections} connections, {args.duration:g} s per page; run took {elapsed / 60:.1f} min; "
+        f"load average at the end {os.getloadavg()[0]:.1f} (2 cores shared with the team's test runs)",
+        "",
+        "| page | req/s | p50 | p99 | ratio to bare | errors | note |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *(_row(r) for r in results),
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
