@@ -17,6 +17,7 @@ from core.models import Agreement, AgreementEvent, AgreementTerms, NumberSequenc
 from core.rules import ACTIVE_STATUSES, ONCE_EFFECTIVE_STATUSES, counts_as_effective
 from core.scale import SCALE_PASSWORD, ScaleSize, load_scale
 from core.services.agreements import terms_as_dict
+from core.services.stats_counters import counters_diff
 from core.services.terms import clean_terms
 from core.validators import gender_from_id, validate_email, validate_id_number, validate_phone
 
@@ -88,6 +89,7 @@ def test_the_workflow_rules_hold(scale: dict[str, int]) -> None:
         == Agreement.objects.filter(status__in=[Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW]).count()
     )
     assert AgreementTerms.objects.filter(version=2).exists()
+    assert counters_diff() == {}
 
 
 def test_students_are_valid_roster_rows(scale: dict[str, int]) -> None:
