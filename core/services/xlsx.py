@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
@@ -21,13 +22,9 @@ from core.services.xlsx_stream import write_xlsx_to
 _BAD_FORMAT = "文件格式不正确，请使用下载的模板另存为xlsx文件后上传"
 # Start tags of rows, cells and shared strings, with or without a namespace prefix. Text cannot hide a tag
 # (XML escapes "<" in text) and defusedxml refuses entities, so counting start tags bounds what openpyxl parses.
-_TAGS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|si)[\s/>]")
+# A row or cell whose first attribute is its place (r="B12"), as Excel writes them, has it captured too.
+_TAGS = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|si)[\s/>](?:r=\"([A-Z]{0,3})(\d{1,9})\")?")
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?ref=\"[A-Za-z]*\d*(?::[A-Za-z]*(\d+))?\"")
-# Row and cell start tags with their reference (r="B12"): where calamine will place them. Attribute values may
-# hold ">" in XML, so they are matched as quoted strings.
-_REFS = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\s(?:[^>\"']|\"[^\"]*\"|'[^']*')*?\br\s*=\s*[\"']\$?([A-Za-z]{0,3})\$?(\d{1,9})[\"']"
-)
 _CHUNK = 1024 * 1024
 
 
@@ -39,20 +36,30 @@ class _Shape:
 
     def __init__(self) -> None:
         self.tags = {b"row": 0, b"c": 0}
-        self.placed = {b"row": 0, b"c": 0}
+        self.placed: Counter[bytes] = Counter()
         self.max_row = 0
         self.max_col = 0
 
-    def add(self, buffer: bytes) -> None:
-        for name, column, row in _REFS.findall(buffer):
-            self.placed[name] += 1
-            self.max_row = max(self.max_row, int(row))
-            if name == b"c":
-                self.max_col = max(self.max_col, _column_number(column))
+    def add(self, found: list[tuple[bytes, bytes, bytes]]) -> None:
+        """Start tags as _TAGS found them. Only a tag of that exact form counts as placed: any other (its place
+        further on, quoted otherwise, in lower case) sends the file to the streaming reader, so no attribute
+        can mislead the estimate."""
+        placed = [(name, column, row) for name, column, row in found if row]
+        if not placed:
+            return
+        self.placed.update(Counter(name for name, _, _ in placed))
+        self.max_row = max(self.max_row, max(map(int, (row for _, _, row in placed))))
+        columns = {column for _, column, _ in placed if column}
+        if columns:
+            self.max_col = max(self.max_col, max(map(_column_number, columns)))
 
     @property
     def calamine_fits(self) -> bool:
-        return self.placed == self.tags and self.max_row * self.max_col <= settings.WANGQIAN_XLSX_MAX_CELLS
+        return (
+            self.placed[b"row"] == self.tags[b"row"]
+            and self.placed[b"c"] == self.tags[b"c"]
+            and self.max_row * self.max_col <= settings.WANGQIAN_XLSX_MAX_CELLS
+        )
 
 
 def _column_number(letters: bytes) -> int:
@@ -157,20 +164,22 @@ def _count_tags(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, counts: dict[b
                 carry = b""
             else:
                 buffer, carry = buffer[:cut], buffer[cut:]
-            for name in _TAGS.findall(buffer):
-                counts[name] += 1
-                if name == b"row":
-                    rows_here += 1
-            shape.add(buffer)
+            found = _TAGS.findall(buffer)
+            tally = Counter(name for name, _, _ in found)
+            for name, number in tally.items():
+                counts[name] += number
+            rows_here += tally[b"row"]
+            shape.add(found)
             if rows_here > max_rows:
                 raise _too_many_rows()
             if counts[b"c"] > settings.WANGQIAN_XLSX_MAX_CELLS:
                 raise _refuse(
                     f"文件单元格过多，每次最多导入{settings.WANGQIAN_XLSX_MAX_CELLS}个单元格，请拆分后分批导入"
                 )
-    for name in _TAGS.findall(carry):
+    found = _TAGS.findall(carry)
+    for name, _, _ in found:
         counts[name] += 1
-    shape.add(carry)
+    shape.add(found)
 
 
 def read_rows(

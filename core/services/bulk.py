@@ -1,0 +1,87 @@
+"""Many rows at once, set-based on PostgreSQL (issue 11: a 20,000-row roster validated and written within 5 s).
+
+Django's bulk_create builds a model instance per row and prepares every value of every instance in Python; for
+plain values that is most of an import's time. `insert_rows` writes one INSERT … SELECT FROM unnest(arrays) per
+batch instead, the columns not given taking their model defaults, and `in_values` matches thousands of keys
+through one array parameter instead of a placeholder each. Other databases (SQLite) take the ordinary path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+
+def in_values(values: Sequence[str]) -> Sequence[str] | RawSQL:
+    """The right-hand side of an `__in` filter on a text column for many values."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::text[])", (list(values),))
+    return list(values)
+
+
+def insert_rows(
+    model: type[models.Model], columns: Mapping[str, Sequence[Any] | Any], *, count: int, returning: str = ""
+) -> list[tuple[int, Any]]:
+    """Insert `count` rows of `model`: each of `columns` (field name → a list of `count` values, or one value for
+    every row) already in its field's Python type; every other field takes its default. Returns (id, value of
+    `returning`) per row when `returning` is given."""
+    if connection.vendor != "postgresql":
+        return _bulk_create(model, columns, count=count, returning=returning)
+    meta = model._meta
+    given = {name: cast("models.Field[Any, Any]", meta.get_field(name)) for name in columns}
+    now = timezone.now()
+    constants: dict[models.Field[Any, Any], Any] = {}
+    for field in meta.concrete_fields:
+        if field.primary_key or field in given.values():
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            constants[field] = now
+        else:
+            # What a model instance would hold: the default, "" for text, None where null is allowed.
+            constants[field] = field.get_default()
+            if constants[field] is None and not field.null:
+                raise ValueError(f"insert_rows: {meta.label}.{field.name} has no default; give it")
+    arrays = [(field, columns[name]) for name, field in given.items() if isinstance(columns[name], list)]
+    scalars = [(field, columns[name]) for name, field in given.items() if not isinstance(columns[name], list)]
+    scalars += list(constants.items())
+    for field, values in arrays:
+        if len(values) != count:
+            raise ValueError(f"insert_rows: {field.name} has {len(values)} values for {count} rows")
+    quote = connection.ops.quote_name
+    names = [quote(str(field.column)) for field, _ in arrays] + [quote(str(field.column)) for field, _ in scalars]
+    aliases = [f"v{i}" for i in range(len(arrays))]
+    unnest = ", ".join(f"%s::{str(field.db_type(connection)).split('(')[0]}[]" for field, _ in arrays)
+    select = aliases + ["%s"] * len(scalars)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(names)}) "
+        f"SELECT {', '.join(select)} FROM unnest({unnest}) AS t({', '.join(aliases)})"
+    )
+    # The SELECT list's constants come first in the statement, then unnest's arrays.
+    params: list[Any] = [field.get_db_prep_save(value, connection) for field, value in scalars]
+    params += [list(values) for _, values in arrays]
+    if returning:
+        sql += f" RETURNING {quote(meta.pk.column)}, {quote(str(given[returning].column))}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()] if returning else []  # type: ignore[misc]
+
+
+def _bulk_create(
+    model: type[models.Model], columns: Mapping[str, Sequence[Any] | Any], *, count: int, returning: str
+) -> list[tuple[int, Any]]:
+    rows = [
+        model(**{name: values[i] if isinstance(values, list) else values for name, values in columns.items()})
+        for i in range(count)
+    ]
+    created = model._default_manager.bulk_create(rows, batch_size=1000)
+    if not returning:
+        return []
+    if not all(row.pk for row in created):  # backends without RETURNING ids
+        keys = [getattr(row, returning) for row in created]
+        ids = dict(model._default_manager.filter(**{f"{returning}__in": keys}).values_list(returning, "pk"))
+        return [(ids[key], key) for key in keys]
+    return [(row.pk, getattr(row, returning)) for row in created]
