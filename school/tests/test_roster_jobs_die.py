@@ -16,6 +16,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from core.models import Student
+from core.services import roster as roster_service
 from core.services.roster import ROSTER_HEADERS
 from core.testing import ApiClient, LoginAs, World, xlsx_bytes
 from school import roster_jobs
@@ -64,7 +65,8 @@ def _kill_the_worker_while_it_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     def killed(*args: Any, **kwargs: Any) -> Any:
         raise Killed()
 
-    monkeypatch.setattr(Student.objects, "bulk_create", killed)
+    # Every backend writes the roster's rows through insert_rows (set-based on PostgreSQL).
+    monkeypatch.setattr(roster_service, "insert_rows", killed)
 
 
 def test_a_killed_import_fails_within_the_lease_and_frees_the_school(
