@@ -197,7 +197,8 @@ def test_openpyxl_reads_it_alike(only_openpyxl: None, monkeypatch: pytest.Monkey
 
 def test_a_sheet_starting_right_of_column_a_keeps_its_columns(only_calamine: None) -> None:
     # calamine's rows start at the first used column; the header is still matched by name, the data by column.
-    header = b'<row r="1">%s</row>' % b"".join(_cell(f"{c}1", h) for c, h in zip("BCDE", SHORTLIST_HEADERS))
+    cells = [_cell(f"{c}1", h) for c, h in zip("BCDE", SHORTLIST_HEADERS, strict=True)]
+    header = b'<row r="1">%s</row>' % b"".join(cells)
     row = b'<row r="2">%s%s</row>' % (_cell("B2", "2027"), _cell("C2", "李明"))
     assert _read(xlsx_parts([header, row])) == [(2, {"毕业年度": "2027", "姓名": "李明", "身份证号": "", "手机号": ""})]
 
