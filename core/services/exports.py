@@ -68,6 +68,9 @@ _ROW_FIELDS = (
     "student__major_id",
 )
 _DEGREES = dict(Student.Degree.choices)
+# The manual's two status columns (core.models.agreements) keyed by the stored value, looked up once per row.
+_RESPONSE: dict[str, str] = {status.value: label for status, label in RESPONSE_LABELS.items()}
+_REVIEW: dict[str, str] = {status.value: label for status, label in REVIEW_LABELS.items()}
 
 
 class _Names:
@@ -113,8 +116,8 @@ def agreement_export_rows(
             else ()
         )
         for pk, status, invited_at, number, school, employer, no, name, id_number, degree, college, major in chunk:
-            shown = before.get(pk) if status == Status.TERMINATION_REQUESTED else status
-            review = REVIEW_LABELS.get(Status(shown), "") if shown else ""
+            review = _REVIEW.get(before.get(pk, "") if status == Status.TERMINATION_REQUESTED else status, "")
+            response = _RESPONSE[status]
             if masked:
                 yield [
                     schools[school],
@@ -123,7 +126,7 @@ def agreement_export_rows(
                     _DEGREES.get(degree, degree),
                     majors[major],
                     list_date(invited_at, tz),
-                    RESPONSE_LABELS[Status(status)],
+                    response,
                     review,
                 ]
             else:
@@ -137,7 +140,7 @@ def agreement_export_rows(
                     majors[major],
                     employers[employer],
                     list_date(invited_at, tz),
-                    RESPONSE_LABELS[Status(status)],
+                    response,
                     review,
                     number or "",
                 ]

@@ -21,6 +21,7 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _FLUSH_ROWS = 500
+_KNOWN_CELLS = 20_000
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -112,7 +113,7 @@ def write_xlsx_to(
         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
         f'<sheets><sheet name={quoteattr(sheet_name(title))} sheetId="1" r:id="rId1"/></sheets></workbook>'
     )
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
         archive.writestr("_rels/.rels", _ROOT_RELS)
         archive.writestr("xl/workbook.xml", workbook)
@@ -121,8 +122,21 @@ def write_xlsx_to(
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(_SHEET_HEAD)
             buffer = [f'<row r="1">{"".join(_cell(h) for h in headers)}</row>']
+            # Many cells repeat (院校, 专业, the status labels): their XML is made once, up to a bounded number.
+            known: dict[str, str] = {}
+
+            def cell(value: Any) -> str:
+                if type(value) is not str:
+                    return _cell(value)
+                xml = known.get(value)
+                if xml is None:
+                    xml = _cell(value)
+                    if len(known) < _KNOWN_CELLS:
+                        known[value] = xml
+                return xml
+
             for number, row in enumerate(rows, start=2):
-                buffer.append(f'<row r="{number}">{"".join(_cell(v) for v in row)}</row>')
+                buffer.append(f'<row r="{number}">{"".join([cell(v) for v in row])}</row>')
                 count += 1
                 if len(buffer) >= _FLUSH_ROWS:
                     sheet.write("".join(buffer).encode())

@@ -10,6 +10,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -154,3 +157,44 @@ def test_a_transition_writes_counters_in_one_statement(world: World) -> None:
     upserts = [q["sql"] for q in queries if "stats_counter" in q["sql"].lower() or "statscounter" in q["sql"].lower()]
     assert len(upserts) == 1 and "ON CONFLICT" in upserts[0]
     assert Agreement.objects.get(pk=agreement.pk).status == Status.COLLEGE_REVIEW
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_transitions_in_one_major_never_fail_and_keep_the_counters_right() -> None:
+    """Sixteen students of one 专业 act at once (accepts, declines, approvals): their counter rows are shared
+    keys, so the writes queue or spread over slots, but none fails (no deadlock, no lost update)."""
+    from core.testing import make_college, make_college_admin, make_employer, make_school
+    from core.tests.test_concurrency import race
+
+    school = make_school()
+    college = make_college(school)
+    admin = make_college_admin(college)
+    employer = make_employer()
+    students = [make_student(college) for _ in range(16)]
+    invited = {s.pk: invite_one(employer, s) for s in students}
+    for s in students[:8]:  # half already signed: they are approved while the others accept or decline
+        assert s.user is not None
+        wf.agreement_accept(invited[s.pk], acting_user=s.user)
+    calls: list[Callable[[], Any]] = []
+    for n, s in enumerate(students):
+        user = s.user
+        assert user is not None
+        if n < 8:
+            calls.append(partial(wf.agreement_approve, invited[s.pk], acting_user=admin))
+        elif n % 2:
+            calls.append(partial(wf.agreement_accept, invited[s.pk], acting_user=user))
+        else:
+            calls.append(partial(wf.agreement_decline, invited[s.pk], acting_user=user))
+    outcomes = race(*calls)
+    assert outcomes == ["ok"] * 16, outcomes
+    assert counters_diff() == {}
+    stats = school_stats(school, 2027)
+    assert (stats.total.by_status["school_review"], stats.total.by_status["college_review"]) == (8, 4)
+    assert stats.total.by_status["declined"] == 4
+
+
+def invite_one(employer: Any, student: Student) -> Agreement:
+    from core.testing import invite
+
+    (agreement,) = invite(employer, student)
+    return agreement
