@@ -43,7 +43,7 @@ migrate: install
 
 run: migrate
 	WANGQIAN_DEMO=1 $(BIN)/python manage.py load_demo
-	WANGQIAN_DEMO=1 DEBUG=$${DEBUG:-0} $(BIN)/python manage.py serve --port $(PORT)
+	WANGQIAN_DEMO=1 DEBUG=$${DEBUG:-0} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py serve --port $(PORT)
 
 # Production from the same checkout: settings from the environment (README), refuses a development secret or
 # DEBUG, never loads demo data; migrates, collects static files, runs gunicorn, the task worker(s), the scheduler.

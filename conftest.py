@@ -24,6 +24,16 @@ ARTIFACTS = Path(__file__).parent / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.fixture(autouse=True)
+def smsoutbox() -> Iterator[list[Any]]:
+    """The short messages the locmem SMS backend kept during the test (as pytest-django's mailoutbox)."""
+    from core import sms
+
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()

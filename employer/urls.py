@@ -1,6 +1,6 @@
 from django.urls import path
 
-from employer.views import account, agreements, invite, terminations
+from employer.views import account, agreements, invite, messages, terminations
 
 app_name = "employer"
 urlpatterns = [
@@ -9,6 +9,11 @@ urlpatterns = [
     # 账号设置
     path("account/", account.account, name="account"),
     path("password/", account.password, name="password"),
+    path("account/notifications/", account.notification_settings, name="notification_settings"),
+    # 消息
+    path("messages/", messages.message_list, name="messages"),
+    path("messages/read-all/", messages.message_read_all, name="messages_read_all"),
+    path("messages/<id:pk>/", messages.message_open, name="message_open"),
     # 签约信息确认 (first use) and 网签信息维护
     path("confirm/", account.confirm, name="confirm"),
     path("profile/", account.profile, name="profile"),

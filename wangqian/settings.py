@@ -20,7 +20,9 @@ DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me"
 SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The address people reach this site at: every link in e-mail, short messages and the agreement's QR code starts
+# with it. Unset, it follows the port the server is started on (PORT; `manage.py serve --port` sets it too).
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_str('PORT', '8000')}").rstrip("/")
 # Behind HTTPS (production) the session and CSRF cookies travel only over TLS.
 HTTPS = env_bool("HTTPS", default=False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
@@ -300,6 +302,16 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "wangqian@localhost")
+# Short messages to the students' roster phones (core.sms), chosen like EMAIL_BACKEND: a dotted path to a class
+# with send_messages(). Shipped: core.sms.backends.console.SmsBackend (prints), .file.SmsBackend (JSON lines in
+# SMS_FILE_PATH/sms.log), .dummy.SmsBackend; a school names its provider's adapter here. Empty: no SMS. The demo
+# and development default prints them.
+SMS_BACKEND = env_str("SMS_BACKEND", "core.sms.backends.console.SmsBackend" if DEMO or DEBUG else "")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
+# Reminders (core.services.reminders, run by the scheduler): the student is reminded this many hours before an
+# invitation expires; reviewers get their daily digest at this hour of the school's day.
+REMINDER_INVITATION_HOURS = env_int("REMINDER_INVITATION_HOURS", 24)
+REMINDER_DIGEST_HOUR = env_int("REMINDER_DIGEST_HOUR", 8)
 
 # Webhooks (webhooks/): a school's systems receive its agreement events, signed per Standard Webhooks. A URL may
 # resolve only to public addresses, or into WEBHOOK_ALLOWED_NETWORKS (CIDRs, e.g. the campus 10.0.0.0/8): the

@@ -22,3 +22,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # so parallel runs never share it.
     _test_db = Path(tempfile.gettempdir()) / f"wangqian-test-{os.getpid()}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}  # noqa: F405
+SMS_BACKEND = "core.sms.backends.locmem.SmsBackend"

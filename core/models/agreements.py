@@ -244,6 +244,22 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
 
 
+class NoticeSent(models.Model):
+    """A notice (an event's e-mail and short messages, a reminder, a digest) that has gone out, or is going out.
+
+    The row is inserted before sending and the unique key lets exactly one of several workers or schedulers
+    racing on the same notice win: the others see the conflict and send nothing. `period` tells notices of the
+    same kind and object apart in time (an invitation's expiry time, a digest's date); blank when there is one."""
+
+    kind = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    period = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id", "period"], name="notice_sent_once")]
+
+
 class SearchHit(models.Model):
     """A student an employer found through the exact search; only those may be added to its send list,
     so ids cannot be enumerated to browse the roster."""

@@ -21,6 +21,8 @@ class School(models.Model):
     number_format = models.CharField("协议书编号格式", max_length=60, default="{year}{school_code}{seq:05d}")
     show_dispatch_fields = models.BooleanField("显示报到证信息", default=True)
     activation_code_validity_days = models.PositiveIntegerField("激活码有效期（天）", default=14)
+    # Times in e-mail, short messages and 消息 are told in this zone (an IANA name, checked by core.services.schools).
+    time_zone = models.CharField("时区", max_length=40, default="Asia/Shanghai")
 
     class Meta:
         verbose_name = verbose_name_plural = "院校"
@@ -132,6 +134,9 @@ class User(AbstractUser):
     college = models.ForeignKey(College, on_delete=models.PROTECT, null=True, blank=True, related_name="admins")
     employer = models.ForeignKey(Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
     must_change_password = models.BooleanField("须修改初始密码", default=False)
+    # Per account: whether workflow e-mail (and reminders) go to this account's address. An employer's HR account
+    # without an address of its own is written to at the employer's registered 邮箱.
+    email_notifications = models.BooleanField("接收邮件通知", default=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"

@@ -4,7 +4,7 @@
 - `students`: the employer's exact search, the student's record, the admin's roster;
 - `send_list`: the employer's 签约发送列表 and the students it may reach;
 - `employers`: the school's 单位资质审核 lists with each employer's activity;
-- `notifications`: a user's 消息; `schools`: a school's settings change log;
+- `notifications`: a user's 消息 and what waits on an employer; `schools`: a school's settings change log;
 - `accounts`: the failed logins of a school's accounts (django-axes' log);
 - `reviews`: the 退回 an agreement is still answering (its reason stands at the top of the parties' pages).
 Reads of issued documents are in `documents/selectors.py`, of roster import jobs in `school/selectors.py`.
@@ -37,7 +37,12 @@ from core.selectors.employers import (
     recent_agreements_with,
     with_activity,
 )
-from core.selectors.notifications import notifications_of, unread_count
+from core.selectors.notifications import (
+    employer_todo_counts,
+    get_notification_for_user,
+    notifications_of,
+    unread_count,
+)
 from core.selectors.reviews import open_return_of
 from core.selectors.schools import settings_changes_of
 from core.selectors.send_list import (
@@ -72,11 +77,13 @@ __all__ = [
     "attach_open_termination",
     "colleges_of_school",
     "display_names",
+    "employer_todo_counts",
     "employers_by_verification",
     "failed_logins_of_school",
     "filter_agreements",
     "get_agreement_for_user",
     "get_employer_for_admin",
+    "get_notification_for_user",
     "get_student_for_admin",
     "graduation_years_of_school",
     "listed_student_ids",

@@ -20,9 +20,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError, Forbidden, InvalidInput
 from core.models import ApiToken, User
 from core.throttle import guard, is_refused, record_failure, refusal
+from core.validators import validate_email
 
 # last_used_at is written at most this often per token, so reads stay reads.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
@@ -135,3 +136,21 @@ def password_change(
         raise InvalidInput("新密码不能与原密码相同", errors={"new_password": "新密码不能与原密码相同"})
     check_new_password(user, new_password)
     password_set(user, new_password, keep_token=keep_token)
+
+
+def account_update_notifications(user: User, *, email: str, email_notifications: bool, acting_user: User) -> User:
+    """消息提醒 of one account: its own e-mail address (blank: an HR account is written to at its employer's
+    registered 邮箱) and whether workflow e-mail and reminders go to it. Only the account itself changes them."""
+    if acting_user.pk != user.pk:
+        raise Forbidden("只能修改本账号的消息提醒设置")
+    email = (email or "").strip()
+    if len(email) > 254:
+        raise InvalidInput("接收邮箱不能超过254个字符", errors={"email": "接收邮箱不能超过254个字符"})
+    if email:
+        try:
+            email = validate_email(email, field="接收邮箱")
+        except InvalidInput as exc:
+            raise InvalidInput(exc.detail, errors={"email": exc.detail}) from None
+    user.email, user.email_notifications = email, bool(email_notifications)
+    user.save(update_fields=["email", "email_notifications"])
+    return user

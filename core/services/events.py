@@ -101,3 +101,15 @@ def notifications_mark_read(notification_ids: list[int], *, acting_user: User) -
     return Notification.objects.filter(pk__in=notification_ids, recipient=acting_user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def notifications_mark_all_read(*, acting_user: User) -> int:
+    """全部标为已读: every unread 消息 of the user."""
+    return Notification.objects.filter(recipient=acting_user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_mark_read_for_agreement(agreement_id: int, *, acting_user: User) -> int:
+    """Opening an agreement reads the user's 消息 about it: what they told has been seen."""
+    return Notification.objects.filter(
+        recipient=acting_user, event__agreement_id=agreement_id, read_at__isnull=True
+    ).update(read_at=timezone.now())

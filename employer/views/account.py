@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core import codes
 from core.errors import InvalidInput
 from core.fields import PROFILE_FIELDS
-from core.services.accounts import password_change
+from core.services.accounts import account_update_notifications, password_change
 from core.services.employers import (
     BASIC_FIELDS,
     clean_basic_info,
@@ -95,10 +95,46 @@ def account(request: AuthenticatedRequest) -> HttpResponse:
     return page(
         request,
         "employer/account.html",
-        {"fields": basic_fields(values, errors, readonly=("credit_code",)), "error": error},
+        {
+            "fields": basic_fields(values, errors, readonly=("credit_code",)),
+            "error": error,
+            "notify": _notify_values(request),
+        },
         menu="account",
         crumbs=[("基本信息", "")],
     )
+
+
+def _notify_values(request: AuthenticatedRequest, **typed: object) -> dict[str, object]:
+    user = request.user
+    return {"email": user.email, "email_notifications": user.email_notifications, "errors": {}, **typed}
+
+
+@require_http_methods(["POST"])
+@employer_required
+def notification_settings(request: AuthenticatedRequest) -> HttpResponse:
+    """基本信息 / 消息提醒 of this HR account: its own receiving address and whether it wants e-mail."""
+    email = request.POST.get("email", "")
+    wanted = request.POST.get("email_notifications") == "on"
+    try:
+        account_update_notifications(request.user, email=email, email_notifications=wanted, acting_user=request.user)
+    except InvalidInput as exc:
+        request.user.refresh_from_db()
+        employer = current_employer(request)
+        values = {name: getattr(employer, name) for name in BASIC_FIELDS}
+        return page(
+            request,
+            "employer/account.html",
+            {
+                "fields": basic_fields(values, {}, readonly=("credit_code",)),
+                "error": "",
+                "notify": _notify_values(request, email=email, email_notifications=wanted, errors=dict(exc.errors)),
+            },
+            menu="account",
+            crumbs=[("基本信息", "")],
+        )
+    messages.success(request, "消息提醒设置已保存")
+    return redirect("employer:account")
 
 
 @require_http_methods(["GET", "POST"])

@@ -17,6 +17,7 @@ from core.models import Agreement, Status, User
 from core.rules import TABS, Action, allowed_actions, refusal
 from core.selectors import get_agreement_for_user, open_return_of
 from core.services import agreements as wf
+from core.services.events import notifications_mark_read_for_agreement
 from core.services.exports import list_date
 from employer.access import signing_center
 from employer.fields import terms_sections
@@ -144,6 +145,7 @@ def _actions(agreement: Agreement, user: User) -> dict[str, bool]:
 def agreement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = request.user
     agreement = get_agreement_for_user(user, pk)
+    notifications_mark_read_for_agreement(agreement.pk, acting_user=user)
     return page(
         request,
         "employer/agreement_detail.html",

@@ -1,9 +1,11 @@
-"""What every employer page shares: the left menu, the 我的位置 breadcrumb, the dialog page."""
+"""What every employer page shares: the left menu with its to-do counts, the unread 消息 in the header, the 我的位置
+breadcrumb, the dialog page."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from core.selectors import employer_todo_counts, unread_count
 from web.pages import Portal
 from web.request import AuthenticatedRequest
 
@@ -20,7 +22,14 @@ RECRUIT_MENU = (
 
 
 def _chrome(request: AuthenticatedRequest) -> dict[str, Any]:
-    return {"employer": request.user.employer, "recruit_menu": RECRUIT_MENU}
+    """The header's unread 消息 and the menu's to-do counts are on every page."""
+    user = request.user
+    return {
+        "employer": user.employer,
+        "recruit_menu": RECRUIT_MENU,
+        "unread_count": unread_count(user),
+        "todo": employer_todo_counts(user),
+    }
 
 
 portal = Portal(chrome=_chrome, dialog_page="employer/dialog_page.html")
