@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -87,12 +88,18 @@ def remind_expired_invitations(*, now: datetime.datetime | None = None) -> int:
     expired = Agreement.objects.filter(
         status=Status.EXPIRED, expires_at__gt=now - EXPIRED_LOOKBACK, expires_at__lte=now
     ).select_related("school", "student", "employer", "current_terms")
-    won: dict[int, list[Agreement]] = defaultdict(list)
+    by_employer: dict[int, list[Agreement]] = defaultdict(list)
     for agreement in expired.iterator(chunk_size=500):
-        if claim_notice("invitation_expired", agreement.pk):
-            won[agreement.employer_id].append(agreement)
+        by_employer[agreement.employer_id].append(agreement)
     told = 0
-    for agreements in won.values():
+    for employer_id, candidates in by_employer.items():
+        # Under the employer's row lock, so one scheduler claims all of an employer's expiries and the employer
+        # gets one e-mail, not one from each of two schedulers racing.
+        with transaction.atomic():
+            Employer.objects.select_for_update().filter(pk=employer_id).first()
+            agreements = [a for a in candidates if claim_notice("invitation_expired", a.pk)]
+        if not agreements:
+            continue
         employer: Employer = agreements[0].employer
         lines = [f"{employer.name}：", f"贵单位发出的以下{len(agreements)}份签约邀约已过期，学生未应约："]
         for agreement in agreements:

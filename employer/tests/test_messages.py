@@ -1,0 +1,150 @@
+"""消息 in 单位中心: the list with its unread count in the header, opening one (yours only) reads it, 全部标为已读;
+the counts on 解约办理 and 单位签约中心; 消息提醒 per HR account on 基本信息."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from core.models import Notification, User
+from core.services import agreements as wf
+from core.testing import LoginAs, World, invite, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def header_unread(page: str) -> int:
+    """The unread count beside 消息 in the header (0 when no badge)."""
+    match = re.search(r'class="wq-topbar-link"[^>]*>消息(?: <span[^>]*>(\d+)</span>)?</a>', page)
+    assert match, "the header links to 消息"
+    return int(match.group(1) or 0)
+
+
+def menu_badge(page: str, label: str) -> int:
+    match = re.search(rf">{label}(?:<span[^>]*>(\d+)</span>)?</a>", page)
+    assert match, label
+    return int(match.group(1) or 0)
+
+
+def test_messages_list_what_happened_with_unread_count_in_the_header(world: World, login_as: LoginAs) -> None:
+    first, second = invite(world.employer, world.student, world.other_student)
+    wf.agreement_accept(first, acting_user=world.student.user)
+    wf.agreement_decline(second, acting_user=world.other_student.user, remark="已有其他打算")
+    client = login_as(world.employer)
+    page = client.get(reverse("employer:messages")).content.decode()
+    assert header_unread(page) == 2
+    assert f"{world.student.name}同意了签约邀约" in page
+    assert f"{world.other_student.name}拒绝了签约邀约" in page and "备注：已有其他打算" in page
+    assert page.count(">未读</span>") == 2
+    # Listing does not read them: the header on the next page still counts them.
+    assert header_unread(client.get(reverse("employer:account")).content.decode()) == 2
+
+
+def test_message_times_are_the_schools(world: World, login_as: LoginAs) -> None:
+    (agreement,) = invite(world.employer, world.student)
+    wf.agreement_decline(agreement, acting_user=world.student.user)
+    notification = Notification.objects.get(recipient=world.employer)
+    created = notification.event.created_at
+    world.school.time_zone = "Asia/Urumqi"
+    world.school.save(update_fields=["time_zone"])
+    page = login_as(world.employer).get(reverse("employer:messages")).content.decode()
+    from zoneinfo import ZoneInfo
+
+    assert created.astimezone(ZoneInfo("Asia/Urumqi")).strftime("%Y-%m-%d %H:%M") in page
+
+
+def test_opening_a_message_reads_it_and_shows_the_agreement(world: World, login_as: LoginAs) -> None:
+    (agreement,) = invite(world.employer, world.student)
+    wf.agreement_decline(agreement, acting_user=world.student.user)
+    notification = Notification.objects.get(recipient=world.employer)
+    client = login_as(world.employer)
+    response = client.get(reverse("employer:message_open", args=[notification.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("employer:agreement_detail", args=[agreement.pk])
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+    assert header_unread(client.get(reverse("employer:messages")).content.decode()) == 0
+
+
+def test_another_accounts_message_is_not_found(world: World, login_as: LoginAs) -> None:
+    colleague = make_user("alice2", "employer", employer=world.employer.employer)
+    (agreement,) = invite(world.employer, world.student)
+    wf.agreement_decline(agreement, acting_user=world.student.user)
+    theirs = Notification.objects.get(recipient=colleague)
+    assert login_as(world.other_employer).get(reverse("employer:message_open", args=[theirs.pk])).status_code == 404
+    # Not even a colleague's: each account reads its own.
+    client = Client()
+    client.force_login(world.employer)
+    assert client.get(reverse("employer:message_open", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_mark_all_read(world: World, login_as: LoginAs) -> None:
+    first, second = invite(world.employer, world.student, world.other_student)
+    wf.agreement_decline(first, acting_user=world.student.user)
+    wf.agreement_decline(second, acting_user=world.other_student.user)
+    client = login_as(world.employer)
+    assert client.get(reverse("employer:messages_read_all")).status_code == 405
+    page = client.post(reverse("employer:messages_read_all"), follow=True).content.decode()
+    assert "已将2条消息标为已读" in page and header_unread(page) == 0
+    assert not Notification.objects.filter(recipient=world.employer, read_at__isnull=True).exists()
+
+
+def test_other_roles_cannot_open_the_employer_messages(world: World, login_as: LoginAs) -> None:
+    assert login_as(world.student).get(reverse("employer:messages")).status_code == 403
+    anonymous = Client().get(reverse("employer:messages"))
+    assert anonymous.status_code == 302
+
+
+def test_menu_counts_what_waits_on_the_employer(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
+    page = client.get(reverse("employer:messages")).content.decode()
+    assert menu_badge(page, "解约办理") == 0 and menu_badge(page, "单位签约中心") == 0
+    effective = world.reach("effective")
+    wf.termination_request(effective, reason="个人原因", acting_user=world.student.user)
+    returned = world.reach("returned", student=world.other_student)
+    page = client.get(reverse("employer:messages")).content.decode()
+    assert menu_badge(page, "解约办理") == 1  # the student's 解约 request
+    # the returned agreement, and the two 应约 answers (by both students) not yet read
+    assert menu_badge(page, "单位签约中心") == 3
+    # Looking at an agreement reads its 消息; the returned one still waits until it is modified or withdrawn.
+    client.get(reverse("employer:agreement_detail", args=[returned.pk]))
+    client.get(reverse("employer:agreement_detail", args=[effective.pk]))
+    page = client.get(reverse("employer:messages")).content.decode()
+    assert menu_badge(page, "单位签约中心") == 1
+    wf.termination_accept(effective, acting_user=world.employer)
+    wf.agreement_withdraw(returned, acting_user=world.employer)
+    page = client.get(reverse("employer:messages")).content.decode()
+    assert menu_badge(page, "解约办理") == 0 and menu_badge(page, "单位签约中心") == 0
+
+
+def test_an_employers_request_to_terminate_is_not_its_own_todo(world: World, login_as: LoginAs) -> None:
+    effective = world.reach("effective")
+    wf.termination_request(effective, reason="岗位调整", acting_user=world.employer)
+    page = login_as(world.employer).get(reverse("employer:messages")).content.decode()
+    assert menu_badge(page, "解约办理") == 0
+
+
+def test_account_sets_its_own_notification_address_and_preference(world: World, login_as: LoginAs) -> None:
+    client = login_as(world.employer)
+    page = client.get(reverse("employer:account")).content.decode()
+    assert "消息提醒" in page and "接收邮件通知" in page and world.employer.employer.email in page
+    response = client.post(
+        reverse("employer:notification_settings"), {"email": "zhang@dingxin.example.com"}, follow=True
+    )
+    assert "消息提醒设置已保存" in response.content.decode()
+    user = User.objects.get(pk=world.employer.pk)
+    assert user.email == "zhang@dingxin.example.com" and user.email_notifications is False  # unticked
+    page = client.post(
+        reverse("employer:notification_settings"), {"email": "not-an-address", "email_notifications": "on"}
+    ).content.decode()
+    assert "接收邮箱格式不正确" in page and 'value="not-an-address"' in page
+    user.refresh_from_db()
+    assert user.email == "zhang@dingxin.example.com"
+    client.post(reverse("employer:notification_settings"), {"email": "", "email_notifications": "on"})
+    user.refresh_from_db()
+    assert user.email == "" and user.email_notifications is True
