@@ -76,9 +76,7 @@ def test_another_accounts_message_is_not_found(world: World, login_as: LoginAs) 
     theirs = Notification.objects.get(recipient=colleague)
     assert login_as(world.other_employer).get(reverse("employer:message_open", args=[theirs.pk])).status_code == 404
     # Not even a colleague's: each account reads its own.
-    client = Client()
-    client.force_login(world.employer)
-    assert client.get(reverse("employer:message_open", args=[theirs.pk])).status_code == 404
+    assert login_as(world.employer).get(reverse("employer:message_open", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
 
