@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.inputs import IdPathConverter
-from core.models import Student, User
+from core.models import Notification, Student, User
 from core.selectors import agreements_visible_to
 from core.services.export_jobs import export_job_start
 from core.services.roster import ROSTER_HEADERS
@@ -205,6 +205,8 @@ def _objects(world: World) -> dict[str, list[int]]:
         "settings/webhooks": [endpoint.pk],
         "deliveries": [delivery.pk],
         "exports": exports,
+        # An employer's 消息 (opening one redirects to its agreement: not a page of its own).
+        "messages": list(Notification.objects.filter(recipient=world.employer).values_list("pk", flat=True)[:1]),
     }
 
 
