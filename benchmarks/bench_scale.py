@@ -323,31 +323,74 @@ def check(url: str, headers: dict[str, str]) -> str:
 # --- export and import ---------------------------------------------------------------------------------------
 
 
-def export(app: Server, cookie: str) -> Result:
+def export(app: Server, cookie: str, env: dict[str, str]) -> Result:
     """scale_hr's 100k agreements as xlsx through the employer's export; the serving worker's peak RSS."""
     try:
-        return _export(app, cookie)
-    except OSError as exc:
+        return _export(app, cookie, env)
+    except (OSError, subprocess.CalledProcessError, ValueError) as exc:
         return Result("export 100k rows (xlsx)", errors=1, note=f"failed: {exc}")
 
 
-def _export(app: Server, cookie: str) -> Result:
+_RUN_JOB = """
+import os, resource, sys, time
+import django
+django.setup()
+from core.services.export_jobs import export_job_run
+started = time.perf_counter()
+export_job_run(int(sys.argv[1]))
+print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def _export(app: Server, cookie: str, env: dict[str, str]) -> Result:
+    """The page's export as a user gets it: at once (the xlsx in the answer), or as a background job (a redirect to
+    its page): then the job is run as a worker runs it, in a process of its own (its peak RSS is the figure),
+    and the file downloaded."""
     workers = app.workers()
     for pid in workers:
         Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset VmHWM (peak RSS) to the current RSS
     before = max(_vm(pid, "VmRSS") for pid in workers)
     started = time.perf_counter()
-    request = urllib.request.Request(f"{app.base}/employer/agreements/export/", headers={"Cookie": cookie})
+    opener = urllib.request.build_opener(_NoRedirect)
+    headers = {"Cookie": cookie}
+    url = f"{app.base}/employer/agreements/export/"
+    job_note = ""
+    try:
+        answer = opener.open(urllib.request.Request(url, headers=headers), timeout=900)
+    except urllib.error.HTTPError as exc:
+        if exc.code != 302:
+            raise
+        job_id = int(exc.headers["Location"].rstrip("/").split("/")[-1])
+        queued = time.perf_counter() - started
+        out = subprocess.run(
+            [sys.executable, "-c", _RUN_JOB, str(job_id)],
+            env={**env, "DJANGO_SETTINGS_MODULE": "wangqian.settings"},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        job_seconds, job_rss = (float(v) for v in out.stdout.split()[-2:])
+        job_note = (
+            f"job: queued in {queued:.2f} s, written in {job_seconds:.1f} s, job process peak RSS {job_rss:.0f} MB; "
+        )
+        # The figure: queueing + the job's own time + the download (not the child interpreter's start).
+        started = time.perf_counter() - queued - job_seconds
+        answer = opener.open(
+            urllib.request.Request(f"{app.base}/exports/{job_id}/download/", headers=headers), timeout=900
+        )
     size = 0
-    with urllib.request.urlopen(request, timeout=600) as answer:
+    with answer:
         kind = answer.headers.get("Content-Type", "")
         while chunk := answer.read(1 << 16):
             size += len(chunk)
     seconds = time.perf_counter() - started
     peak = max(_vm(pid, "VmHWM") for pid in workers if Path(f"/proc/{pid}").exists())
     result = Result("export 100k rows (xlsx)", p50=seconds, requests=1)
-    result.note = f"{size / 1e6:.1f} MB {kind.split(';')[0][-20:]}; worker RSS {before:.0f} → peak {peak:.0f} MB"
-    if seconds > PRODUCTION_TIMEOUT:
+    result.note = (
+        f"{job_note}{size / 1e6:.1f} MB {kind.split(';')[0][-20:]}; web worker RSS {before:.0f} → peak {peak:.0f} MB"
+    )
+    if seconds > PRODUCTION_TIMEOUT and not job_note:
         result.note += f"; longer than production's gunicorn timeout ({PRODUCTION_TIMEOUT} s: a 500 there)"
     result.extra = {"seconds": seconds, "bytes": size, "rss_before_mb": before, "peak_rss_mb": peak}
     return result
@@ -507,7 +550,7 @@ def main() -> int:
             print(_row(result), flush=True)
         if not args.no_files and (args.files_only or not args.only):
             servers["app"].drain()
-            results.append(export(servers["app"], cookies["scale_hr"]))
+            results.append(export(servers["app"], cookies["scale_hr"], env))
             print(_row(results[-1]), flush=True)
     finally:
         for server in servers.values():
