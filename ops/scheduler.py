@@ -56,6 +56,7 @@ JOBS = (
     Job("send_reminders", 300),
     Job("documents_retry", 900),
     Job("webhooks_deliver_due", 30),
+    Job("expire_exports", 600),
     Job("prune_db_task_results", 86_400, ("--min-age-days", "30", "--failed-min-age-days", "90")),
 )
 

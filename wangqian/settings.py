@@ -264,6 +264,8 @@ WANGQIAN_STATS_SLOTS = env_int("WANGQIAN_STATS_SLOTS", 16)
 # background job with a progress page (core.services.export_jobs), whose file is kept this many hours.
 WANGQIAN_EXPORT_SYNC_MAX_ROWS = env_int("WANGQIAN_EXPORT_SYNC_MAX_ROWS", 5000)
 WANGQIAN_EXPORT_KEEP_HOURS = env_int("WANGQIAN_EXPORT_KEEP_HOURS", 24)
+# A job with no progress for this long (no worker took it up again) is marked failed by the scheduler.
+WANGQIAN_EXPORT_STALL_MINUTES = env_int("WANGQIAN_EXPORT_STALL_MINUTES", 30)
 
 # Background work: django-tasks with its database backend needs no extra server; `manage.py db_worker`
 # runs the queue (make run starts one). Tests run tasks immediately.

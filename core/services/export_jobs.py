@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
@@ -90,10 +90,17 @@ def _content(job: ExportJob, progress: Callable[[int], None]) -> tuple[list[str]
 
 def export_job_run(job_id: int) -> None:
     """A worker's step: write the file, store it, record the outcome; errors fail the job, never silently."""
-    job = ExportJob.objects.select_related("owner").filter(pk=job_id, state=ExportJob.State.QUEUED).first()
+    # A job is taken once; a running one that has written no progress for a lease lost its worker (the task
+    # queue hands the task out again), so it is taken again from the start.
+    silent = timezone.now() - datetime.timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    claimable = Q(state=ExportJob.State.QUEUED) | Q(state=ExportJob.State.RUNNING, updated_at__lt=silent)
+    job = ExportJob.objects.select_related("owner").filter(claimable, pk=job_id).first()
     if job is None:
-        return  # already taken, or gone
-    if not ExportJob.objects.filter(pk=job.pk, state=ExportJob.State.QUEUED).update(state=ExportJob.State.RUNNING):
+        return  # already taken, finished, or gone
+    claimed = ExportJob.objects.filter(claimable, pk=job.pk).update(
+        state=ExportJob.State.RUNNING, done=0, updated_at=timezone.now()
+    )
+    if not claimed:
         return
     last = [0]
 
@@ -131,8 +138,13 @@ def export_job_open(job: ExportJob) -> File[bytes]:
 
 
 def export_jobs_expire(*, now: datetime.datetime | None = None) -> int:
-    """Delete jobs (and their files) older than WANGQIAN_EXPORT_KEEP_HOURS; returns how many."""
+    """Fail jobs silent for WANGQIAN_EXPORT_STALL_MINUTES (no worker took them up again); delete jobs (and their
+    files) older than WANGQIAN_EXPORT_KEEP_HOURS. Returns how many were deleted. Run by the scheduler."""
     now = now or timezone.now()
+    stalled = now - datetime.timedelta(minutes=settings.WANGQIAN_EXPORT_STALL_MINUTES)
+    ExportJob.objects.filter(
+        state__in=(ExportJob.State.QUEUED, ExportJob.State.RUNNING), updated_at__lt=stalled
+    ).update(state=ExportJob.State.FAILED, detail="导出中断（后台任务长时间没有进展），请重新导出", finished_at=now)
     cutoff = now - datetime.timedelta(hours=settings.WANGQIAN_EXPORT_KEEP_HOURS)
     count = 0
     for job in ExportJob.objects.filter(created_at__lt=cutoff):

@@ -3,10 +3,12 @@ shows progress and the download, for its owner only."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -81,3 +83,32 @@ def test_a_queued_job_shows_progress_and_polls(
     job.refresh_from_db()
     assert (job.state, job.done, job.total) == (ExportJob.State.DONE, 1, 1)
     assert 'data-state="done"' in client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
+
+
+def test_a_job_whose_worker_died_is_taken_again_then_stalled_ones_fail_and_old_ones_go(
+    world: World, settings: Any
+) -> None:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from core.services.export_jobs import export_job_start
+
+    world.reach("effective")
+    job = export_job_start(agreements_visible_to(world.employer), title="导出", acting_user=world.employer)
+    long_ago = timezone.now() - datetime.timedelta(hours=2)
+    # A worker took it and died: running, silent for longer than the task lease.
+    ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING, done=500, updated_at=long_ago)
+    export_job_run(job.pk)  # the queue hands the task out again
+    job.refresh_from_db()
+    assert (job.state, job.done) == (ExportJob.State.DONE, 1) and job.file
+    export_job_run(job.pk)  # a duplicate delivery of a finished job does nothing
+    assert ExportJob.objects.get(pk=job.pk).finished_at == job.finished_at
+    # One nobody took up for half an hour is failed with a message; one older than a day is deleted, its file too.
+    stalled = export_job_start(agreements_visible_to(world.employer), title="导出", acting_user=world.employer)
+    ExportJob.objects.filter(pk=stalled.pk).update(updated_at=long_ago)
+    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    name = job.file.name
+    call_command("expire_exports")
+    assert not ExportJob.objects.filter(pk=job.pk).exists() and not default_storage.exists(name)
+    stalled.refresh_from_db()
+    assert stalled.state == ExportJob.State.FAILED and "导出中断" in stalled.detail
