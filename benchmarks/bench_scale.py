@@ -476,6 +476,10 @@ def main() -> int:
         args.only = "export"  # no page has this in its label
     wanted = [p for p in pages({"year": 0, "detail_id": 0}) if args.only.lower() in p.label.lower()]
     need_accept = any(p.kind == "accept" for p in wanted)
+    from django.core.management import call_command
+
+    # The data set follows the code: migrations landed since it was built backfill it (as serve_production does).
+    call_command("migrate", interactive=False, verbosity=0)
     state = prepare(args.accepts if need_accept else 0)
     print(
         f"bench-scale: {args.database.rsplit('/', 1)[-1]}, wrk 2 threads × {args.connections} connections, "
