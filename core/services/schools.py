@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from typing import Any
 
 from django.db import transaction
@@ -21,7 +22,22 @@ SETTING_FIELDS = {
     "number_format": "协议书编号格式",
     "show_dispatch_fields": "显示报到证信息",
     "activation_code_validity_days": "激活码有效期（天）",
+    "time_zone": "时区",
 }
+# The zones a school picks from on 学校设置 (any IANA name is accepted through the service).
+TIME_ZONE_CHOICES = (
+    ("Asia/Shanghai", "北京时间（UTC+8）"),
+    ("Asia/Urumqi", "乌鲁木齐时间（UTC+6）"),
+    ("Asia/Hong_Kong", "香港时间（UTC+8）"),
+    ("Asia/Macau", "澳门时间（UTC+8）"),
+)
+
+
+def validate_time_zone(value: str) -> str:
+    if value not in zoneinfo.available_timezones():
+        message = "时区应为IANA时区名称，如 Asia/Shanghai"
+        raise InvalidInput(message, errors={"time_zone": message})
+    return value
 
 
 def validate_number_format(value: str) -> str:
@@ -44,6 +60,8 @@ def school_update_settings(school: School, changes: dict[str, Any], *, acting_us
         raise InvalidInput(f"未知设置项：{', '.join(sorted(unknown))}")
     if "number_format" in changes:
         validate_number_format(str(changes["number_format"]))
+    if "time_zone" in changes:
+        validate_time_zone(str(changes["time_zone"]))
     days = changes.get("invitation_validity_days")
     if days is not None and not (isinstance(days, int) and 1 <= days <= 90):
         raise InvalidInput("邀约有效期应为1到90天", errors={"invitation_validity_days": "邀约有效期应为1到90天"})

@@ -107,3 +107,23 @@ def test_settings_take_effect_for_later_actions(world: World, client: Client, lo
     assert agreement.status == Status.SCHOOL_REVIEW  # the 学院 level is skipped
     login_as(world.college_admin)
     assert "李明" not in client.get(reverse("school:reviews")).content.decode()
+
+
+def test_time_zone_of_notices_is_a_setting(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
+    page = client.get(reverse("school:settings")).content.decode()
+    assert '<option value="Asia/Shanghai" selected>北京时间（UTC+8）</option>' in page
+    response = client.post(reverse("school:settings"), {**FORM, "time_zone": "Asia/Urumqi"})
+    assert response.status_code == 302
+    world.school.refresh_from_db()
+    assert world.school.time_zone == "Asia/Urumqi"
+    assert SchoolSettingsChange.objects.get().changes == {"time_zone": ["Asia/Shanghai", "Asia/Urumqi"]}
+    response = client.post(reverse("school:settings"), {**FORM, "time_zone": "Mars/Olympus"})
+    assert response.status_code == 400
+    assert "时区应为IANA时区名称，如 Asia/Shanghai" in response.content.decode()
+    world.school.refresh_from_db()
+    assert world.school.time_zone == "Asia/Urumqi"
+    # A form without the field (an earlier version of the page) leaves it as it is.
+    assert client.post(reverse("school:settings"), FORM).status_code == 302
+    world.school.refresh_from_db()
+    assert world.school.time_zone == "Asia/Urumqi"

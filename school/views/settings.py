@@ -17,7 +17,7 @@ from core.errors import InvalidInput
 from core.inputs import parse_int
 from core.models import School
 from core.selectors import settings_changes_of
-from core.services.schools import SETTING_FIELDS, school_update_settings
+from core.services.schools import SETTING_FIELDS, TIME_ZONE_CHOICES, school_update_settings
 from school.access import current_school, school_admin_required
 from school.views.common import page
 from web.request import AuthenticatedRequest
@@ -77,6 +77,8 @@ def parse_settings(post: Any) -> tuple[dict[str, Any], dict[str, str], dict[str,
             changes["activation_code_validity_days"] = int(raw)
         else:
             errors["activation_code_validity_days"] = "激活码有效期应为1到90天"
+    if "time_zone" in post:  # a form of an earlier version leaves it as it is
+        typed["time_zone"] = changes["time_zone"] = post.get("time_zone", "").strip()
     typed["number_format"] = changes["number_format"] = post.get("number_format", "").strip()
     if not changes["number_format"]:
         errors["number_format"] = "请填写协议书编号格式"
@@ -99,6 +101,14 @@ def _shown(field: str, value: Any) -> str:
     if value is None or value == "":
         return "不限" if field == "max_terminations" else "未设置"
     return str(value)
+
+
+def _time_zones(current: str) -> list[tuple[str, str]]:
+    """The usual zones, and the school's own when it was set to another one (in the admin or by the API)."""
+    choices = list(TIME_ZONE_CHOICES)
+    if current not in dict(choices):
+        choices.append((current, current))
+    return choices
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,6 +135,7 @@ def school_settings(request: AuthenticatedRequest) -> HttpResponse:
         "history": _history(request, school),
         "query": "",
         "number_sample": _sample(school),
+        "time_zones": _time_zones(values.get("time_zone") or school.time_zone),
     }
     return page(
         request,
