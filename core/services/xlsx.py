@@ -248,7 +248,12 @@ def _rows(
     for number, row in enumerate(rows, start=2):
         if number > max_rows + 1:
             raise _too_many_rows()
-        values = {h: _text(row[i]) if i < len(row) else "" for h, i in index.items()}
+        width = len(row)
+        # Most cells are text: strip them here, the rest through _text.
+        values = {
+            h: ("" if i >= width else v.strip() if (v := row[i]).__class__ is str else _text(v))
+            for h, i in index.items()
+        }
         if any(values.values()):
             yield number, values
 
