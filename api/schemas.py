@@ -425,7 +425,9 @@ class WebhookEndpointOut(Answer):
     description: str = Field(description="说明")
     events: list[str] = Field(description="推送的事件类型，如 agreement.effective")
     active: bool = Field(description="是否启用")
-    secret: str = Field(description="签名密钥（whsec_ 开头，按 Standard Webhooks 校验 webhook-signature）")
+    secret: str | None = omitted(
+        "签名密钥（whsec_ 开头，按 Standard Webhooks 校验 webhook-signature）：只在登记和更换密钥的答复中出现一次"
+    )
     created_at: datetime.datetime
 
 

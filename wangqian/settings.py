@@ -269,9 +269,12 @@ WANGQIAN_EXPORT_STALL_MINUTES = env_int("WANGQIAN_EXPORT_STALL_MINUTES", 30)
 
 # Background work: django-tasks with its database backend needs no extra server; `manage.py db_worker`
 # runs the queue (make run starts one). Tests run tasks immediately.
+TASK_QUEUES = ["default", "webhooks"]
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        # "webhooks" has a worker of its own (run_worker --queue-name webhooks), see webhooks/services.py.
+        "QUEUES": TASK_QUEUES,
     }
 }
 
@@ -322,7 +325,11 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 # Seconds to wait after the 1st, 2nd, ... failed attempt; after the last one the delivery is failed (~28 h in all).
 WEBHOOK_RETRY_SCHEDULE = env_int_list("WEBHOOK_RETRY_SCHEDULE", [5, 300, 1800, 7200, 18000, 36000, 36000])
 WEBHOOK_ALLOWED_NETWORKS = env_networks("WEBHOOK_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEMO else [])
+# A delivery still not made this long after its round began is failed (a resting endpoint's deliveries wait).
+WEBHOOK_GIVE_UP_SECONDS = env_int("WEBHOOK_GIVE_UP_SECONDS", sum(WEBHOOK_RETRY_SCHEDULE) + 3600)
 WEBHOOK_MAX_ENDPOINTS_PER_SCHOOL = env_int("WEBHOOK_MAX_ENDPOINTS_PER_SCHOOL", 10)
+# 发送测试消息: at most one per endpoint in this many seconds.
+WEBHOOK_TEST_INTERVAL_SECONDS = env_int("WEBHOOK_TEST_INTERVAL_SECONDS", 30)
 WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", default=False)
 
 # REQUEST_LOG=1 (make serve sets it) writes one JSON line per request: request id, user id, status, duration.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from core.models import AgreementEvent, School
 
@@ -20,6 +21,11 @@ class Endpoint(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The circuit breaker: after a failed attempt the endpoint rests until paused_until, and then one attempt (the
+    # probe) tells whether it is back; its other deliveries wait meanwhile, so a dead endpoint costs one worker
+    # one timeout per pause, however many of its deliveries queue up.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    paused_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -46,6 +52,8 @@ class Delivery(models.Model):
     # Attempts of the current round (a redelivery starts a new round); the schedule is counted on it.
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the current round began (creation or 重新推送): a delivery still pending WEBHOOK_GIVE_UP_SECONDS later fails.
+    round_started_at = models.DateTimeField(default=timezone.now)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)

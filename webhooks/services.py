@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
-from core.errors import Forbidden, InvalidInput
+from core.errors import DomainError, Forbidden, InvalidInput
 from core.models import AgreementEvent, Role, School, User
 from core.tasks import enqueue_on_commit
 from webhooks import signing, transport
@@ -30,6 +30,11 @@ from webhooks.models import Attempt, Delivery, Endpoint
 logger = logging.getLogger(__name__)
 
 TEST_EVENT = "webhook.test"
+
+
+class TooManyTests(DomainError):
+    status = 429
+    code = "too_many_attempts"
 
 
 # --- endpoints ------------------------------------------------------------------------------------------------
@@ -144,6 +149,10 @@ def endpoint_send_test(endpoint: Endpoint, *, acting_user: User) -> Delivery:
     """A `webhook.test` message, so the school's developers can check their receiver before a real event."""
     _require_school_admin(acting_user, endpoint)
     now = timezone.now()
+    interval = settings.WEBHOOK_TEST_INTERVAL_SECONDS
+    recent = now - datetime.timedelta(seconds=interval)
+    if Delivery.objects.filter(endpoint=endpoint, event_type=TEST_EVENT, created_at__gt=recent).exists():
+        raise TooManyTests(f"每个推送地址{interval}秒内只能发送一条测试消息，请稍后再试")
     body = {
         "type": TEST_EVENT,
         "timestamp": now.isoformat(),
@@ -165,8 +174,9 @@ def redeliver(delivery: Delivery, *, acting_user: User) -> Delivery:
     """Send the same message (same `webhook-id`, same body) again, with a new round of retries."""
     _require_school_admin(acting_user, delivery.endpoint)
     with transaction.atomic():
+        now = timezone.now()
         Delivery.objects.filter(pk=delivery.pk).update(
-            state=Delivery.State.PENDING, attempts=0, next_attempt_at=timezone.now(), completed_at=None
+            state=Delivery.State.PENDING, attempts=0, next_attempt_at=now, round_started_at=now, completed_at=None
         )
         enqueue_on_commit(deliver_task, delivery.pk)
     delivery.refresh_from_db()
@@ -219,8 +229,45 @@ def _retry_delay(attempts: int) -> datetime.timedelta | None:
     return datetime.timedelta(seconds=schedule[attempts - 1]) if attempts <= len(schedule) else None
 
 
+def _pause(failures: int) -> datetime.timedelta:
+    schedule = settings.WEBHOOK_RETRY_SCHEDULE or [60]
+    return datetime.timedelta(seconds=schedule[min(failures, len(schedule)) - 1])
+
+
+def _take_endpoint(endpoint: Endpoint, now: datetime.datetime, lease: datetime.datetime) -> bool:
+    """May this worker post to the endpoint now? A healthy one, yes; a failing one only when its pause is over and
+    no other worker is probing it (the probe holds the pause for the attempt's longest duration)."""
+    if endpoint.consecutive_failures == 0:
+        return True
+    rested = Q(paused_until__isnull=True) | Q(paused_until__lte=now)
+    return bool(Endpoint.objects.filter(rested, pk=endpoint.pk).update(paused_until=lease))
+
+
+def _give_up_at(delivery: Delivery) -> datetime.datetime:
+    return delivery.round_started_at + datetime.timedelta(seconds=settings.WEBHOOK_GIVE_UP_SECONDS)
+
+
+def _wait_for_endpoint(delivery: Delivery, now: datetime.datetime) -> None:
+    """The endpoint rests: give the claim back (no attempt made) and come again when its pause ends."""
+    paused_until = Endpoint.objects.filter(pk=delivery.endpoint_id).values_list("paused_until", flat=True).get()
+    wake = max(paused_until or now, now) + datetime.timedelta(seconds=1)
+    with transaction.atomic():
+        if wake > _give_up_at(delivery):
+            Delivery.objects.filter(pk=delivery.pk).update(
+                state=Delivery.State.FAILED,
+                attempts=F("attempts") - 1,
+                next_attempt_at=None,
+                completed_at=now,
+                last_error="推送地址持续失败，超过重试期限，已放弃（可重新推送）",
+            )
+            return
+        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=wake, attempts=F("attempts") - 1)
+        enqueue_on_commit(deliver_task, delivery.pk, delay=wake - now)
+
+
 def deliver(delivery_id: int) -> Attempt | None:
-    """One attempt, if the delivery is due and nobody else has claimed it; the logged attempt (None if not)."""
+    """One attempt, if the delivery is due, nobody else has claimed it and its endpoint is not resting; the logged
+    attempt (None if none was made)."""
     now = timezone.now()
     lease = now + datetime.timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 60)
     claimed = Delivery.objects.filter(pk=delivery_id, state=Delivery.State.PENDING, next_attempt_at__lte=now).update(
@@ -232,12 +279,17 @@ def deliver(delivery_id: int) -> Attempt | None:
     endpoint = delivery.endpoint
     if not endpoint.active:
         outcome = transport.Outcome(None, 0, "推送地址已停用，未推送")
+    elif not _take_endpoint(endpoint, now, lease):
+        _wait_for_endpoint(delivery, now)
+        return None
     else:
         timestamp = int(time.time())
         headers = signing.headers(endpoint.secret, delivery.message_id, timestamp, delivery.body)
         outcome = transport.post(endpoint.url, delivery.body, headers)
     finished = timezone.now()
     retry = None if outcome.succeeded or not endpoint.active else _retry_delay(delivery.attempts)
+    if retry is not None and finished + retry > _give_up_at(delivery):
+        retry = None
     with transaction.atomic():
         attempt = Attempt.objects.create(
             delivery=delivery,
@@ -260,6 +312,13 @@ def deliver(delivery_id: int) -> Attempt | None:
             last_duration_ms=outcome.duration_ms,
             last_error=outcome.error,
         )
+        if endpoint.active and outcome.succeeded:
+            Endpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0, paused_until=None)
+        elif endpoint.active:
+            failures = endpoint.consecutive_failures + 1
+            Endpoint.objects.filter(pk=endpoint.pk).update(
+                consecutive_failures=F("consecutive_failures") + 1, paused_until=finished + _pause(failures)
+            )
         if retry is not None:
             enqueue_on_commit(deliver_task, delivery.pk, delay=retry)
     return attempt
@@ -277,6 +336,8 @@ def deliver_due(limit: int = 500) -> int:
     return len(due)
 
 
-@task()
+# Its own queue, served by its own worker (`run_worker --queue-name webhooks`): however slow the schools'
+# endpoints, documents, e-mail and exports never wait behind a delivery.
+@task(queue_name="webhooks")
 def deliver_task(delivery_id: int) -> None:
     deliver(delivery_id)

@@ -55,14 +55,15 @@ class DeliveryQuery(Schema):
     state: str = Field("", pattern="^(|pending|succeeded|failed)$")
 
 
-def endpoint_out(endpoint: Endpoint) -> WebhookEndpointOut:
+def endpoint_out(endpoint: Endpoint, *, with_secret: bool = False) -> WebhookEndpointOut:
+    """The secret is shown once: in the answer that made it (登记, or rotate_secret)."""
     return WebhookEndpointOut(
         id=endpoint.pk,
         url=endpoint.url,
         description=endpoint.description,
         events=list(endpoint.events),
         active=endpoint.active,
-        secret=endpoint.secret,
+        secret=endpoint.secret if with_secret else None,
         created_at=endpoint.created_at,
     )
 
@@ -97,14 +98,14 @@ def list_endpoints(request: HttpRequest) -> WebhookEndpointsOut:
 @router.post(
     "",
     response=responses(WebhookEndpointOut, 400, 401, 403, status=201),
-    summary="登记推送地址（答复含签名密钥；每所学校的数量有上限）",
+    summary="登记推送地址（答复含签名密钥，只此一次；每所学校的数量有上限）",
 )
 def create_endpoint(request: HttpRequest, body: EndpointIn) -> Status[WebhookEndpointOut]:
     user = _school_admin(request)
     endpoint = services.endpoint_create(
         url=body.url, events=body.events, description=body.description, active=body.active, acting_user=user
     )
-    return Status(201, endpoint_out(endpoint))
+    return Status(201, endpoint_out(endpoint, with_secret=True))
 
 
 @router.get("/{endpoint_id}", response=responses(WebhookEndpointOut, 401, 403, 404), summary="推送地址详情")
@@ -125,7 +126,7 @@ def update_endpoint(request: HttpRequest, endpoint_id: Id, body: EndpointPatch) 
     )
     if body.rotate_secret:
         endpoint = services.endpoint_rotate_secret(endpoint, acting_user=user)
-    return endpoint_out(endpoint)
+    return endpoint_out(endpoint, with_secret=body.rotate_secret)
 
 
 @router.delete("/{endpoint_id}", response=responses(DetailOut, 401, 403, 404), summary="删除推送地址（连同推送记录）")
@@ -164,8 +165,8 @@ def redeliver(request: HttpRequest, endpoint_id: Id, delivery_id: Id) -> Status[
 
 @router.post(
     "/{endpoint_id}/test",
-    response=responses(WebhookDeliveryOut, 401, 403, 404, status=202),
-    summary="发送一条测试消息（type: webhook.test）",
+    response=responses(WebhookDeliveryOut, 401, 403, 404, 429, status=202),
+    summary="发送一条测试消息（type: webhook.test；每个地址在 WEBHOOK_TEST_INTERVAL_SECONDS 内只能一条）",
 )
 def send_test(request: HttpRequest, endpoint_id: Id) -> Status[WebhookDeliveryOut]:
     user = _school_admin(request)

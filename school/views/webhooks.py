@@ -18,10 +18,16 @@ from school.views.common import page
 from web.request import AuthenticatedRequest
 from webhooks import services
 from webhooks.events import EVENT_TYPES
-from webhooks.models import Delivery
+from webhooks.models import Delivery, Endpoint
 from webhooks.selectors import deliveries_of, delivery_for, endpoint_for, endpoints_of
 
 DELIVERY_STATES = dict(Delivery.State.choices)
+SECRET_SESSION_KEY = "webhook_secret_once"
+
+
+def _show_secret_once(request: AuthenticatedRequest, endpoint: Endpoint) -> None:
+    """The secret is shown on the next page view only (SPEC §6: shown once); after that it can only be replaced."""
+    request.session[SECRET_SESSION_KEY] = {str(endpoint.pk): endpoint.secret}
 
 
 def _crumbs(*more: tuple[str, str]) -> list[tuple[str, str]]:
@@ -50,6 +56,7 @@ def webhooks(request: AuthenticatedRequest) -> HttpResponse:
             errors = dict(exc.errors) or {"all": exc.detail}
         else:
             messages.success(request, "推送地址已登记。请把签名密钥配置到接收方，用于校验每条推送的签名")
+            _show_secret_once(request, endpoint)
             return redirect("school:webhook", pk=endpoint.pk)
     context = {
         "endpoints": endpoints_of(request.user),
@@ -95,6 +102,7 @@ def webhook(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         delivery.event_label = EVENT_TYPES.get(delivery.event_type, "测试消息")  # type: ignore[attr-defined]
     context = {
         "endpoint": endpoint,
+        "secret": request.session.pop(SECRET_SESSION_KEY, {}).get(str(endpoint.pk), ""),
         "event_types": EVENT_TYPES,
         "values": values,
         "errors": errors,
@@ -120,9 +128,14 @@ def webhook_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpR
     if action == "rotate":
         services.endpoint_rotate_secret(endpoint, acting_user=request.user)
         messages.success(request, "签名密钥已更换，此后的推送用新密钥签名；请同步修改接收方的配置")
+        _show_secret_once(request, endpoint)
     elif action == "test":
-        services.endpoint_send_test(endpoint, acting_user=request.user)
-        messages.success(request, "测试消息已排队推送，结果见下方推送记录")
+        try:
+            services.endpoint_send_test(endpoint, acting_user=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, "测试消息已排队推送，结果见下方推送记录")
     elif action == "delete":
         services.endpoint_delete(endpoint, acting_user=request.user)
         messages.success(request, "推送地址已删除")

@@ -25,6 +25,9 @@ def test_a_school_admin_registers_an_endpoint_and_reads_its_delivery_log(
 
     listed = api.get("/school/webhooks").json()
     assert [e["id"] for e in listed["results"]] == [endpoint["id"]]
+    # The secret is shown once, in the answer that made it.
+    assert "secret" not in listed["results"][0]
+    assert "secret" not in api.get(f"/school/webhooks/{endpoint['id']}").json()
     assert [row["code"] for row in listed["event_types"]] == list(EVENT_TYPES)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -58,7 +61,7 @@ def test_update_rotate_test_message_and_delete(
     assert endpoint["events"] == list(EVENT_TYPES)
     changed = api.patch(f"/school/webhooks/{endpoint['id']}", {"active": False, "rotate_secret": True}).json()
     assert changed["active"] is False and changed["secret"] != endpoint["secret"]
-    api.patch(f"/school/webhooks/{endpoint['id']}", {"active": True})
+    assert "secret" not in api.patch(f"/school/webhooks/{endpoint['id']}", {"active": True}).json()
     with django_capture_on_commit_callbacks(execute=True):
         sent = api.post(f"/school/webhooks/{endpoint['id']}/test")
     assert sent.status_code == 202 and sent.json()["event_type"] == "webhook.test"
@@ -98,3 +101,11 @@ def test_another_school_and_other_roles_get_404_and_403(world: World, api: ApiCl
     assert college.get("/school/webhooks").status_code == 403
     assert college.post("/school/webhooks", {"url": "http://127.0.0.1/x"}).status_code == 403
     assert Endpoint.objects.get().active is True
+
+
+def test_a_second_test_message_too_soon_answers_429(world: World, api: ApiClient) -> None:
+    api.login(world.school_admin)
+    endpoint = api.post("/school/webhooks", {"url": "http://127.0.0.1:9/x"}).json()
+    assert api.post(f"/school/webhooks/{endpoint['id']}/test").status_code == 202
+    again = api.post(f"/school/webhooks/{endpoint['id']}/test")
+    assert again.status_code == 429 and again.json()["code"] == "too_many_attempts"

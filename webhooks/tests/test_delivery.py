@@ -16,7 +16,8 @@ from django_tasks_db.models import DBTaskResult
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from core.errors import Forbidden, InvalidInput
-from core.testing import World, invite
+from core.services import agreements as wf
+from core.testing import TERMS, World, invite
 from webhooks import services
 from webhooks.events import EVENT_TYPES
 from webhooks.models import Attempt, Delivery, Endpoint
@@ -46,8 +47,10 @@ def test_a_delivery_verifies_with_an_independent_implementation_and_not_after_on
     assert request.headers["content-type"] == "application/json"
     verified = Webhook(endpoint.secret).verify(request.body, request.headers)
     assert verified["type"] == "agreement.invited"
-    assert verified["data"]["agreement"]["id"] == agreement.pk
-    assert verified["data"]["agreement"]["status_label"] == "待应约"
+    data = verified["data"]
+    assert (data["agreement_id"], data["status"], data["status_label"]) == (agreement.pk, "invited", "待应约")
+    assert (data["school_code"], data["student_number"]) == (world.school.code, world.student.student_no)
+    assert data["employer_name"] == world.employer.employer.name
 
     tampered = bytearray(request.body)
     tampered[len(tampered) // 2] ^= 0x01
@@ -71,9 +74,8 @@ def test_each_event_of_the_lifecycle_reaches_the_endpoint_once_and_never_carries
         "agreement.approved",
         "agreement.approved",
         "agreement.effective",
-        "termination.requested",
-        "termination.answered",
-        "termination.approved",
+        "agreement.termination_requested",
+        "agreement.termination_answered",
         "agreement.terminated",
     ]
     ids = [r.headers["webhook-id"] for r in receiver.requests]
@@ -82,8 +84,8 @@ def test_each_event_of_the_lifecycle_reaches_the_endpoint_once_and_never_carries
         text = request.body.decode()
         assert world.student.id_number not in text
         assert world.student.phone not in text
-        assert json.loads(text)["data"]["student"]["student_no"] == world.student.student_no
-    assert Delivery.objects.filter(state=Delivery.State.SUCCEEDED).count() == 9
+        assert json.loads(text)["data"]["student_number"] == world.student.student_no
+    assert Delivery.objects.filter(state=Delivery.State.SUCCEEDED).count() == 8
 
 
 def test_only_subscribed_events_of_the_own_school_reach_an_active_endpoint(
@@ -159,7 +161,7 @@ def test_a_slow_endpoint_times_out_as_a_failed_attempt(
     assert Delivery.objects.get().state == "pending"
 
 
-@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "webhooks"]}})
 def test_the_workflow_only_queues_the_delivery_and_never_calls_the_endpoint(
     world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -172,6 +174,8 @@ def test_the_workflow_only_queues_the_delivery_and_never_calls_the_endpoint(
     delivery = Delivery.objects.get()
     queued = DBTaskResult.objects.filter(task_path="webhooks.services.deliver_task", status="READY")
     assert [job.args_kwargs["args"] for job in queued] == [[delivery.pk]]
+    # A queue of its own, which the general workers (documents, e-mail, exports) do not serve.
+    assert [job.queue_name for job in queued] == ["webhooks"]
 
 
 def test_redelivery_sends_the_same_message_again(
@@ -308,3 +312,84 @@ def test_two_workers_racing_for_one_delivery_send_it_once(world: World, receiver
     assert len(receiver.requests) == 1
     assert sum(result is not None for result in results) == 1
     assert Attempt.objects.filter(delivery=delivery).count() == 1
+
+
+def test_modify_withdraw_and_expire_are_delivered_under_the_specs_names(
+    world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    register(world, receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        (first,) = invite(world.employer, world.student)
+        wf.agreement_modify(first, terms={**TERMS, "position": "法务专员"}, acting_user=world.employer)
+        wf.agreement_withdraw(first, acting_user=world.employer)
+        (second,) = invite(world.employer, world.student)
+        wf.invitations_expire(now=second.expires_at + datetime.timedelta(seconds=1))
+        world.reach("returned", student=world.other_student)
+    assert received_types(receiver) == [
+        "agreement.invited",
+        "agreement.modified",
+        "agreement.withdrawn",
+        "agreement.invited",
+        "agreement.expired",
+        "agreement.invited",
+        "agreement.accepted",
+        "agreement.returned",
+    ]
+
+
+def test_a_dead_endpoint_rests_so_its_queue_costs_one_attempt_per_pause(
+    world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    receiver.status = 500
+    endpoint = register(world, receiver.url, ["agreement.invited"])
+    students = [world.student, world.other_student]
+    with override_settings(WEBHOOK_RETRY_SCHEDULE=[60, 600]), time_machine.travel(timezone.now(), tick=False) as clock:
+        with django_capture_on_commit_callbacks(execute=True):
+            for student in students:
+                invite(world.employer, student)
+        # The first delivery failed; the second found the endpoint resting and waits, without an attempt.
+        assert len(receiver.requests) == 1
+        endpoint.refresh_from_db()
+        assert endpoint.consecutive_failures == 1
+        assert endpoint.paused_until == timezone.now() + datetime.timedelta(seconds=60)
+        waiting = Delivery.objects.filter(attempts=0).get()
+        assert waiting.next_attempt_at is not None and endpoint.paused_until is not None
+        assert waiting.state == "pending" and waiting.next_attempt_at > endpoint.paused_until
+
+        receiver.status = 204
+        clock.shift(datetime.timedelta(seconds=62))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.deliver_due() == 2
+        endpoint.refresh_from_db()
+    # One probe found it back; both were then delivered, and the endpoint is healthy again.
+    assert sorted(Delivery.objects.values_list("state", flat=True)) == ["succeeded", "succeeded"]
+    assert (endpoint.consecutive_failures, endpoint.paused_until) == (0, None)
+    assert len(receiver.requests) == 3
+
+
+def test_a_delivery_waiting_past_the_give_up_time_fails_without_an_attempt(
+    world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    receiver.status = 500
+    register(world, receiver.url, ["agreement.invited"])
+    settings_ = {"WEBHOOK_RETRY_SCHEDULE": [3600], "WEBHOOK_GIVE_UP_SECONDS": 1800}
+    with override_settings(**settings_), django_capture_on_commit_callbacks(execute=True):
+        invite(world.employer, world.student)
+        invite(world.employer, world.other_student)
+    first, second = Delivery.objects.order_by("id")
+    assert (first.state, first.attempts) == ("failed", 1)  # its retry would come after the give-up time
+    assert (second.state, second.attempts) == ("failed", 0)
+    assert "已放弃" in second.last_error
+    assert len(receiver.requests) == 1
+
+
+@override_settings(WEBHOOK_TEST_INTERVAL_SECONDS=30)
+def test_test_messages_are_limited_per_endpoint(world: World, receiver: Receiver) -> None:
+    endpoint = register(world, receiver.url)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        services.endpoint_send_test(endpoint, acting_user=world.school_admin)
+        with pytest.raises(services.TooManyTests, match="30秒内只能发送一条测试消息"):
+            services.endpoint_send_test(endpoint, acting_user=world.school_admin)
+        clock.shift(datetime.timedelta(seconds=31))
+        services.endpoint_send_test(endpoint, acting_user=world.school_admin)
+    assert Delivery.objects.filter(event_type="webhook.test").count() == 2

@@ -26,6 +26,7 @@ def test_registering_an_endpoint_on_the_page_and_seeing_its_delivery_log(
     assert answer.status_code == 302 and answer["Location"] == f"/school/settings/webhooks/{endpoint.pk}/"
     page = client.get(answer["Location"]).content.decode()
     assert endpoint.secret in page and "暂无数据!" in page
+    assert endpoint.secret not in client.get(answer["Location"]).content.decode()  # shown once
 
     with django_capture_on_commit_callbacks(execute=True):
         (agreement,) = invite(world.employer, world.student)
@@ -62,9 +63,9 @@ def test_edit_rotate_test_and_delete(
     endpoint.refresh_from_db()
     assert (endpoint.events, endpoint.description, endpoint.active) == (["agreement.effective"], "学工", False)
     old = endpoint.secret
-    client.post(base + "rotate/")
+    shown = client.get(client.post(base + "rotate/")["Location"]).content.decode()
     endpoint.refresh_from_db()
-    assert endpoint.secret != old
+    assert endpoint.secret != old and endpoint.secret in shown and old not in shown
     client.post(base, {"url": receiver.url, "events": ["agreement.effective"], "active": "on"})
     with django_capture_on_commit_callbacks(execute=True):
         client.post(base + "test/")

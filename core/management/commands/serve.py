@@ -32,6 +32,10 @@ class Command(BaseCommand):
         # The same worker (with its heartbeat, which /readyz reads) and scheduler as production, one of each.
         helpers = [
             subprocess.Popen([sys.executable, "manage.py", "run_worker", "--interval", "1"], env=env),
+            # Webhook deliveries have a queue and a worker of their own (webhooks/services.py).
+            subprocess.Popen(
+                [sys.executable, "manage.py", "run_worker", "--interval", "1", "--queue-name", "webhooks"], env=env
+            ),
             subprocess.Popen([sys.executable, "manage.py", "run_scheduler"], env=env),
         ]
         try:

@@ -102,6 +102,21 @@ class Command(BaseCommand):
                 commands.append(
                     (f"worker {n + 1}", [*manage, "run_worker", "--interval", "1", "--worker-id", worker_id])
                 )
+            # Webhook deliveries wait on the schools' servers: their own queue and worker(s), so documents, e-mail
+            # and exports never queue behind a slow endpoint.
+            for n in range(int(os.environ.get("WEBHOOK_WORKERS", "1"))):
+                worker_id = f"{host}-webhooks-{n + 1}-{get_random_string(8)}"
+                command = [
+                    *manage,
+                    "run_worker",
+                    "--interval",
+                    "1",
+                    "--queue-name",
+                    "webhooks",
+                    "--worker-id",
+                    worker_id,
+                ]
+                commands.append((f"webhook worker {n + 1}", command))
         if "scheduler" in roles:
             commands.append(("scheduler", [*manage, "run_scheduler"]))
         return commands
