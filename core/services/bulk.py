@@ -29,6 +29,9 @@ def insert_rows(
     """Insert `count` rows of `model`: each of `columns` (field name → a list of `count` values, or one value for
     every row) already in its field's Python type; every other field takes its default. Returns (id, value of
     `returning`) per row when `returning` is given."""
+    for name, values in columns.items():
+        if isinstance(values, list) and len(values) != count:
+            raise ValueError(f"insert_rows: {name} has {len(values)} values for {count} rows")
     if connection.vendor != "postgresql":
         return _bulk_create(model, columns, count=count, returning=returning)
     meta = model._meta
@@ -48,9 +51,6 @@ def insert_rows(
     arrays = [(field, columns[name]) for name, field in given.items() if isinstance(columns[name], list)]
     scalars = [(field, columns[name]) for name, field in given.items() if not isinstance(columns[name], list)]
     scalars += list(constants.items())
-    for field, values in arrays:
-        if len(values) != count:
-            raise ValueError(f"insert_rows: {field.name} has {len(values)} values for {count} rows")
     quote = connection.ops.quote_name
     names = [quote(str(field.column)) for field, _ in arrays] + [quote(str(field.column)) for field, _ in scalars]
     aliases = [f"v{i}" for i in range(len(arrays))]
