@@ -198,3 +198,20 @@ def invite_one(employer: Any, student: Student) -> Agreement:
 
     (agreement,) = invite(employer, student)
     return agreement
+
+
+@pytest.mark.django_db
+def test_a_roster_import_moving_a_signed_student_moves_their_counts(world: World) -> None:
+    """生源导入 changes 李明's 院系/专业 and 毕业年度: his effective agreement is counted where he is now."""
+    from core.services.roster import ROSTER_HEADERS, roster_import
+    from core.testing import xlsx_bytes
+
+    world.reach("effective")
+    s = world.student
+    row = [s.student_no, s.name, s.gender, s.id_number, s.phone, s.email, 2026]
+    row += ["信息科学与工程学院", "软件工程", "本科"]
+    roster_import(world.school, xlsx_bytes(list(ROSTER_HEADERS), [row]), dry_run=False, acting_user=world.school_admin)
+    assert counters_diff() == {}
+    assert school_stats(world.school, 2027).total.effective == 0
+    moved = school_stats(world.school, 2026)
+    assert [(m.name, m.effective) for m in moved.majors] == [("软件工程", 1)]
