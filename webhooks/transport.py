@@ -38,15 +38,30 @@ def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(net, strict=False) for net in settings.WEBHOOK_ALLOWED_NETWORKS]
 
 
+_NAT64 = [ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48")]
+
+
+def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64, IPv4-compatible): a route may lead there."""
+    if isinstance(ip, ipaddress.IPv4Address):
+        return None
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if any(ip in net for net in _NAT64) or (0 < int(ip) < 2**32):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def check_address(address: str) -> None:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if any(ip in net for net in allowed_networks()):
-        return
-    if not ip.is_global:
-        raise Refused(
-            f"推送地址解析到内网或本机地址 {ip}，不允许推送"
-            "（如需推送到校内系统，请由运维在 WEBHOOK_ALLOWED_NETWORKS 中登记其网段）"
-        )
+    for candidate in filter(None, (ip, _embedded_ipv4(ip))):
+        if any(candidate in net for net in allowed_networks()):
+            continue
+        if not candidate.is_global or candidate.is_multicast:
+            raise Refused(
+                f"推送地址解析到内网或本机地址 {ip}，不允许推送"
+                "（如需推送到校内系统，请由运维在 WEBHOOK_ALLOWED_NETWORKS 中登记其网段）"
+            )
 
 
 def resolve(host: str, port: int) -> str:
@@ -98,7 +113,9 @@ def post(url: str, body: str, headers: dict[str, str]) -> Outcome:
             connection.request("POST", path, body=body.encode(), headers={**headers, "user-agent": "wangqian-webhooks"})
             response = connection.getresponse()
             response.read(1024)
-            return Outcome(response.status, took(), "" if 200 <= response.status < 300 else response.reason[:200])
+            # http.client reads the status line as Latin-1; a server that answers in UTF-8 (中文) is read back.
+            reason = response.reason.encode("latin-1", "replace").decode("utf-8", "replace")
+            return Outcome(response.status, took(), "" if 200 <= response.status < 300 else reason[:200])
         finally:
             connection.close()
     except Refused as exc:

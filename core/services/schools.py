@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+import string
 import zoneinfo
 from typing import Any
 
@@ -40,14 +42,32 @@ def validate_time_zone(value: str) -> str:
     return value
 
 
+# What a 协议书编号格式 may hold: the three fields, a width for the number, nothing else (str.format would
+# otherwise read attributes and items: {seq.__class__} is code, not a format).
+_NUMBER_FIELDS = {"year": re.compile(""), "school_code": re.compile(""), "seq": re.compile(r"0?[1-9]?d?")}
+
+
 def validate_number_format(value: str) -> str:
+    fields_message = "编号格式只能使用 {year}、{school_code}、{seq}（序号可定宽，如 {seq:05d}）"
     try:
-        sample = value.format(year=2027, school_code="10145", seq=1)
-    except (KeyError, IndexError, ValueError):
-        message = "编号格式只能使用 {year}、{school_code}、{seq}（如 {seq:05d}）"
+        parts = list(string.Formatter().parse(value))
+    except ValueError:
+        raise InvalidInput(fields_message, errors={"number_format": fields_message}) from None
+    seen = [field for _, field, _, _ in parts if field is not None]
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if field not in _NUMBER_FIELDS or conversion or not _NUMBER_FIELDS[field].fullmatch(spec or ""):
+            raise InvalidInput(fields_message, errors={"number_format": fields_message})
+    literal = "".join(text for text, _, _, _ in parts)
+    if any(not ch.isprintable() or ch.isspace() for ch in literal):
+        message = "编号格式不能包含空格或控制字符"
         raise InvalidInput(message, errors={"number_format": message})
-    if "{seq" not in value or not 1 <= len(sample) <= 40:
-        message = "编号格式必须包含序号 {seq}，且生成的编号不超过40位"
+    first = value.format(year=2027, school_code="10145", seq=1)
+    # The largest number of a year must fit too (five digits is what a school's year can reach).
+    widest = value.format(year=2027, school_code="10145", seq=99999)
+    if seen.count("seq") != 1 or not 1 <= len(widest) <= 40 or first == widest:
+        message = "编号格式必须包含序号 {seq}（只能一次），且生成的编号不超过40位"
         raise InvalidInput(message, errors={"number_format": message})
     return value
 

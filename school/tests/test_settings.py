@@ -76,6 +76,16 @@ def test_change_is_saved_and_recorded(world: World, client: Client, login_as: Lo
         ("termination_window_start", "2027/03/01", "格式应为年-月-日"),
         ("number_format", "{year}{school_code}", "编号格式必须包含序号"),
         ("number_format", "{nope}", "编号格式只能使用"),
+        # str.format reads attributes and items: a format is never code.
+        ("number_format", "{year.__class__.__init__.__globals__}{seq}", "编号格式只能使用"),
+        ("number_format", "{seq.__class__.__mro__}", "编号格式只能使用"),
+        ("number_format", "{seq[0]}", "编号格式只能使用"),
+        ("number_format", "{seq!r}", "编号格式只能使用"),
+        ("number_format", "{seq:1000000000d}", "编号格式只能使用"),
+        ("number_format", "{year}{seq}{seq}", "编号格式必须包含序号"),
+        ("number_format", "{seq:0d}{school_code:x^40}", "编号格式只能使用"),
+        ("number_format", "NEU {year}{seq}", "编号格式不能包含空格或控制字符"),
+        ("number_format", "{year}{seq", "编号格式只能使用"),
         ("number_format", "", "请填写协议书编号格式"),
     ],
 )

@@ -21,6 +21,7 @@ class Receiver:
         self.requests: list[Received] = []
         self.status = 204
         self.delay = 0.0
+        self.reason = ""  # a reason phrase of its own, sent as UTF-8 bytes
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,6 +30,10 @@ class Receiver:
                 body = self.rfile.read(length)
                 receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 time.sleep(receiver.delay)
+                if receiver.reason:
+                    line = f"HTTP/1.1 {receiver.status} {receiver.reason}\r\ncontent-length: 0\r\n\r\n"
+                    self.wfile.write(line.encode())
+                    return
                 self.send_response(receiver.status)
                 self.send_header("content-length", "0")
                 self.end_headers()

@@ -205,6 +205,12 @@ def test_redelivery_sends_the_same_message_again(
         "http://10.1.2.3/hook",
         "http://[::1]:8080/hook",
         "http://0.0.0.0/",
+        "http://2130706433/",  # 127.0.0.1 written as one number
+        "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::127.0.0.1]/",  # IPv4-compatible
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://224.0.0.1/",
     ],
 )
 def test_an_address_inside_the_installation_is_refused_unless_its_network_is_allowed(world: World, url: str) -> None:
@@ -393,3 +399,13 @@ def test_test_messages_are_limited_per_endpoint(world: World, receiver: Receiver
         clock.shift(datetime.timedelta(seconds=31))
         services.endpoint_send_test(endpoint, acting_user=world.school_admin)
     assert Delivery.objects.filter(event_type="webhook.test").count() == 2
+
+
+def test_a_reason_phrase_in_chinese_is_logged_as_sent(
+    world: World, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    receiver.status, receiver.reason = 503, "系统维护中"
+    register(world, receiver.url, ["agreement.invited"])
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world.employer, world.student)
+    assert Attempt.objects.get().error == "系统维护中"
