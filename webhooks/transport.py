@@ -54,7 +54,9 @@ def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddre
 
 def check_address(address: str) -> None:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    for candidate in filter(None, (ip, _embedded_ipv4(ip))):
+    embedded = _embedded_ipv4(ip)
+    candidates: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [ip] if embedded is None else [ip, embedded]
+    for candidate in candidates:
         if any(candidate in net for net in allowed_networks()):
             continue
         if not candidate.is_global or candidate.is_multicast:
