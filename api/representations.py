@@ -20,10 +20,10 @@ from api.schemas import (
     TermsOut,
 )
 from core import codes
-from core.fields import CODED_FIELDS, TERMS_FIELDS
+from core.fields import CODED_FIELDS, DISPATCH_FIELDS, TERMS_FIELDS
 from core.masking import mask_email, mask_id_number, mask_phone
 from core.models import Agreement, AgreementTerms, Employer, Role, Status, Student, Termination, User
-from core.rules import ONCE_EFFECTIVE_STATUSES, action_list
+from core.rules import ONCE_EFFECTIVE_STATUSES, action_list, shows_dispatch_fields
 
 
 def code_labels(values: dict[str, Any]) -> dict[str, str]:
@@ -34,10 +34,13 @@ def code_labels(values: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def terms_data(terms: AgreementTerms | None) -> TermsOut | None:
+def terms_data(terms: AgreementTerms | None, *, show_dispatch: bool = True) -> TermsOut | None:
+    """One version of the terms; the 报到证 fields are left out where they are not shown (core.rules)."""
     if terms is None:
         return None
-    values: dict[str, Any] = {field: getattr(terms, field) for field in TERMS_FIELDS}
+    values: dict[str, Any] = {
+        field: getattr(terms, field) for field in TERMS_FIELDS if show_dispatch or field not in DISPATCH_FIELDS
+    }
     return TermsOut(version=terms.version, **values | code_labels(values))
 
 
@@ -119,7 +122,7 @@ def _agreement_fields(agreement: Agreement, viewer: User) -> dict[str, Any]:
         "school": SchoolRef(id=agreement.school_id, name=agreement.school.name, code=agreement.school.code),
         "student": student_data(agreement.student, viewer),
         "employer": employer_data(agreement.employer),
-        "terms": terms_data(agreement.current_terms),
+        "terms": terms_data(agreement.current_terms, show_dispatch=_shows_dispatch(agreement)),
         "accepted_terms_version": None,
         "invited_at": agreement.invited_at,
         "expires_at": agreement.expires_at,
@@ -135,6 +138,10 @@ def _agreement_fields(agreement: Agreement, viewer: User) -> dict[str, Any]:
     return data
 
 
+def _shows_dispatch(agreement: Agreement) -> bool:
+    return shows_dispatch_fields(agreement.school, agreement.student.graduation_year)
+
+
 def agreement_data(agreement: Agreement, viewer: User) -> AgreementOut:
     return AgreementOut(**_agreement_fields(agreement, viewer))
 
@@ -144,7 +151,7 @@ def agreement_detail(agreement: Agreement, viewer: User) -> AgreementDetailOut:
     versions = list(agreement.terms_versions.all())
     accepted = next((t for t in versions if t.pk == agreement.accepted_terms_id), None)
     data["accepted_terms_version"] = accepted.version if accepted else None
-    data["terms_versions"] = [terms_data(t) for t in versions]
+    data["terms_versions"] = [terms_data(t, show_dispatch=_shows_dispatch(agreement)) for t in versions]
     data["events"] = [
         EventOut(
             actor=e.actor_name,

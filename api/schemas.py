@@ -230,8 +230,8 @@ class TermsOut(Answer):
     archive_postcode: str
     archive_contact: str
     archive_phone: str
-    dispatch_title: str
-    dispatch_location: str
+    dispatch_title: str = omitted("报到证抬头：2022届及以前，或学校设置显示报到证信息时")
+    dispatch_location: str = omitted("报到证签发所在地：同上")
     affiliation: str
     hukou_receiving: str
     hukou_address: str

@@ -109,7 +109,7 @@ def _export_child(kind: str, username: str, limit: int | None, out: Any) -> None
                 import itertools
 
                 source = itertools.islice(source, limit)
-            rows = write_xlsx_to(target, plan_headers(user.school), source)
+            rows = write_xlsx_to(target, plan_headers(user.school, year), source)
         size = target.tell()
     out.send((rows, time.perf_counter() - start, before, _rss_mb(), size))
 

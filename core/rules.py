@@ -24,7 +24,7 @@ from core.models.org import Role
 from core.models.status import Status
 
 if TYPE_CHECKING:
-    from core.models import Agreement, User
+    from core.models import Agreement, School, User
 
 # --- status groups ----------------------------------------------------------------------------------------
 
@@ -235,6 +235,17 @@ def require(agreement: Agreement, user: User, action: Action) -> None:
 def allowed_actions(agreement: Agreement, user: User) -> frozenset[Action]:
     """Every action `user` may take on `agreement` now."""
     return frozenset(action for action in Action if refusal(agreement, user, action) is None)
+
+
+# 报到证 were abolished for the graduates of 2023 and later (教育部办公厅 2022): their two fields (报到证抬头,
+# 报到证签发所在地) are shown and printed for earlier cohorts, and for later ones only where the school turns them
+# on (学校设置: 显示报到证信息, off by default).
+DISPATCH_ABOLISHED_FROM = 2023
+
+
+def shows_dispatch_fields(school: School, graduation_year: int) -> bool:
+    """Whether forms, pages, the API and the PDF show the 报到证 fields for a student of `graduation_year`."""
+    return school.show_dispatch_fields or graduation_year < DISPATCH_ABOLISHED_FROM
 
 
 def shows_review_draft(agreement: Agreement, user: User) -> bool:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.fields import PROFILE_FIELDS, TERMS_FIELDS, FieldSpec
 from core.models import Agreement, AgreementTerms, Status
+from core.rules import shows_dispatch_fields
 from documents.data import (
     AgreementDocumentData,
     AgreementTermsData,
@@ -113,7 +114,7 @@ def build_document_data(agreement: Agreement, *, draft: bool = False) -> Agreeme
             phone=student.phone,
             email=student.email,
         ),
-        terms=_terms(terms, show_dispatch=school.show_dispatch_fields),
+        terms=_terms(terms, show_dispatch=shows_dispatch_fields(school, student.graduation_year)),
         terms_version=terms.version,
         number=None if draft else agreement.number,
         verification_code=format_code(code) if code else None,

@@ -35,7 +35,7 @@ from typing import Any
 from core.fields import DISPATCH_FIELDS, TERMS_FIELDS
 from core.masking import mask_email, mask_id_number, mask_phone
 from core.models import Agreement, Role, Status, User
-from core.rules import CLOSED_STATUSES, SIGNING_STATUSES
+from core.rules import CLOSED_STATUSES, SIGNING_STATUSES, shows_dispatch_fields
 from core.services.terms import terms_diff
 
 EMPLOYMENT_CATEGORY = "协议就业（线上签约）"
@@ -134,7 +134,7 @@ def agreement_detail_context(agreement: Agreement, viewer: User) -> dict[str, An
             "party_b": party_b,
             "party_rows": [(a[0], a[1], b[0], b[1]) for a, b in zip(party_a, party_b, strict=True)],
             "terms_version": terms.version if terms else None,
-            "terms": terms_rows(terms, show_dispatch=school.show_dispatch_fields),
+            "terms": terms_rows(terms, show_dispatch=shows_dispatch_fields(school, student.graduation_year)),
             "changes": changes,
             "termination": termination,
             "events": [

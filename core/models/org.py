@@ -19,7 +19,8 @@ class School(models.Model):
     termination_window_end = models.DateField("解约开放结束日期", null=True, blank=True)
     invitation_validity_days = models.PositiveIntegerField("邀约有效期（天）", default=7)
     number_format = models.CharField("协议书编号格式", max_length=60, default="{year}{school_code}{seq:05d}")
-    show_dispatch_fields = models.BooleanField("显示报到证信息", default=True)
+    # For 2023 and later graduates only (core.rules.shows_dispatch_fields): 报到证 were abolished from 2023 on.
+    show_dispatch_fields = models.BooleanField("显示报到证信息", default=False)
     activation_code_validity_days = models.PositiveIntegerField("激活码有效期（天）", default=14)
     # Times in e-mail, short messages and 消息 are told in this zone (an IANA name, checked by core.services.schools).
     time_zone = models.CharField("时区", max_length=40, default="Asia/Shanghai")

@@ -128,7 +128,7 @@ def open_invitations_of(user: User) -> QuerySet[Agreement]:
     return (
         agreements_visible_to(user)
         .filter(status=Status.INVITED)
-        .select_related("school", "employer", "current_terms")
+        .select_related("school", "student", "employer", "current_terms")
         .order_by("-invited_at", "-id")
     )
 

@@ -82,7 +82,7 @@ def _content(job: ExportJob, progress: Callable[[int], None]) -> tuple[list[str]
         school = School.objects.get(pk=job.params["school_id"])
         year = int(job.params["graduation_year"])
         total = plan_students(school, year).count()
-        return plan_headers(school), plan_rows(school, year, progress=progress), total, job.title
+        return plan_headers(school, year), plan_rows(school, year, progress=progress), total, job.title
     qs = _agreements(job)
     total = qs.order_by().count()
     return list(export_headers(job.owner)), agreement_export_rows(qs, job.owner, progress=progress), total, job.title

@@ -23,7 +23,7 @@ from django.utils import timezone
 from core import codes
 from core.models import Agreement, College, Major, School, Status, Student
 from core.models.destinations import Destination, DestinationStatus
-from core.rules import effective_q
+from core.rules import effective_q, shows_dispatch_fields
 
 # The 毕业去向 an effective 就业协议书 stands for.
 AGREEMENT_DESTINATION = "10"
@@ -113,14 +113,15 @@ _STATUS_LABELS = dict(Status.choices)
 _DESTINATION_STATUS_LABELS = dict(DestinationStatus.choices)
 
 
-def plan_columns(school: School) -> list[tuple[str, str, str, str | None]]:
-    """The 档案/户口 columns; the 报到证 ones only when the school shows them."""
-    return [c for c in _TERMS_COLUMNS if school.show_dispatch_fields or c[2] not in _DISPATCH]
+def plan_columns(school: School, graduation_year: int) -> list[tuple[str, str, str, str | None]]:
+    """The 档案/户口 columns; the 报到证 ones only where they are shown for that year's graduates (core.rules)."""
+    shown = shows_dispatch_fields(school, graduation_year)
+    return [c for c in _TERMS_COLUMNS if shown or c[2] not in _DISPATCH]
 
 
-def plan_headers(school: School) -> list[str]:
+def plan_headers(school: School, graduation_year: int) -> list[str]:
     extra: list[str] = []
-    for code_header, label_header, _, _ in plan_columns(school):
+    for code_header, label_header, _, _ in plan_columns(school, graduation_year):
         extra += [code_header, label_header] if code_header else [label_header]
     return [*PLAN_HEADERS, *extra]
 
@@ -143,7 +144,7 @@ def _date(value: datetime.datetime | None) -> str:
 def plan_rows(
     school: School, graduation_year: int, *, progress: Callable[[int], None] | None = None
 ) -> Iterator[list[Any]]:
-    columns = plan_columns(school)
+    columns = plan_columns(school, graduation_year)
     terms_fields = tuple(f"current_terms__{field}" for _, _, field, _ in columns)
     colleges = dict(College.objects.filter(school=school).values_list("pk", "name"))
     majors = dict(Major.objects.filter(college__school=school).values_list("pk", "name"))

@@ -14,7 +14,7 @@ from core.errors import Conflict, InvalidInput
 from core.fields import DISPATCH_FIELDS, TERMS_FIELDS
 from core.inputs import parse_ids
 from core.models import Agreement, Status, User
-from core.rules import TABS, Action, allowed_actions, refusal
+from core.rules import TABS, Action, allowed_actions, refusal, shows_dispatch_fields
 from core.selectors import get_agreement_for_user, open_return_of
 from core.services import agreements as wf
 from core.services.events import notifications_mark_read_for_agreement
@@ -171,7 +171,7 @@ def agreement_modify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """修改邀约: a new version of the terms; a signed agreement goes back to the student for consent."""
     user = request.user
     agreement = get_agreement_for_user(user, pk)
-    show_dispatch = agreement.school.show_dispatch_fields
+    show_dispatch = shows_dispatch_fields(agreement.school, agreement.student.graduation_year)
     values: dict[str, Any] = wf.terms_as_dict(agreement.current_terms)
     error, errors = "", {}
     if request.method == "GET" and (refused := refusal(agreement, user, Action.MODIFY)):

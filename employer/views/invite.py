@@ -18,6 +18,7 @@ from core.fields import DISPATCH_FIELDS, TERMS_FIELDS
 from core.inputs import parse_id, parse_ids, parse_int
 from core.masking import mask_id_number, mask_phone
 from core.models import Employer, Student
+from core.rules import shows_dispatch_fields
 from core.selectors import listed_student_ids, send_list_items, signed_elsewhere_ids
 from core.services.agreements import agreements_invite
 from core.services.employers import employer_search_students, send_list_add, send_list_remove
@@ -232,7 +233,7 @@ def letter(request: AuthenticatedRequest) -> HttpResponse:
     if not students:
         messages.warning(request, "请先在签约发送列表中勾选要邀约的学生")
         return redirect("employer:invite")
-    show_dispatch = any(s.school.show_dispatch_fields for s in students)
+    show_dispatch = any(shows_dispatch_fields(s.school, s.graduation_year) for s in students)
     step = request.POST.get("step", "") if request.method == "POST" else ""
     terms: dict[str, Any] = default_terms(employer)
     overrides: dict[int, dict[str, Any]] = {}

@@ -63,7 +63,6 @@ def test_plan_export_has_one_row_per_graduate_with_codes(
         "档案接收类型代码",
         "档案接收类型",
         "档案转寄单位名称",
-        "报到证抬头",
         "单位隶属代码",
         "单位隶属",
         "户口接收类型代码",
@@ -93,11 +92,20 @@ def test_plan_export_has_one_row_per_graduate_with_codes(
 
 def test_dispatch_columns_follow_the_school_setting(world: World, client: Client, login_as: LoginAs) -> None:
     world.reach("effective")
-    school_update_settings(world.school, {"show_dispatch_fields": False}, acting_user=world.school_admin)
     login_as(world.school_admin)
     header = _sheet(client.get(reverse("school:plan_export"), {"year": "2027"}))[0]
-    assert "报到证抬头" not in header and "报到证签发所在地" not in header
-    assert "已隐藏报到证信息" in client.get(reverse("school:plan")).content.decode()
+    assert "报到证抬头" not in header and "报到证签发所在地" not in header  # hidden by default from 2023 on
+    assert "学校设置未显示报到证信息" in client.get(reverse("school:plan"), {"year": "2027"}).content.decode()
+    school_update_settings(world.school, {"show_dispatch_fields": True}, acting_user=world.school_admin)
+    header = _sheet(client.get(reverse("school:plan_export"), {"year": "2027"}))[0]
+    assert "报到证抬头" in header and "报到证签发所在地" in header
+    assert "学校设置未显示报到证信息" not in client.get(reverse("school:plan"), {"year": "2027"}).content.decode()
+
+
+def test_dispatch_columns_always_for_graduates_before_2023(world: World, client: Client, login_as: LoginAs) -> None:
+    login_as(world.school_admin)
+    header = _sheet(client.get(reverse("school:plan_export"), {"year": "2022"}))[0]
+    assert "报到证抬头" in header and "报到证签发所在地" in header
 
 
 def test_empty_year(world: World, client: Client, login_as: LoginAs) -> None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from core.calendar import current_graduation_year
 from core.inputs import parse_int
-from core.rules import STATS_COLUMNS
+from core.rules import STATS_COLUMNS, shows_dispatch_fields
 from core.services.export_jobs import needs_job, plan_job_start
 from core.services.plan import plan_headers, plan_rows, plan_students
 from core.services.stats import SchoolStats, stats_for_user
@@ -93,7 +93,8 @@ def plan(request: AuthenticatedRequest) -> HttpResponse:
         "year_error": error,
         "year_options": year_options(user),
         "stats": stats,
-        "headers": plan_headers(school),
+        "headers": plan_headers(school, year),
+        "dispatch_shown": shows_dispatch_fields(school, year),
     }
     return page(request, "school/plan.html", context, menu="plan", crumbs=[("统计报表", ""), ("就业方案导出", "")])
 
@@ -108,4 +109,6 @@ def plan_export(request: AuthenticatedRequest) -> HttpResponse:
     if needs_job(plan_students(school, year)):
         job = plan_job_start(school, year, filename=filename, acting_user=request.user)
         return redirect(reverse("school:export_job", args=[job.pk]))
-    return xlsx_download(write_xlsx(plan_headers(school), plan_rows(school, year), title=f"{year}届就业方案"), filename)
+    return xlsx_download(
+        write_xlsx(plan_headers(school, year), plan_rows(school, year), title=f"{year}届就业方案"), filename
+    )

@@ -11,11 +11,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
 from core.models import Agreement, Status
+from core.rules import shows_dispatch_fields
 from core.selectors import active_agreement_of, open_invitations_of, open_return_of
 from core.services import agreements as wf
 from student.access import own_agreement, page, student_required
 from student.presenters import compared_version, invitation_summary, terms_changes, terms_groups
 from web.request import AuthenticatedRequest
+
+
+def _shows_dispatch(agreement: Agreement) -> bool:
+    return shows_dispatch_fields(agreement.school, agreement.student.graduation_year)
 
 
 def _active_agreement(request: AuthenticatedRequest) -> Agreement | None:
@@ -54,7 +59,7 @@ def invitation_list(request: AuthenticatedRequest) -> HttpResponse:
         {
             "agreement": agreement,
             "summary": invitation_summary(agreement),
-            "groups": terms_groups(agreement.current_terms, show_dispatch=agreement.school.show_dispatch_fields),
+            "groups": terms_groups(agreement.current_terms, show_dispatch=_shows_dispatch(agreement)),
             "is_modification": agreement.accepted_terms_id is not None,
             "expired": agreement.expires_at <= now,
         }
@@ -72,7 +77,7 @@ def _invitation_context(request: AuthenticatedRequest, agreement: Agreement) -> 
         "school": agreement.school,
         "employer": agreement.employer,
         "terms": agreement.current_terms,
-        "groups": terms_groups(agreement.current_terms, show_dispatch=agreement.school.show_dispatch_fields),
+        "groups": terms_groups(agreement.current_terms, show_dispatch=_shows_dispatch(agreement)),
         "is_modification": agreement.accepted_terms_id is not None,
         "compared_label": compared_label,
         "changes": terms_changes(compared, agreement.current_terms) if compared else None,
