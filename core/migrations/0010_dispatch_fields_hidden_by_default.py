@@ -18,7 +18,7 @@ def hide_unless_chosen(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0008_nature_codes"),
+        ("core", "0009_notices"),
     ]
 
     operations = [
