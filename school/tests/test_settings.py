@@ -17,7 +17,6 @@ FORM = {
     "college_review_enabled": "on",
     "school_review_enabled": "on",
     "termination_review_enabled": "on",
-    "show_dispatch_fields": "on",
     "max_terminations": "",
     "termination_window_start": "",
     "termination_window_end": "",
@@ -46,12 +45,12 @@ def test_change_is_saved_and_recorded(world: World, client: Client, login_as: Lo
         "invitation_validity_days": "14",
         "number_format": "NEU{year}-{seq:04d}",
     }
-    del data["show_dispatch_fields"]  # an unchecked box is not posted
+    data["show_dispatch_fields"] = "on"  # 报到证 fields are off by default; an unchecked box is not posted
     response = client.post(reverse("school:settings"), data)
     assert response["Location"] == reverse("school:settings")
     world.school.refresh_from_db()
     school = world.school
-    assert not school.college_review_enabled and not school.show_dispatch_fields
+    assert not school.college_review_enabled and school.show_dispatch_fields
     assert (school.max_terminations, school.invitation_validity_days) == (1, 14)
     assert str(school.termination_window_end) == "2027-08-31" and school.number_format == "NEU{year}-{seq:04d}"
     change = SchoolSettingsChange.objects.get()
