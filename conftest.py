@@ -10,6 +10,7 @@ from typing import Any
 
 import hypothesis
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from core.models import Student, User
@@ -32,6 +33,12 @@ def smsoutbox() -> Iterator[list[Any]]:
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache (cached list counts are keyed by ids a rolled-back test may reuse)."""
+    cache.clear()
 
 
 @pytest.fixture

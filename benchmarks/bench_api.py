@@ -107,6 +107,8 @@ def main() -> None:
             Agreement(
                 school=school,
                 college_id=s.college_id,
+                graduation_year=s.graduation_year,
+                student_name=s.name,
                 student=s,
                 employer=hr.employer,
                 invited_by=hr,

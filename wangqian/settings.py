@@ -334,6 +334,13 @@ WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", default=False)
 
 # REQUEST_LOG=1 (make serve sets it) writes one JSON line per request: request id, user id, status, duration.
 REQUEST_LOG = env_bool("REQUEST_LOG", default=False)
+
+# 当前共N条记录 on the agreement lists (core.selectors.paging): exact for a list of at most LIST_COUNT_EXACT_LIMIT rows;
+# a longer list's count is kept LIST_COUNT_CACHE_SECONDS per query (viewer and filters), so it is at most that old.
+LIST_COUNT_EXACT_LIMIT = env_int("LIST_COUNT_EXACT_LIMIT", 10_000)
+LIST_COUNT_CACHE_SECONDS = env_int("LIST_COUNT_CACHE_SECONDS", 60)
+# A list's filter choices drawn from the data (毕业年度, 院校 of one's agreements) are recomputed this often.
+LIST_CHOICES_CACHE_SECONDS = env_int("LIST_CHOICES_CACHE_SECONDS", 300)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import QueryDict
 
@@ -14,10 +14,9 @@ from core.models import Agreement, User
 from core.models.agreements import RESPONSE_LABELS
 from core.selectors import (
     AgreementFilters,
+    agreement_paginator,
     agreements_visible_to,
-    attach_open_termination,
     filter_agreements,
-    with_list_relations,
 )
 
 # 应约状态 as the list shows it → the statuses behind it (双方已签约 covers four).
@@ -90,7 +89,5 @@ def filtered(user: User, state: ListState, *, statuses: tuple[str, ...] | None =
 
 
 def paginate(qs: QuerySet[Agreement], number: str | None, *, size: int) -> Page:
-    paginator = Paginator(with_list_relations(qs), size)
-    page = paginator.get_page(number)
-    page.object_list = attach_open_termination(list(page.object_list))
-    return page
+    """A page of the list (its count and rows as core.selectors.paging reads them)."""
+    return agreement_paginator(qs, size).get_page(number)

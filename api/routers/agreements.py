@@ -1,6 +1,5 @@
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja import Status as WithStatus
@@ -14,11 +13,11 @@ from core.inputs import Id
 from core.models import Agreement, User
 from core.selectors import (
     AgreementFilters,
+    agreement_paginator,
     agreements_visible_to,
-    attach_open_termination,
     filter_agreements,
     get_agreement_for_user,
-    with_list_relations,
+    visible_agreement_id,
 )
 from core.services import agreements as wf
 from core.services.exports import agreements_export_xlsx, export_filename
@@ -79,11 +78,11 @@ def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> AgreementP
     if not 1 <= query.page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"page_size 应在1到{MAX_PAGE_SIZE}之间", errors={"page_size": "超出范围"})
     qs = filter_agreements(agreements_visible_to(user), filters_from(query))
-    paginator = Paginator(with_list_relations(qs), query.page_size)
+    paginator = agreement_paginator(qs, query.page_size)
     count = paginator.count
     if not 1 <= query.page <= max(paginator.num_pages, 1):
         raise InvalidInput(f"页码超出范围（共{paginator.num_pages}页）", errors={"page": "超出范围"})
-    page = attach_open_termination(list(paginator.page(query.page).object_list)) if count else []
+    page = list(paginator.page(query.page).object_list) if count else []
     return AgreementPage(
         count=count,
         page=query.page,
@@ -146,9 +145,9 @@ def document(request: HttpRequest, agreement_id: Id) -> HttpResponse:
 
 def _act(request: HttpRequest, agreement_id: Id, action: Any, **kwargs: Any) -> AgreementDetailOut:
     user = _user(request)
-    agreement = get_agreement_for_user(user, agreement_id)  # 404 before any other check
-    action(agreement, acting_user=user, **kwargs)
-    return _detail(user, agreement_id)
+    pk = visible_agreement_id(user, agreement_id)  # 404 before any other check; the service reads it, locked
+    action(pk, acting_user=user, **kwargs)
+    return _detail(user, pk)
 
 
 @router.post("/{agreement_id}/accept", response=ACTION, summary="学生同意邀约")

@@ -1,6 +1,7 @@
 """Reads, one module per area; every view and endpoint fetches through them, so what is not yours answers 404.
 
 - `agreements`: agreements scoped to the viewer, list filters, the student's own, the admins' queues;
+- `paging`: counts of long lists (exact below a limit, else at most a minute old) and pages read ids first;
 - `students`: the employer's exact search, the student's record, the admin's roster;
 - `send_list`: the employer's 签约发送列表 and the students it may reach;
 - `employers`: the school's 单位资质审核 lists with each employer's activity;
@@ -16,6 +17,8 @@ from core.selectors.agreements import (
     active_agreement_of,
     active_status_by_student,
     agreement_history_of,
+    agreement_paginator,
+    agreement_rows,
     agreements_of_student,
     agreements_visible_to,
     asked_by_student,
@@ -27,6 +30,7 @@ from core.selectors.agreements import (
     schools_and_years_of,
     terminations_used_by,
     terms_versions_of,
+    visible_agreement_id,
     with_list_relations,
     with_termination_history,
 )
@@ -71,6 +75,8 @@ __all__ = [
     "active_agreement_of",
     "active_status_by_student",
     "agreement_history_of",
+    "agreement_paginator",
+    "agreement_rows",
     "agreements_of_student",
     "agreements_visible_to",
     "asked_by_student",
@@ -106,6 +112,7 @@ __all__ = [
     "terminations_used_by",
     "terms_versions_of",
     "unread_count",
+    "visible_agreement_id",
     "with_activity",
     "with_list_relations",
     "with_termination_history",

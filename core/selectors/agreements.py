@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from core.errors import NotFound
 from core.models import Agreement, AgreementTerms, Role, School, Status, Student, Termination, User
 from core.rules import ACTIVE_STATUSES, FINAL_STATUSES, TABS, review_status_for
+from core.selectors.paging import ListPaginator, cached_choices
 
 
 def agreements_visible_to(user: User) -> QuerySet[Agreement]:
@@ -26,9 +27,10 @@ def agreements_visible_to(user: User) -> QuerySet[Agreement]:
 
 
 def with_list_relations(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
-    """Everything a list row shows, in a constant number of queries."""
+    """Everything a list row shows, in a constant number of queries. The student's school is the agreement's (an
+    agreement is made with a student of its school), so it is joined once: see `share_school`."""
     return qs.select_related(
-        "school", "student", "student__school", "student__major", "student__college", "employer", "current_terms"
+        "school", "student", "student__major", "student__college", "employer", "current_terms"
     ).prefetch_related(
         Prefetch(
             "terminations",
@@ -36,6 +38,23 @@ def with_list_relations(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
             to_attr="_open_terminations",
         )
     )
+
+
+def share_school(agreements: list[Agreement]) -> list[Agreement]:
+    """Give each row's student the agreement's school, read once by with_list_relations."""
+    for agreement in agreements:
+        agreement.student.school = agreement.school
+    return agreements
+
+
+def agreement_rows(ids: list[int]) -> list[Agreement]:
+    """The list rows of these agreements (ids a scoped list query gave), with all a row shows."""
+    return share_school(attach_open_termination(list(with_list_relations(Agreement.objects.filter(pk__in=ids)))))
+
+
+def agreement_paginator(qs: QuerySet[Agreement], per_page: int) -> ListPaginator:
+    """Pages of a scoped, filtered list: the ids from the list's index, then their rows (core.selectors.paging)."""
+    return ListPaginator(qs, per_page, agreement_rows)
 
 
 def attach_open_termination(agreements: list[Agreement]) -> list[Agreement]:
@@ -53,8 +72,21 @@ def get_agreement_for_user(user: User, agreement_id: int | str) -> Agreement:
     agreement = with_list_relations(agreements_visible_to(user)).filter(pk=pk).first()
     if agreement is None:
         raise NotFound()
-    attach_open_termination([agreement])
+    share_school(attach_open_termination([agreement]))
     return agreement
+
+
+def visible_agreement_id(user: User, agreement_id: int | str) -> int:
+    """The id, if the viewer may see this agreement (else NotFound): an index read, for an action that reads the
+    agreement itself once, locked, in its service."""
+    try:
+        pk = int(agreement_id)
+    except (TypeError, ValueError):
+        raise NotFound()
+    found = agreements_visible_to(user).filter(pk=pk).values_list("pk", flat=True).first()
+    if found is None:
+        raise NotFound()
+    return found
 
 
 @dataclass(frozen=True)
@@ -82,9 +114,11 @@ def filter_agreements(qs: QuerySet[Agreement], f: AgreementFilters) -> QuerySet[
     if f.school_id:
         qs = qs.filter(school_id=f.school_id)
     if f.graduation_year:
-        qs = qs.filter(student__graduation_year=f.graduation_year)
+        qs = qs.filter(graduation_year=f.graduation_year)
     if f.name:
-        qs = qs.filter(student__name__contains=f.name.strip())
+        # From the first character (张 finds 张伟 and 张三丰): a range of the list's name index, for names of any
+        # length, where a match inside the name would read every row of the list.
+        qs = qs.filter(student_name__startswith=f.name.strip())
     if f.id_number:
         qs = qs.filter(student__id_number=f.id_number.strip().upper())
     if f.major:
@@ -108,12 +142,20 @@ def terms_versions_of(agreement: Agreement) -> list[AgreementTerms]:
 
 
 def schools_and_years_of(user: User) -> tuple[list[tuple[int, str]], set[int]]:
-    """The schools and 毕业年度 of the viewer's own agreements, for an employer's filter choices."""
-    mine = agreements_visible_to(user)
-    schools = list(School.objects.filter(pk__in=mine.values("school_id")).order_by("code").values_list("pk", "name"))
-    # order_by(): the model's default ordering would otherwise join the DISTINCT (invited_at, id: every row).
-    years = set(mine.order_by().values_list("student__graduation_year", flat=True).distinct())
-    return schools, years
+    """The schools and 毕业年度 of the viewer's own agreements, for an employer's filter choices (kept a few minutes:
+    core.selectors.paging.cached_choices)."""
+
+    def compute() -> tuple[list[tuple[int, str]], set[int]]:
+        mine = agreements_visible_to(user).order_by()
+        schools = list(
+            School.objects.filter(pk__in=mine.values("school_id")).order_by("code").values_list("pk", "name")
+        )
+        # order_by(): the model's default ordering would otherwise join the DISTINCT (invited_at, id: every row).
+        return list(schools), set(mine.values_list("graduation_year", flat=True).distinct())
+
+    # One employer's accounts see the same agreements (agreements_visible_to), so they share the choices.
+    scope = f"employer:{user.employer_id}" if user.role == Role.EMPLOYER else f"user:{user.pk}"
+    return cached_choices(f"schools-years:{scope}", compute)
 
 
 # --- the student's own ------------------------------------------------------------------------------------
@@ -150,7 +192,9 @@ def terminations_used_by(user: User) -> int:
 
 def agreements_of_student(user: User, student: Student) -> list[Agreement]:
     """A student's agreements as an admin sees them on the student's page."""
-    return attach_open_termination(list(with_list_relations(agreements_visible_to(user).filter(student=student))))
+    return share_school(
+        attach_open_termination(list(with_list_relations(agreements_visible_to(user).filter(student=student))))
+    )
 
 
 # --- queues -----------------------------------------------------------------------------------------------

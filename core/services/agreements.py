@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, NotFound
@@ -28,6 +28,7 @@ from core.models import (
     Termination,
     User,
 )
+from core.models.agreements import RESPONSE_LABELS
 from core.rules import ACTIVE_STATUSES, Action, require, require_role
 from core.selectors import STUDENT_NOT_REACHABLE, students_reachable_by
 from core.services.employers import require_verified_employer
@@ -40,11 +41,13 @@ from core.validators import validate_reason
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
-def _lock(agreement: Agreement | int) -> Agreement:
+def _lock(agreement: Agreement | int, *, student: bool = False) -> Agreement:
+    """The agreement read once, locked (and its student's row too with `student`, in the same statement)."""
     pk = agreement.pk if isinstance(agreement, Agreement) else agreement
+    of = ("self", "student") if student else ("self",)
     try:
         return (
-            Agreement.objects.select_for_update(of=("self",))
+            Agreement.objects.select_for_update(of=of)
             .select_related("school", "student", "employer", "current_terms")
             .get(pk=pk)
         )
@@ -81,7 +84,7 @@ def _add_terms(agreement: Agreement, terms: Mapping[str, Any], *, acting_user: U
 def _make_effective(agreement: Agreement) -> None:
     """Assign the 协议书编号 (once, never reused) and the public verification code."""
     school = agreement.school
-    year = agreement.student.graduation_year
+    year = agreement.graduation_year
     NumberSequence.objects.get_or_create(school=school, graduation_year=year)
     sequence = NumberSequence.objects.select_for_update().get(school=school, graduation_year=year)
     sequence.last += 1
@@ -89,6 +92,17 @@ def _make_effective(agreement: Agreement) -> None:
     agreement.number = school.number_format.format(year=year, school_code=school.code, seq=sequence.last)
     agreement.verification_code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
     agreement.effective_at = timezone.now()
+
+
+def agreements_follow_students(student_ids: Iterable[int]) -> int:
+    """Copy the students' 毕业年度, name and 院系 onto their agreements, set-based: the lists filter, sort and count
+    on these copies (core.models.Agreement), so every service that changes a student calls this in its transaction."""
+    student = Student.objects.filter(pk=OuterRef("student_id"))
+    return Agreement.objects.filter(student_id__in=list(student_ids)).update(
+        graduation_year=Subquery(student.values("graduation_year")[:1]),
+        student_name=Subquery(student.values("name")[:1]),
+        college_id=Subquery(student.values("college_id")[:1]),
+    )
 
 
 # --- 邀约 ---------------------------------------------------------------------------------------------
@@ -144,6 +158,8 @@ def agreements_invite(
                 agreement = Agreement.objects.create(
                     school=student.school,
                     college_id=student.college_id,
+                    graduation_year=student.graduation_year,
+                    student_name=student.name,
                     student=student,
                     employer=employer,
                     status=Status.INVITED,
@@ -200,20 +216,21 @@ def agreement_accept(agreement: Agreement | int, *, acting_user: User) -> Agreem
     require_role(acting_user, Action.ACCEPT)
     try:
         with transaction.atomic():
-            agreement = _lock(agreement)
+            # The student's row is locked with it, so concurrent accepts of one student queue here; the
+            # conditional unique index is the backstop if anything slips past.
+            agreement = _lock(agreement, student=True)
             require(agreement, acting_user, Action.ACCEPT)
-            # Lock the student row so concurrent accepts of one student queue here; the conditional
-            # unique index is the backstop if anything slips past.
-            Student.objects.select_for_update().filter(pk=agreement.student_id).first()
             active = (
                 Agreement.objects.filter(student_id=agreement.student_id, status__in=ACTIVE_STATUSES)
                 .exclude(pk=agreement.pk)
-                .select_related("employer")
+                .order_by()
+                .values_list("employer__name", "status")
                 .first()
             )
             if active is not None:
+                employer_name, status = active
                 raise Conflict(
-                    f"你已与{active.employer.name}签约（{active.response_status_label}），须先办理解约才能接受新的邀约",
+                    f"你已与{employer_name}签约（{RESPONSE_LABELS[Status(status)]}），须先办理解约才能接受新的邀约",
                     code="student_signed",
                 )
             status = _first_review_status(agreement)

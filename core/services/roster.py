@@ -14,6 +14,7 @@ from core.errors import Forbidden, InvalidInput
 from core.inputs import parse_int
 from core.models import College, Major, Role, School, Student, User
 from core.services.bulk import in_values, insert_rows
+from core.services.agreements import agreements_follow_students
 from core.services.stats_counters import count_students_moved, student_key
 from core.services.xlsx import read_rows, write_xlsx
 from core.validators import validate_email, validate_id_number, validate_phone
@@ -245,6 +246,8 @@ def roster_import(
         # In chunks with progress between them: a job that reports nothing for a minute is taken for dead.
         for start in range(0, len(to_update), 1000):
             Student.objects.bulk_update(to_update[start : start + 1000], [*STUDENT_FIELDS, "college", "major"])
+            # Their agreements carry the 毕业年度, name and 院系 the lists filter on.
+            agreements_follow_students(s.pk for s in to_update[start : start + 1000])
             if progress:
                 progress(start + len(to_update[start : start + 1000]), total)
         count_students_moved(old_keys)

@@ -9,6 +9,7 @@ from django.db import transaction
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.inputs import parse_id, parse_int
 from core.models import Agreement, Major, Role, Student, StudentChange, User
+from core.services.agreements import agreements_follow_students
 from core.services.events import record_event
 from core.services.roster import DEGREE_BY_TEXT
 from core.services.stats_counters import count_students_moved, student_key
@@ -126,10 +127,11 @@ def student_update(student: Student | int, data: dict[str, Any], *, acting_user:
         if current.college_id != major.college_id:
             current.college = major.college
             fields.append("college")
-            Agreement.objects.filter(student=current).update(college=major.college)
         if fields:
             current.save(update_fields=fields)
             count_students_moved({current.pk: old_key})
+            if {"name", "graduation_year", "college"} & set(fields):
+                agreements_follow_students([current.pk])
             StudentChange.objects.create(student=current, actor=acting_user, changes=diff)
             # The agreements print the student's data: their 流程追踪 says so, and issued documents are
             # issued again (the old version then verifies as superseded).

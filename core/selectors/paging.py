@@ -1,0 +1,83 @@
+"""Paging a long list in a bounded number of rows, whatever the data size.
+
+- 当前共N条记录 (`count_rows`): exact for a list of at most `LIST_COUNT_EXACT_LIMIT` rows. A longer list's count is
+  kept `LIST_COUNT_CACHE_SECONDS` in the cache under its query (the viewer's scope and every filter are in the SQL),
+  so a count above the limit is at most that many seconds old; below it, it is exact on every request.
+- A page reads its ids first from the list's own query (ordering and filters only: an index read, no joins however
+  deep the page), then the rows of those ids with everything a row shows (`ListPaginator`). A page in the list's
+  second half is read from the end in the reverse order, so no page skips more than half the list.
+- A list's filter choices drawn from the data (the 毕业年度 and 院校 of the viewer's own agreements) are kept
+  `LIST_CHOICES_CACHE_SECONDS` (`cached_choices`): a year or school new to the viewer shows up at most that late.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
+from django.utils.functional import cached_property
+
+T = TypeVar("T")
+
+
+def cached_choices(key: str, compute: Callable[[], T]) -> T:
+    """A list's filter choices under `key` (name the viewer's scope in it), computed at most every
+    LIST_CHOICES_CACHE_SECONDS."""
+    key = f"list-choices:{key}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, settings.LIST_CHOICES_CACHE_SECONDS)
+    return found  # type: ignore[no-any-return]
+
+
+def count_rows(qs: QuerySet[Any]) -> int:
+    """How many rows the list has (see the module's rule for lists longer than LIST_COUNT_EXACT_LIMIT)."""
+    qs = qs.order_by()
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # .none(): a list refused by its filters
+        return 0
+    key = "list-count:" + hashlib.sha256(repr((qs.db, sql, params)).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return int(cached)
+    count = qs.count()
+    if count > settings.LIST_COUNT_EXACT_LIMIT:
+        cache.set(key, count, settings.LIST_COUNT_CACHE_SECONDS)
+    return count
+
+
+class ListPaginator(Paginator):
+    """A Paginator over an ordered queryset: its count is `count_rows`, its page the ids read first, then `rows(ids)`
+    (which returns the objects of those ids, in any order; the page keeps the list's order)."""
+
+    def __init__(self, qs: QuerySet[Any], per_page: int, rows: Callable[[list[int]], Sequence[Model]]):
+        super().__init__(qs, per_page)
+        self.qs = qs
+        self.rows = rows
+
+    @cached_property
+    def count(self) -> int:
+        return count_rows(self.qs)
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        count = self.count
+        if bottom > count // 2:
+            # From the end: the same rows, skipping count - top instead of bottom (exact with an exact count; with a
+            # kept one, as the list stood when it was counted).
+            ids = list(self.qs.reverse().values_list("pk", flat=True)[max(count - top, 0) : max(count - bottom, 0)])
+            ids.reverse()
+        else:
+            ids = list(self.qs.values_list("pk", flat=True)[bottom:top])
+        by_id = {row.pk: row for row in self.rows(ids)} if ids else {}
+        return Page([by_id[pk] for pk in ids if pk in by_id], number, self)

@@ -1,0 +1,161 @@
+"""Lists at scale: the agreement's copies of its student's 毕业年度, name and 院系 stay right through every path that
+changes a student; 当前共N条记录 is exact below the limit and at most LIST_COUNT_CACHE_SECONDS old above it; a page
+read ids-first holds the same rows as the plain slice; the query count does not grow with the data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from core.models import Agreement, Major, Student
+from core.selectors import AgreementFilters, agreement_paginator, agreements_visible_to, filter_agreements
+from core.selectors.paging import count_rows
+from core.services.roster import ROSTER_HEADERS, roster_import
+from core.services.students import student_update
+from core.testing import World, make_student, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _copies(agreement: Agreement) -> tuple[int, str, int]:
+    agreement.refresh_from_db()
+    return agreement.graduation_year, agreement.student_name, agreement.college_id
+
+
+def _student_form(student: Student, **changes: Any) -> dict[str, Any]:
+    data = {f: getattr(student, f) for f in ("name", "gender", "id_number", "phone", "email", "graduation_year")}
+    return {**data, "degree": student.degree, "major": str(student.major_id), **changes}
+
+
+def test_an_invitation_copies_the_students_year_name_and_college(world: World) -> None:
+    agreement = world.reach("invited", student=world.other_student)
+    assert _copies(agreement) == (2027, "王芳", world.other_college.pk)
+
+
+def test_a_correction_of_the_student_follows_onto_every_agreement(world: World) -> None:
+    declined = world.reach("declined")
+    signed = world.reach("effective")
+    major = Major.objects.create(college=world.other_college, name="软件工程")
+    form = _student_form(world.student, name="李明明", graduation_year="2026", major=str(major.pk))
+    student_update(world.student, form, acting_user=world.school_admin)
+    for agreement in (signed, declined):
+        assert _copies(agreement) == (2026, "李明明", world.other_college.pk)
+    others = world.reach("invited", student=world.other_student)
+    assert _copies(others) == (2027, "王芳", world.other_college.pk)  # other students' untouched
+
+
+def test_a_roster_import_updating_the_student_follows_onto_their_agreements(world: World) -> None:
+    agreement = world.reach("college_review")
+    s = world.student
+    row = {
+        "学号": s.student_no,
+        "姓名": "李明华",
+        "性别": s.gender,
+        "身份证号": s.id_number,
+        "手机号": s.phone,
+        "邮箱": s.email,
+        "毕业年度": 2028,
+        "院系": "新闻学院",
+        "专业": "新闻学",
+        "学历": "本科",
+    }
+    upload = xlsx_bytes(list(ROSTER_HEADERS), [[row[h] for h in ROSTER_HEADERS]])
+    result = roster_import(world.school, upload, dry_run=False, acting_user=world.school_admin)
+    assert result.updated == 1
+    moved = Student.objects.get(pk=s.pk)
+    assert _copies(agreement) == (2028, "李明华", moved.college_id)
+    assert moved.college.name == "新闻学院"
+
+
+def test_filters_read_the_copies(world: World) -> None:
+    world.reach("effective")
+    world.reach("invited", student=make_student(world.college, name="李明远", year=2026))
+    world.reach("invited", student=make_student(world.college, name="张李明"))
+    mine = agreements_visible_to(world.employer)
+
+    def names(**f: Any) -> set[str]:
+        return {a.student_name for a in filter_agreements(mine, AgreementFilters(**f))}
+
+    assert names(graduation_year=2026) == {"李明远"}
+    assert names(name="李明") == {"李明", "李明远"}  # from the first character
+    assert names(name="李") == {"李明", "李明远"}
+    assert names(name="明") == set()
+
+
+@override_settings(LIST_COUNT_EXACT_LIMIT=3)
+def test_the_count_is_exact_up_to_the_limit_then_at_most_the_cache_time_old(world: World) -> None:
+    students = [make_student(world.college) for _ in range(5)]
+    for student in students[:3]:
+        world.reach("invited", student=student)
+    mine = agreements_visible_to(world.employer)
+    assert count_rows(mine) == 3
+    world.reach("invited", student=students[3])
+    assert count_rows(mine) == 4  # 3 was exact: nothing kept
+    world.reach("invited", student=students[4])
+    assert count_rows(mine) == 4  # above the limit: the count kept for LIST_COUNT_CACHE_SECONDS
+    assert count_rows(mine.filter(status="invited")) == 5  # another filter is another count
+    cache.clear()  # what LIST_COUNT_CACHE_SECONDS' expiry does
+    assert count_rows(mine) == 5
+    assert count_rows(mine.none()) == 0
+
+
+@override_settings(LIST_COUNT_CACHE_SECONDS=0)
+def test_with_no_cache_time_the_count_is_always_exact(world: World) -> None:
+    with override_settings(LIST_COUNT_EXACT_LIMIT=0):
+        mine = agreements_visible_to(world.employer)
+        world.reach("invited")
+        assert count_rows(mine) == 1
+        world.reach("invited", student=world.other_student)
+        assert count_rows(mine) == 2
+
+
+def test_pages_read_ids_first_hold_the_plain_slices(world: World) -> None:
+    for n in range(7):
+        world.reach(("invited", "college_review", "declined")[n % 3], student=make_student(world.college))
+    qs = filter_agreements(agreements_visible_to(world.school_admin), AgreementFilters())
+    expected = list(qs.values_list("pk", flat=True))
+    paginator = agreement_paginator(qs, 3)
+    assert (paginator.count, paginator.num_pages) == (7, 3)
+    pages = [[a.pk for a in paginator.page(n).object_list] for n in (1, 2, 3)]
+    assert pages == [expected[0:3], expected[3:6], expected[6:7]]
+    row = paginator.page(1).object_list[0]
+    with CaptureQueriesContext(connection) as ctx:
+        shown = (row.student.school.name, row.student.major.name, row.student.college.name, row.employer.name)
+    assert shown[0] == world.school.name and len(ctx) == 0  # everything a row shows is read with the page
+
+
+def _page_queries(world: World) -> int:
+    qs = filter_agreements(agreements_visible_to(world.employer), AgreementFilters(tab="all"))
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        page = agreement_paginator(qs, 2).get_page(2)
+        for a in page.object_list:
+            str((a.student.school.name, a.student.major.name, a.employer.name, a.review_status_label))
+    return len(ctx)
+
+
+def test_a_page_costs_the_same_queries_at_two_sizes(world: World) -> None:
+    for _ in range(3):
+        world.reach("college_review", student=make_student(world.college))
+    small = _page_queries(world)
+    for n in range(9):
+        student = make_student(world.other_college, major="计算机科学与技术", name=f"甲{n}")
+        world.reach(("termination_requested", "invited", "returned")[n % 3], student=student)
+    assert _page_queries(world) == small
+
+
+def test_the_backfill_statement_is_what_follow_students_does(world: World) -> None:
+    """The migration's set-based UPDATE copies the same three values (run here on an agreement put out of step)."""
+    from importlib import import_module
+
+    backfill = import_module("core.migrations.0007_agreement_denormalised").BACKFILL
+    agreement = world.reach("effective")
+    Agreement.objects.filter(pk=agreement.pk).update(graduation_year=1999, student_name="", college=world.other_college)
+    with connection.cursor() as cursor:
+        cursor.execute(backfill)
+    assert _copies(agreement) == (2027, "李明", world.college.pk)
