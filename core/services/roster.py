@@ -13,8 +13,8 @@ from django.db import transaction
 from core.errors import Forbidden, InvalidInput
 from core.inputs import parse_int
 from core.models import College, Major, Role, School, Student, User
-from core.services.bulk import in_values, insert_rows
 from core.services.agreements import agreements_follow_students
+from core.services.bulk import in_values, insert_rows
 from core.services.stats_counters import count_students_moved, student_key
 from core.services.xlsx import read_rows, write_xlsx
 from core.validators import validate_email, validate_id_number, validate_phone

@@ -14,7 +14,7 @@ UPDATE core_agreement
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0006_stats_counters"),
+        ("core", "0008_nature_codes"),
     ]
 
     operations = [
