@@ -14,7 +14,7 @@ UPDATE core_agreement
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0008_nature_codes"),
+        ("core", "0009_notices"),
     ]
 
     operations = [
