@@ -153,7 +153,7 @@ def test_the_backfill_statement_is_what_follow_students_does(world: World) -> No
     """The migration's set-based UPDATE copies the same three values (run here on an agreement put out of step)."""
     from importlib import import_module
 
-    backfill = import_module("core.migrations.0010_agreement_denormalised").BACKFILL
+    backfill = import_module("core.migrations.0011_agreement_denormalised").BACKFILL
     agreement = world.reach("effective")
     Agreement.objects.filter(pk=agreement.pk).update(graduation_year=1999, student_name="", college=world.other_college)
     with connection.cursor() as cursor:

@@ -14,7 +14,7 @@ UPDATE core_agreement
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0009_notices"),
+        ("core", "0010_dispatch_fields_hidden_by_default"),
     ]
 
     operations = [
