@@ -35,8 +35,13 @@ TIME_ZONE_CHOICES = (
 )
 
 
+# Names the host's zone database lists that are no place's time: `localtime` is a link to whatever zone the
+# server itself runs in (the setting exists not to follow it), `Factory` prints "-00", `posixrules` is a template.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 def validate_time_zone(value: str) -> str:
-    if value not in zoneinfo.available_timezones():
+    if value in _NOT_PLACES or value not in zoneinfo.available_timezones():
         message = "时区应为IANA时区名称，如 Asia/Shanghai"
         raise InvalidInput(message, errors={"time_zone": message})
     return value

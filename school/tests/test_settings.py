@@ -136,3 +136,26 @@ def test_time_zone_of_notices_is_a_setting(world: World, client: Client, login_a
     assert client.post(reverse("school:settings"), FORM).status_code == 302
     world.school.refresh_from_db()
     assert world.school.time_zone == "Asia/Urumqi"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "localtime",
+        "Factory",
+        "posixrules",
+        "/usr/share/zoneinfo/Asia/Shanghai",
+        "Asia/../UTC",
+        "right/UTC",
+        "zone.tab",
+        "",
+    ],
+)
+def test_time_zone_is_a_place_of_the_iana_database(world: World, client: Client, login_as: LoginAs, name: str) -> None:
+    login_as(world.school_admin)
+    response = client.post(reverse("school:settings"), {**FORM, "time_zone": name})
+    assert response.status_code == 400
+    assert "时区应为IANA时区名称，如 Asia/Shanghai" in response.content.decode()
+    world.school.refresh_from_db()
+    assert world.school.time_zone == "Asia/Shanghai"
+    assert not SchoolSettingsChange.objects.exists()
