@@ -64,6 +64,8 @@ def test_the_workflow_rules_hold(scale: dict[str, int]) -> None:
     for agreement in Agreement.objects.select_related("student", "employer", "current_terms", "school"):
         assert agreement.college_id == agreement.student.college_id
         assert agreement.school_id == agreement.student.school_id
+        assert agreement.graduation_year == agreement.student.graduation_year
+        assert agreement.student_name == agreement.student.name
         assert agreement.employer.is_verified and agreement.employer.profile_complete
         once_effective = agreement.status in ONCE_EFFECTIVE_STATUSES
         assert (agreement.number is not None) == once_effective == (agreement.verification_code is not None)
