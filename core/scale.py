@@ -781,8 +781,6 @@ class _Builder:
                 "effective_at",
                 "terminated_at",
                 "updated_at",
-                "graduation_year",
-                "student_name",
             ),
         )
         terms_row = w.table(
@@ -1121,8 +1119,6 @@ class _Builder:
                     effective,
                     terminated,
                     updated,
-                    year,
-                    student_name,
                 )
             )
             if aid % 200_000 == 0:
