@@ -205,6 +205,8 @@ class _Writer:
         self._buffers: dict[str, list[tuple[Any, ...]]] = {}
 
     def table(self, name: str, columns: Sequence[str]) -> Callable[[tuple[Any, ...]], None]:
+        if len(set(columns)) != len(columns):
+            raise ValueError(f"core/scale.py names a column of {name} twice")
         extra = _column_defaults(name, columns)
         self.columns[name] = [*columns, *extra]
         self.counts[name] = 0
