@@ -250,9 +250,10 @@ def shows_dispatch_fields(school: School, graduation_year: int) -> bool:
 
 def shows_review_draft(agreement: Agreement, user: User) -> bool:
     """The reviewers' preview of the agreement as it will print, watermarked 未生效: for the admins who review
-    agreements (their scope is the selectors' business), until the agreement is approved and has its issued PDF.
-    Its parties never see it (they download the agreement itself)."""
-    return user.role in _ROLES[Action.APPROVE] and agreement.status not in ONCE_EFFECTIVE_STATUSES
+    agreements (their scope is the selectors' business), while it is signed and under review (or returned to be
+    signed again): before the student signs there is nothing to review, after approval it has its issued PDF, and
+    a declined or withdrawn invitation will never print. Its parties never see it (they download the agreement)."""
+    return user.role in _ROLES[Action.APPROVE] and agreement.status in SIGNING_STATUSES
 
 
 def action_list(agreement: Agreement, user: User) -> list[str]:

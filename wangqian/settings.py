@@ -93,6 +93,7 @@ MIDDLEWARE = [
     # Outermost of ours: it sees every answer under /api/v1, those of the middleware below included.
     "api.middleware.ApiErrorShapeMiddleware",
     "web.middleware.RefuseUnstorableInputMiddleware",
+    "web.middleware.NotAllowedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -2,7 +2,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from sso.config import SESSION_KEY as SSO_SESSION_KEY
@@ -56,3 +56,19 @@ class RefuseUnstorableInputMiddleware:
         if request.method == "POST" and request.content_type in self.FORM_TYPES:
             return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.POST.lists())
         return False
+
+
+class NotAllowedPageMiddleware:
+    """A page opened with a method it does not take (a bookmarked 通过 or 删除 address) answers 405 with the site's
+    Chinese page instead of Django's empty body; the API keeps its own JSON answer (api.middleware)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.path.startswith("/api/"):
+            return response
+        page = render(request, "405.html", status=405)
+        page["Allow"] = response.get("Allow", "")
+        return page

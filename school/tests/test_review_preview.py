@@ -101,6 +101,14 @@ def test_only_reviewers_get_the_preview(world: World, client: Client, login_as: 
     assert client.get(url).status_code == 302  # to the login page
 
 
+@pytest.mark.parametrize("status", ["invited", "declined", "withdrawn"])
+def test_nothing_to_review_has_no_preview(world: World, client: Client, login_as: LoginAs, status: str) -> None:
+    agreement = world.reach(status)
+    login_as(world.college_admin)
+    assert f"documents/agreements/{agreement.pk}/review/" not in _detail(client, agreement.pk)
+    assert client.get(reverse("documents:review_page", args=[agreement.pk, 1])).status_code == 404
+
+
 def test_once_effective_the_issued_agreement_replaces_the_draft(
     world: World, client: Client, login_as: LoginAs
 ) -> None:

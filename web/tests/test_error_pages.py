@@ -1,29 +1,28 @@
-import pytest
+"""With DEBUG off every refusal a person can meet is the site's Chinese page, not Django's stock one."""
+
+from __future__ import annotations
+
 from django.test import Client
 
 from core.testing import LoginAs, World
 
-pytestmark = pytest.mark.django_db
+
+def test_an_expired_form_gets_the_sites_page(db: None) -> None:
+    client = Client(enforce_csrf_checks=True)
+    answer = client.post("/login/", {"username": "x", "password": "y"})
+    assert answer.status_code == 403
+    page = answer.content.decode()
+    assert "页面已过期，请重新提交" in page and "DEBUG" not in page
 
 
-def test_403_and_404_pages_speak_chinese(client: Client, world: World, login_as: LoginAs) -> None:
-    login_as(world.student.user)
-    forbidden = client.get("/school/")
-    assert forbidden.status_code == 403
-    assert "无权访问" in forbidden.content.decode()
-    missing = client.get("/student/agreements/999999/")
-    assert missing.status_code == 404
-    assert "页面不存在" in missing.content.decode()
+def test_a_get_of_a_post_only_address_gets_the_sites_page(world: World, login_as: LoginAs) -> None:
+    agreement = world.reach("college_review")
+    client = login_as(world.college_admin)
+    answer = client.get(f"/school/agreements/{agreement.pk}/approve/")
+    assert answer.status_code == 405 and answer["Allow"] == "POST"
+    assert "不支持此操作（405）" in answer.content.decode()
 
 
-def test_role_home_redirects(client: Client, world: World, login_as: LoginAs) -> None:
-    for user, target in [
-        (world.employer, "/employer/"),
-        (world.student.user, "/student/"),
-        (world.college_admin, "/school/"),
-        (world.school_admin, "/school/"),
-    ]:
-        login_as(user)
-        assert client.get("/")["Location"] == target
-    client.logout()
-    assert client.get("/")["Location"] == "/login/"
+def test_the_api_keeps_its_json_answer(client: Client, db: None) -> None:
+    answer = client.get("/api/v1/auth/token")
+    assert answer.status_code == 405 and answer["Content-Type"].startswith("application/json")
