@@ -39,11 +39,25 @@ class ThrottleHandler(AxesDatabaseHandler):
     axes compares one number with one limit, so the address count is reported as reaching the account limit.
     """
 
+    def user_login_failed(self, sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+        if getattr(request, COUNTED_APART, False):
+            return  # an app keeping its own budget (counted_apart): no password failure
+        super().user_login_failed(sender, credentials, request, **kwargs)
+
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         by_account, by_address = _counts(self.get_user_attempts(request, credentials), _username(credentials))
         if by_address >= settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS:
             return max(by_account, settings.AXES_FAILURE_LIMIT)
         return by_account
+
+
+COUNTED_APART = "throttle_counted_apart"
+
+
+def counted_apart(request: HttpRequest) -> None:
+    """A failed authenticate() on this request is not counted as a failed password login: the caller keeps its own
+    budget (sso/throttle.py). An account or address in its cooling-off period is still refused."""
+    setattr(request, COUNTED_APART, True)
 
 
 def _username(credentials: dict[str, Any] | None) -> str:

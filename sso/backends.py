@@ -2,8 +2,9 @@
 
 Both only answer credentials meant for them (a CAS ticket with the school's code, or an OIDC callback the view
 has bound to a school), so a password login never reaches a school's server. They go through Django's
-`authenticate()`, so django-axes refuses an address in its cooling-off period before any server is asked and
-counts every refused identity, ticket or code as a failed login (core.throttle).
+`authenticate()`, so django-axes refuses an address in its cooling-off period before any server is asked; the
+views count a refused identity, ticket or code against the sign-in's own budget per address (sso/throttle.py),
+not as a failed password login.
 
 A backend that cannot sign the person in leaves the reason on the request (`request.sso_refusal`) for the view's
 Chinese refusal page; it never creates an account.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.db.models import Count, Max
 
 from core.models import Role, School, Student, User
+from sso.models import SSOFailure
 
 STAFF_ROLES = (Role.SCHOOL_ADMIN, Role.COLLEGE_ADMIN)
 
@@ -27,3 +31,9 @@ def account_for_identity(school: School, identifier: str) -> User | None:
     if student is not None:
         return student.user
     return User.objects.filter(school=school, username=identifier, role__in=STAFF_ROLES).first()
+
+
+def failures_since(address: str, since: datetime.datetime) -> tuple[int, datetime.datetime | None]:
+    """How many refused sign-ins came from `address` after `since`, and when the last one was."""
+    found = SSOFailure.objects.filter(address=address, at__gt=since).aggregate(n=Count("pk"), last=Max("at"))
+    return found["n"], found["last"]

@@ -1,8 +1,9 @@
 """统一身份认证 sign-in: to the school's CAS or OIDC server and back, then the same session as a password login.
 
 `login()` rotates the session key and the CSRF token as the password login does; the backends go through
-`authenticate()`, so django-axes' throttle applies (core.throttle). Logout stays web's: it ends the local
-session only (no single logout at the school's server).
+`authenticate()`, so an account or address that django-axes refuses after password failures is refused here too
+(core.throttle); refused sign-ins count against their own budget per address (sso/throttle.py). Logout stays
+web's: it ends the local session only (no single logout at the school's server).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from requests import RequestException
 
 from core.models import School
-from core.throttle import is_refused, record_failure, refusal
+from core.throttle import counted_apart, is_refused, refusal
+from sso import throttle
 from sso.backends import Refusal, oidc_settings, provider_metadata, refusal_of, unreachable
 from sso.config import SESSION_KEY, SchoolSSO
 from sso.selectors import school_by_code
@@ -52,7 +54,11 @@ def _next_page(request: HttpRequest) -> str:
 
 def refused(request: HttpRequest, school: School | None, why: Refusal) -> HttpResponse:
     context = {"school": school, "message": why.message}
-    return render(request, "sso/refused.html", context, status=why.status)
+    response = render(request, "sso/refused.html", context, status=why.status)
+    retry_after = getattr(request, "sso_retry_after", None)
+    if why.status == 429 and retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _throttled(request: HttpRequest, school: School | None) -> HttpResponse:
@@ -76,10 +82,26 @@ def _service(request: HttpRequest, code: str, state: str) -> str:
 
 
 def _invalid_request(request: HttpRequest, school: School | None) -> HttpResponse:
-    record_failure(request, "")  # a forged or replayed state counts like a wrong password
-    if is_refused(request):
-        return _throttled(request, school)
+    # Not counted: without this session's state nothing is asked of the school's server, nothing is guessed, and a
+    # count per address would let anyone lock a campus NAT out of its logins with forged links.
     return refused(request, school, Refusal(REQUEST_INVALID, 400))
+
+
+def _over_budget(request: HttpRequest, school: School | None) -> HttpResponse | None:
+    """Before asking the school's server: 429 while this address is past its budget of refused sign-ins; and a
+    failed authenticate() will count there, not against the password logins (sso/throttle.py)."""
+    counted_apart(request)
+    why = throttle.refusal(request)
+    return refused(request, school, why) if why is not None else None
+
+
+def _failed(request: HttpRequest, school: School | None) -> HttpResponse:
+    if is_refused(request):  # the address or account is cooling off after password failures
+        return _throttled(request, school)
+    why = refusal_of(request) or Refusal("统一身份认证登录失败，请重新登录。", 400)
+    if why.status < 500:  # the server or roster said no; an unreachable server is nobody's failure
+        why = throttle.record_failure(request) or why
+    return refused(request, school, why)
 
 
 @require_GET
@@ -109,12 +131,13 @@ def cas_login(request: HttpRequest, code: str) -> HttpResponse:
         return _invalid_request(request, school)
     del states[state]
     request.session[CAS_STATES_KEY] = states
+    over = _over_budget(request, school)
+    if over is not None:
+        return over
     service = _service(request, code, state)
     user = authenticate(request, sso_school=school, cas_ticket=ticket, cas_service=service)
     if user is None:
-        if is_refused(request):
-            return _throttled(request, school)
-        return refused(request, school, refusal_of(request) or Refusal("统一身份认证登录失败，请重新登录。", 400))
+        return _failed(request, school)
     login(request, user)
     _signed_in(request, school)
     return redirect(_next_page(request))
@@ -174,6 +197,9 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
                 return refused(request, school, Refusal("统一身份认证未完成登录，请重新登录。", 400))
             return _invalid_request(request, None)
         request.sso_oidc_school = school  # type: ignore[attr-defined]  # what the backend answers for
+        over = _over_budget(request, school)
+        if over is not None:
+            return over
         return super().get(request)
 
     @property
@@ -188,7 +214,4 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
         return response
 
     def login_failure(self) -> HttpResponse:
-        if is_refused(self.request):
-            return _throttled(self.request, self.school)
-        why = refusal_of(self.request) or Refusal("统一身份认证登录失败，请重新登录。", 400)
-        return refused(self.request, self.school, why)
+        return _failed(self.request, self.school)

@@ -170,6 +170,9 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+# 统一身份认证 sign-ins that the school's server or roster refused have their own budget per address (within
+# LOGIN_COOLOFF_MINUTES): past it, only SSO sign-ins from there are refused, never the password logins.
+SSO_FAILURE_LIMIT_PER_ADDRESS = env_int("SSO_FAILURE_LIMIT_PER_ADDRESS", 30)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_HANDLER = "core.throttle.ThrottleHandler"
 AXES_LOCKOUT_CALLABLE = "core.throttle.lockout_response"

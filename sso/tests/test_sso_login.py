@@ -10,11 +10,13 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.test import Client
+from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from core.models import User
-from core.testing import World
+from core.testing import PASSWORD, World
 from sso.config import SESSION_KEY, SchoolSSO
+from sso.models import SSOFailure
 from sso.tests.idp import IdentityServers, free_port, query_of, sign_in_at
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +124,7 @@ def cas_state(client: Client, path: str = CAS) -> str:
     return query_of(query_of(start["Location"])["service"])["state"]
 
 
-def test_a_replayed_or_forged_ticket_is_refused_and_counted(
+def test_a_replayed_or_forged_ticket_is_refused_and_counted_apart_from_passwords(
     client: Client, idp: IdentityServers, world: World, sso: dict[str, SchoolSSO]
 ) -> None:
     idp.enrol(world.student.student_no)
@@ -142,7 +144,9 @@ def test_a_replayed_or_forged_ticket_is_refused_and_counted(
     for response in (forged, garbage):
         assert response.status_code == 400 and "票据无效、已使用或已过期" in response.content.decode()
     assert signed_in(client) is None
-    assert sum(a.failures_since_start for a in AccessAttempt.objects.all()) == 4
+    # Only what the CAS server was asked about counts, and against the sign-in's own budget, not the passwords'.
+    assert SSOFailure.objects.count() == 2
+    assert not AccessAttempt.objects.exists()
 
 
 def test_a_ticket_is_accepted_only_in_the_session_that_asked_for_it(
@@ -161,8 +165,9 @@ def test_a_throttled_address_is_refused_before_the_server_is_asked(
     client: Client, idp: IdentityServers, world: World, sso: dict[str, SchoolSSO], settings: Settings
 ) -> None:
     settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 2
-    assert client.get(CAS + "?ticket=ST-forged").status_code == 400
-    assert client.get(CAS + "?ticket=ST-forged").status_code == 429  # this failure reached the limit
+    wrong = {"username": world.employer.username, "password": "wrong-pass-2026"}
+    assert client.post(reverse("web:login"), wrong).status_code == 200
+    assert client.post(reverse("web:login"), wrong).status_code == 429  # this failure reached the limit
     idp.enrol(world.student.student_no)
     response = client.get(cas_ticket(client, idp, world.student.student_no))
     assert response.status_code == 429 and "失败次数过多" in response.content.decode()
@@ -290,3 +295,42 @@ def test_an_unreachable_server_is_told_not_a_500(client: Client, world: World, s
     for response in (client.get(f"{CAS}?state={cas_state(client)}&ticket=ST-1"), client.get(OIDC)):
         assert response.status_code == 502
         assert "暂时无法连接" in response.content.decode()
+
+
+def test_forged_sso_links_do_not_lock_the_address_out_of_password_logins(
+    client: Client, world: World, sso: dict[str, SchoolSSO], settings: Settings
+) -> None:
+    # Outsider L4: no credentials needed, one address (a campus NAT) behind all of them.
+    settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 3
+    statuses = {client.get(f"{CAS}?ticket=ST-{n}&state=bad{n}").status_code for n in range(10)}
+    statuses |= {client.get(f"/sso/oidc/callback/?code=x{n}&state=bad{n}").status_code for n in range(10)}
+    assert statuses == {400}
+    assert not SSOFailure.objects.exists() and not AccessAttempt.objects.exists()
+    login = Client().post(reverse("web:login"), {"username": world.employer.username, "password": PASSWORD})
+    assert login.status_code == 302
+
+
+def test_refused_identities_have_their_own_budget_per_address(
+    client: Client, idp: IdentityServers, world: World, sso: dict[str, SchoolSSO], settings: Settings
+) -> None:
+    settings.SSO_FAILURE_LIMIT_PER_ADDRESS = 2
+    settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 2
+    idp.enrol("20269999")  # known to the school's server, not on the roster
+    first = client.get(cas_ticket(client, idp, "20269999"))
+    assert first.status_code == 403 and "没有这个学号或用户名" in first.content.decode()
+    second = client.get(cas_ticket(client, idp, "20269999"))  # this refusal reached the budget
+    assert second.status_code == 429 and "统一身份认证登录失败次数过多，请于15分钟后" in second.content.decode()
+    assert second["Retry-After"] == str(15 * 60)
+    # Refused before the CAS server is asked, even for someone on the roster, from this address.
+    idp.enrol(world.student.student_no)
+    third = client.get(cas_ticket(client, idp, world.student.student_no))
+    assert third.status_code == 429 and "或使用账号密码登录" in third.content.decode()
+    assert signed_in(client) is None
+    # The password logins from the same address keep their whole budget.
+    assert not AccessAttempt.objects.exists()
+    login = Client().post(reverse("web:login"), {"username": world.employer.username, "password": PASSWORD})
+    assert login.status_code == 302
+    # Another address still signs in through the school's server.
+    other = Client(REMOTE_ADDR="10.9.8.7")
+    assert other.get(cas_ticket(other, idp, world.student.student_no)).status_code == 302
+    assert signed_in(other) == world.student.user
