@@ -74,7 +74,12 @@ def test_the_dev_server_hands_it_to_the_worker_that_draws_the_qr_codes(monkeypat
         from django.conf import settings
 
         assert settings.SITE_URL == "http://127.0.0.1:8101"  # the web process's own links
-    assert [p["argv"][2] for p in started] == ["run_worker", "run_scheduler"]
+    # The worker, the webhook worker (its own queue) and the scheduler.
+    assert [p["argv"][2:] for p in started] == [
+        ["run_worker", "--interval", "1"],
+        ["run_worker", "--interval", "1", "--queue-name", "webhooks"],
+        ["run_scheduler"],
+    ]
     assert all(p["env"]["SITE_URL"] == "http://127.0.0.1:8101" for p in started)
 
 
