@@ -142,7 +142,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error(request, exc.status_code, str(exc), "error")
 
 
-from api.routers import agreements, auth, codes, employer, school, verify, webhooks  # noqa: E402
+from api.routers import agreements, attachments, auth, codes, destinations, employer, school, verify, webhooks  # noqa: E402
 
 api.add_router("", auth.router)
 api.add_router("/codes", codes.router)
@@ -151,3 +151,5 @@ api.add_router("/agreements", agreements.router)
 api.add_router("/school/webhooks", webhooks.router)
 api.add_router("/school", school.router)
 api.add_router("/verify", verify.router)
+api.add_router("/destinations", destinations.router)
+api.add_router("/attachments", attachments.router)

@@ -8,6 +8,12 @@ from typing import Any
 from api.schemas import (
     AgreementDetailOut,
     AgreementOut,
+    AttachmentOut,
+    DestinationDetailOut,
+    DestinationFieldOut,
+    DestinationFormOut,
+    DestinationOut,
+    DestinationVersionOut,
     EmployerAccountOut,
     EmployerOut,
     EventOut,
@@ -20,10 +26,25 @@ from api.schemas import (
     TermsOut,
 )
 from core import codes
+from core.destination_fields import DESTINATION_FIELDS, NEEDS_PROOF, REPORTABLE_CODES, form_specs
 from core.fields import CODED_FIELDS, DISPATCH_FIELDS, TERMS_FIELDS
 from core.masking import mask_email, mask_id_number, mask_phone
-from core.models import Agreement, AgreementTerms, Employer, Role, Status, Student, Termination, User
-from core.rules import ONCE_EFFECTIVE_STATUSES, action_list, shows_dispatch_fields
+from core.models import (
+    Agreement,
+    AgreementTerms,
+    Attachment,
+    Destination,
+    DestinationStatus,
+    DestinationVersion,
+    Employer,
+    Role,
+    Status,
+    Student,
+    Termination,
+    User,
+)
+from core.rules import ONCE_EFFECTIVE_STATUSES, action_list, destination_actions, shows_dispatch_fields
+from core.selectors import destination_events, destination_versions
 
 
 def code_labels(values: dict[str, Any]) -> dict[str, str]:
@@ -119,6 +140,7 @@ def _agreement_fields(agreement: Agreement, viewer: User) -> dict[str, Any]:
         "response_status_label": agreement.response_status_label,
         "review_status_label": agreement.review_status_label,
         "number": agreement.number,
+        "paper": agreement.paper,
         "school": SchoolRef(id=agreement.school_id, name=agreement.school.name, code=agreement.school.code),
         "student": student_data(agreement.student, viewer),
         "employer": employer_data(agreement.employer),
@@ -165,6 +187,8 @@ def agreement_detail(agreement: Agreement, viewer: User) -> AgreementDetailOut:
         )
         for e in agreement.events.all()
     ]
+    viewer_is_employer = viewer.role == Role.EMPLOYER
+    data["attachments"] = [] if viewer_is_employer else [attachment_data(a) for a in agreement.attachments.all()]
     if data["termination"] is None and (last := agreement.terminations.first()) is not None:
         data["termination"] = termination_data(last)
     return AgreementDetailOut(**data)
@@ -198,3 +222,104 @@ def me_data(user: User) -> MeOut:
         employer=employer,
         student=student_out,
     )
+
+
+# --- 毕业去向 -------------------------------------------------------------------------------------------------
+
+
+def attachment_data(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.pk,
+        name=attachment.name,
+        content_type=attachment.content_type,  # type: ignore[arg-type]  # sniffed: one of the three
+        size=attachment.size,
+        url=f"/api/v1/attachments/{attachment.pk}",
+        created_at=attachment.created_at,
+    )
+
+
+def destination_version_data(version: DestinationVersion) -> DestinationVersionOut:
+    values: dict[str, Any] = {name: getattr(version, name) for name in DESTINATION_FIELDS}
+    labels: dict[str, Any] = {}
+    if version.unit_nature:
+        labels["unit_nature_label"] = codes.label("nature", version.unit_nature, default=version.unit_nature)
+    if version.unit_location:
+        labels["unit_location_label"] = codes.label("region", version.unit_location, default=version.unit_location)
+    return DestinationVersionOut(
+        version=version.version,
+        code=version.code,
+        code_label=codes.label("destination", version.code, default=version.code),
+        created_at=version.created_at,
+        **values,
+        **labels,
+    )
+
+
+def _destination_fields(destination: Destination, viewer: User) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": destination.pk,
+        "student": student_data(destination.student, viewer),
+        "status": destination.status,
+        "status_label": destination.get_status_display(),
+        "source": destination.source,
+        "code": destination.code,
+        "current": destination_version_data(destination.current) if destination.current else None,
+        "agreement_id": destination.agreement_id,
+        "attachments": [attachment_data(a) for a in destination.attachments.all()],
+        "submitted_at": destination.submitted_at,
+        "approved_at": destination.approved_at,
+        "updated_at": destination.updated_at,
+        "actions": destination_actions(destination, viewer),
+    }
+    if destination.code:
+        data["code_label"] = codes.label("destination", destination.code, default=destination.code)
+    return data
+
+
+def destination_data(destination: Destination, viewer: User) -> DestinationOut:
+    return DestinationOut(**_destination_fields(destination, viewer))
+
+
+def destination_detail(destination: Destination, viewer: User) -> DestinationDetailOut:
+    data = _destination_fields(destination, viewer)
+    events = destination_events(destination)
+    data["versions"] = [destination_version_data(v) for v in destination_versions(destination)]
+    data["events"] = [
+        EventOut(
+            actor=e.actor_name,
+            role=e.actor_role,
+            action=e.action,
+            action_label=e.action_label,
+            remark=e.remark,
+            old_status=e.old_status,
+            new_status=e.new_status,
+            time=e.created_at,
+        )
+        for e in events
+    ]
+    if destination.status == DestinationStatus.RETURNED:
+        returns = [e for e in events if e.action.endswith("_return")]
+        if returns:
+            data["return_remark"] = returns[-1].remark
+    return DestinationDetailOut(**data)
+
+
+def destination_forms() -> list[DestinationFormOut]:
+    answers = []
+    for code in REPORTABLE_CODES:
+        fields = []
+        for spec in form_specs(code).values():
+            extra: dict[str, Any] = {}
+            if spec.code_table:
+                extra["code_table"] = spec.code_table
+            if spec.max_length:
+                extra["max_length"] = spec.max_length
+            fields.append(
+                DestinationFieldOut(name=spec.name, label=spec.label, kind=spec.kind, required=spec.required, **extra)
+            )
+        answers.append(
+            DestinationFormOut(
+                code=code, label=codes.label("destination", code), needs_attachment=code in NEEDS_PROOF, fields=fields
+            )
+        )
+    return answers

@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.models import Employer, Status, Termination
+from core.models import DestinationSource, DestinationStatus, Employer, Status, Termination
 from core.models.org import Student
-from core.rules import Action
+from core.rules import Action, DestinationAction
 
 
 class Answer(BaseModel):
@@ -276,6 +276,15 @@ class EventOut(Answer):
     time: datetime.datetime
 
 
+class AttachmentOut(Answer):
+    id: int
+    name: str = Field(description="文件名")
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: int = Field(description="字节数")
+    url: str = Field(description="下载地址（仅学生本人和审核人可下载）")
+    created_at: datetime.datetime
+
+
 class AgreementOut(Answer):
     """An agreement as a row of a list; students are masked when the viewer is an employer."""
 
@@ -300,6 +309,7 @@ class AgreementOut(Answer):
         description="查看者现在可以执行的操作，名称即操作接口的路径（POST /agreements/{id}/<action>）"
     )
     verification_code: str = omitted("验证码（协议书生效后）")
+    paper: bool = Field(description="纸质协议：学生登记、学校审核的纸质就业协议书（无本系统协议书编号）")
 
 
 class AgreementDetailOut(AgreementOut):
@@ -307,6 +317,7 @@ class AgreementDetailOut(AgreementOut):
 
     terms_versions: list[TermsOut]
     events: list[EventOut]
+    attachments: list[AttachmentOut] = Field(description="纸质协议的扫描件（仅学生本人和审核人）")
 
 
 class AgreementPage(Answer):
@@ -459,3 +470,77 @@ class WebhookDeliveryPage(Answer):
     page: int
     num_pages: int
     results: list[WebhookDeliveryOut]
+
+
+# --- 毕业去向 (SPEC §9) -------------------------------------------------------------------------------------------
+
+
+class DestinationVersionOut(Answer):
+    """One version of the 毕业去向 as reported; which fields a kind uses is `GET /destinations/forms`."""
+
+    version: int
+    code: str = Field(description="毕业去向代码")
+    code_label: str
+    unit_name: str
+    unit_credit_code: str
+    unit_nature: str = Field(description="单位性质代码")
+    unit_nature_label: str = omitted()
+    unit_location: str = Field(description="单位所在地（GB/T 2260 区县代码）")
+    unit_location_label: str = omitted()
+    position: str
+    contract_start: datetime.date | None
+    contract_end: datetime.date | None
+    project_name: str
+    school_name: str
+    programme: str
+    country: str
+    note: str
+    created_at: datetime.datetime
+
+
+class DestinationOut(Answer):
+    """A graduate's current 毕业去向 as a list row."""
+
+    id: int
+    student: StudentOut
+    status: DestinationStatus
+    status_label: str
+    source: DestinationSource = Field(description="student：学生登记；agreement：由就业协议书（网签或纸质）自动登记")
+    code: str = Field(description="毕业去向代码（未登记时为空）")
+    code_label: str = omitted()
+    current: DestinationVersionOut | None
+    agreement_id: int | None = Field(description="登记此去向的就业协议书")
+    attachments: list[AttachmentOut]
+    submitted_at: datetime.datetime | None
+    approved_at: datetime.datetime | None
+    updated_at: datetime.datetime
+    return_remark: str = omitted("最近一次退回的原因（退回状态时）")
+    actions: list[DestinationAction] = Field(description="查看者现在可以执行的操作")
+
+
+class DestinationDetailOut(DestinationOut):
+    versions: list[DestinationVersionOut]
+    events: list[EventOut]
+
+
+class DestinationPage(Answer):
+    count: int
+    page: int
+    num_pages: int
+    results: list[DestinationOut]
+
+
+class DestinationFieldOut(Answer):
+    name: str
+    label: str
+    kind: str
+    required: bool
+    code_table: str = omitted()
+    max_length: int = omitted()
+
+
+class DestinationFormOut(Answer):
+    code: str
+    label: str
+    needs_attachment: bool = Field(description="提交前须上传证明材料")
+    fields: list[DestinationFieldOut]

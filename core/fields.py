@@ -23,6 +23,8 @@ class Kind(StrEnum):
     REGION = "region"  # a GB/T 2260 county-level 行政区划 code
     POSTCODE = "postcode"
     PHONE = "phone"
+    DATE = "date"  # an ISO date, YYYY-MM-DD
+    CREDIT_CODE = "credit_code"  # 统一社会信用代码 (GB 32100)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from core.models.org import Role
 from core.models.status import Status
 
 if TYPE_CHECKING:
-    from core.models import Agreement, School, User
+    from core.models import Agreement, Destination, School, User
 
 # --- status groups ----------------------------------------------------------------------------------------
 
@@ -115,6 +115,7 @@ class Action(enum.StrEnum):
     TERMINATION_DECLINE = "termination/decline"
     TERMINATION_APPROVE = "termination/approve"
     TERMINATION_RETURN = "termination/return"
+    RESUBMIT = "resubmit"  # a returned paper agreement, corrected by the student who registered it
 
 
 # Per action: the roles that may ever take it, the statuses it starts from, and the words for "不能…".
@@ -122,7 +123,7 @@ _ROLES: dict[Action, tuple[Role, ...]] = {
     Action.ACCEPT: (Role.STUDENT,),
     Action.DECLINE: (Role.STUDENT,),
     Action.MODIFY: (Role.EMPLOYER,),
-    Action.WITHDRAW: (Role.EMPLOYER,),
+    Action.WITHDRAW: (Role.EMPLOYER, Role.STUDENT),  # a student only their own paper agreement's registration
     Action.APPROVE: (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN),
     Action.RETURN: (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN),
     Action.TERMINATION: (Role.EMPLOYER, Role.STUDENT),
@@ -131,6 +132,7 @@ _ROLES: dict[Action, tuple[Role, ...]] = {
     Action.TERMINATION_DECLINE: (Role.EMPLOYER, Role.STUDENT),
     Action.TERMINATION_APPROVE: (Role.SCHOOL_ADMIN,),
     Action.TERMINATION_RETURN: (Role.SCHOOL_ADMIN,),
+    Action.RESUBMIT: (Role.STUDENT,),
 }
 _FROM: dict[Action, tuple[Status, ...]] = {
     Action.ACCEPT: (Status.INVITED,),
@@ -143,6 +145,19 @@ _FROM: dict[Action, tuple[Status, ...]] = {
     Action.TERMINATION_WITHDRAW: (Status.TERMINATION_REQUESTED,),
     Action.TERMINATION_ACCEPT: (Status.TERMINATION_REQUESTED,),
     Action.TERMINATION_DECLINE: (Status.TERMINATION_REQUESTED,),
+    Action.TERMINATION_APPROVE: (Status.TERMINATION_REVIEW,),
+    Action.TERMINATION_RETURN: (Status.TERMINATION_REVIEW,),
+    Action.RESUBMIT: (Status.RETURNED,),
+}
+# A paper 就业协议书 (Agreement.paper): the student registered what both parties signed on paper; the school reviews
+# it. The employer takes no part here (it never used the system), so these are the only actions, and the student's
+# 解约 goes straight to the school's review.
+_PAPER_FROM: dict[Action, tuple[Status, ...]] = {
+    Action.APPROVE: (Status.SCHOOL_REVIEW,),
+    Action.RETURN: (Status.SCHOOL_REVIEW,),
+    Action.RESUBMIT: (Status.RETURNED,),
+    Action.WITHDRAW: (Status.SCHOOL_REVIEW, Status.RETURNED),
+    Action.TERMINATION: (Status.EFFECTIVE,),
     Action.TERMINATION_APPROVE: (Status.TERMINATION_REVIEW,),
     Action.TERMINATION_RETURN: (Status.TERMINATION_REVIEW,),
 }
@@ -159,6 +174,7 @@ _VERB: dict[Action, str] = {
     Action.TERMINATION_DECLINE: "处理解约申请",
     Action.TERMINATION_APPROVE: "解约审核",
     Action.TERMINATION_RETURN: "解约审核",
+    Action.RESUBMIT: "重新提交",
 }
 _SIGNING_REVIEW = (Action.APPROVE, Action.RETURN)
 _TERMINATION_REVIEW = (Action.TERMINATION_APPROVE, Action.TERMINATION_RETURN)
@@ -188,6 +204,10 @@ def refusal(agreement: Agreement, user: User, action: Action) -> DomainError | N
     the status leaves open (review level, who asked for the 解约)."""
     if user.role not in _ROLES[action]:
         return Forbidden("当前账号角色无权进行此操作", code="forbidden_role")
+    if agreement.paper:
+        return _paper_refusal(agreement, user, action)
+    if action == Action.RESUBMIT or (action == Action.WITHDRAW and user.role == Role.STUDENT):
+        return Forbidden("当前账号角色无权进行此操作", code="forbidden_role")  # paper agreements only
     # Signing review reports a wrong status before a wrong scope, as the workflow always has.
     if action in _SIGNING_REVIEW and agreement.status not in _FROM[action]:
         return status_refusal(agreement, _VERB[action])
@@ -212,6 +232,19 @@ def refusal(agreement: Agreement, user: User, action: Action) -> DomainError | N
                 return Conflict("只能撤回自己提出的解约申请", code="not_withdrawable")
         if action in _TERMINATION_ANSWER and termination.requester_role == user.role:
             return Conflict("解约申请须由对方处理", code="own_request")
+    return None
+
+
+def _paper_refusal(agreement: Agreement, user: User, action: Action) -> DomainError | None:
+    if user.role == Role.EMPLOYER or _outside_scope(agreement, user, action):
+        return NotFound()  # not a party: the employer never sees a paper agreement
+    allowed_from = _PAPER_FROM.get(action)
+    if allowed_from is None:
+        return Conflict(f"纸质协议不能{_VERB[action]}", code="paper_agreement")
+    if agreement.status not in allowed_from:
+        return status_refusal(agreement, _VERB[action])
+    if action in _SIGNING_REVIEW and user.role != Role.SCHOOL_ADMIN:
+        return Conflict("纸质协议由学校审核", code="invalid_status")
     return None
 
 
@@ -260,3 +293,96 @@ def action_list(agreement: Agreement, user: User) -> list[str]:
     """`allowed_actions` in the SPEC's order, as the API shows it."""
     allowed = allowed_actions(agreement, user)
     return [action.value for action in Action if action in allowed]
+
+
+# --- 毕业去向登记 -------------------------------------------------------------------------------------------
+
+
+class DestinationAction(enum.StrEnum):
+    """What a user can do to a 毕业去向, named as the API's endpoints."""
+
+    UPDATE = "update"  # PUT /destinations/me
+    ATTACH = "attach"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    RETURN = "return"
+
+
+_D_ROLES: dict[DestinationAction, tuple[Role, ...]] = {
+    DestinationAction.UPDATE: (Role.STUDENT,),
+    DestinationAction.ATTACH: (Role.STUDENT,),
+    DestinationAction.SUBMIT: (Role.STUDENT,),
+    DestinationAction.APPROVE: (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN),
+    DestinationAction.RETURN: (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN),
+}
+# The student edits what is not under review; editing an approved 去向 takes it back to 未提交 (a 去向 changes).
+_D_EDITABLE = ("unregistered", "draft", "returned", "approved")
+_D_FROM: dict[DestinationAction, tuple[str, ...]] = {
+    DestinationAction.UPDATE: _D_EDITABLE,
+    DestinationAction.ATTACH: _D_EDITABLE,
+    DestinationAction.SUBMIT: ("draft", "returned"),
+    DestinationAction.APPROVE: ("college_review", "school_review"),
+    DestinationAction.RETURN: ("college_review", "school_review"),
+}
+_D_VERB: dict[DestinationAction, str] = {
+    DestinationAction.UPDATE: "修改",
+    DestinationAction.ATTACH: "上传附件",
+    DestinationAction.SUBMIT: "提交审核",
+    DestinationAction.APPROVE: "审核通过",
+    DestinationAction.RETURN: "退回",
+}
+# 毕业去向 statuses that count for 去向落实率 (with a placed code, see core.codes.placed_destination_codes).
+DESTINATION_COUNTED_STATUSES = ("approved",)
+
+
+def _destination_outside_scope(destination: Destination, user: User) -> bool:
+    if user.role == Role.STUDENT:
+        return destination.student.user_id != user.pk
+    if user.role not in (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN) or destination.school_id != user.school_id:
+        return True
+    return user.role == Role.COLLEGE_ADMIN and destination.college_id != user.college_id
+
+
+def destination_refusal(destination: Destination, user: User, action: DestinationAction) -> DomainError | None:
+    """Why `user` may not take `action` on `destination` now (403 role, 404 scope, 409 state), or None."""
+    from core.models.destinations import DestinationSource, DestinationStatus
+
+    if user.role not in _D_ROLES[action]:
+        return Forbidden("当前账号角色无权进行此操作", code="forbidden_role")
+    if _destination_outside_scope(destination, user):
+        return NotFound()
+    if action in (DestinationAction.UPDATE, DestinationAction.ATTACH, DestinationAction.SUBMIT) and (
+        destination.source == DestinationSource.AGREEMENT
+    ):
+        return Conflict("毕业去向已由就业协议书登记，须先办理解约才能修改", code="set_by_agreement")
+    if destination.status not in _D_FROM[action]:
+        label = DestinationStatus(destination.status).label
+        return Conflict(f"毕业去向当前状态为“{label}”，不能{_D_VERB[action]}", code="invalid_status")
+    if action in (DestinationAction.APPROVE, DestinationAction.RETURN):
+        reviewer = Role.COLLEGE_ADMIN if destination.status == "college_review" else Role.SCHOOL_ADMIN
+        if user.role != reviewer:
+            where = "学院" if reviewer == Role.COLLEGE_ADMIN else "学校"
+            return Conflict(f"该毕业去向正等待{where}审核", code="invalid_status")
+    if action == DestinationAction.SUBMIT and destination.current_id is None:
+        return Conflict("请先填写毕业去向", code="invalid_status")
+    return None
+
+
+def destination_require_role(user: User, action: DestinationAction) -> None:
+    if user.role not in _D_ROLES[action]:
+        raise Forbidden("当前账号角色无权进行此操作", code="forbidden_role")
+
+
+def destination_require(destination: Destination, user: User, action: DestinationAction) -> None:
+    error = destination_refusal(destination, user, action)
+    if error is not None:
+        raise error
+
+
+def destination_actions(destination: Destination, user: User) -> list[str]:
+    """The actions `user` may take on `destination` now, in the enum's order (the API's `actions`)."""
+    return [a.value for a in DestinationAction if destination_refusal(destination, user, a) is None]
+
+
+def destination_review_status_for(user: User) -> str:
+    return "college_review" if user.role == Role.COLLEGE_ADMIN else "school_review"

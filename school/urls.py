@@ -1,6 +1,6 @@
 from django.urls import path
 
-from school.views import accounts, agreements, employers, home, reports, roster, settings, webhooks
+from school.views import accounts, agreements, destinations, employers, home, reports, roster, settings, webhooks
 
 app_name = "school"
 urlpatterns = [
@@ -17,6 +17,12 @@ urlpatterns = [
     path("agreements/<id:pk>/return/", agreements.agreement_return, name="agreement_return"),
     path("agreements/<id:pk>/termination/approve/", agreements.termination_approve, name="termination_approve"),
     path("agreements/<id:pk>/termination/return/", agreements.termination_return, name="termination_return"),
+    # 毕业去向审核
+    path("destinations/", destinations.destinations, name="destinations"),
+    path("destinations/approve/", destinations.destinations_approve_batch, name="destinations_approve_batch"),
+    path("destinations/<id:pk>/", destinations.destination_detail, name="destination"),
+    path("destinations/<id:pk>/approve/", destinations.destination_approve, name="destination_approve"),
+    path("destinations/<id:pk>/return/", destinations.destination_return, name="destination_return"),
     # 生源管理
     path("roster/import/", roster.roster_import, name="roster_import"),
     path("roster/template/", roster.roster_template_download, name="roster_template"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from student.views import account, agreements, invitations
+from student.views import account, agreements, destinations, invitations
 
 app_name = "student"
 urlpatterns = [
@@ -14,6 +14,12 @@ urlpatterns = [
     path("agreements/<id:pk>/termination/", agreements.termination_request, name="termination_request"),
     path("agreements/<id:pk>/termination/withdraw/", agreements.termination_withdraw, name="termination_withdraw"),
     path("agreements/<id:pk>/termination/answer/", agreements.termination_answer, name="termination_answer"),
+    path("destination/", destinations.destination_home, name="destination"),
+    path("destination/edit/", destinations.destination_edit, name="destination_edit"),
+    path("destination/submit/", destinations.destination_submit, name="destination_submit"),
+    path("destination/attachments/", destinations.attachment_upload, name="destination_attach"),
+    path("destination/attachments/<id:pk>/delete/", destinations.attachment_delete, name="destination_detach"),
+    path("destination/regions/", destinations.regions, name="regions"),
     path("messages/", account.message_list, name="messages"),
     path("profile/", account.profile, name="profile"),
 ]

@@ -242,6 +242,9 @@ NODE_MODULES = Path(env_str("NODE_MODULES", str(BASE_DIR / "node_modules")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 WANGQIAN_MAX_UPLOAD_BYTES = env_int("WANGQIAN_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# 毕业去向 proofs and paper-agreement scans (PDF, JPG, PNG): size of one file, files per 去向.
+WANGQIAN_ATTACHMENT_MAX_BYTES = env_int("WANGQIAN_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+WANGQIAN_ATTACHMENT_MAX_FILES = env_int("WANGQIAN_ATTACHMENT_MAX_FILES", 5)
 # An xlsx is a zip: the upload cap bounds only its compressed size. These bound what openpyxl would inflate and
 # parse (core.services.xlsx.check_xlsx), so a decompression bomb is refused before it costs time or memory.
 # A 20,000-row roster is about 13 MB inflated with 200,000 cells; the defaults allow five times that.

@@ -12,5 +12,6 @@ urlpatterns = [
     path("activate/", views.activate, name="activate"),
     path("password-reset/", views.password_reset, name="password_reset"),
     path("exports/<id:pk>/download/", exports.export_download, name="export_download"),
+    path("attachments/<id:pk>/", views.attachment, name="attachment"),
     path("password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
 ]

@@ -7,18 +7,21 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.staticfiles import finders
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from core.models import Role
+from core.selectors import get_attachment_for_user
 from core.services.accounts import password_change as do_password_change
 from core.services.accounts import password_set
 from core.services.activation import account_activate
+from core.services.destinations import read_attachment
 from core.services.password_reset import password_reset_request
 from core.throttle import TooManyAttempts, guard, record_failure
+from web.downloads import download
 from web.navigation import is_page_here
 from web.request import AuthenticatedRequest
 
@@ -169,3 +172,15 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         messages.success(self.request, "密码已重置，请用新密码登录")
         return response
+
+
+@require_GET
+@login_required
+def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A 去向 proof or a paper agreement's scan: its student and their reviewers only, everyone else 404."""
+    try:
+        found = get_attachment_for_user(request.user, pk)
+        content = read_attachment(found)
+    except NotFound:
+        raise Http404("附件不存在或无权访问")
+    return download(content, found.name, found.content_type, inline=True)

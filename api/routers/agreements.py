@@ -1,8 +1,10 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema
 from ninja import Status as WithStatus
+from ninja.files import UploadedFile
+from ninja.params import File as FileParam
 
 from api.queries import query_schema, validated_form
 from api.representations import agreement_data, agreement_detail
@@ -20,6 +22,8 @@ from core.selectors import (
     visible_agreement_id,
 )
 from core.services import agreements as wf
+from core.services import paper_agreements as paper
+from core.services.destinations import read_upload
 from core.services.exports import agreements_export_xlsx, export_filename
 from core.services.xlsx import XLSX_CONTENT_TYPE
 from web.downloads import download, xlsx_download
@@ -62,6 +66,25 @@ class RemarkIn(Schema):
 
 class ReasonIn(Schema):
     reason: str
+
+
+# A new scan is optional when a returned paper agreement is resubmitted (ninja needs the marker to read it as a file).
+OPTIONAL_SCAN = FileParam(None)
+
+
+class PaperIn(Schema):
+    """What a paper 就业协议书 shows: the employer (an existing one is found by its 统一社会信用代码) and the terms."""
+
+    employer_name: str = ""
+    credit_code: str = ""
+    unit_name: str | None = None
+    position_category: str | None = None
+    position: str | None = None
+    work_location: str | None = None
+    monthly_salary: str | None = None
+    probation_months: str | None = None
+    liquidated_damages: str | None = None
+    other_terms: str | None = None
 
 
 def _user(request: HttpRequest) -> User:
@@ -125,6 +148,21 @@ def export(request: HttpRequest, query: Query[ListQuery]) -> HttpResponse:
     return xlsx_download(agreements_export_xlsx(qs, user), export_filename())
 
 
+@router.post(
+    "/paper",
+    response=responses(AgreementDetailOut, 400, 401, 403, 409, status=201),
+    summary="纸质协议登记（学生：单位、协议条款和扫描件 scan，由学校审核）",
+)
+def paper_register(
+    request: HttpRequest, payload: Form[PaperIn], scan: File[UploadedFile]
+) -> WithStatus[AgreementDetailOut]:
+    user = _user(request)
+    created = paper.paper_agreement_register(
+        payload.dict(), scan_name=scan.name or "", scan=read_upload(scan), acting_user=user
+    )
+    return WithStatus(201, _detail(user, created))
+
+
 @router.get("/{agreement_id}", response=responses(AgreementDetailOut, 401, 403, 404), summary="协议书详情")
 def detail(request: HttpRequest, agreement_id: Id) -> AgreementDetailOut:
     return _detail(_user(request), agreement_id)
@@ -165,7 +203,19 @@ def modify(request: HttpRequest, agreement_id: Id, payload: TermsIn) -> Agreemen
     return _act(request, agreement_id, wf.agreement_modify, terms=payload.terms)
 
 
-@router.post("/{agreement_id}/withdraw", response=ACTION, summary="单位撤回邀约")
+@router.post("/{agreement_id}/resubmit", response=ACTION_WITH_BODY, summary="纸质协议被退回后修改并重新提交（学生）")
+def paper_resubmit(
+    request: HttpRequest, agreement_id: Id, payload: Form[PaperIn], scan: UploadedFile | None = OPTIONAL_SCAN
+) -> AgreementDetailOut:
+    user = _user(request)
+    agreement = get_agreement_for_user(user, agreement_id)
+    content = read_upload(scan) if scan is not None else b""
+    name = (scan.name or "") if scan is not None else ""
+    paper.paper_agreement_resubmit(agreement, payload.dict(), scan_name=name, scan=content, acting_user=user)
+    return _detail(user, agreement_id)
+
+
+@router.post("/{agreement_id}/withdraw", response=ACTION, summary="单位撤回邀约；学生撤回纸质协议登记")
 def withdraw(request: HttpRequest, agreement_id: Id) -> AgreementDetailOut:
     return _act(request, agreement_id, wf.agreement_withdraw)
 

@@ -24,7 +24,7 @@ from api.tests.contract import ContractClient
 from core.identifiers import make_id_number
 from core.services.roster import ROSTER_HEADERS
 from core.services.shortlist import SHORTLIST_HEADERS
-from core.testing import PROFILE, TERMS, ApiClient, World, make_employer, xlsx_bytes
+from core.testing import PROFILE, TERMS, ApiClient, World, make_employer, make_student, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +102,48 @@ def test_every_operation_answers_as_declared(api: ApiClient, world: World, clien
     api.login(world.other_college_admin)
     ok(api.post(f"/agreements/{returned.pk}/return", {"remark": "材料不全"}))
     assert ok(api.get(f"/agreements/{returned.pk}"))["status"] == "returned"
+
+    # 毕业去向: the student reports and proves it, the college returns, the school approves.
+    api.login(student.user)
+    ok(api.get("/destinations/forms"))
+    ok(api.get("/destinations/me"))
+    ok(api.put("/destinations/me", {"code": "80", "school_name": "东北大学", "programme": "法学"}))
+    proof = SimpleUploadedFile("录取通知书.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    attached = ok(api.post("/destinations/me/attachments", {"file": proof}, format="multipart"), 201)
+    ok(api.get(attached["attachments"][0]["url"].removeprefix("/api/v1")))
+    ok(api.delete(f"/destinations/me/attachments/{attached['attachments'][0]['id']}"))
+    proof.seek(0)
+    ok(api.post("/destinations/me/attachments", {"file": proof}, format="multipart"), 201)
+    destination = f"/destinations/{ok(api.post('/destinations/me/submit'))['id']}"
+    api.login(world.college_admin)
+    ok(api.get("/destinations", status="college_review"))
+    ok(api.get(destination))
+    ok(api.post(f"{destination}/return", {"remark": "通知书不清晰"}))
+    api.login(student.user)
+    ok(api.post("/destinations/me/submit"))
+    api.login(world.college_admin)
+    ok(api.post(f"{destination}/approve"))
+    api.login(world.school_admin)
+    assert ok(api.post(f"{destination}/approve"))["status"] == "approved"
+
+    # A paper 就业协议书: registered with its scan, returned by the school, resubmitted.
+    fresh = make_student(world.college, name="孙悦")
+    assert fresh.user is not None
+    api.login(fresh.user)
+    paper = {
+        "employer_name": "沈阳鼎新科技有限公司",
+        "credit_code": "1210000046300354XU",
+        "position_category": "10",
+        "position": "法务专员",
+        "work_location": "210102",
+    }
+    scan = SimpleUploadedFile("协议书.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    registered = ok(api.post("/agreements/paper", {**paper, "scan": scan}, format="multipart"), 201)
+    ok(api.get(registered["attachments"][0]["url"].removeprefix("/api/v1")))
+    api.login(world.school_admin)
+    ok(api.post(f"/agreements/{registered['id']}/return", {"remark": "缺少单位盖章页"}))
+    api.login(fresh.user)
+    ok(api.post(f"/agreements/{registered['id']}/resubmit", paper, format="multipart"))
 
     api.login(world.school_admin)
     new = [

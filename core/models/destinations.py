@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from core import codes
 from core.models.org import College, School, Student, User
 
 
@@ -64,6 +65,10 @@ class Destination(models.Model):
 
     def __str__(self) -> str:
         return f"毕业去向 #{self.pk}"
+
+    @property
+    def code_label(self) -> str:
+        return codes.label("destination", self.code, default=self.code) if self.code else ""
 
 
 class DestinationVersion(models.Model):

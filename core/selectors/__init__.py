@@ -5,6 +5,7 @@
 - `students`: the employer's exact search, the student's record, the admin's roster;
 - `send_list`: the employer's 签约发送列表 and the students it may reach;
 - `employers`: the school's 单位资质审核 lists with each employer's activity;
+- `destinations`: 毕业去向 scoped to the viewer, the reviewers' list filters, attachments for their owner and reviewers;
 - `notifications`: a user's 消息 and what waits on an employer; `schools`: a school's settings change log;
 - `accounts`: the failed logins of a school's accounts (django-axes' log);
 - `reviews`: the 退回 an agreement is still answering (its reason stands at the top of the parties' pages).
@@ -33,6 +34,18 @@ from core.selectors.agreements import (
     visible_agreement_id,
     with_list_relations,
     with_termination_history,
+)
+from core.selectors.destinations import (
+    DestinationFilters,
+    destination_events,
+    destination_queue_count,
+    destination_versions,
+    destinations_visible_to,
+    filter_destinations,
+    get_attachment_for_user,
+    get_destination_for_user,
+    own_destination,
+    with_destination_relations,
 )
 from core.selectors.employers import (
     employers_by_verification,
@@ -71,6 +84,7 @@ from core.selectors.students import (
 __all__ = [
     "STUDENT_NOT_REACHABLE",
     "AgreementFilters",
+    "DestinationFilters",
     "RosterFilters",
     "active_agreement_of",
     "active_status_by_student",
@@ -82,12 +96,19 @@ __all__ = [
     "asked_by_student",
     "attach_open_termination",
     "colleges_of_school",
+    "destination_events",
+    "destination_queue_count",
+    "destination_versions",
+    "destinations_visible_to",
     "display_names",
     "employer_todo_counts",
     "employers_by_verification",
     "failed_logins_of_school",
     "filter_agreements",
+    "filter_destinations",
     "get_agreement_for_user",
+    "get_attachment_for_user",
+    "get_destination_for_user",
     "get_employer_for_admin",
     "get_notification_for_user",
     "get_student_for_admin",
@@ -97,6 +118,7 @@ __all__ = [
     "notifications_of",
     "open_invitations_of",
     "open_return_of",
+    "own_destination",
     "pending_employers_count",
     "recent_agreements_with",
     "review_queue_counts",
@@ -114,6 +136,7 @@ __all__ = [
     "unread_count",
     "visible_agreement_id",
     "with_activity",
+    "with_destination_relations",
     "with_list_relations",
     "with_termination_history",
 ]

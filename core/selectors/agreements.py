@@ -16,7 +16,8 @@ from core.selectors.paging import ListPaginator, cached_choices
 def agreements_visible_to(user: User) -> QuerySet[Agreement]:
     qs = Agreement.objects.all()
     if user.role == Role.EMPLOYER and user.employer_id is not None:
-        return qs.filter(employer_id=user.employer_id)
+        # A paper agreement names the employer, but the employer took no part in it here: it never sees it.
+        return qs.filter(employer_id=user.employer_id, paper=False)
     if user.role == Role.STUDENT:
         return qs.filter(student__user_id=user.pk)
     if user.role == Role.COLLEGE_ADMIN and user.school_id is not None and user.college_id is not None:

@@ -31,6 +31,7 @@ from core.models import (
 from core.models.agreements import RESPONSE_LABELS
 from core.rules import ACTIVE_STATUSES, Action, require, require_role
 from core.selectors import STUDENT_NOT_REACHABLE, students_reachable_by
+from core.services.destinations import destination_clear_agreement, destination_from_agreement
 from core.services.employers import require_verified_employer
 from core.services.events import record_event
 from core.services.stats_counters import agreement_metrics, count_agreement
@@ -208,7 +209,7 @@ def agreement_withdraw(agreement: Agreement | int, *, acting_user: User) -> Agre
         agreement = _lock(agreement)
         require(agreement, acting_user, Action.WITHDRAW)
         old = _set_status(agreement, Status.WITHDRAWN)
-        record_event(agreement, "withdraw", actor=acting_user, old_status=old)
+        record_event(agreement, "paper_withdraw" if agreement.paper else "withdraw", actor=acting_user, old_status=old)
     return agreement
 
 
@@ -242,6 +243,8 @@ def agreement_accept(agreement: Agreement | int, *, acting_user: User) -> Agreem
                 extra += ["number", "verification_code", "effective_at"]
             old = _set_status(agreement, status, *extra)
             record_event(agreement, "accept", actor=acting_user, old_status=old)
+            if status == Status.EFFECTIVE:
+                destination_from_agreement(agreement, acting_user=acting_user)
     except IntegrityError:
         raise Conflict("你已有签约中的协议，须先办理解约才能接受新的邀约", code="student_signed")
     return agreement
@@ -287,6 +290,11 @@ def agreement_approve(agreement: Agreement | int, *, acting_user: User) -> Agree
         extra: list[str] = []
         if level == Status.COLLEGE_REVIEW and agreement.school.school_review_enabled:
             new = Status.SCHOOL_REVIEW
+        elif agreement.paper:
+            # The paper carries its own number; ours (and the verification code of a document we issue) is not given.
+            new = Status.EFFECTIVE
+            agreement.effective_at = timezone.now()
+            extra = ["effective_at"]
         else:
             new = Status.EFFECTIVE
             _make_effective(agreement)
@@ -294,6 +302,8 @@ def agreement_approve(agreement: Agreement | int, *, acting_user: User) -> Agree
         old = _set_status(agreement, new, *extra)
         action = "college_approve" if level == Status.COLLEGE_REVIEW else "school_approve"
         record_event(agreement, action, actor=acting_user, old_status=old)
+        if new == Status.EFFECTIVE:
+            destination_from_agreement(agreement, acting_user=acting_user)
     return agreement
 
 
@@ -345,15 +355,30 @@ def termination_request(agreement: Agreement | int, *, reason: str, acting_user:
         agreement = _lock(agreement)
         require(agreement, acting_user, Action.TERMINATION)
         _check_termination_limits(agreement)
-        Termination.objects.create(
+        termination = Termination.objects.create(
             agreement=agreement,
             requested_by=acting_user,
             requester_role=acting_user.role,
             reason=reason,
             previous_status=agreement.status,
         )
-        old = _set_status(agreement, Status.TERMINATION_REQUESTED)
-        record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason)
+        if not agreement.paper:
+            old = _set_status(agreement, Status.TERMINATION_REQUESTED)
+            record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason)
+        elif agreement.school.termination_review_enabled:
+            # No employer in the system to answer: the student's 解约 of a paper agreement (with the employer's
+            # consent on paper, e.g. a 解约函) goes to the school's review, or ends it when the school does not review.
+            termination.state = Termination.State.REVIEW
+            termination.save(update_fields=["state"])
+            old = _set_status(agreement, Status.TERMINATION_REVIEW)
+            record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason)
+        else:
+            termination.state = Termination.State.APPROVED
+            termination.save(update_fields=["state"])
+            agreement.terminated_at = timezone.now()
+            old = _set_status(agreement, Status.TERMINATED, "terminated_at")
+            record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason)
+            destination_clear_agreement(agreement, acting_user=acting_user)
     return agreement
 
 
@@ -406,6 +431,8 @@ def _answer_termination(agreement: Agreement | int, *, agree: bool, remark: str,
         termination.save(update_fields=["state", "response_remark", "responded_at"])
         old = _set_status(agreement, new, *extra)
         record_event(agreement, action, actor=acting_user, old_status=old, remark=remark)
+        if new == Status.TERMINATED:
+            destination_clear_agreement(agreement, acting_user=acting_user)
     return agreement
 
 
@@ -440,6 +467,8 @@ def _review_termination(agreement: Agreement | int, *, approve: bool, remark: st
         termination.save(update_fields=["state", "review_remark", "reviewed_at"])
         old = _set_status(agreement, new, *extra)
         record_event(agreement, action, actor=acting_user, old_status=old, remark=remark)
+        if new == Status.TERMINATED:
+            destination_clear_agreement(agreement, acting_user=acting_user)
     return agreement
 
 

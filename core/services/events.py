@@ -31,6 +31,9 @@ ACTION_LABELS = {
     "termination_approve": "解约审核通过",
     "termination_return": "解约审核退回",
     "student_corrected": "学校更正生源信息",
+    "paper_register": "学生登记纸质协议",
+    "paper_resubmit": "学生重新提交纸质协议",
+    "paper_withdraw": "学生撤回纸质协议登记",
 }
 
 SYSTEM_NAME = "系统"
@@ -89,7 +92,8 @@ def _notify(agreement: Agreement, event: AgreementEvent, actor: User | None) -> 
     student_user_id = agreement.student.user_id
     if student_user_id and (actor is None or actor.pk != student_user_id):
         recipients.append(student_user_id)
-    if actor is None or actor.role != Role.EMPLOYER:
+    # A paper agreement's employer never used the system for it: its accounts hear nothing of it.
+    if (actor is None or actor.role != Role.EMPLOYER) and not agreement.paper:
         recipients.extend(User.objects.filter(employer_id=agreement.employer_id).values_list("pk", flat=True))
     Notification.objects.bulk_create([Notification(recipient_id=uid, event=event) for uid in recipients])
 

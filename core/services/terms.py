@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +11,11 @@ from core.errors import InvalidInput
 from core.fields import PROFILE_FIELDS, TERMS_FIELDS, FieldSpec, Kind
 from core.inputs import parse_int
 from core.models import Employer
-from core.validators import validate_contact_phone, validate_postcode
+from core.validators import validate_contact_phone, validate_credit_code, validate_postcode
+
+
+def _bad_date() -> datetime.date:
+    raise ValueError("not YYYY-MM-DD")
 
 
 def _invalid(spec: FieldSpec, message: str) -> InvalidInput:
@@ -22,7 +27,7 @@ def clean_value(spec: FieldSpec, raw: Any) -> Any:
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         if spec.required:
             raise _invalid(spec, f"请填写{spec.label}")
-        return None if spec.kind == Kind.INT else ""
+        return None if spec.kind in (Kind.INT, Kind.DATE) else ""
     if spec.kind == Kind.INT:
         if isinstance(raw, bool):
             raise _invalid(spec, f"{spec.label}应为整数")
@@ -43,9 +48,18 @@ def clean_value(spec: FieldSpec, raw: Any) -> Any:
         if spec.max_length is not None and len(value) > spec.max_length:
             raise _invalid(spec, f"{spec.label}不能超过{spec.max_length}个字")
         return value
-    if spec.kind in (Kind.POSTCODE, Kind.PHONE):
+    if spec.kind == Kind.DATE:
+        try:
+            return datetime.date.fromisoformat(value) if len(value) == 10 else _bad_date()
+        except ValueError:
+            raise _invalid(spec, f"{spec.label}应为日期（如 2027-07-01）")
+    if spec.kind in (Kind.POSTCODE, Kind.PHONE, Kind.CREDIT_CODE):
         # The validators name the field in their message: give them the Chinese label, key the error by field.
-        validator = validate_postcode if spec.kind == Kind.POSTCODE else validate_contact_phone
+        validator = {
+            Kind.POSTCODE: validate_postcode,
+            Kind.PHONE: validate_contact_phone,
+            Kind.CREDIT_CODE: validate_credit_code,
+        }[spec.kind]
         try:
             return validator(value, field=spec.label)
         except InvalidInput as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.models import Role, User
-from core.selectors import pending_employers_count, review_queue_counts
+from core.selectors import destination_queue_count, pending_employers_count, review_queue_counts
 from web.pages import Portal
 from web.request import AuthenticatedRequest
 
@@ -13,6 +13,7 @@ from web.request import AuthenticatedRequest
 def todo_counts(user: User) -> dict[str, int]:
     """The menu's badges: what waits for this admin."""
     counts = review_queue_counts(user)
+    counts["destinations"] = destination_queue_count(user)
     if user.role == Role.SCHOOL_ADMIN:
         counts["employers"] = pending_employers_count()
     return counts

@@ -1,0 +1,37 @@
+"""Proof files (毕业去向) and paper agreements' scans: their student and the student's reviewers only; others 404."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+
+from api.schemas import responses
+from core.inputs import Id
+from core.models import User
+from core.selectors import get_attachment_for_user
+from core.services.destinations import read_attachment
+from web.downloads import download
+
+router = Router(tags=["附件"])
+# An attachment is what its first bytes said it was when it was uploaded: one of these.
+FILE_ANSWER = {
+    "responses": {
+        200: {
+            "description": "文件",
+            "content": {
+                kind: {"schema": {"type": "string", "format": "binary"}}
+                for kind in ("application/pdf", "image/jpeg", "image/png")
+            },
+        }
+    }
+}
+
+
+@router.get(
+    "/{attachment_id}",
+    response=responses(None, 401, 403, 404),
+    openapi_extra=FILE_ANSWER,
+    summary="下载附件（学生本人和审核人）",
+)
+def attachment_file(request: HttpRequest, attachment_id: Id) -> HttpResponse:
+    user: User = request.auth  # type: ignore[attr-defined]
+    attachment = get_attachment_for_user(user, attachment_id)
+    return download(read_attachment(attachment), attachment.name, attachment.content_type)

@@ -1,0 +1,386 @@
+"""毕业去向登记: every change of a graduate's 去向 goes through a function here.
+
+A transition reads as the agreement workflow does: guard the role → one transaction that locks the row → check the
+rules (`core.rules.destination_require`) → change → save(update_fields) → append a DestinationEvent (流程追踪).
+The agreement workflow calls `destination_from_agreement` / `destination_clear_agreement` inside its own
+transaction, so an effective agreement and its 解约 move the 去向 in the same commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from core.destination_fields import AGREEMENT_CODE, FORMS, NEEDS_PROOF, form_specs
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import (
+    Agreement,
+    Attachment,
+    Destination,
+    DestinationEvent,
+    DestinationSource,
+    DestinationStatus,
+    DestinationVersion,
+    Role,
+    Student,
+    User,
+)
+from core.rules import DestinationAction, destination_require, destination_require_role
+from core.services.events import actor_display_name
+from core.services.terms import clean_fields
+from core.validators import validate_reason
+
+DESTINATION_ACTION_LABELS = {
+    "update": "学生填写毕业去向",
+    "attach": "学生上传附件",
+    "detach": "学生删除附件",
+    "submit": "学生提交审核",
+    "college_approve": "学院审核通过",
+    "college_return": "学院审核退回",
+    "school_approve": "学校审核通过",
+    "school_return": "学校审核退回",
+    "agreement_effective": "就业协议书生效，自动登记",
+    "agreement_terminated": "就业协议书解约，去向清空",
+}
+
+
+def _record(destination: Destination, action: str, *, actor: User | None, old_status: str, remark: str = "") -> None:
+    DestinationEvent.objects.create(
+        destination=destination,
+        actor=actor,
+        actor_name=actor_display_name(actor),
+        actor_role=actor.role if actor else "",
+        action=action,
+        action_label=DESTINATION_ACTION_LABELS[action],
+        remark=remark,
+        old_status=old_status,
+        new_status=destination.status,
+        code=destination.code,
+    )
+
+
+def _ensure(student: Student) -> Destination:
+    destination, _ = Destination.objects.get_or_create(
+        student=student,
+        defaults={
+            "school_id": student.school_id,
+            "college_id": student.college_id,
+            "graduation_year": student.graduation_year,
+        },
+    )
+    return destination
+
+
+def _lock(destination: Destination | int) -> Destination:
+    pk = destination.pk if isinstance(destination, Destination) else destination
+    try:
+        return (
+            Destination.objects.select_for_update(of=("self",))
+            .select_related("school", "student", "current")
+            .get(pk=pk)
+        )
+    except Destination.DoesNotExist:
+        raise NotFound()
+
+
+def _student_of(user: User) -> Student:
+    student = Student.objects.filter(user_id=user.pk).first() if user.role == Role.STUDENT else None
+    if student is None:
+        raise NotFound("没有找到你的生源信息")
+    return student
+
+
+def _add_version(destination: Destination, code: str, data: Mapping[str, Any], *, acting_user: User | None) -> None:
+    number = (destination.versions.aggregate(v=Max("version"))["v"] or 0) + 1
+    version = DestinationVersion.objects.create(
+        destination=destination, version=number, code=code, created_by=acting_user, **data
+    )
+    destination.current = version
+    destination.code = code
+
+
+def destination_open(*, acting_user: User) -> Destination:
+    """The student's 去向 record, created 未登记 on their first visit."""
+    destination_require_role(acting_user, DestinationAction.UPDATE)
+    return _ensure(_student_of(acting_user))
+
+
+def clean_destination(data: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(code, fields) from a form or the API; every message names its field."""
+    code = str(data.get("code") or "").strip()
+    if code == AGREEMENT_CODE:
+        message = "签就业协议形式就业由就业协议书自动登记；签了纸质协议请办理纸质协议登记"
+        raise InvalidInput(message, errors={"code": message})
+    if code not in FORMS:
+        message = "请选择毕业去向" if not code else "毕业去向不在代码表中，请从列表中选择"
+        raise InvalidInput(message, errors={"code": message})
+    specs = form_specs(code)
+    fields = clean_fields(specs, data)
+    start, end = fields.get("contract_start"), fields.get("contract_end")
+    if start and end and end < start:
+        message = f"{specs['contract_end'].label}不能早于{specs['contract_start'].label}"
+        raise InvalidInput(message, errors={"contract_end": message})
+    return code, fields
+
+
+def destination_update(data: Mapping[str, Any], *, acting_user: User) -> Destination:
+    """填写/修改: a new version; an approved or returned 去向 goes back to 未提交 until submitted again."""
+    destination_require_role(acting_user, DestinationAction.UPDATE)
+    code, fields = clean_destination(data)
+    student = _student_of(acting_user)
+    with transaction.atomic():
+        destination = _lock(_ensure(student))
+        destination_require(destination, acting_user, DestinationAction.UPDATE)
+        _add_version(destination, code, fields, acting_user=acting_user)
+        old = destination.status
+        destination.status = DestinationStatus.DRAFT
+        destination.approved_at = None
+        destination.save(update_fields=["current", "code", "status", "approved_at", "updated_at"])
+        _record(destination, "update", actor=acting_user, old_status=old)
+    return destination
+
+
+def destination_submit(*, acting_user: User) -> Destination:
+    destination_require_role(acting_user, DestinationAction.SUBMIT)
+    student = _student_of(acting_user)
+    with transaction.atomic():
+        destination = _lock(_ensure(student))
+        destination_require(destination, acting_user, DestinationAction.SUBMIT)
+        if destination.code in NEEDS_PROOF and not destination.attachments.exists():
+            message = "请上传证明材料（如录用通知、劳动合同、录取通知书）后再提交"
+            raise Conflict(message, code="attachment_required")
+        school = destination.school
+        if school.college_review_enabled:
+            new = DestinationStatus.COLLEGE_REVIEW
+        elif school.school_review_enabled:
+            new = DestinationStatus.SCHOOL_REVIEW
+        else:
+            new = DestinationStatus.APPROVED
+            destination.approved_at = timezone.now()
+        old = destination.status
+        destination.status = new
+        destination.submitted_at = timezone.now()
+        destination.save(update_fields=["status", "submitted_at", "approved_at", "updated_at"])
+        _record(destination, "submit", actor=acting_user, old_status=old)
+    return destination
+
+
+def destination_approve(destination: Destination | int, *, acting_user: User) -> Destination:
+    destination_require_role(acting_user, DestinationAction.APPROVE)
+    with transaction.atomic():
+        destination = _lock(destination)
+        destination_require(destination, acting_user, DestinationAction.APPROVE)
+        old = destination.status
+        college_level = old == DestinationStatus.COLLEGE_REVIEW
+        if college_level and destination.school.school_review_enabled:
+            destination.status = DestinationStatus.SCHOOL_REVIEW
+        else:
+            destination.status = DestinationStatus.APPROVED
+            destination.approved_at = timezone.now()
+        destination.save(update_fields=["status", "approved_at", "updated_at"])
+        action = "college_approve" if college_level else "school_approve"
+        _record(destination, action, actor=acting_user, old_status=old)
+    return destination
+
+
+def destination_return(destination: Destination | int, *, remark: str, acting_user: User) -> Destination:
+    destination_require_role(acting_user, DestinationAction.RETURN)
+    remark = validate_reason(remark or "", field="remark", label="退回原因")
+    with transaction.atomic():
+        destination = _lock(destination)
+        destination_require(destination, acting_user, DestinationAction.RETURN)
+        old = destination.status
+        destination.status = DestinationStatus.RETURNED
+        destination.save(update_fields=["status", "updated_at"])
+        action = "college_return" if old == DestinationStatus.COLLEGE_REVIEW else "school_return"
+        _record(destination, action, actor=acting_user, old_status=old, remark=remark)
+    return destination
+
+
+def destinations_approve_batch(ids: list[int], *, acting_user: User) -> tuple[int, list[str]]:
+    """批量通过: each in its own transaction; returns (approved count, messages of the refused)."""
+    approved, refused = 0, []
+    for pk in ids:
+        try:
+            destination_approve(pk, acting_user=acting_user)
+            approved += 1
+        except (Conflict, NotFound) as exc:
+            refused.append(f"#{pk}：{exc.detail}")
+    return approved, refused
+
+
+# --- attachments -------------------------------------------------------------------------------------------
+
+# The first bytes of the types we accept; the browser's Content-Type is not trusted.
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+)
+
+
+def sniff(content: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of a PDF, JPEG or PNG by its first bytes, else None."""
+    for magic, content_type, extension in _SIGNATURES:
+        if content.startswith(magic):
+            return content_type, extension
+    return None
+
+
+def clean_attachment(name: str, content: bytes, *, field: str = "file") -> tuple[str, str, str]:
+    """(display name, content type, extension) of an acceptable upload; InvalidInput names the file otherwise."""
+    display = (name or "附件").replace("\x00", "").strip()[-100:] or "附件"
+    limit = settings.WANGQIAN_ATTACHMENT_MAX_BYTES
+    if not content:
+        raise InvalidInput(f"附件“{display}”是空文件", errors={field: f"附件“{display}”是空文件"})
+    if len(content) > limit:
+        message = f"附件“{display}”超过大小上限（{limit // (1024 * 1024)} MB）"
+        raise InvalidInput(message, errors={field: message})
+    kind = sniff(content)
+    if kind is None:
+        message = f"附件“{display}”不是 PDF、JPG 或 PNG 文件"
+        raise InvalidInput(message, errors={field: message})
+    return display, kind[0], kind[1]
+
+
+def store_attachment(
+    *,
+    name: str,
+    content: bytes,
+    acting_user: User,
+    destination: Destination | None = None,
+    agreement: Agreement | None = None,
+) -> Attachment:
+    """Save through Django's storage (local folder or S3); the display name is kept apart from the stored name.
+
+    Called inside the caller's transaction: a caller whose transaction fails later deletes the file (`discard_file`)."""
+    display, content_type, extension = clean_attachment(name, content)
+    attachment = Attachment(
+        destination=destination,
+        agreement=agreement,
+        name=display,
+        content_type=content_type,
+        size=len(content),
+        uploaded_by=acting_user,
+    )
+    # A random stored name: the student's file name may say more than it should, and is kept only for display.
+    attachment.file.save(f"{secrets.token_hex(16)}{extension}", ContentFile(content), save=False)
+    try:
+        attachment.save()
+    except Exception:
+        discard_file(attachment.file.name)
+        raise
+    return attachment
+
+
+def discard_file(name: str) -> None:
+    with contextlib.suppress(OSError):
+        default_storage.delete(name)
+
+
+def destination_attach(*, name: str, content: bytes, acting_user: User) -> Attachment:
+    destination_require_role(acting_user, DestinationAction.ATTACH)
+    clean_attachment(name, content)  # refuse before taking any lock
+    student = _student_of(acting_user)
+    stored = ""
+    try:
+        with transaction.atomic():
+            destination = _lock(_ensure(student))
+            destination_require(destination, acting_user, DestinationAction.ATTACH)
+            limit = settings.WANGQIAN_ATTACHMENT_MAX_FILES
+            if destination.attachments.count() >= limit:
+                raise Conflict(f"附件最多{limit}个，请先删除不需要的附件", code="too_many_attachments")
+            attachment = store_attachment(name=name, content=content, acting_user=acting_user, destination=destination)
+            stored = attachment.file.name
+            _record(destination, "attach", actor=acting_user, old_status=destination.status, remark=attachment.name)
+    except Exception:
+        if stored:
+            discard_file(stored)
+        raise
+    return attachment
+
+
+def destination_detach(attachment_id: int, *, acting_user: User) -> None:
+    destination_require_role(acting_user, DestinationAction.ATTACH)
+    student = _student_of(acting_user)
+    with transaction.atomic():
+        destination = _lock(_ensure(student))
+        attachment = destination.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise NotFound()
+        destination_require(destination, acting_user, DestinationAction.ATTACH)
+        stored = attachment.file.name
+        name = attachment.name
+        attachment.delete()
+        _record(destination, "detach", actor=acting_user, old_status=destination.status, remark=name)
+        transaction.on_commit(lambda: discard_file(stored))
+
+
+# --- kept in step with agreements ----------------------------------------------------------------------------
+
+
+def destination_from_agreement(agreement: Agreement, *, acting_user: User | None) -> Destination:
+    """An agreement became effective: the 去向 is 签就业协议形式就业 with the employer's data, approved (the agreement
+    itself was reviewed). Called inside the agreement's transaction."""
+    destination = _lock(_ensure(agreement.student))
+    terms = agreement.current_terms
+    employer = agreement.employer
+    data = {
+        "unit_name": (terms.unit_name if terms else "") or employer.name,
+        "unit_credit_code": employer.credit_code,
+        "unit_nature": employer.nature,
+        "unit_location": (terms.work_location if terms else "") or employer.location,
+        "position": terms.position if terms else "",
+    }
+    _add_version(destination, AGREEMENT_CODE, data, acting_user=acting_user)
+    old = destination.status
+    destination.status = DestinationStatus.APPROVED
+    destination.source = DestinationSource.AGREEMENT
+    destination.agreement = agreement
+    destination.approved_at = timezone.now()
+    destination.save(update_fields=["current", "code", "status", "source", "agreement", "approved_at", "updated_at"])
+    remark = f"协议书 {agreement.number}" if agreement.number else "纸质协议"
+    _record(destination, "agreement_effective", actor=acting_user, old_status=old, remark=remark)
+    return destination
+
+
+def destination_clear_agreement(agreement: Agreement, *, acting_user: User | None) -> Destination | None:
+    """The agreement was terminated (解约): a 去向 it set is cleared back to 未登记, its history kept."""
+    found = Destination.objects.filter(agreement=agreement, source=DestinationSource.AGREEMENT).first()
+    if found is None:
+        return None
+    destination = _lock(found)
+    old = destination.status
+    destination.status = DestinationStatus.UNREGISTERED
+    destination.source = DestinationSource.STUDENT
+    destination.agreement = None
+    destination.current = None
+    destination.code = ""
+    destination.approved_at = None
+    destination.save(update_fields=["current", "code", "status", "source", "agreement", "approved_at", "updated_at"])
+    _record(destination, "agreement_terminated", actor=acting_user, old_status=old)
+    return destination
+
+
+def read_upload(upload: Any) -> bytes:
+    """An uploaded file's bytes, reading at most one byte past the limit so a huge upload is refused, not loaded."""
+    limit = settings.WANGQIAN_ATTACHMENT_MAX_BYTES
+    upload.seek(0)
+    return bytes(upload.read(limit + 1))
+
+
+def read_attachment(attachment: Attachment) -> bytes:
+    try:
+        with default_storage.open(attachment.file.name, "rb") as f:
+            return bytes(f.read())
+    except OSError:
+        raise NotFound("附件文件不存在")
