@@ -1,6 +1,6 @@
 from django.urls import path
 
-from student.views import account, agreements, destinations, invitations
+from student.views import account, agreements, destinations, invitations, paper
 
 app_name = "student"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("agreements/<id:pk>/termination/", agreements.termination_request, name="termination_request"),
     path("agreements/<id:pk>/termination/withdraw/", agreements.termination_withdraw, name="termination_withdraw"),
     path("agreements/<id:pk>/termination/answer/", agreements.termination_answer, name="termination_answer"),
+    path("paper/", paper.paper_register, name="paper_register"),
+    path("paper/<id:pk>/resubmit/", paper.paper_resubmit, name="paper_resubmit"),
+    path("paper/<id:pk>/withdraw/", paper.paper_withdraw, name="paper_withdraw"),
     path("destination/", destinations.destination_home, name="destination"),
     path("destination/edit/", destinations.destination_edit, name="destination_edit"),
     path("destination/submit/", destinations.destination_submit, name="destination_submit"),

@@ -22,6 +22,7 @@ from core.rules import (
 )
 from core.selectors import get_agreement_for_user
 from core.services import agreements as wf
+from core.services import paper_agreements as paper
 from core.testing import (
     World,
     invite,
@@ -33,6 +34,13 @@ from core.testing import (
     make_student,
 )
 
+PAPER: dict[str, str] = {
+    "employer_name": "大连星海教育咨询有限公司",
+    "credit_code": "1210000046300354XU",
+    "position_category": "24",
+    "position": "课程顾问",
+    "work_location": "210202",
+}
 SERVICES: dict[Action, Callable[[Agreement, User], Any]] = {
     Action.ACCEPT: lambda a, u: wf.agreement_accept(a, acting_user=u),
     Action.DECLINE: lambda a, u: wf.agreement_decline(a, acting_user=u),
@@ -46,6 +54,7 @@ SERVICES: dict[Action, Callable[[Agreement, User], Any]] = {
     Action.TERMINATION_DECLINE: lambda a, u: wf.termination_decline(a, remark="不同意", acting_user=u),
     Action.TERMINATION_APPROVE: lambda a, u: wf.termination_approve(a, acting_user=u),
     Action.TERMINATION_RETURN: lambda a, u: wf.termination_return(a, remark="材料不全", acting_user=u),
+    Action.RESUBMIT: lambda a, u: paper.paper_agreement_resubmit(a, PAPER, acting_user=u),
 }
 
 
@@ -103,6 +112,43 @@ def test_allowed_actions_are_what_the_workflow_accepts(world: World, status: str
         allowed = allowed_actions(Agreement.objects.get(pk=agreement.pk), user)
         for action in Action:
             assert (action in allowed) == _accepted(agreement, user, action), (status, name, action)
+
+
+def _paper(world: World, status: str) -> Agreement:
+    """A paper agreement of the world's student in `status`, reached through the workflow."""
+    user = world.student.user
+    assert user is not None
+    agreement = paper.paper_agreement_register(PAPER, scan_name="协议书.pdf", scan=b"%PDF-1.4\n", acting_user=user)
+    if status == "returned":
+        wf.agreement_return(agreement, remark="扫描件不清晰", acting_user=world.school_admin)
+    if status == "withdrawn":
+        wf.agreement_withdraw(agreement, acting_user=user)
+    if status in ("effective", "termination_review", "terminated"):
+        wf.agreement_approve(agreement, acting_user=world.school_admin)
+    if status in ("termination_review", "terminated"):
+        wf.termination_request(agreement, reason="考取研究生", acting_user=user)
+    if status == "terminated":
+        wf.termination_approve(agreement, acting_user=world.school_admin)
+    assert Agreement.objects.get(pk=agreement.pk).status == status
+    return agreement
+
+
+@pytest.mark.parametrize(
+    "status", ["school_review", "returned", "withdrawn", "effective", "termination_review", "terminated"]
+)
+def test_paper_agreements_allowed_actions_are_what_the_workflow_accepts(world: World, status: str) -> None:
+    agreement = _paper(world, status)
+    for name, user in _users(world).items():
+        allowed = allowed_actions(Agreement.objects.get(pk=agreement.pk), user)
+        for action in Action:
+            assert (action in allowed) == _accepted(agreement, user, action), (status, name, action)
+
+
+def test_paper_agreement_actions_per_viewer(world: World) -> None:
+    assert _actions(world, _paper(world, "school_review")) == {
+        "student": ["withdraw"],
+        "school_admin": ["approve", "return"],
+    }
 
 
 def _actions(world: World, agreement: Agreement) -> dict[str, list[str]]:

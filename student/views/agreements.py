@@ -38,6 +38,9 @@ def _actions_context(agreement: Agreement, user: User) -> dict[str, Any]:
         "can_request_termination": Action.TERMINATION in actions,
         "can_withdraw_termination": Action.TERMINATION_WITHDRAW in actions,
         "can_answer_termination": Action.TERMINATION_ACCEPT in actions,
+        "can_resubmit": Action.RESUBMIT in actions,
+        "can_withdraw_paper": agreement.paper and Action.WITHDRAW in actions,
+        "scans": list(agreement.attachments.all()) if agreement.paper else [],
     }
 
 
