@@ -11,6 +11,7 @@ from django.test import Client, override_settings
 
 from core.models import Destination, Student
 from core.services import agreements as wf
+from core.services.stats_counters import counters_diff
 from core.testing import ApiClient, World
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +86,7 @@ def test_lifecycle_student_college_school(world: World, client: Client) -> None:
         "school_approve",
     ]
     assert [e["new_status"] for e in done["events"]][-3:] == ["college_review", "school_review", "approved"]
+    assert counters_diff() == {}  # 去向落实 counted in the same transactions
 
 
 def test_fields_depend_on_the_kind(world: World, client: Client) -> None:
@@ -138,6 +140,7 @@ def test_effective_agreement_and_termination_keep_the_destination_in_step(world:
     )
     assert [e["action"] for e in cleared["events"]][-2:] == ["agreement_effective", "agreement_terminated"]
     assert [v["code"] for v in cleared["versions"]] == ["70", "10"]  # history kept
+    assert counters_diff() == {}
 
 
 def test_attachments_are_sniffed_bounded_and_private(world: World, client: Client) -> None:

@@ -11,6 +11,7 @@ from django.test import Client
 
 from core.models import Agreement, Employer, Student
 from core.services.stats import school_stats
+from core.services.stats_counters import counters_diff
 from core.testing import ApiClient, World, invite
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +90,7 @@ def test_register_review_and_count(world: World, client: Client) -> None:
     assert requested.json()["status"] == "termination_review"
     assert school.post(f"/agreements/{agreement_id}/termination/approve").json()["status"] == "terminated"
     assert me.get("/destinations/me").json()["status"] == "unregistered"
+    assert counters_diff() == {}  # the counters followed every step
 
 
 def test_the_employer_and_others_never_see_it(world: World, client: Client) -> None:
@@ -127,3 +129,23 @@ def test_withdraw_a_registration(world: World, client: Client) -> None:
     withdrawn = me.post(f"/agreements/{agreement_id}/withdraw").json()
     assert withdrawn["status"] == "withdrawn" and withdrawn["events"][-1]["action_label"] == "学生撤回纸质协议登记"
     assert register(me).status_code == 201  # free to register again
+
+
+def test_an_employer_named_on_paper_claims_its_row_when_it_registers(world: World, client: Client) -> None:
+    from core.services.employers import employer_register
+
+    register(as_(client, world.student))
+    data = {
+        "name": "沈阳鼎新科技有限公司",
+        "credit_code": "1210000046300354XU",
+        "contact_person": "王经理",
+        "phone": "13800138000",
+        "email": "hr@dingxin.example.com",
+        "address": "沈阳市和平区",
+    }
+    user = employer_register(username="dingxin_hr", password="Dingxin-2027-pass", data=data)
+    employer = Employer.objects.get(credit_code="1210000046300354XU")
+    assert user.employer_id == employer.pk and employer.verification_status == "pending"
+    assert Employer.objects.count() == 3  # the world's two and this one: no second row
+    hr = ApiClient(client.__class__()).login(user, "Dingxin-2027-pass")
+    assert hr.get("/agreements").json()["count"] == 0  # the paper agreement stays the student's and the school's

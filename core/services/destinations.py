@@ -36,8 +36,12 @@ from core.models import (
 )
 from core.rules import DestinationAction, destination_require, destination_require_role
 from core.services.events import actor_display_name
+from core.services.stats_counters import DESTINATIONS_SOURCE, count_destination, register_source
 from core.services.terms import clean_fields
 from core.validators import validate_reason
+
+# 去向落实 is counted (metric `placed`) by the 统计 counters: every change below calls `count_destination`.
+register_source(DESTINATIONS_SOURCE)
 
 DESTINATION_ACTION_LABELS = {
     "update": "学生填写毕业去向",
@@ -53,7 +57,17 @@ DESTINATION_ACTION_LABELS = {
 }
 
 
-def _record(destination: Destination, action: str, *, actor: User | None, old_status: str, remark: str = "") -> None:
+def _record(
+    destination: Destination,
+    action: str,
+    *,
+    actor: User | None,
+    old_status: str,
+    old_code: str | None = None,
+    remark: str = "",
+) -> None:
+    """Append the event and keep the 去向落实 counter in step (`old_code` None: the code did not change)."""
+    count_destination(destination, before=(old_status, destination.code if old_code is None else old_code))
     DestinationEvent.objects.create(
         destination=destination,
         actor=actor,
@@ -140,12 +154,12 @@ def destination_update(data: Mapping[str, Any], *, acting_user: User) -> Destina
     with transaction.atomic():
         destination = _lock(_ensure(student))
         destination_require(destination, acting_user, DestinationAction.UPDATE)
+        old, old_code = destination.status, destination.code
         _add_version(destination, code, fields, acting_user=acting_user)
-        old = destination.status
         destination.status = DestinationStatus.DRAFT
         destination.approved_at = None
         destination.save(update_fields=["current", "code", "status", "approved_at", "updated_at"])
-        _record(destination, "update", actor=acting_user, old_status=old)
+        _record(destination, "update", actor=acting_user, old_status=old, old_code=old_code)
     return destination
 
 
@@ -341,15 +355,15 @@ def destination_from_agreement(agreement: Agreement, *, acting_user: User | None
         "unit_location": (terms.work_location if terms else "") or employer.location,
         "position": terms.position if terms else "",
     }
+    old, old_code = destination.status, destination.code
     _add_version(destination, AGREEMENT_CODE, data, acting_user=acting_user)
-    old = destination.status
     destination.status = DestinationStatus.APPROVED
     destination.source = DestinationSource.AGREEMENT
     destination.agreement = agreement
     destination.approved_at = timezone.now()
     destination.save(update_fields=["current", "code", "status", "source", "agreement", "approved_at", "updated_at"])
     remark = f"协议书 {agreement.number}" if agreement.number else "纸质协议"
-    _record(destination, "agreement_effective", actor=acting_user, old_status=old, remark=remark)
+    _record(destination, "agreement_effective", actor=acting_user, old_status=old, old_code=old_code, remark=remark)
     return destination
 
 
@@ -359,7 +373,7 @@ def destination_clear_agreement(agreement: Agreement, *, acting_user: User | Non
     if found is None:
         return None
     destination = _lock(found)
-    old = destination.status
+    old, old_code = destination.status, destination.code
     destination.status = DestinationStatus.UNREGISTERED
     destination.source = DestinationSource.STUDENT
     destination.agreement = None
@@ -367,7 +381,7 @@ def destination_clear_agreement(agreement: Agreement, *, acting_user: User | Non
     destination.code = ""
     destination.approved_at = None
     destination.save(update_fields=["current", "code", "status", "source", "agreement", "approved_at", "updated_at"])
-    _record(destination, "agreement_terminated", actor=acting_user, old_status=old)
+    _record(destination, "agreement_terminated", actor=acting_user, old_status=old, old_code=old_code)
     return destination
 
 

@@ -62,12 +62,20 @@ def employer_register(*, username: str, password: str, data: dict[str, Any]) -> 
     except ValidationError as exc:
         raise InvalidInput("密码不符合要求：" + "；".join(exc.messages), errors={"password": "；".join(exc.messages)})
     cleaned = clean_basic_info(data)
-    if Employer.objects.filter(credit_code=cleaned["credit_code"]).exists():
+    existing = Employer.objects.filter(credit_code=cleaned["credit_code"]).first()
+    # An employer named on a student's paper agreement (未注册) has no account yet: registering claims that row.
+    if existing is not None and existing.verification_status != Employer.Verification.UNREGISTERED:
         message = "该统一社会信用代码已注册，请联系本单位已有账号或学校就业中心"
         raise InvalidInput(message, errors={"credit_code": message})
     try:
         with transaction.atomic():
-            employer = Employer.objects.create(**cleaned)
+            claimed = Employer.objects.filter(
+                credit_code=cleaned["credit_code"], verification_status=Employer.Verification.UNREGISTERED
+            ).update(**cleaned, verification_status=Employer.Verification.PENDING)
+            if claimed:
+                employer = Employer.objects.get(credit_code=cleaned["credit_code"])
+            else:
+                employer = Employer.objects.create(**cleaned)
             user = User(
                 username=username, role=Role.EMPLOYER, employer=employer, display_name=cleaned["contact_person"]
             )

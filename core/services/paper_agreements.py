@@ -19,6 +19,7 @@ from core.rules import ACTIVE_STATUSES, Action, require, require_role
 from core.services.agreements import _add_terms, _lock, _set_status
 from core.services.destinations import clean_attachment, discard_file, store_attachment
 from core.services.events import record_event
+from core.services.stats_counters import count_agreement
 from core.services.terms import clean_fields
 from core.validators import validate_credit_code
 
@@ -111,6 +112,7 @@ def paper_agreement_register(data: Mapping[str, Any], *, scan_name: str, scan: b
             agreement.current_terms = _add_terms(agreement, terms, acting_user=acting_user)
             agreement.accepted_terms = agreement.current_terms
             agreement.save(update_fields=["current_terms", "accepted_terms"])
+            count_agreement(agreement, before=())
             stored = store_attachment(
                 name=scan_name, content=scan, acting_user=acting_user, agreement=agreement
             ).file.name
