@@ -39,11 +39,13 @@ from core.rules import CLOSED_STATUSES, SIGNING_STATUSES, shows_dispatch_fields
 from core.services.terms import terms_diff
 
 EMPLOYMENT_CATEGORY = "协议就业（线上签约）"
+PAPER_CATEGORY = "协议就业（纸质协议，学生登记）"
 STEP_LABELS = ("单位发起签约", "学生处理", "管理员审核")
+PAPER_STEP_LABELS = ("双方纸质签约", "学生登记", "学校审核")
 STEP_NUMBERS = ("①", "②", "③")
 
 
-def _steps(status: str) -> list[dict[str, str]]:
+def _steps(status: str, *, paper: bool = False) -> list[dict[str, str]]:
     if status == Status.INVITED:
         states = ("done", "current", "todo")
     elif status in CLOSED_STATUSES:  # ended at step ② (declined, withdrawn, expired)
@@ -54,7 +56,7 @@ def _steps(status: str) -> list[dict[str, str]]:
         states = ("done", "done", "done")
     return [
         {"number": number, "label": label, "state": state}
-        for number, label, state in zip(STEP_NUMBERS, STEP_LABELS, states, strict=True)
+        for number, label, state in zip(STEP_NUMBERS, PAPER_STEP_LABELS if paper else STEP_LABELS, states, strict=True)
     ]
 
 
@@ -122,9 +124,9 @@ def agreement_detail_context(agreement: Agreement, viewer: User) -> dict[str, An
         "detail": {
             "agreement": agreement,
             "masked": masked,
-            "steps": _steps(agreement.status),
+            "steps": _steps(agreement.status, paper=agreement.paper),
             "employment": [
-                ("就业类别", EMPLOYMENT_CATEGORY),
+                ("就业类别", PAPER_CATEGORY if agreement.paper else EMPLOYMENT_CATEGORY),
                 ("协议书编号", agreement.number or "—"),
                 ("拟录用岗位", terms.position if terms else "—"),
                 ("签约时间", _date(agreement.signed_at)),

@@ -129,5 +129,16 @@ def test_destination_on_a_phone(live_server: Any, browser: Any, screenshots: Pat
         page.wait_for_url(re.compile(r"/student/agreements/\d+/"))
         assert page.locator("#paper-mark").is_visible()
         phone.shot("paper-registered")
+
+        # The college's reviewer on a phone: the queue, then one 去向 with its proof and 通过 / 退回.
+        page.locator("button:has-text('退出')").first.click()
+        browser_login(page, live_server.url, world.college_admin.username, PASSWORD, landing=r"/school/")
+        phone.goto("/school/destinations/")
+        assert student.name in page.locator("#destination-list").inner_text()
+        phone.shot("reviewer-queue")
+        page.locator("#destination-list a", has_text="查看详情").first.click()
+        page.wait_for_url(re.compile(r"/school/destinations/\d+/"))
+        assert page.locator("#approve-destination").is_visible()
+        phone.shot("reviewer-detail")
     finally:
         context.close()

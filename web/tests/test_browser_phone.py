@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from core.inputs import IdPathConverter
 from core.models import Notification, Student, User
 from core.selectors import agreements_visible_to
+from core.services import destinations
 from core.services.export_jobs import export_job_start
 from core.services.roster import ROSTER_HEADERS
 from core.testing import PASSWORD, LoginAs, World, invite, make_employer, make_student, xlsx_bytes
@@ -192,7 +193,17 @@ def _objects(world: World) -> dict[str, list[int]]:
         export_job_start(agreements_visible_to(user), title="导出", acting_user=user).pk
         for user in (world.employer, world.school_admin, world.college_admin)
     ]
+    # A 毕业去向 with its proof, waiting for the college (the reviewers' detail page).
+    assert world.other_student.user is not None
+    mine = world.other_student.user
+    destinations.destination_update({"code": "80", "school_name": "东北大学", "programme": "法学"}, acting_user=mine)
+    proof = destinations.destination_attach(name="录取通知书.pdf", content=b"%PDF-1.4\n", acting_user=mine)
+    destination = destinations.destination_submit(acting_user=mine)
     return {
+        "destinations": [destination.pk],
+        "attachments": [proof.pk],
+        "destination/attachments": [proof.pk],
+        "paper": ids,
         "agreements": ids,
         "invitations": ids,
         "documents/agreements": ids,
