@@ -101,6 +101,8 @@ def paper_agreement_register(data: Mapping[str, Any], *, scan_name: str, scan: b
                 school=student.school,
                 college_id=student.college_id,
                 student=student,
+                graduation_year=student.graduation_year,
+                student_name=student.name,
                 employer=employer,
                 paper=True,
                 status=Status.SCHOOL_REVIEW,
