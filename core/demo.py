@@ -95,9 +95,24 @@ def load_demo() -> None:
                 degree=degree,
             )
         )
-    _user("school1", role=Role.SCHOOL_ADMIN, school=school, display_name="就业指导中心 李老师")
-    _user("college1", role=Role.COLLEGE_ADMIN, school=school, college=law, display_name="文法学院 赵老师")
-    _user("college2", role=Role.COLLEGE_ADMIN, school=school, college=info, display_name="信息学院 钱老师")
+    # With an e-mail address (账号设置), so the reviewers' daily digest has somewhere to go in the demo.
+    _user("school1", role=Role.SCHOOL_ADMIN, school=school, display_name="就业指导中心 李老师", email="jyzd@neu.edu.cn")
+    _user(
+        "college1",
+        role=Role.COLLEGE_ADMIN,
+        school=school,
+        college=law,
+        display_name="文法学院 赵老师",
+        email="wfxy@neu.edu.cn",
+    )
+    _user(
+        "college2",
+        role=Role.COLLEGE_ADMIN,
+        school=school,
+        college=info,
+        display_name="信息学院 钱老师",
+        email="xxxy@neu.edu.cn",
+    )
 
     employers = []
     for i, (name, status) in enumerate(

@@ -53,4 +53,5 @@ urlpatterns = [
     path("settings/webhooks/<id:pk>/delete/", webhooks.webhook_action, {"action": "delete"}, name="webhook_delete"),
     path("settings/webhooks/<id:pk>/deliveries/<id:delivery_pk>/", webhooks.webhook_delivery, name="webhook_delivery"),
     path("failed-logins/", accounts.failed_logins, name="failed_logins"),
+    path("account/", accounts.account_settings, name="account"),
 ]

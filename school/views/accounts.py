@@ -1,6 +1,6 @@
 """Student accounts: one-time activation codes (for chosen students, or every student of the current list not
-yet activated, as an xlsx to hand out; or one new code on screen for a student who lost access) and the
-登录失败记录 of the school's accounts."""
+yet activated, as an xlsx to hand out; or one new code on screen for a student who lost access), the
+登录失败记录 of the school's accounts, and each admin's own 账号设置 (接收邮箱 and 邮件提醒 of the daily digest)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import InvalidInput
 from core.selectors import display_names, failed_logins_of_school
+from core.services.accounts import account_update_notifications
 from core.services.activation import IssuedCode, activation_codes_issue
 from core.services.xlsx import write_xlsx
-from school.access import current_school, school_admin_required, school_id_of
+from school.access import admin_required, current_school, school_admin_required, school_id_of
 from school.views.common import page
 from school.views.roster import _student_for, filtered_students, student_filter_values
 from web.downloads import xlsx_download
@@ -116,4 +117,34 @@ def failed_logins(request: AuthenticatedRequest) -> HttpResponse:
         {"page": failures, "query": ""},
         menu="failed_logins",
         crumbs=[("系统设置", ""), ("登录失败记录", "")],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def account_settings(request: AuthenticatedRequest) -> HttpResponse:
+    """账号设置 of this admin: the address the daily 待办 digest and other e-mail go to, and whether they go."""
+    user = request.user
+    values: dict[str, object] = {"email": user.email, "email_notifications": user.email_notifications}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        email = request.POST.get("email", "")
+        wanted = request.POST.get("email_notifications") == "on"
+        values = {"email": email, "email_notifications": wanted}
+        try:
+            account_update_notifications(user, email=email, email_notifications=wanted, acting_user=user)
+        except InvalidInput as exc:
+            user.refresh_from_db()
+            errors, status = {k: str(v) for k, v in exc.errors.items()}, 400
+        else:
+            messages.success(request, "账号设置已保存")
+            return redirect("school:account")
+    return page(
+        request,
+        "school/account.html",
+        {"notify": {**values, "errors": errors}},
+        menu="account",
+        crumbs=[("系统设置", ""), ("账号设置", "")],
+        status=status,
     )
