@@ -157,7 +157,9 @@ def event_notices(event_id: int) -> int:
         return 0
     agreement = event.agreement
     student, employer = agreement.student, agreement.employer
-    unit = agreement.current_terms.unit_name if agreement.current_terms else employer.name
+    # The employer's verified name, never the invitation's free-text 单位名称: a text or e-mail from the school's
+    # sender must not carry words (or links) the school never checked.
+    unit = employer.name
     subject = f"{event.action_label}：{unit} / {student.name}"
     sent = 0
     try:

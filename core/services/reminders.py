@@ -43,7 +43,8 @@ EXPIRED_LOOKBACK = datetime.timedelta(days=3)
 
 
 def _unit(agreement: Agreement) -> str:
-    return agreement.current_terms.unit_name if agreement.current_terms else agreement.employer.name
+    """The verified employer's name (as notify.py): the invitation's 单位名称 is the employer's free text."""
+    return agreement.employer.name
 
 
 def remind_expiring_invitations(*, now: datetime.datetime | None = None) -> int:

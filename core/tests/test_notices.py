@@ -137,6 +137,18 @@ def test_invitation_is_texted_to_the_roster_phone(
     assert len(smsoutbox) == 1  # the student's own answer is not texted back
 
 
+def test_notices_name_the_verified_employer_never_the_invitations_free_text(
+    world: World, smsoutbox: list[SmsMessage], mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    phishing = "【中国银行】您的账户存在风险，请立即访问 http://bank-verify.example 验证"
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world.employer, world.student, unit_name=phishing)
+    (sms,) = smsoutbox
+    assert world.employer.employer.name in sms.text
+    for text in (sms.text, *(m.subject for m in mailoutbox), *(m.body for m in mailoutbox)):
+        assert "bank-verify" not in text and "中国银行" not in text
+
+
 @override_settings(SMS_BACKEND="")
 def test_no_sms_without_a_backend(
     world: World, smsoutbox: list[SmsMessage], mailoutbox: list[Any], django_capture_on_commit_callbacks: Any

@@ -94,3 +94,16 @@ def test_another_schools_admin_gets_404_and_a_college_admin_is_refused(
     college = login_as(world.college_admin)
     assert college.get("/school/settings/webhooks/").status_code in (403, 404)
     assert Endpoint.objects.get().url == "http://127.0.0.1:9/x"
+
+
+def test_a_resting_endpoint_says_so_on_its_page(
+    world: World, login_as: LoginAs, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    receiver.status = 500
+    endpoint = services.endpoint_create(url=receiver.url, events=list(EVENT_TYPES), acting_user=world.school_admin)
+    client = login_as(world.school_admin)
+    assert "暂停推送" not in client.get(f"/school/settings/webhooks/{endpoint.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(world.employer, world.student)
+    page = client.get(f"/school/settings/webhooks/{endpoint.pk}/").content.decode()
+    assert "此地址已连续推送失败 1 次，暂停推送至" in page
