@@ -34,7 +34,13 @@ from core.models import (
     Student,
     User,
 )
-from core.rules import DestinationAction, destination_require, destination_require_role
+from core.rules import (
+    DestinationAction,
+    counts_as_effective,
+    destination_require,
+    destination_require_role,
+    effective_q,
+)
 from core.services.events import actor_display_name
 from core.services.stats_counters import DESTINATIONS_SOURCE, count_destination, register_source
 from core.services.terms import clean_fields
@@ -398,3 +404,32 @@ def read_attachment(attachment: Attachment) -> bytes:
             return bytes(f.read())
     except OSError:
         raise NotFound("附件文件不存在")
+
+
+def destinations_backfill(*, limit: int | None = None) -> int:
+    """Give each effective agreement that has no 去向 the one it sets (agreements that became effective before
+    毕业去向登记 existed, or a data set loaded set-based): through `destination_from_agreement`, one agreement per
+    transaction under its row lock, so the 落实 counters follow. Run once after upgrading; safe to run again.
+    How many 去向 were set."""
+    pending = (
+        Agreement.objects.filter(effective_q())
+        .exclude(destinations__source=DestinationSource.AGREEMENT)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    done = 0
+    for agreement_id in pending[:limit] if limit else pending.iterator():
+        with transaction.atomic():
+            agreement = (
+                Agreement.objects.select_for_update(of=("self",))
+                .select_related("student", "employer", "current_terms")
+                .get(pk=agreement_id)
+            )
+            if (
+                not counts_as_effective(agreement)
+                or agreement.destinations.filter(source=DestinationSource.AGREEMENT).exists()
+            ):
+                continue
+            destination_from_agreement(agreement, acting_user=None)
+            done += 1
+    return done
