@@ -153,11 +153,13 @@ def test_attachments_are_sniffed_bounded_and_private(world: World, client: Clien
         big = upload(me, PDF + b"0" * 100, name="合同.pdf")
         assert big.status_code == 400 and "超过大小上限" in big.json()["errors"]["file"]
     with override_settings(WANGQIAN_ATTACHMENT_MAX_FILES=1):
-        assert upload(me, PNG, name="合同.png", content_type="application/octet-stream").status_code == 201
+        # Named as it is, whatever the uploader called it.
+        assert upload(me, PNG, name="合同.html", content_type="application/octet-stream").status_code == 201
         assert upload(me, PDF).json()["code"] == "too_many_attachments"
     mine = me.get("/destinations/me").json()
     (attachment,) = mine["attachments"]
     assert attachment["content_type"] == "image/png"  # sniffed, not the browser's word
+    assert attachment["name"] == "合同.png"
     url = attachment["url"].removeprefix("/api/v1")
 
     file = me.get(url)

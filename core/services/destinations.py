@@ -269,7 +269,9 @@ def clean_attachment(name: str, content: bytes, *, field: str = "file") -> tuple
     if kind is None:
         message = f"附件“{display}”不是 PDF、JPG 或 PNG 文件"
         raise InvalidInput(message, errors={field: message})
-    return display, kind[0], kind[1]
+    # The name it is stored and downloaded under ends as what the file is: "offer.html" holding a PDF is offer.pdf.
+    stem = display.rsplit(".", 1)[0] if "." in display[1:] else display
+    return f"{stem[: 100 - len(kind[1])]}{kind[1]}", kind[0], kind[1]
 
 
 def store_attachment(

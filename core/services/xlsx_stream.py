@@ -63,7 +63,9 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    # Style 1: text that a spreadsheet would read as a formula if retyped (Excel's own 'quote prefix').
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1" applyAlignment="0"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
@@ -97,9 +99,10 @@ def _cell(value: Any) -> str:
         text = str(value)
     if not text.isprintable():  # rare: control characters XML cannot carry (tabs and newlines it can)
         text = _ILLEGAL.sub("", text)
-    if text.startswith(_FORMULA_PREFIXES):
-        text = "'" + text
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{text.translate(_ESCAPES)}</t></is></c>'
+    # An inline string is never evaluated; the quote-prefix style keeps it text when a person edits the cell or the
+    # sheet is saved as CSV, and leaves the value as it was (the 就业方案 travels to the province unchanged).
+    style = ' s="1"' if text.startswith(_FORMULA_PREFIXES) else ""
+    return f'<c t="inlineStr"{style}><is><t xml:space="preserve">{text.translate(_ESCAPES)}</t></is></c>'
 
 
 def write_xlsx_to(

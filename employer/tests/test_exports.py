@@ -38,8 +38,13 @@ def test_reviewer_export_is_full(world: World) -> None:
 def test_formula_injection_is_escaped(world: World) -> None:
     evil = make_student(world.college, name='=HYPERLINK("http://x")')
     invite(world.employer, evil)
-    rows = _sheet(agreements_export_xlsx(agreements_visible_to(world.employer), world.employer))
-    assert rows[1][1] == '\'=HYPERLINK("http://x")'
+    content = agreements_export_xlsx(agreements_visible_to(world.employer), world.employer)
+    rows = _sheet(content)
+    assert rows[1][1] == '=HYPERLINK("http://x")'  # the value as typed: no apostrophe added to the data
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    assert sheet.cell(row=2, column=2).quotePrefix and sheet.cell(row=2, column=2).data_type == "s"
+    assert not sheet.cell(row=2, column=1).quotePrefix
 
 
 def test_api_export_uses_the_list_filters(world: World, api: ApiClient) -> None:
