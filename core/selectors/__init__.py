@@ -1,6 +1,7 @@
 """Reads, one module per area; every view and endpoint fetches through them, so what is not yours answers 404.
 
 - `agreements`: agreements scoped to the viewer, list filters, the student's own, the admins' queues;
+- `scope`: the school side of every scoped read (student, college admin, school admin), shared by the above;
 - `paging`: counts of long lists (exact below a limit, else at most a minute old) and pages read ids first;
 - `students`: the employer's exact search, the student's record, the admin's roster;
 - `send_list`: the employer's 签约发送列表 and the students it may reach;

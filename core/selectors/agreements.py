@@ -11,6 +11,7 @@ from core.errors import NotFound
 from core.models import Agreement, AgreementTerms, Role, School, Status, Student, Termination, User
 from core.rules import ACTIVE_STATUSES, FINAL_STATUSES, TABS, review_status_for
 from core.selectors.paging import ListPaginator, cached_choices
+from core.selectors.scope import school_scope
 
 
 def agreements_visible_to(user: User) -> QuerySet[Agreement]:
@@ -18,13 +19,8 @@ def agreements_visible_to(user: User) -> QuerySet[Agreement]:
     if user.role == Role.EMPLOYER and user.employer_id is not None:
         # A paper agreement names the employer, but the employer took no part in it here: it never sees it.
         return qs.filter(employer_id=user.employer_id, paper=False)
-    if user.role == Role.STUDENT:
-        return qs.filter(student__user_id=user.pk)
-    if user.role == Role.COLLEGE_ADMIN and user.school_id is not None and user.college_id is not None:
-        return qs.filter(school_id=user.school_id, college_id=user.college_id)
-    if user.role == Role.SCHOOL_ADMIN and user.school_id is not None:
-        return qs.filter(school_id=user.school_id)
-    return qs.none()
+    scope = school_scope(user)
+    return qs.none() if scope is None else qs.filter(scope)
 
 
 def with_list_relations(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:

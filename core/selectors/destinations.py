@@ -8,17 +8,12 @@ from django.db.models import Prefetch, QuerySet
 
 from core.errors import NotFound
 from core.models import Attachment, Destination, DestinationEvent, DestinationVersion, Role, User
+from core.selectors.scope import school_scope
 
 
 def destinations_visible_to(user: User) -> QuerySet[Destination]:
-    qs = Destination.objects.all()
-    if user.role == Role.STUDENT:
-        return qs.filter(student__user_id=user.pk)
-    if user.role == Role.COLLEGE_ADMIN and user.school_id is not None and user.college_id is not None:
-        return qs.filter(school_id=user.school_id, college_id=user.college_id)
-    if user.role == Role.SCHOOL_ADMIN and user.school_id is not None:
-        return qs.filter(school_id=user.school_id)
-    return qs.none()
+    scope = school_scope(user)
+    return Destination.objects.none() if scope is None else Destination.objects.filter(scope)
 
 
 def with_destination_relations(qs: QuerySet[Destination]) -> QuerySet[Destination]:
