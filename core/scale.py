@@ -562,6 +562,20 @@ class _Builder:
         )
         pw = self.password
         joined = now - datetime.timedelta(days=4 * 365)
+
+        def add_user(
+            uid: int,
+            username: str,
+            role: str,
+            display: str,
+            school_id: int | None = None,
+            college_id: int | None = None,
+            employer_id: int | None = None,
+        ) -> None:
+            """A row of core_user as an active account leaves it; only these columns differ between accounts."""
+            row = (uid, pw, None, False, username, "", "", "", False, True, joined, role, display)
+            user((*row, school_id, college_id, employer_id, False))
+
         self.admin_names: dict[int, str] = {}
         admins: list[tuple[str, str, int, int | None, str]] = [
             ("scale_school", "school_admin", 1, None, "就业指导中心 刘老师"),
@@ -584,27 +598,7 @@ class _Builder:
         self.college_admin: dict[int, int] = {}
         for username, role, school_id, college_id, display in admins:
             uid += 1
-            user(
-                (
-                    uid,
-                    pw,
-                    None,
-                    False,
-                    username,
-                    "",
-                    "",
-                    "",
-                    False,
-                    True,
-                    joined,
-                    role,
-                    display,
-                    school_id,
-                    college_id,
-                    None,
-                    False,
-                )
-            )
+            add_user(uid, username, role, display, school_id, college_id)
             self.admin_names[uid] = display
             if role == "school_admin":
                 self.school_admin.setdefault(school_id, uid)
@@ -615,27 +609,7 @@ class _Builder:
             uid += 1
             username = "scale_hr" if e == 0 else f"scale_hr{e + 1}"
             contact = self.employers[e][1]
-            user(
-                (
-                    uid,
-                    pw,
-                    None,
-                    False,
-                    username,
-                    "",
-                    "",
-                    "",
-                    False,
-                    True,
-                    joined,
-                    "employer",
-                    contact,
-                    None,
-                    None,
-                    e + 1,
-                    False,
-                )
-            )
+            add_user(uid, username, "employer", contact, employer_id=e + 1)
         self.first_student_user = uid + 1
 
         student = w.table(
@@ -700,27 +674,7 @@ class _Builder:
                     degree,
                 )
             )
-            user(
-                (
-                    self.student_user_id(s),
-                    pw,
-                    None,
-                    False,
-                    student_no,
-                    "",
-                    "",
-                    "",
-                    False,
-                    True,
-                    joined,
-                    "student",
-                    name,
-                    None,
-                    None,
-                    None,
-                    False,
-                )
-            )
+            add_user(self.student_user_id(s), student_no, "student", name)
             self.s_college[s] = college_id
             self.s_names.append(name)
 
