@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run serve test test-cluster nginx install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench bench-scale lock clean
+.PHONY: run serve test test-cluster nginx libreoffice install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench bench-scale lock clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -41,19 +41,24 @@ fonts:
 migrate: install
 	WANGQIAN_DEMO=1 $(BIN)/python manage.py migrate --noinput
 
+# The server, the task workers and the scheduler run as one group (manage.py serve): SIGTERM to make or Ctrl-C stops
+# them all. `exec` hands make's signal to that process itself rather than to the shell around it.
 run: migrate
 	WANGQIAN_DEMO=1 $(BIN)/python manage.py load_demo
-	WANGQIAN_DEMO=1 DEBUG=$${DEBUG:-0} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py serve --port $(PORT)
+	exec env WANGQIAN_DEMO=1 DEBUG=$${DEBUG:-0} SITE_URL=$${SITE_URL:-http://localhost:$(PORT)} $(BIN)/python manage.py serve --port $(PORT)
 
 # Production from the same checkout: settings from the environment (README), refuses a development secret or
 # DEBUG, never loads demo data; migrates, collects static files, runs gunicorn, the task worker(s), the scheduler.
 serve: install
 	$(BIN)/python manage.py serve_production --port $(PORT)
 
-# Two app hosts and two workers in network namespaces behind nginx, one of each killed and restarted under load
-# (scripts/cluster.py; needs root). Prints requests sent/failed, agreements completed, documents issued, duplicates.
+# Two app hosts and two workers in network namespaces behind nginx, one of each killed and restarted under load,
+# on a private PostgreSQL 15 primary with a streaming replica, the replica killed under read load
+# (scripts/cluster.py; needs root). Prints requests sent/failed, agreements completed, documents issued, duplicates,
+# and the primary's read load with and without the replica.
 test-cluster: install-dev
 	@INSTALL_NGINX=1 sh scripts/ensure_nginx.sh
+	@test -x /usr/lib/postgresql/15/bin/pg_basebackup || apt-get install -y postgresql-15
 	$(BIN)/python scripts/cluster.py
 
 lint: install-dev
@@ -76,7 +81,10 @@ browsers:
 nginx:
 	@sh scripts/ensure_nginx.sh
 
-test: install-dev browsers nginx lint typecheck pytest
+libreoffice:
+	@sh scripts/ensure_libreoffice.sh
+
+test: install-dev browsers nginx libreoffice lint typecheck pytest
 	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory pytest-pg && $(MAKE) --no-print-directory test-cluster; fi
 
 bench: install-dev

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from core.models import Student, User
-from core.testing import ApiClient, Journey, LoginAs, World, make_world
+from testsupport import ApiClient, Journey, LoginAs, World, make_world
 
 # Property tests judge behaviour, not speed: on a loaded 2-core machine (CI beside other work) data generation
 # can be slow, and a health check failing on time alone would make the suite flaky.
@@ -122,8 +123,15 @@ def journey(browser: Any, live_server: Any, screenshots: Path) -> Iterator[Journ
     context.close()
 
 
+_started = time.time()
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     shots = ARTIFACTS / "screenshots"
+    # What the browser suite counted this run (web/tests/test_browser_axe.py: pages checked, violations found).
+    for summary in sorted(shots.glob("*/axe-summary.txt")) if shots.exists() else []:
+        if summary.stat().st_mtime >= _started:
+            terminalreporter.write_line(summary.read_text(encoding="utf-8"))
     if shots.exists() and any(shots.iterdir()):
         terminalreporter.write_line(f"browser screenshots: {shots}")
     docs = ARTIFACTS / "documents"

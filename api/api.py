@@ -18,6 +18,7 @@ from core.errors import DomainError
 from core.inputs import first_unstorable
 from core.models import User
 from core.services.accounts import token_authenticate
+from core.services.mfa import refuse_token_without_second_factor
 
 # Calls a user who still has the initial password may make.
 PASSWORD_CHANGE_EXEMPT = ("/api/v1/auth/password", "/api/v1/auth/token", "/api/v1/me")
@@ -35,6 +36,7 @@ class BearerAuth(HttpBearer):
             return None
         user = api_token.user
         request.api_token = api_token  # type: ignore[attr-defined]  # for log-out and password change
+        refuse_token_without_second_factor(user, token_passed=api_token.second_factor)
         if user.must_change_password and request.path.rstrip("/") not in PASSWORD_CHANGE_EXEMPT:
             raise PasswordChangeRequired("请先修改初始密码", code="password_change_required")
         request.user = user
@@ -60,17 +62,46 @@ class StorableJsonParser(Parser):
         return data
 
 
+# The operations' groups. A generated client names its modules after them (api/agreements/…), so the names are ASCII;
+# what each holds is said in Chinese here, and every router's tag must be one of them (api/tests/test_openapi.py).
+TAGS = {
+    "auth": "账号：登录令牌、激活账号、修改密码、找回密码、当前用户",
+    "codes": "代码表",
+    "employer": "用人单位：签约信息、精确搜索学生、签约发送列表、导入拟签约名单",
+    "agreements": "协议书：邀约、应约、审核、解约、纸质协议、导出和下载",
+    "webhooks": "学校 · 数据推送（webhook）",
+    "school": "学校：生源导入、单位资质审核、统计、激活码",
+    "verify": "公开验证",
+    "destinations": "毕业去向",
+    "attachments": "附件",
+    "province": "省级主管部门：所辖院校统计（只读）",
+    "record": "我的档案：学生本人的全部协议、毕业去向及记录证明",
+    "verifications": "核查：抽样、核查链接、答复与核查报告",
+}
+
+
 class WangqianAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
         spec = super().get_openapi_schema(**kwargs)
         describe_errors(spec)
+        spec["tags"] = [{"name": name, "description": description} for name, description in TAGS.items()]
         return spec
+
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        """`agreements_accept`: the router's module and the view, ASCII, unique; a generated client's function."""
+        module = operation.view_func.__module__.rsplit(".", 1)[-1]
+        return f"{module}_{operation.view_func.__name__.rstrip('_')}"
 
 
 api = WangqianAPI(
-    title="wangqian 网签 API",
+    # A generated client is named after the title (wangqian-api-client, package wangqian_api_client): ASCII.
+    title="wangqian API",
     version="1",
-    description="就业协议书网签系统 JSON API。登录后在请求头携带 `Authorization: Bearer <token>`。",
+    description=(
+        "网签：就业协议书（三方协议）网上签约系统的 JSON API。登录后在请求头携带 `Authorization: Bearer <token>`。"
+        "文件（协议书 PDF、导出的 xlsx、附件）按其媒体类型返回；"
+        "请求头 `Accept: application/octet-stream` 时以该类型返回。"
+    ),
     auth=BearerAuth(),
     urls_namespace="api",
     docs_url="/docs",
@@ -90,6 +121,7 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 FIELD_MESSAGES = {
     "missing": "缺少必填字段",
+    "extra_forbidden": "未知字段",
     "greater_than_equal": "超出允许的范围",
     "less_than_equal": "超出允许的范围",
     "int_parsing": "应为整数",
@@ -142,14 +174,36 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error(request, exc.status_code, str(exc), "error")
 
 
-from api.routers import agreements, attachments, auth, codes, destinations, employer, school, verify, webhooks  # noqa: E402
+from api.routers import (  # noqa: E402
+    agreements,
+    attachments,
+    auth,
+    codes,
+    confirmations,
+    destinations,
+    employer,
+    passkeys,
+    province,
+    record,
+    school,
+    staff,
+    verifications,
+    verify,
+    webhooks,
+)
 
 api.add_router("", auth.router)
 api.add_router("/codes", codes.router)
 api.add_router("/employer", employer.router)
 api.add_router("/agreements", agreements.router)
 api.add_router("/school/webhooks", webhooks.router)
+api.add_router("/school/staff", staff.router)
+api.add_router("/auth/passkeys", passkeys.router)
+api.add_router("/auth/confirmations", confirmations.router)
 api.add_router("/school", school.router)
 api.add_router("/verify", verify.router)
 api.add_router("/destinations", destinations.router)
 api.add_router("/attachments", attachments.router)
+api.add_router("/province", province.router)
+api.add_router("/me/record", record.router)
+api.add_router("/verifications", verifications.router)

@@ -9,6 +9,7 @@ from api.schemas import (
     AgreementDetailOut,
     AgreementOut,
     AttachmentOut,
+    ConfirmedOut,
     DestinationDetailOut,
     DestinationFieldOut,
     DestinationFormOut,
@@ -20,6 +21,7 @@ from api.schemas import (
     MaskedStudentOut,
     MeOut,
     Named,
+    RetiredAttachmentOut,
     SchoolRef,
     StudentOut,
     TerminationOut,
@@ -43,8 +45,11 @@ from core.models import (
     Termination,
     User,
 )
+from core.models.timeline import TimelineEvent
 from core.rules import ONCE_EFFECTIVE_STATUSES, action_list, destination_actions, shows_dispatch_fields
-from core.selectors import destination_events, destination_versions
+from core.selectors import destination_events, destination_versions, retired_attachments
+from core.selectors.confirmations import confirmation_of, evidence_display
+from core.selectors.destinations import AUDITORS
 
 
 def code_labels(values: dict[str, Any]) -> dict[str, str]:
@@ -62,7 +67,15 @@ def terms_data(terms: AgreementTerms | None, *, show_dispatch: bool = True) -> T
     values: dict[str, Any] = {
         field: getattr(terms, field) for field in TERMS_FIELDS if show_dispatch or field not in DISPATCH_FIELDS
     }
-    return TermsOut(version=terms.version, **values | code_labels(values))
+    # A paper agreement's own: its 协议书编号 and the unit's codes as printed (absent for an online agreement).
+    paper = {
+        field: value for field in ("paper_number", "unit_nature", "unit_location") if (value := getattr(terms, field))
+    }
+    if terms.unit_nature:
+        paper["unit_nature_label"] = codes.label("nature", terms.unit_nature, default=terms.unit_nature)
+    if terms.unit_location:
+        paper["unit_location_label"] = codes.label("region", terms.unit_location, default=terms.unit_location)
+    return TermsOut(version=terms.version, **values | code_labels(values) | paper)
 
 
 def student_data(student: Student, viewer: User) -> StudentOut | MaskedStudentOut:
@@ -168,25 +181,40 @@ def agreement_data(agreement: Agreement, viewer: User) -> AgreementOut:
     return AgreementOut(**_agreement_fields(agreement, viewer))
 
 
+def event_data(event: TimelineEvent, viewer: User | None = None) -> EventOut:
+    """One line of 流程追踪, of an agreement or of a 去向 alike (they share `TimelineEvent`'s shape), with its
+    本人确认 as `viewer` may read it (read with the event: `select_related("confirmation")`)."""
+    shown = evidence_display(confirmation_of(event), viewer) if viewer is not None else None
+    return EventOut(
+        actor=event.actor_name,
+        role=event.actor_role,
+        action=event.action,
+        action_label=event.action_label,
+        remark=event.remark,
+        old_status=event.old_status,
+        new_status=event.new_status,
+        sequence=event.sequence,
+        time=event.created_at,
+        confirmation=(
+            ConfirmedOut(
+                method=shown["method"],
+                method_label=shown["label"],
+                time=shown["time"],
+                details=shown["details"],
+            )
+            if shown
+            else None
+        ),
+    )
+
+
 def agreement_detail(agreement: Agreement, viewer: User) -> AgreementDetailOut:
     data = _agreement_fields(agreement, viewer)
     versions = list(agreement.terms_versions.all())
     accepted = next((t for t in versions if t.pk == agreement.accepted_terms_id), None)
     data["accepted_terms_version"] = accepted.version if accepted else None
     data["terms_versions"] = [terms_data(t, show_dispatch=_shows_dispatch(agreement)) for t in versions]
-    data["events"] = [
-        EventOut(
-            actor=e.actor_name,
-            role=e.actor_role,
-            action=e.action,
-            action_label=e.action_label,
-            remark=e.remark,
-            old_status=e.old_status,
-            new_status=e.new_status,
-            time=e.created_at,
-        )
-        for e in agreement.events.all()
-    ]
+    data["events"] = [event_data(e, viewer) for e in agreement.events.select_related("confirmation")]
     viewer_is_employer = viewer.role == Role.EMPLOYER
     data["attachments"] = [] if viewer_is_employer else [attachment_data(a) for a in agreement.attachments.all()]
     if data["termination"] is None and (last := agreement.terminations.first()) is not None:
@@ -284,19 +312,16 @@ def destination_detail(destination: Destination, viewer: User) -> DestinationDet
     data = _destination_fields(destination, viewer)
     events = destination_events(destination)
     data["versions"] = [destination_version_data(v) for v in destination_versions(destination)]
-    data["events"] = [
-        EventOut(
-            actor=e.actor_name,
-            role=e.actor_role,
-            action=e.action,
-            action_label=e.action_label,
-            remark=e.remark,
-            old_status=e.old_status,
-            new_status=e.new_status,
-            time=e.created_at,
-        )
-        for e in events
-    ]
+    data["events"] = [event_data(e, viewer) for e in events]
+    if viewer.role in AUDITORS:
+        data["retired_attachments"] = [
+            RetiredAttachmentOut(
+                **attachment_data(a).model_dump(),
+                retired_at=a.retired_at,  # type: ignore[arg-type]  # never None in retired_attachments()
+                retired_reason=a.retired_reason,  # type: ignore[arg-type]  # set with retired_at
+            )
+            for a in retired_attachments(viewer, destination)
+        ]
     if destination.status == DestinationStatus.RETURNED:
         returns = [e for e in events if e.action.endswith("_return")]
         if returns:

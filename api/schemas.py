@@ -8,13 +8,24 @@ verification code of an effective agreement) is left out of the answer rather th
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.http import HttpRequest, HttpResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.models import DestinationSource, DestinationStatus, Employer, Status, Termination
+from core.models import DestinationSource, DestinationStatus, Employer, Role, Status, Termination
 from core.models.org import Student
 from core.rules import Action, DestinationAction
+
+
+def _fixed_keys_required(schema: dict[str, Any]) -> None:
+    """A key with one possible value (`kind`, which tells a full student from a masked one) is always sent: the
+    document says so (required, no default), so that a generated client can tell the answers apart by it."""
+    for name, field in schema.get("properties", {}).items():
+        if "const" in field:
+            field.pop("default", None)
+            if name not in schema.setdefault("required", []):
+                schema["required"].append(name)
 
 
 class Answer(BaseModel):
@@ -22,7 +33,7 @@ class Answer(BaseModel):
     Schema instance through its ORM getter, which would validate each answer twice; here an instance is sent as
     built. `extra="forbid"`: a key the schema does not declare is a programming error, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_fixed_keys_required)
 
 
 def _is_none(value: object) -> bool:
@@ -67,11 +78,20 @@ class RowErrorsOut(Answer):
 
 ERROR_DESCRIPTIONS = {
     400: "请求参数有误（字段见 errors）",
-    401: "未登录或令牌无效、已过期",
-    403: "角色无权执行此操作，或须先修改初始密码（code: password_change_required）",
+    401: (
+        "未登录或令牌无效、已过期，或学校已要求两步验证而令牌登录时未经两步验证"
+        "（code: second_factor_required；尚未设置两步验证的为 second_factor_enrollment_required）"
+    ),
+    403: (
+        "角色无权执行此操作，或须先修改初始密码（code: password_change_required），"
+        "或须本人确认的操作缺少有效的本人确认（code: confirmation_required）"
+    ),
     404: "对象不存在或无权访问",
-    409: "协议书当前状态不允许此操作",
-    429: "尝试次数过多，请稍后再试（code: too_many_attempts）",
+    409: "当前状态不允许此操作（如协议书的状态、正在进行的导入；code 说明原因，如 invalid_status）",
+    429: (
+        "尝试次数过多，请稍后再试（code: too_many_attempts；"
+        "单位精确搜索未找到学生的次数达到上限：search_budget_exhausted）"
+    ),
     503: "协议书文件暂时无法生成，已排队重试（code: document_unavailable）",
 }
 
@@ -86,6 +106,25 @@ def describe_errors(spec: dict[str, Any]) -> dict[str, Any]:
                     answer["description"] = ERROR_DESCRIPTIONS[int(code)]
             operation["responses"] = dict(sorted(answers.items(), key=lambda pair: int(pair[0])))
     return spec
+
+
+OCTET_STREAM = "application/octet-stream"
+
+
+def binary(*media_types: str) -> dict[str, Any]:
+    """openapi_extra for a file answer (no JSON schema describes one): each media type it may have, as a binary
+    string, and application/octet-stream, which a client gets by asking for it (`binary_answer`); a generator that
+    knows no other file type (openapi-python-client) keeps the answer as bytes through it."""
+    content = {kind: {"schema": {"type": "string", "format": "binary"}} for kind in (*media_types, OCTET_STREAM)}
+    return {"responses": {200: {"description": "文件", "content": content}}}
+
+
+def binary_answer(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A file as the client asked for it: application/octet-stream when its Accept prefers that to the file's type."""
+    own = response["Content-Type"]
+    if request.get_preferred_type([own, OCTET_STREAM]) == OCTET_STREAM:
+        response["Content-Type"] = OCTET_STREAM
+    return response
 
 
 def responses(ok: Any, *errors: int, status: int = 200) -> dict[int, Any]:
@@ -122,6 +161,7 @@ class DetailOut(Answer):
 class StudentOut(Answer):
     """A student as a reviewer (学院、学校) or the student sees it: personal data in full."""
 
+    kind: Literal["full"] = Field("full", description="full：完整个人信息（学生本人和审核人所见）")
     id: int
     student_no: str = Field(description="学号")
     name: str
@@ -140,6 +180,7 @@ class StudentOut(Answer):
 class MaskedStudentOut(Answer):
     """A student as an employer sees it: no 学号; 身份证号, phone and e-mail masked as the manual shows them."""
 
+    kind: Literal["masked"] = Field("masked", description="masked：用人单位所见，个人信息掩码")
     id: int
     student_no: None = Field(description="用人单位看不到学号")
     name: str
@@ -179,6 +220,15 @@ class EmployerAccountOut(EmployerOut):
     profile_complete: bool = Field(description="签约信息是否已填写完整")
 
 
+class LicenceOut(Answer):
+    """The 营业执照 scan an employer uploaded at registration (the file: GET /school/employers/{id}/licence)."""
+
+    name: str = Field(description="文件名")
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: int = Field(description="字节数")
+    uploaded_at: datetime.datetime
+
+
 class EmployerReviewOut(EmployerOut):
     """An employer in the school's 单位资质审核 list."""
 
@@ -186,6 +236,7 @@ class EmployerReviewOut(EmployerOut):
     verification_status_label: str
     verification_remark: str
     created_at: datetime.datetime
+    licence: LicenceOut | None = Field(description="营业执照扫描件；null 表示未上传（不能通过资质审核）")
 
 
 # --- terms (邀请函条款) and the employer's 签约信息 -------------------------------------------------------------
@@ -246,6 +297,11 @@ class TermsOut(Answer):
     hukou_receiving_label: str = omitted()
     work_location_label: str = omitted()
     dispatch_location_label: str = omitted()
+    paper_number: str = omitted("纸质协议：协议书上的协议书编号")
+    unit_nature: str = omitted("纸质协议：协议书上的单位性质代码")
+    unit_nature_label: str = omitted()
+    unit_location: str = omitted("纸质协议：协议书上的单位所在地代码")
+    unit_location_label: str = omitted()
 
 
 # --- agreements -----------------------------------------------------------------------------------------------
@@ -263,6 +319,17 @@ class TerminationOut(Answer):
     created_at: datetime.datetime
 
 
+class ConfirmedOut(Answer):
+    """An act's 本人确认 (issue 20): the graduate's own proof, as the viewer may read it."""
+
+    method: Literal["passkey", "sms"] = Field(description="passkey（通行密钥）或 sms（短信验证码）")
+    method_label: str
+    time: datetime.datetime | None = Field(description="确认时间")
+    details: str = Field(
+        description="学生本人、学校与省级主管部门可见：凭证（通行密钥）或验证码发送号码（已隐藏）、客户端地址；单位为空"
+    )
+
+
 class EventOut(Answer):
     """One line of 流程追踪."""
 
@@ -273,7 +340,13 @@ class EventOut(Answer):
     remark: str
     old_status: str
     new_status: str
+    sequence: int = Field(
+        description="本事件在该协议书（或毕业去向）流程中的序号，从1起连续递增；与数据推送的 data.sequence 相同"
+    )
     time: datetime.datetime
+    confirmation: ConfirmedOut | None = Field(
+        default=None, description="该操作由学生本人确认时：确认方式与时间（本人确认）；否则为 null"
+    )
 
 
 class AttachmentOut(Answer):
@@ -285,6 +358,16 @@ class AttachmentOut(Answer):
     created_at: datetime.datetime
 
 
+class RetiredAttachmentOut(AttachmentOut):
+    """A proof file no longer current (its student deleted it), kept as 佐证材料 for EVIDENCE_RETENTION_YEARS."""
+
+    url: str = Field(description="下载地址（仅审核人和省级主管部门可下载）")
+    retired_at: datetime.datetime = Field(description="删除时间（留存期限自此起算）")
+    retired_reason: Literal["detached", "owner_deleted", "replaced"] = Field(
+        description="detached：学生删除；owner_deleted：所属记录已删除；replaced：学校代为登记了新的去向"
+    )
+
+
 class AgreementOut(Answer):
     """An agreement as a row of a list; students are masked when the viewer is an employer."""
 
@@ -293,9 +376,14 @@ class AgreementOut(Answer):
     status_label: str
     response_status_label: str = Field(description="应约状态")
     review_status_label: str = Field(description="审核状态")
-    number: str | None = Field(description="协议书编号（学生应约后编号）")
+    number: str | None = Field(
+        description="协议书编号：协议书生效时编号（此前为 null，编号一经分配不再改变）；"
+        "纸质协议为 null（以纸质协议书上的编号为准）"
+    )
     school: SchoolRef
-    student: StudentOut | MaskedStudentOut
+    student: Annotated[StudentOut | MaskedStudentOut, Field(discriminator="kind")] = Field(
+        description="学生：用人单位看到掩码（kind=masked），学生本人和审核人看到完整信息（kind=full）"
+    )
     employer: EmployerOut
     terms: TermsOut | None = Field(description="当前条款")
     accepted_terms_version: int | None = Field(description="学生应约的条款版本（仅详情中给出）")
@@ -308,7 +396,9 @@ class AgreementOut(Answer):
     actions: list[Action] = Field(
         description="查看者现在可以执行的操作，名称即操作接口的路径（POST /agreements/{id}/<action>）"
     )
-    verification_code: str = omitted("验证码（协议书生效后）")
+    verification_code: str = omitted(
+        "验证码：协议书生效时生成，此后（含解约中、已解约）一直给出，用于 GET /verify/{code}；纸质协议没有"
+    )
     paper: bool = Field(description="纸质协议：学生登记、学校审核的纸质就业协议书（无本系统协议书编号）")
 
 
@@ -333,6 +423,8 @@ class AgreementPage(Answer):
 
 
 class TokenOut(Answer):
+    # /auth/token answers this or, for an account that needs a second factor, SecondFactorOut (api/account_schemas.py).
+    kind: Literal["token"] = Field("token", description="token：已登录，令牌在 token")
     token: str
     role: str
     must_change_password: bool
@@ -351,9 +443,12 @@ class ActivationCodesOut(Answer):
 
 class MeOut(Answer):
     id: int
-    username: str
+    username: str = Field(
+        description="登录名：用人单位、管理员为用户名；学生为“院校代码:学号”（可直接用于 /auth/token），"
+        "学号本身见 student.student_no"
+    )
     name: str
-    role: str = Field(description="employer、student、college_admin 或 school_admin")
+    role: str = Field(description="角色：" + "、".join(f"{value}（{label}）" for value, label in Role.choices))
     role_label: str
     must_change_password: bool
     school: Named | None
@@ -370,6 +465,26 @@ class SendListImportOut(Answer):
     send_list: list[MaskedStudentOut] = Field(description="导入后的签约发送列表")
 
 
+class ImportErrorOut(Answer):
+    row: int = Field(description="行号（与Excel中的行号一致）")
+    column: str
+    message: str
+
+
+class ShortlistJobOut(Answer):
+    """A 导入拟签约名单 larger than the immediate limit, imported by a background job (all rows or none)."""
+
+    id: int
+    state: Literal["queued", "running", "done", "failed"] = Field(
+        description="queued 排队中, running 进行中, done 已导入, failed 未导入（见 detail 与 errors）"
+    )
+    total: int = Field(description="文件的数据行数")
+    done: int = Field(description="已核对的行数")
+    imported: int | None = Field(description="已导入的学生数（done 时）")
+    detail: str = Field(description="失败的原因")
+    errors: list[ImportErrorOut] = Field(description="有错误的行（failed 时）")
+
+
 # --- school ---------------------------------------------------------------------------------------------------
 
 
@@ -380,6 +495,34 @@ class RosterImportOut(Answer):
     unchanged: int
     colleges_created: list[str]
     majors_created: list[str]
+
+
+class RosterCountsOut(Answer):
+    created: int = Field(description="新增学生数")
+    updated: int = Field(description="更新学生数（按学号匹配）")
+    unchanged: int = Field(description="无变化的学生数")
+    colleges_created: list[str] = Field(description="新增的院系")
+    majors_created: list[str] = Field(description="新增的专业（院系/专业）")
+
+
+class RosterJobOut(Answer):
+    """A 生源导入 started on the page (上传并校验, then 确认导入), as its background job: the same states as every job,
+    and `ready` (the dry run passed: `preview`, waiting for 确认导入) and `invalid` (the file was refused: `errors`)."""
+
+    id: int
+    state: Literal["queued", "running", "ready", "done", "invalid", "failed"] = Field(
+        description="queued 排队中, running 进行中, ready 校验通过待确认导入, done 已导入, "
+        "invalid 校验未通过（见 errors）, failed 未导入（见 detail）"
+    )
+    step: Literal["validate", "import"] = Field(description="validate 校验（预览），import 导入")
+    filename: str
+    total: int = Field(description="文件的数据行数")
+    done: int = Field(description="已处理的行数")
+    preview: RosterCountsOut | None = Field(description="校验通过后将导入的结果（ready 及之后）")
+    result: RosterCountsOut | None = Field(description="导入的结果（done 时）")
+    detail: str = Field(description="失败或未通过的原因")
+    errors: list[ImportErrorOut] = Field(description="有错误的行（invalid 时）")
+    created_at: datetime.datetime
 
 
 class StatsRowOut(Answer):
@@ -411,6 +554,23 @@ class StatsOut(Answer):
     majors: list[StatsRowOut]
 
 
+class SchoolSettingsOut(Answer):
+    """学校设置 (core.fields.SCHOOL_SETTINGS_FIELDS): null 每生解约次数上限 is 不限, a null date 未设置."""
+
+    college_review_enabled: bool
+    school_review_enabled: bool
+    termination_review_enabled: bool
+    max_terminations: int | None
+    termination_window_start: datetime.date | None
+    termination_window_end: datetime.date | None
+    invitation_validity_days: int
+    number_format: str
+    show_dispatch_fields: bool
+    activation_code_validity_days: int
+    time_zone: str
+    second_factor_required: bool
+
+
 # --- public verification --------------------------------------------------------------------------------------
 
 
@@ -425,6 +585,10 @@ class VerificationOut(Answer):
     school: str
     effective_at: datetime.datetime | None
     terminated_at: datetime.datetime | None
+    confirmed_by: Literal["passkey", "sms"] | None = Field(
+        default=None, description="毕业生签署时的本人确认方式：passkey（通行密钥）或 sms（短信验证码）；未记录为 null"
+    )
+    confirmed_at: datetime.datetime | None = Field(default=None, description="本人确认的时间")
 
 
 # --- webhooks (学校设置 · 数据推送) ----------------------------------------------------------------------------
@@ -452,7 +616,7 @@ class WebhookDeliveryOut(Answer):
     message_id: str = Field(description="webhook-id 请求头的值；重新推送时不变，接收方据此去重")
     event_type: str
     event_label: str
-    agreement_id: int | None = omitted("协议书编号（测试消息没有）")
+    agreement_id: int | None = omitted("协议书的 id（测试消息没有）")
     state: Literal["pending", "succeeded", "failed"] = Field(
         description="pending 待推送/重试中，succeeded 成功，failed 失败"
     )
@@ -509,7 +673,7 @@ class DestinationOut(Answer):
     code: str = Field(description="毕业去向代码（未登记时为空）")
     code_label: str = omitted()
     current: DestinationVersionOut | None
-    agreement_id: int | None = Field(description="登记此去向的就业协议书")
+    agreement_id: int | None = Field(description="登记此去向的就业协议书的 id（source=agreement 时，否则为 null）")
     attachments: list[AttachmentOut]
     submitted_at: datetime.datetime | None
     approved_at: datetime.datetime | None
@@ -521,6 +685,9 @@ class DestinationOut(Answer):
 class DestinationDetailOut(DestinationOut):
     versions: list[DestinationVersionOut]
     events: list[EventOut]
+    retired_attachments: list[RetiredAttachmentOut] = omitted(
+        "学生已删除、作为佐证材料留存的证明材料（仅审核人和省级主管部门可见，其他查看者无此项）"
+    )
 
 
 class DestinationPage(Answer):
@@ -544,3 +711,255 @@ class DestinationFormOut(Answer):
     label: str
     needs_attachment: bool = Field(description="提交前须上传证明材料")
     fields: list[DestinationFieldOut]
+
+
+# --- province (issue 21) ----------------------------------------------------------------------------------------
+
+
+class DestinationGroupShareOut(Answer):
+    group: str = Field(description="毕业去向分类（协议和合同就业、自主创业、灵活就业、升学、待就业、暂不就业）")
+    count: int = Field(description="该分类审核通过的毕业去向人数")
+    share: float | None = Field(description="占生源人数的比例（0到1，无学生时为 null）")
+    percent: str = Field(description="占比，如“12.5%”")
+
+
+class ProvinceWeekOut(Answer):
+    week: str = Field(description="该周周一（YYYY-MM-DD）")
+    effective: int = Field(description="该周末的有效协议数")
+    placed: int = Field(description="该周末的去向落实人数（按审核通过时间，现状口径）")
+    new_effective: int
+    new_terminated: int
+    new_placed: int
+
+
+class ProvinceSchoolOut(Answer):
+    id: int
+    code: str = Field(description="院校代码")
+    name: str
+    graduates: int = Field(description="生源人数")
+    effective: int = Field(description="有效协议（已签约人数）")
+    rate: float | None = Field(description="签约率（0到1，无学生时为 null）")
+    placed: int = Field(description="去向落实人数")
+    placed_rate: float | None = Field(description="去向落实率（0到1，无学生时为 null）")
+    destination_groups: list[DestinationGroupShareOut]
+    confirmed_agreements: int = Field(description="学生本人确认接受的有效协议数")
+    confirmed_agreement_share: float | None = Field(description="有效协议中本人确认的比例")
+    approved_destinations: int = Field(description="审核通过的毕业去向数")
+    confirmed_destinations: int = Field(description="本人确认提交的审核通过去向数")
+    confirmed_destination_share: float | None = Field(description="审核通过去向中本人确认的比例")
+    open_disputes: int = Field(description="未处理的学生异议（学校代为登记的去向被学生提出异议，待省级处理）")
+    weeks: list[ProvinceWeekOut] = Field(description="逐周变化（最近 WANGQIAN_PROVINCE_WEEKS 周，旧→新）")
+
+
+class ProvinceRefOut(Answer):
+    id: int
+    name: str
+
+
+class ProvinceSchoolsOut(Answer):
+    graduation_year: int
+    province: ProvinceRefOut
+    schools: list[ProvinceSchoolOut]
+
+
+# --- 我的档案 (issue 21 item 4) -----------------------------------------------------------------------------------
+
+
+class RecordEventOut(Answer):
+    time: datetime.datetime
+    action: str = Field(description="操作（流程追踪）")
+    actor: str = Field(description="操作人；学生本人为“本人”")
+    actor_role: str = Field(description="操作人角色代码；空为系统")
+    actor_role_label: str
+    remark: str
+    confirmed_by: str = Field(description="本人确认方式（通行密钥/短信验证码），未经本人确认为空")
+    ledger_seq: int | None = Field(description="审计账本中的行号；尚未入账为 null")
+
+
+class RecordAgreementOut(Answer):
+    id: int
+    number: str = Field(description="协议书编号（纸质协议为纸质协议书编号），尚无为空")
+    paper: bool
+    employer: str
+    status: Status
+    status_label: str
+    invited_at: datetime.datetime
+    effective_at: datetime.datetime | None
+    terminated_at: datetime.datetime | None
+    entered_by: RecordEventOut | None = Field(description="录入：第一条流程追踪（由谁、何时）")
+    events: list[RecordEventOut]
+
+
+class RecordVersionOut(Answer):
+    version: int
+    code: str
+    code_label: str
+    unit_or_school: str
+    entered_by: str
+    entered_by_role_label: str
+    created_at: datetime.datetime
+
+
+class RecordDestinationOut(Answer):
+    id: int
+    status: str
+    status_label: str
+    code: str
+    code_label: str
+    source_label: str
+    versions: list[RecordVersionOut]
+    events: list[RecordEventOut]
+
+
+class RecordStudentOut(Answer):
+    student_no: str
+    name: str
+    school: str
+    college: str
+    major: str
+    graduation_year: int
+
+
+class ProofEventOut(Answer):
+    id: int
+    time: str
+    action: str
+    by: str
+
+
+class ProofAgreementOut(Answer):
+    id: int
+    number: str
+    employer: str
+    status: str
+    paper: bool
+    events: list[ProofEventOut]
+
+
+class ProofDestinationOut(Answer):
+    id: int
+    status: str
+    code: str
+    events: list[ProofEventOut]
+
+
+class ProofRecordOut(Answer):
+    agreements: list[ProofAgreementOut]
+    destination: ProofDestinationOut | None
+
+
+class ProofStudentOut(Answer):
+    id: int
+    student_no: str
+    name: str
+    school: str
+    graduation_year: int
+
+
+class ProofEntryOut(Answer):
+    seq: int | None
+    kind: str
+    content: str = Field(description="规范化 JSON，即被哈希的原文")
+    prev_hash: str
+    hash: str
+
+
+class ProofCheckpointOut(Answer):
+    id: int
+    seq: int
+    hash: str
+    statement: str
+    signature_cms_base64: str
+    timestamped_at: str | None
+    signed_at: str
+
+
+class ProofHeadOut(Answer):
+    seq: int
+    hash: str
+
+
+class ProofSegmentOut(Answer):
+    from_seq: int
+    to_seq: int
+    start_prev_hash: str
+    digests: list[str]
+    checkpoint: ProofCheckpointOut = omitted("该段止于平台签署的检查点")
+    head: ProofHeadOut = omitted("尚无检查点覆盖时：止于账本链头")
+
+
+class RecordProofOut(Answer):
+    format: str = Field(description="wangqian-ledger-proof/1")
+    student: ProofStudentOut
+    record: ProofRecordOut
+    how_to_verify: str
+    entries: list[ProofEntryOut]
+    segments: list[ProofSegmentOut]
+
+
+class MeRecordOut(Answer):
+    student: RecordStudentOut
+    agreements: list[RecordAgreementOut]
+    destination: RecordDestinationOut | None
+    proof: RecordProofOut | None = Field(description="记录证明（与“下载我的记录证明”相同）；过长时为 null")
+    proof_error: str = Field(description="无法附上记录证明时的原因，否则为空")
+
+
+# --- 核查 (issue 21 item 2) -------------------------------------------------------------------------------------
+
+
+class CampaignSchoolOut(Answer):
+    id: int
+    name: str
+    sample: int
+    pending: int = Field(description="待答复")
+    true: int = Field(description="属实")
+    false: int = Field(description="不属实")
+    doubtful: int = Field(description="存疑：截止时仍未答复")
+
+
+class CampaignRowOut(Answer):
+    id: int
+    school: str
+    student_no: str
+    name: str
+    destination: str = Field(description="核查时平台记录的毕业去向")
+    unit_or_school: str
+    result: str = Field(description="pending 待答复 / true 属实 / false 不属实 / doubtful 存疑")
+    result_label: str
+    student_answer: str = Field(description="true / false，未答复为空")
+    student_remark: str
+    student_answered_at: datetime.datetime | None
+    student_answer_method: str = Field(
+        description="学生答复方式：通行密钥 / 短信验证码（本人确认）、登录账号（无通行密钥时）；未答复为空"
+    )
+    employer_asked: bool = Field(description="签约：同时请单位 HR 核查")
+    employer_answer: str
+    employer_remark: str
+    employer_answered_at: datetime.datetime | None
+    messages: int = Field(description="已发送的短信和邮件数（学生与单位）")
+    sent: bool = Field(description="核查消息已发出（抽样后由后台任务逐条发送）")
+    send_error: str = Field(description="发送失败的原因（会自动重试），无则为空")
+
+
+class CampaignOut(Answer):
+    id: int
+    graduation_year: int
+    school_ids: list[int]
+    destination_codes: list[str]
+    size: int | None
+    share: float | None
+    seed: str = Field(description="随机种子：同一种子、同样的数据可重现同一抽样")
+    population: int = Field(description="可抽样的总体人数（审核通过的毕业去向）")
+    created_at: datetime.datetime
+    deadline: datetime.datetime = Field(description="答复截止（VERIFICATION_DAYS 天），逾期未答复为存疑")
+    sample: int
+    pending: int
+    true: int
+    false: int
+    doubtful: int
+    rows_sent: int = Field(description="已发出核查消息的样本数（后台任务发送，见 sending）")
+    rows_send_failed: int = Field(description="多次重试后仍发送失败的样本数")
+    sending: bool = Field(description="后台任务仍在发送核查消息")
+    schools: list[CampaignSchoolOut]
+    rows: list[CampaignRowOut]

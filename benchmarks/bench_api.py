@@ -38,7 +38,7 @@ from django.utils import timezone  # noqa: E402
 from core.identifiers import make_id_number  # noqa: E402
 from core.models import Agreement, AgreementEvent, AgreementTerms, Student, User  # noqa: E402
 from core.services import agreements as wf  # noqa: E402
-from core.testing import PASSWORD, TERMS, make_college, make_employer, make_school, make_school_admin  # noqa: E402
+from testsupport import PASSWORD, TERMS, make_college, make_employer, make_school, make_school_admin  # noqa: E402
 
 
 def timed(fn, repeat: int = 30) -> tuple[float, int]:  # type: ignore[no-untyped-def]
@@ -137,6 +137,7 @@ def main() -> None:
                 action="invite",
                 action_label="单位发起邀约",
                 new_status="invited",
+                sequence=1,
             )
             for a in agreements
         ],
@@ -176,7 +177,7 @@ def main() -> None:
         print(f"{label:<36} median {median:7.2f} ms  ({queries} queries)")
 
     # Transitions: accept → college approve → school approve for 200 agreements, one request each.
-    from core.testing import make_college_admin
+    from testsupport import make_college_admin
 
     college_admins = {c.pk: make_college_admin(c) for c in colleges}
     sample = agreements[:200]

@@ -4,7 +4,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wangqian_bench .venv/bin/python benchmarks/bench_roster_import.py
 
 Generates an xlsx of `--rows` valid students (as Excel saves it: shared strings), uploads it as a
-RosterImportJob, runs the dry run and the import through the tasks of school.roster_jobs (the immediate task
+roster Job, runs the dry run and the import through the task of core.services.roster_jobs (the immediate task
 backend, so the job runs in this process and can be timed), and prints each step's time and the peak memory:
 the process's peak RSS (resource.getrusage) always, and with `--tracemalloc` the Python heap peak of each step
 (tracemalloc slows Python down by about half, so its times are printed apart from the plain ones). `--json` adds
@@ -130,9 +130,9 @@ def _step(name: str, action: Callable[[], Any], *, traced: bool) -> Any:
 def run(rows: int, *, traced: bool, keep_database: bool) -> dict[str, float]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from core.models import Role, School, Student, User
-    from school.models import RosterImportJob
-    from school.roster_jobs import job_create, job_start
+    from core.models import Job, Role, School, Student, User
+    from core.services.roster_jobs import roster_job_create as job_create
+    from core.services.roster_jobs import roster_job_start as job_start
 
     run_id = uuid.uuid4().hex[:6].upper()
     school = School.objects.create(name=f"基准测试大学{run_id}", code=run_id)
@@ -143,7 +143,7 @@ def run(rows: int, *, traced: bool, keep_database: bool) -> dict[str, float]:
 
     job, dry = _step("dry run (preview)", lambda: job_create(school, upload, acting_user=admin), traced=traced)
     job.refresh_from_db()
-    assert job.state == RosterImportJob.State.READY, (job.state, job.detail, job.errors[:3])
+    assert job.state == Job.State.READY, (job.state, job.detail, job.errors[:3])
     assert job.preview["created"] == rows, job.preview
     print(
         f"{'':<22} would create {job.preview['created']}, "
@@ -151,7 +151,7 @@ def run(rows: int, *, traced: bool, keep_database: bool) -> dict[str, float]:
     )
     job, imported = _step("import (job)", lambda: job_start(job, acting_user=admin), traced=traced)
     job.refresh_from_db()
-    assert job.state == RosterImportJob.State.DONE, (job.state, job.detail)
+    assert job.state == Job.State.DONE, (job.state, job.detail)
     assert Student.objects.filter(school=school).count() == rows
     print(f"{'':<22} created {job.result['created']} students and their accounts")
     total = dry + imported
@@ -179,7 +179,6 @@ def _remove(school: Any) -> None:
         User.objects.filter(pk__in=user_ids).delete()
         Major.objects.filter(college__school=school).delete()
         College.objects.filter(school=school).delete()
-        school.roster_import_jobs.all().delete()
         school.admins.all().delete()
         school.delete()
 

@@ -8,9 +8,17 @@ core.services.xlsx.read_rows, the reader of every import (roster, 导入拟签�
 - a shared-strings bomb: about 1.6 MB stored, `--inflated-mb` of sharedStrings.xml when inflated;
 - a sheet of a million rows, with and without the <dimension> element that announces it;
 - 200,000 distinct shared strings that no cell uses (they barely compress, so only counting catches them);
-- for comparison, a valid 20,000-row roster: the time the bounds check adds to a file that passes.
+- for comparison, a valid 20,000-row roster: the time the bounds check adds to a file that passes;
+and the files of issue 19 item 5, each measured twice, as read before the bounds (openpyxl given the file, as
+read_rows did: their cells do not name their place) and as read_rows reads it now:
+- the styles bomb: the roster template with 44 MB of cell formats in styles.xml, 2.5 MB stored (ratio 18);
+- `<fills><fill/></fills>`: a 2 kB file on which openpyxl raises TypeError (a 500 before);
+- a million elements outside the rows (3.5 MB stored), which openpyxl keeps in memory;
+- a million nested elements.
 For each it prints the answer, the time to it, the Python heap peak (tracemalloc) and the process's peak RSS
-(resource.getrusage). Target: every refusal well under a second, and memory in the low megabytes.
+(resource.getrusage); the CPU time beside the wall time, since a busy machine stretches the latter. Target: every
+refusal well under a second of CPU, and memory in the low megabytes. `--quick`
+leaves out the million-row files and the bomb of `--inflated-mb`.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import argparse
 import io
 import itertools
+import logging
 import multiprocessing
 import os
 import resource
@@ -41,39 +50,67 @@ def _setup() -> None:
     django.setup()
     import core.services.xlsx  # noqa: F401  (imported before timing: openpyxl's import is not the answer's cost)
 
+    logging.disable(logging.WARNING)  # read_rows logs a reader's fault with its traceback: not the figures
+
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
-def _answer(data: bytes, check_only: bool) -> str:
+def _answer(data: bytes, how: str) -> str:
     from core.errors import InvalidInput
     from core.services.xlsx import check_xlsx, read_rows
 
     try:
-        if check_only:
+        if how == "check":
             check_xlsx(io.BytesIO(data))
             return "passes the bounds check"
+        if how == "before":
+            return _before(data)
         return f"read {sum(1 for _ in read_rows(io.BytesIO(data), ('学号', '姓名')))} rows"
     except InvalidInput as exc:
         return f"400 {exc.detail}"
 
 
-def measure(name: str, path: Path, *, check_only: bool = False) -> None:
-    """Time without tracemalloc (it slows Python down), then once more for the heap peak."""
+def _before(data: bytes) -> str:
+    """What read_rows did with these files before the bounds: openpyxl's streaming reader, uncaught faults."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        rows = sum(1 for _ in workbook.worksheets[0].iter_rows(values_only=True, max_col=50))
+        workbook.close()
+    except Exception as exc:
+        return f"500 {type(exc).__name__}: {str(exc)[:80]}"
+    return f"read {rows} rows"
+
+
+def measure(name: str, path: Path, *, how: str = "read") -> None:
+    """Time without tracemalloc (it slows Python down), then once more for the heap peak; each in a child
+    process of its own, so that one file's peak RSS is not another's."""
+    context = multiprocessing.get_context("fork")
+    child = context.Process(target=_measure, args=(name, path, how))
+    child.start()
+    child.join()
+
+
+def _measure(name: str, path: Path, how: str) -> None:
+    import warnings
+
+    warnings.simplefilter("ignore")  # openpyxl's "no default style" for the bomb
     data = path.read_bytes()
     rss_before = _rss_mb()
-    started = time.perf_counter()
-    answer = _answer(data, check_only)
-    seconds = time.perf_counter() - started
+    started, cpu_started = time.perf_counter(), time.process_time()
+    answer = _answer(data, how)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     rss_after = _rss_mb()
     tracemalloc.start()
-    _answer(data, check_only)
+    _answer(data, how)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"{name}: {len(data) / 1024 / 1024:.2f} MB stored")
     print(
-        f"    {seconds * 1000:8.1f} ms   heap peak {peak / 1024 / 1024:5.1f} MB   "
+        f"    {seconds * 1000:8.1f} ms ({cpu * 1000:8.1f} ms CPU)   heap peak {peak / 1024 / 1024:6.1f} MB   "
         f"peak RSS {rss_before:6.1f} -> {rss_after:6.1f} MB"
     )
     print(f"    {answer}", flush=True)
@@ -90,7 +127,7 @@ def _build_apart(build: Callable[[], io.BytesIO], path: Path) -> Path:
 
 
 def shared_strings_bomb(inflated_mb: int) -> io.BytesIO:
-    from core.testing import inline_row, xlsx_parts
+    from testsupport import inline_row, xlsx_parts
 
     element = b"<si><t>x</t></si>"
     count = inflated_mb * 1024 * 1024 // len(element)
@@ -98,7 +135,7 @@ def shared_strings_bomb(inflated_mb: int) -> io.BytesIO:
 
 
 def million_rows(*, dimension: bool) -> io.BytesIO:
-    from core.testing import inline_row, xlsx_parts
+    from testsupport import inline_row, xlsx_parts
 
     rows: Iterator[bytes] = (b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, n) for n in range(2, 1_000_002))
     prolog = '<dimension ref="A1:B1000001"/>' if dimension else ""
@@ -119,9 +156,46 @@ def million_rows(*, dimension: bool) -> io.BytesIO:
 
 
 def unused_strings() -> io.BytesIO:
-    from core.testing import inline_row, xlsx_parts
+    from testsupport import inline_row, xlsx_parts
 
     return xlsx_parts([inline_row(1, "学号", "姓名")], (b"<si><t>%d</t></si>" % n for n in range(200_000)))
+
+
+def styles_bomb_file() -> io.BytesIO:
+    from core.services.roster import roster_template
+    from testsupport import styles_bomb
+
+    return styles_bomb(roster_template(), 44)
+
+
+def fills_file() -> io.BytesIO:
+    import zipfile
+
+    from core.services.roster import roster_template
+    from testsupport import xlsx_with
+
+    template = roster_template()
+    styles = zipfile.ZipFile(io.BytesIO(template)).read("xl/styles.xml")
+    start, end = styles.index(b"<fills"), styles.index(b"</fills>") + len(b"</fills>")
+    return xlsx_with(template, {"xl/styles.xml": styles[:start] + b"<fills><fill/></fills>" + styles[end:]})
+
+
+def loose_elements(*, nested: bool) -> io.BytesIO:
+    """A million elements after the rows (or each inside the last), names varied so the ratio stays low."""
+    import random
+
+    from testsupport import inline_row, xlsx_parts
+
+    names = random.Random(5)
+    form = b"<x%x>" if nested else b"<x%x/>"
+
+    def rows() -> Iterator[bytes]:
+        yield inline_row(1, "学号", "姓名")
+        yield b'<row><c t="inlineStr"><is><t>20270001</t></is></c></row>'  # not placed: openpyxl reads the file
+        for _ in range(1000):
+            yield b"".join(form % names.randrange(1 << 20) for _ in range(1000))
+
+    return xlsx_parts(rows())
 
 
 def valid_roster() -> io.BytesIO:
@@ -133,22 +207,35 @@ def valid_roster() -> io.BytesIO:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inflated-mb", type=int, default=1600, help="inflated size of the bomb's sharedStrings")
+    parser.add_argument("--quick", action="store_true", help="only the files of issue 19 item 5 and the roster")
     args = parser.parse_args()
     _setup()
     scratch = Path(tempfile.mkdtemp(prefix="bench-upload-"))
     try:
-        files = {
-            f"shared-strings bomb ({args.inflated_mb} MB inflated)": lambda: shared_strings_bomb(args.inflated_mb),
-            "a million rows, <dimension> says so": lambda: million_rows(dimension=True),
-            "a million rows, no <dimension>": lambda: million_rows(dimension=False),
-            "200,000 shared strings no cell uses": unused_strings,
+        files: dict[str, Callable[[], io.BytesIO]] = {}
+        if not args.quick:
+            files = {
+                f"shared-strings bomb ({args.inflated_mb} MB inflated)": lambda: shared_strings_bomb(args.inflated_mb),
+                "a million rows, <dimension> says so": lambda: million_rows(dimension=True),
+                "a million rows, no <dimension>": lambda: million_rows(dimension=False),
+                "200,000 shared strings no cell uses": unused_strings,
+            }
+        compared = {
+            "styles bomb (44 MB styles.xml, ratio 18)": styles_bomb_file,
+            "<fills><fill/></fills>": fills_file,
+            "a million elements outside the rows": lambda: loose_elements(nested=False),
+            "a million nested elements": lambda: loose_elements(nested=True),
         }
         built = {name: _build_apart(build, scratch / f"{n}.xlsx") for n, (name, build) in enumerate(files.items())}
+        pairs = {name: _build_apart(build, scratch / f"c{n}.xlsx") for n, (name, build) in enumerate(compared.items())}
         roster = _build_apart(valid_roster, scratch / "roster.xlsx")
         print(f"baseline peak RSS {_rss_mb():.1f} MB (Django loaded)")
         for name, path in built.items():
             measure(name, path)
-        measure("valid roster of 20,000 rows: what the check adds", roster, check_only=True)
+        for name, path in pairs.items():
+            measure(f"{name}, before (openpyxl reads it)", path, how="before")
+            measure(f"{name}, now (read_rows)", path)
+        measure("valid roster of 20,000 rows: what the check adds", roster, how="check")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0

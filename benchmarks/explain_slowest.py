@@ -44,7 +44,7 @@ def main() -> int:
     from core.services.accounts import _hash, token_issue
 
     users = {name: User.objects.get(username=name) for name in ("scale_hr", "scale_school", "scale_college")}
-    tokens = {name: token_issue(user) for name, user in users.items()}
+    tokens = {name: token_issue(user, second_factor=True) for name, user in users.items()}
     detail = (
         Agreement.objects.filter(employer=users["scale_hr"].employer, status=Status.EFFECTIVE)
         .order_by("-invited_at")

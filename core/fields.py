@@ -25,6 +25,17 @@ class Kind(StrEnum):
     PHONE = "phone"
     DATE = "date"  # an ISO date, YYYY-MM-DD
     CREDIT_CODE = "credit_code"  # 统一社会信用代码 (GB 32100)
+    # 学校设置's own kinds (SCHOOL_SETTINGS_FIELDS):
+    BOOL = "bool"  # a switch: true (开启) or false (关闭)
+    TIME_ZONE = "time_zone"  # an IANA zone name
+    NUMBER_FORMAT = "number_format"  # a 协议书编号格式 of {year}, {school_code}, {seq}
+    # A student's own fields (core/student_fields.py):
+    MOBILE = "mobile"  # a mainland mobile number (the roster phone, which receives SMS)
+    ID_NUMBER = "id_number"  # 居民身份证号码 (GB 11643), check digit verified
+    EMAIL = "email"
+    ALNUM = "alnum"  # letters and digits only, at most max_length (学号)
+    YEAR = "year"  # a four-digit year within min_value..max_value
+    CHOICE = "choice"  # one of `choices` (text accepted → value stored)
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,8 @@ class FieldSpec:
     max_value: int | None = None
     code_table: str = ""  # Kind.CODE: the table's name; Kind.REGION: "region"
     max_length: int | None = None  # text kinds
+    choices: tuple[tuple[str, str], ...] = ()  # Kind.CHOICE: (text accepted, value stored), values accepted too
+    hint: str = ""  # what a right value looks like, for the refusal "<label>应为<hint>" (ALNUM, YEAR, CHOICE)
 
     def __post_init__(self) -> None:
         # A description that cannot be validated is a programming error: fail at import, not on a user's input.
@@ -44,8 +57,17 @@ class FieldSpec:
             raise ValueError(f"{self.name}: an integer field needs its bounds")
         if self.kind in (Kind.CODE, Kind.REGION) and not self.code_table:
             raise ValueError(f"{self.name}: a coded field needs its code table")
-        if self.kind in (Kind.TEXT, Kind.LONGTEXT) and not self.max_length:
+        if (
+            self.kind in (Kind.TEXT, Kind.LONGTEXT, Kind.NUMBER_FORMAT, Kind.TIME_ZONE, Kind.ALNUM)
+            and not self.max_length
+        ):
             raise ValueError(f"{self.name}: a text field needs its maximum length")
+        if self.kind == Kind.YEAR and (self.min_value is None or self.max_value is None):
+            raise ValueError(f"{self.name}: a year needs its bounds")
+        if self.kind == Kind.CHOICE and not self.choices:
+            raise ValueError(f"{self.name}: a choice needs its choices")
+        if self.kind in (Kind.ALNUM, Kind.YEAR, Kind.CHOICE) and not self.hint:
+            raise ValueError(f"{self.name}: its refusal needs a hint")
 
     @property
     def short_label(self) -> str:
@@ -151,3 +173,25 @@ def code_fields(specs: Iterable[FieldSpec]) -> dict[str, str]:
 
 
 CODED_FIELDS = code_fields((*TERMS_FIELDS.values(), *PROFILE_FIELDS.values()))
+
+
+# 学校设置, in the page's order: core.services.schools.clean_settings checks the page's form, the API's body and any
+# caller of school_update_settings against these descriptions, with one message per bound naming the setting.
+# A blank optional integer means 不限, a blank date 未设置; the lengths are the columns'.
+SCHOOL_SETTINGS_FIELDS: dict[str, FieldSpec] = {
+    spec.name: spec
+    for spec in (
+        FieldSpec("college_review_enabled", "学院审核", Kind.BOOL),
+        FieldSpec("school_review_enabled", "学校审核", Kind.BOOL),
+        FieldSpec("termination_review_enabled", "解约学校审核", Kind.BOOL),
+        FieldSpec("max_terminations", "每生解约次数上限", Kind.INT, False, min_value=0, max_value=100),
+        FieldSpec("termination_window_start", "解约开放开始日期", Kind.DATE, False),
+        FieldSpec("termination_window_end", "解约开放结束日期", Kind.DATE, False),
+        FieldSpec("invitation_validity_days", "邀约有效期（天）", Kind.INT, min_value=1, max_value=90),
+        FieldSpec("number_format", "协议书编号格式", Kind.NUMBER_FORMAT, max_length=60),
+        FieldSpec("show_dispatch_fields", "显示报到证信息", Kind.BOOL),
+        FieldSpec("activation_code_validity_days", "激活码有效期（天）", Kind.INT, min_value=1, max_value=90),
+        FieldSpec("time_zone", "时区", Kind.TIME_ZONE, max_length=40),
+        FieldSpec("second_factor_required", "管理员两步验证", Kind.BOOL),
+    )
+}

@@ -14,44 +14,35 @@ message: a student's other active agreement (`agreement_accept`, with a unique i
 from __future__ import annotations
 
 import enum
+import functools
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, Forbidden, NotFound
-from core.models.org import Role
-from core.models.status import Status
+from core.models.destinations import DestinationSource, DestinationStatus
+from core.models.org import Employer, Role
+
+# The status groups are declared beside Status (the models' constraints need them, and the models need nothing from
+# the rules); the rules name them for everyone who reads the workflow.
+from core.models.status import ACTIVE_STATUSES as ACTIVE_STATUSES
+from core.models.status import (
+    CLOSED_STATUSES,
+    EFFECTIVE_STATUSES,
+    REVIEW_STATUSES,
+    SIGNED_STATUSES,
+    SIGNING_STATUSES,
+    TERMINATING_STATUSES,
+    Status,
+)
+from core.models.status import FINAL_STATUSES as FINAL_STATUSES
+from core.models.status import ONCE_EFFECTIVE_STATUSES as ONCE_EFFECTIVE_STATUSES
 
 if TYPE_CHECKING:
     from core.models import Agreement, Destination, School, User
 
-# --- status groups ----------------------------------------------------------------------------------------
-
-# A student holds at most one agreement in these statuses (a conditional unique index enforces it).
-ACTIVE_STATUSES = (
-    Status.COLLEGE_REVIEW,
-    Status.SCHOOL_REVIEW,
-    Status.RETURNED,
-    Status.EFFECTIVE,
-    Status.TERMINATION_REQUESTED,
-    Status.TERMINATION_REVIEW,
-)
-# Both parties have signed (the manual's 已应约 tab).
-SIGNED_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED, Status.EFFECTIVE)
-# Signed, but the school has not yet approved it.
-SIGNING_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED)
-REVIEW_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW)
-TERMINATING_STATUSES = (Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW)
-# Ended before both parties signed.
-CLOSED_STATUSES = (Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED)
-FINAL_STATUSES = (*CLOSED_STATUSES, Status.TERMINATED)
-# An approved agreement stays in force while a 解约 is being handled, until the 解约 is approved (SPEC §2, §9):
-# it counts for 签约率, the 就业方案, the issued document and public verification. A 解约 may also be asked for
-# before approval, so "counts as effective" also needs `effective_at`: see `counts_as_effective`.
-EFFECTIVE_STATUSES = (Status.EFFECTIVE, *TERMINATING_STATUSES)
-# Statuses in which an agreement that was once approved can be: it carries a 协议书编号 and a verification code.
-ONCE_EFFECTIVE_STATUSES = (*EFFECTIVE_STATUSES, Status.TERMINATED)
+# --- status groups of the workflow's actions ----------------------------------------------------------------
 
 MODIFIABLE_STATUSES = (Status.INVITED, *SIGNING_STATUSES)
 WITHDRAWABLE_STATUSES = (Status.INVITED, Status.RETURNED)
@@ -236,8 +227,10 @@ def refusal(agreement: Agreement, user: User, action: Action) -> DomainError | N
 
 
 def _paper_refusal(agreement: Agreement, user: User, action: Action) -> DomainError | None:
-    if user.role == Role.EMPLOYER or _outside_scope(agreement, user, action):
-        return NotFound()  # not a party: the employer never sees a paper agreement
+    if _outside_scope(agreement, user, action) or (user.role == Role.EMPLOYER and not employer_sees_paper(agreement)):
+        return NotFound()  # not a party: only a verified employer sees a paper agreement naming it
+    if user.role == Role.EMPLOYER:
+        return Conflict("纸质协议由学生登记、学校审核，单位只能查看或提出异议", code="paper_agreement")
     allowed_from = _PAPER_FROM.get(action)
     if allowed_from is None:
         return Conflict(f"纸质协议不能{_VERB[action]}", code="paper_agreement")
@@ -265,9 +258,18 @@ def require(agreement: Agreement, user: User, action: Action) -> None:
         raise error
 
 
+@functools.cache
+def _candidates(role: str, paper: bool, status: str) -> tuple[Action, ...]:
+    """The actions `refusal` may allow to a role on an agreement of this kind and status: every other one it refuses
+    by role or status alone. Computed once per group, so a list's rows each check two or three actions, not all."""
+    table = _PAPER_FROM if paper else _FROM
+    return tuple(action for action in Action if role in _ROLES[action] and status in table.get(action, ()))
+
+
 def allowed_actions(agreement: Agreement, user: User) -> frozenset[Action]:
     """Every action `user` may take on `agreement` now."""
-    return frozenset(action for action in Action if refusal(agreement, user, action) is None)
+    candidates = _candidates(str(user.role), bool(agreement.paper), str(agreement.status))
+    return frozenset(action for action in candidates if refusal(agreement, user, action) is None)
 
 
 # 报到证 were abolished for the graduates of 2023 and later (教育部办公厅 2022): their two fields (报到证抬头,
@@ -281,12 +283,24 @@ def shows_dispatch_fields(school: School, graduation_year: int) -> bool:
     return school.show_dispatch_fields or graduation_year < DISPATCH_ABOLISHED_FROM
 
 
+def employer_sees_paper(agreement: Agreement) -> bool:
+    """A paper agreement's employer sees it (read-only) and may dispute it when it is a verified employer of the
+    platform: it could have signed online, so a paper naming it is its business (issue 19 item 6(d)). A 未注册 row
+    or an unverified claim never sees it."""
+    return agreement.employer.verification_status == Employer.Verification.VERIFIED
+
+
+# While the school can still act on the paper (review it, or hear of it once effective), its employer may dispute it.
+PAPER_DISPUTABLE: tuple[Status, ...] = (Status.SCHOOL_REVIEW, Status.RETURNED, Status.EFFECTIVE)
+
+
 def shows_review_draft(agreement: Agreement, user: User) -> bool:
     """The reviewers' preview of the agreement as it will print, watermarked 未生效: for the admins who review
     agreements (their scope is the selectors' business), while it is signed and under review (or returned to be
     signed again): before the student signs there is nothing to review, after approval it has its issued PDF, and
-    a declined or withdrawn invitation will never print. Its parties never see it (they download the agreement)."""
-    return user.role in _ROLES[Action.APPROVE] and agreement.status in SIGNING_STATUSES
+    a declined or withdrawn invitation will never print. Its parties never see it (they download the agreement).
+    A paper agreement will never print from here either: its reviewer reads the student's scan instead."""
+    return user.role in _ROLES[Action.APPROVE] and agreement.status in SIGNING_STATUSES and not agreement.paper
 
 
 def action_list(agreement: Agreement, user: User) -> list[str]:
@@ -306,6 +320,8 @@ class DestinationAction(enum.StrEnum):
     SUBMIT = "submit"
     APPROVE = "approve"
     RETURN = "return"
+    CONFIRM = "confirm"  # the graduate confirms a 去向 the school entered for them (本人确认)
+    DISPUTE = "dispute"  # … or says it is not theirs (异议)
 
 
 _D_ROLES: dict[DestinationAction, tuple[Role, ...]] = {
@@ -314,6 +330,8 @@ _D_ROLES: dict[DestinationAction, tuple[Role, ...]] = {
     DestinationAction.SUBMIT: (Role.STUDENT,),
     DestinationAction.APPROVE: (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN),
     DestinationAction.RETURN: (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN),
+    DestinationAction.CONFIRM: (Role.STUDENT,),
+    DestinationAction.DISPUTE: (Role.STUDENT,),
 }
 # The student edits what is not under review; editing an approved 去向 takes it back to 未提交 (a 去向 changes).
 _D_EDITABLE = ("unregistered", "draft", "returned", "approved")
@@ -323,6 +341,8 @@ _D_FROM: dict[DestinationAction, tuple[str, ...]] = {
     DestinationAction.SUBMIT: ("draft", "returned"),
     DestinationAction.APPROVE: ("college_review", "school_review"),
     DestinationAction.RETURN: ("college_review", "school_review"),
+    DestinationAction.CONFIRM: ("pending_confirmation",),
+    DestinationAction.DISPUTE: ("pending_confirmation",),
 }
 _D_VERB: dict[DestinationAction, str] = {
     DestinationAction.UPDATE: "修改",
@@ -330,7 +350,12 @@ _D_VERB: dict[DestinationAction, str] = {
     DestinationAction.SUBMIT: "提交审核",
     DestinationAction.APPROVE: "审核通过",
     DestinationAction.RETURN: "退回",
+    DestinationAction.CONFIRM: "确认",
+    DestinationAction.DISPUTE: "提出异议",
 }
+# The school may enter or change a graduate's 去向 from these (never under review, never one disputed, which only
+# the province closes); the result waits for the graduate's 本人确认.
+DESTINATION_ENTERABLE = ("unregistered", "draft", "returned", "approved", "pending_confirmation")
 # 毕业去向 statuses that count for 去向落实率 (with a placed code, see core.codes.placed_destination_codes).
 DESTINATION_COUNTED_STATUSES = ("approved",)
 
@@ -345,8 +370,6 @@ def _destination_outside_scope(destination: Destination, user: User) -> bool:
 
 def destination_refusal(destination: Destination, user: User, action: DestinationAction) -> DomainError | None:
     """Why `user` may not take `action` on `destination` now (403 role, 404 scope, 409 state), or None."""
-    from core.models.destinations import DestinationSource, DestinationStatus
-
     if user.role not in _D_ROLES[action]:
         return Forbidden("当前账号角色无权进行此操作", code="forbidden_role")
     if _destination_outside_scope(destination, user):
@@ -365,6 +388,26 @@ def destination_refusal(destination: Destination, user: User, action: Destinatio
             return Conflict(f"该毕业去向正等待{where}审核", code="invalid_status")
     if action == DestinationAction.SUBMIT and destination.current_id is None:
         return Conflict("请先填写毕业去向", code="invalid_status")
+    return None
+
+
+def destination_enter_refusal(destination: Destination | None, user: User) -> DomainError | None:
+    """Why `user` may not enter or change (学校代为登记) the 去向 `destination` now, or None; a student without a
+    row yet is 未登记, which may be entered. Read by the service and by the page that offers the form."""
+    if user.role not in (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN):
+        return Forbidden("当前账号角色无权进行此操作", code="forbidden_role")
+    if destination is None:
+        return None
+    if _destination_outside_scope(destination, user):
+        return NotFound()
+    if destination.source == DestinationSource.AGREEMENT:
+        return Conflict("毕业去向已由就业协议书登记，须先办理解约才能修改", code="set_by_agreement")
+    if destination.status == "disputed":
+        message = "学生已对该毕业去向提出异议，须由省级主管部门核查处理，学校不能修改"
+        return Conflict(message, code="invalid_status")
+    if destination.status not in DESTINATION_ENTERABLE:
+        label = DestinationStatus(destination.status).label
+        return Conflict(f"毕业去向当前状态为“{label}”，不能代为登记", code="invalid_status")
     return None
 
 

@@ -8,3 +8,8 @@ from django.dispatch import Signal
 # event_id, agreement_id and action (sender: AgreementEvent). Receivers take ids and read what they need;
 # documents issue the agreement's PDF, notifications e-mail the parties.
 event_committed = Signal()
+
+# Sent once per 核查 draw, after its transaction committed, with keyword argument campaign_id (sender:
+# VerificationCampaign). documents signs a ledger checkpoint at each draw (issue 21: "every hour and at each 核查
+# draw").
+verification_drawn = Signal()

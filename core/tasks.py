@@ -1,7 +1,7 @@
 """How background jobs start: only once the transaction that asked for them has committed.
 
 Task functions live beside the services they run (`core.services.notify.send_event_notices`,
-`documents.services.generate_document`, `school.roster_jobs.roster_validate_task`, ...); they take ids and stay
+`documents.services.generate_document`, `core.services.roster_jobs.roster_job_task`, ...); they take ids and stay
 thin. Every caller enqueues through `enqueue_on_commit`, so a job never starts on a row that a rollback removes,
 and a worker never reads a row before it is committed.
 """

@@ -7,7 +7,8 @@ class DocumentsConfig(AppConfig):
     verbose_name = "协议书文件"
 
     def ready(self) -> None:
-        from core.signals import event_committed
+        from core.signals import event_committed, verification_drawn
         from documents import hooks
 
         event_committed.connect(hooks.on_event_committed, dispatch_uid="documents.hooks")
+        verification_drawn.connect(hooks.on_verification_drawn, dispatch_uid="documents.hooks.verification")

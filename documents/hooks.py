@@ -22,3 +22,14 @@ def on_event_committed(*, agreement_id: int, action: str, **_: object) -> None:
         document_request(agreement_id, reissue=action in REISSUE_ACTIONS)
     except Exception:
         logger.exception("Could not request the document of agreement %s after %s", agreement_id, action)
+
+
+def on_verification_drawn(*, campaign_id: int, **_: object) -> None:
+    """Sign the ledger head at each 核查 draw, so the sample's record is covered by a checkpoint from that moment.
+    A failure (no signing key, authority down) must not undo the draw: the hourly checkpoint covers it later."""
+    from documents.checkpoints import checkpoint_create
+
+    try:
+        checkpoint_create(reason="verification")
+    except Exception:
+        logger.exception("Could not sign a ledger checkpoint at 核查 draw %s", campaign_id)

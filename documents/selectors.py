@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.errors import Forbidden
 from core.masking import mask_name
-from core.models import Agreement, Role, User
+from core.models import Agreement, Confirmation, Role, User
 from core.rules import counts_as_effective
 from documents.builder import format_code
 from documents.models import AgreementDocument
@@ -62,6 +62,8 @@ class PublicVerification:
     code: str  # normalised, as stored
     # In force: approved by the school and no 解约 approved yet (a 解约 being handled does not end it).
     effective: bool
+    # The graduate's 本人确认 of the signature (同意 online, or the paper's registration), when the act carried one.
+    confirmation: Confirmation | None = None
 
     @property
     def printed_code(self) -> str:
@@ -82,4 +84,14 @@ def public_verification(code: str) -> PublicVerification | None:
     )
     if agreement is None:
         return None
-    return PublicVerification(agreement=agreement, code=normalized, effective=counts_as_effective(agreement))
+    signed = (
+        Confirmation.objects.filter(
+            agreement_event__agreement=agreement,
+            agreement_event__action__in=("accept", "paper_register", "paper_resubmit"),
+        )
+        .order_by("-pk")
+        .first()
+    )
+    return PublicVerification(
+        agreement=agreement, code=normalized, effective=counts_as_effective(agreement), confirmation=signed
+    )

@@ -15,7 +15,9 @@ import hashlib
 import logging
 import traceback
 from dataclasses import dataclass, replace
+from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -23,12 +25,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
 
-from core.errors import DomainError, NotFound
-from core.models import Agreement, Status, User
+from core.errors import DomainError, InvalidInput, NotFound
+from core.models import Agreement, Attachment, Status, User
+from core.models.status import FINAL_STATUSES
 from core.rules import counts_as_effective
+from core.services.destinations import read_attachment, sniff
 from core.tasks import enqueue_on_commit
 from documents.builder import build_document_data, load_agreement
-from documents.images import render_page_png
+from documents.images import page_count, render_page_png
 from documents.models import AgreementDocument, document_file_name
 from documents.render import PAGES_PER_COPY, render_agreement_pdf
 from documents.selectors import STALE_AFTER, current_document, documents_needing_attention
@@ -239,12 +243,70 @@ class AgreementPdf:
     document: AgreementDocument | None  # None for an unsigned draft
 
 
+@dataclass(frozen=True)
+class PaperScan:
+    """A paper agreement's document: the scan its student uploaded (the latest, after a resubmission)."""
+
+    content: bytes
+    filename: str
+    content_type: str
+    attachment: Attachment
+
+
+def paper_scan(agreement: Agreement) -> PaperScan:
+    """What downloading a paper agreement gives: its scan (PDF, JPG or PNG), never a 网上签约 PDF we generate."""
+    scan = agreement.attachments.order_by("-created_at", "-pk").first()
+    if scan is None:
+        if agreement.status in FINAL_STATUSES:  # purge_evidence removed it, the retention over (issue 20 item 3)
+            years = settings.EVIDENCE_RETENTION_YEARS
+            raise NotFound(f"该纸质协议已结束超过{years}年，扫描件已按佐证材料留存期限删除")
+        raise NotFound("该纸质协议没有扫描件")
+    return PaperScan(read_attachment(scan), scan.name, scan.content_type, scan)
+
+
+def scan_pages(attachment: Attachment) -> range:
+    """The pages of a PDF scan its reviewer reads inline (`documents:scan_page`); none for an image, which shows
+    as itself, or for a PDF that does not open (the reviewer downloads it instead)."""
+    if attachment.content_type != "application/pdf":
+        return range(0)
+    try:
+        return range(1, page_count(read_attachment(attachment)) + 1)
+    except Exception:  # PDFium refuses a damaged file in many ways; the page says so instead
+        return range(0)
+
+
+def scan_pages_shown(pages: range) -> tuple[range, int]:
+    """The pages of a scan shown on the review page (at most WANGQIAN_SCAN_PREVIEW_MAX_PAGES) and how many more."""
+    limit = settings.WANGQIAN_SCAN_PREVIEW_MAX_PAGES
+    return pages[:limit], max(0, len(pages) - limit)
+
+
+def review_scans(agreement: Agreement) -> list[dict[str, Any]]:
+    """A paper agreement's scans as its reviewer reads them, the latest first and shown inline (an image as
+    itself, a PDF page by page); earlier ones (before a resubmission) as links."""
+    scans = list(agreement.attachments.order_by("-created_at", "-pk"))
+    shown, more = scan_pages_shown(scan_pages(scans[0])) if scans else (range(0), 0)
+    return [
+        {
+            "attachment": scan,
+            "latest": i == 0,
+            "image": scan.content_type.startswith("image/"),
+            "pages": shown if i == 0 else range(0),
+            "more_pages": more if i == 0 else 0,
+        }
+        for i, scan in enumerate(scans)
+    ]
+
+
 def agreement_pdf(agreement: Agreement) -> AgreementPdf:
     """The PDF a party or reviewer downloads: the current issued version, or an unsigned 未生效 draft.
 
     An agreement that needs a document but has none ready gets it generated on the spot, so a download never
-    finds it missing even when the background worker is behind.
+    finds it missing even when the background worker is behind. A paper agreement has none of ours: its
+    document is its scan (`paper_scan`), and asking for a PDF of it is a 404.
     """
+    if agreement.paper:
+        raise NotFound("纸质协议没有网上签约的协议书文件，请下载其扫描件")
     kind = needed_kind(agreement)
     if kind is not None:
         document = current_document(agreement)
@@ -323,7 +385,14 @@ class UploadCheck:
 
 
 def verify_upload(agreement: Agreement, content: bytes) -> UploadCheck:
-    """Compare an uploaded file's SHA-256 with every version ever issued, and check its signature."""
+    """Compare an uploaded file's SHA-256 with every version ever issued, and check its signature.
+
+    Only a PDF is compared: a photo or a scan of the paper (or any other file) is not a modified copy of ours,
+    it is not what the checker reads, and the person is asked for the PDF."""
+    kind = sniff(content)
+    if kind is None or kind[0] != "application/pdf":
+        message = "请上传 PDF 文件：核对的是本系统签发的协议书 PDF，照片、扫描件或其他文件无法核对"
+        raise InvalidInput(message, errors={"file": message})
     digest = hashlib.sha256(content).hexdigest()
     match = AgreementDocument.objects.filter(sha256=digest, state=State.READY).first()
     current = current_document(agreement)

@@ -4,8 +4,10 @@ Production configures the school's key and certificate as PEM files (SIGNING_KEY
 CA certificate(s) that relying parties trust (SIGNING_CA_FILE). Demo, development and tests generate a
 self-signed school root CA and a signing certificate under it (`ensure_demo_certificate`).
 
-The signature is a certification signature (DocMDP "no changes"), PAdES baseline B-B: no time-stamp authority or
-revocation service is reachable offline, and the verification page only needs integrity and the issuer.
+The signature is a certification signature (DocMDP "no changes"), PAdES baseline B-B by default. With TSA_URL set it
+carries an RFC 3161 signature time-stamp (PAdES B-T), so its time does not rest on the server's clock, and the
+validation data (certificates, CRLs/OCSP answers) of the signer's and the authority's chains is embedded where the
+certificates say where to fetch it (B-LT); a certificate naming no revocation service is embedded as it is.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -70,6 +73,7 @@ class SignatureReport:
     trusted: bool = False
     signer_name: str = ""
     signing_time: dt.datetime | None = None
+    timestamp_time: dt.datetime | None = None  # vouched for by a trusted RFC 3161 authority (PAdES B-T)
     message: str = ""
 
 
@@ -293,6 +297,17 @@ def _outside_event_loop(fn: Callable[[], _T]) -> _T:
         return pool.submit(fn).result()
 
 
+def timestamper() -> HTTPTimeStamper | None:
+    """The configured RFC 3161 authority (TSA_URL), or None."""
+    url = _setting("TSA_URL")
+    return HTTPTimeStamper(url, timeout=int(getattr(settings, "TSA_TIMEOUT_SECONDS", 10))) if url else None
+
+
+def tsa_trust_roots() -> list[asn1_x509.Certificate]:
+    path = _setting("TSA_CA_FILE")
+    return _load_certs(Path(path)) if path else []
+
+
 def sign_pdf(pdf: bytes, *, reason: str = "就业协议书审核通过", location: str = "") -> bytes:
     """Add the school's certification signature; any later change to the file breaks it."""
     return _outside_event_loop(lambda: _sign_pdf(pdf, reason=reason, location=location))
@@ -300,6 +315,19 @@ def sign_pdf(pdf: bytes, *, reason: str = "就业协议书审核通过", locatio
 
 def _sign_pdf(pdf: bytes, *, reason: str, location: str) -> bytes:
     signer = get_signer()
+    stamper = timestamper()
+    long_term: dict[str, object] = {}
+    reserved = signer.bytes_reserved
+    if stamper is not None:
+        # B-LT: the signer's and the authority's chains with whatever revocation data their certificates point at;
+        # soft-fail, so a certificate that names no CRL or OCSP service is embedded as it is.
+        long_term = {
+            "embed_validation_info": True,
+            "validation_context": ValidationContext(
+                trust_roots=[*trust_roots(), *tsa_trust_roots()], allow_fetching=True, revocation_mode="soft-fail"
+            ),
+        }
+        reserved += 8192  # the time-stamp token: the authority's certificate and its signature
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         md_algorithm="sha256",
@@ -308,16 +336,17 @@ def _sign_pdf(pdf: bytes, *, reason: str, location: str) -> bytes:
         location=location or None,
         certify=True,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        **long_term,  # type: ignore[arg-type]
     )
     output = io.BytesIO()
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     try:
-        signers.PdfSigner(meta, signer).sign_pdf(writer, output=output, bytes_reserved=signer.bytes_reserved)
+        signers.PdfSigner(meta, signer, timestamper=stamper).sign_pdf(writer, output=output, bytes_reserved=reserved)
     except SigningError:
         # The reservation was too small for an unusual certificate chain: let pyHanko measure it.
         output = io.BytesIO()
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        signers.PdfSigner(meta, signer).sign_pdf(writer, output=output)
+        signers.PdfSigner(meta, signer, timestamper=stamper).sign_pdf(writer, output=output)
     return output.getvalue()
 
 
@@ -348,6 +377,14 @@ def verify_signature(pdf: bytes) -> SignatureReport:
     return _outside_event_loop(lambda: _verify_signature(pdf))
 
 
+def _trusted_timestamp(status: object) -> dt.datetime | None:
+    timestamp = getattr(status, "timestamp_validity", None)
+    if timestamp is None or not (timestamp.intact and timestamp.valid and timestamp.trusted):
+        return None
+    value = timestamp.timestamp
+    return value if isinstance(value, dt.datetime) else None
+
+
 def _verify_signature(pdf: bytes) -> SignatureReport:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
@@ -359,7 +396,8 @@ def _verify_signature(pdf: bytes) -> SignatureReport:
     signature = embedded[0]
     try:
         context = ValidationContext(trust_roots=list(trust_roots()), allow_fetching=False)
-        status = validate_pdf_signature(signature, context)
+        ts_context = ValidationContext(trust_roots=tsa_trust_roots(), allow_fetching=False)
+        status = validate_pdf_signature(signature, context, ts_validation_context=ts_context)
     except Exception as exc:  # a mangled signature container is an invalid signature, not a server error
         return SignatureReport(present=True, valid=False, message=f"签名无法解析（{type(exc).__name__}）")
     signer_name = ""
@@ -384,5 +422,6 @@ def _verify_signature(pdf: bytes) -> SignatureReport:
         trusted=bool(status.trusted),
         signer_name=signer_name,
         signing_time=status.signer_reported_dt,
+        timestamp_time=_trusted_timestamp(status),
         message=message,
     )

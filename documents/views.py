@@ -18,10 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.errors import DomainError, Forbidden, NotFound
 from core.models import Agreement, Status, User
 from core.rules import shows_review_draft
-from core.selectors import get_agreement_for_user
+from core.selectors import get_agreement_for_user, get_attachment_for_user
+from core.services.destinations import read_attachment
 from documents import selectors, services
 from documents.images import page_count, render_page_png
 from documents.services import AgreementPdf
+from web.actions import Refusal, attempt
 from web.downloads import download
 
 PREVIEW_SCALE = 1.6  # ≈115 dpi: the small print stays legible on screen, a page stays under 300 KB
@@ -43,10 +45,25 @@ def _pdf_for(request: HttpRequest, pk: int) -> AgreementPdf | HttpResponse:
         return render(request, "documents/unavailable.html", {"message": exc.detail}, status=exc.status)
 
 
+def _scan_answer(request: HttpRequest, agreement: Agreement) -> HttpResponse:
+    """A paper agreement's download: its scan, as uploaded (PDF, JPG or PNG)."""
+    try:
+        scan = services.paper_scan(agreement)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    response = download(scan.content, scan.filename, scan.content_type, inline=request.GET.get("inline") == "1")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @login_required
 @require_safe
 def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """下载协议书; `?inline=1` opens it in the browser instead."""
+    """下载协议书; `?inline=1` opens it in the browser instead. A paper agreement's is its scan."""
+    agreement = _agreement_for(request, pk)
+    if agreement.paper:
+        return _scan_answer(request, agreement)
     result = _pdf_for(request, pk)
     if isinstance(result, HttpResponse):
         return result
@@ -59,7 +76,9 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """查看原图: the pages as images."""
+    """查看原图: the pages as images (a paper agreement's: its scan, opened in the browser)."""
+    if _agreement_for(request, pk).paper:
+        return redirect(reverse("documents:pdf", args=[pk]) + "?inline=1")
     result = _pdf_for(request, pk)
     if isinstance(result, HttpResponse):
         return result
@@ -111,6 +130,27 @@ def review_page(request: HttpRequest, pk: int, page: int) -> HttpResponse:
     return response
 
 
+@login_required
+@require_safe
+def scan_page(request: HttpRequest, pk: int, page: int) -> HttpResponse:
+    """A page of a PDF scan (a paper agreement's, or a 去向's proof) as PNG, so its reviewer reads it on the page
+    itself; whoever may not see the file gets 404, and so does a page the file does not have or cannot render."""
+    try:
+        attachment = get_attachment_for_user(request.user, pk)  # type: ignore[arg-type]
+        content = read_attachment(attachment)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    if attachment.content_type != "application/pdf":
+        raise Http404()
+    try:
+        png = render_page_png(content, page - 1, scale=PREVIEW_SCALE)
+    except Exception as exc:  # a broken upload is a page we cannot show, never a 500
+        raise Http404("无法显示该页") from exc
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- public verification -----------------------------------------------------------------------------------
 
 
@@ -153,7 +193,11 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
         elif upload.size is not None and upload.size > settings.WANGQIAN_MAX_UPLOAD_BYTES:
             upload_error = "文件过大，协议书 PDF 通常不超过 1 MB"
         else:
-            check = services.verify_upload(agreement, upload.read())
+            outcome = attempt(services.verify_upload, agreement, upload.read())
+            if isinstance(outcome, Refusal):
+                upload_error = outcome.detail
+            else:
+                check = outcome
     tone, verdict = STATUS_VERDICTS.get(agreement.status, ("secondary", agreement.get_status_display()))
     return render(
         request,
@@ -162,6 +206,7 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
             "agreement": agreement,
             "code": verification.printed_code,
             "student_name": verification.student_name,
+            "confirmation": verification.confirmation,
             "tone": tone,
             "verdict": verdict,
             "versions": selectors.issued_versions(agreement),

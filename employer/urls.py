@@ -6,6 +6,8 @@ app_name = "employer"
 urlpatterns = [
     path("", account.home, name="home"),
     path("register/", account.register, name="register"),
+    path("register/code/", account.register_code, name="register_code"),
+    path("licence/", account.licence, name="licence"),
     # 账号设置
     path("account/", account.account, name="account"),
     path("password/", account.password, name="password"),
@@ -23,6 +25,7 @@ urlpatterns = [
     path("invite/add/", invite.send_list_add_view, name="send_list_add"),
     path("invite/remove/", invite.send_list_remove_view, name="send_list_remove"),
     path("invite/import/", invite.send_list_import, name="send_list_import"),
+    path("invite/import/<id:pk>/", invite.shortlist_job, name="shortlist_job"),
     path("invite/template/", invite.send_list_template, name="send_list_template"),
     path("invite/letter/", invite.letter, name="letter"),
     # 单位签约中心
@@ -32,6 +35,7 @@ urlpatterns = [
     path("exports/<id:pk>/", agreements.export_job, name="export_job"),
     path("agreements/<id:pk>/", agreements.agreement_detail, name="agreement_detail"),
     path("agreements/<id:pk>/modify/", agreements.agreement_modify, name="agreement_modify"),
+    path("agreements/<id:pk>/dispute/", agreements.paper_dispute, name="paper_dispute"),
     path("agreements/<id:pk>/withdraw/", agreements.agreement_withdraw, name="agreement_withdraw"),
     # 解约办理
     path("terminations/", terminations.termination_list, name="terminations"),

@@ -1,4 +1,5 @@
-"""/healthz (the process answers) and /readyz (this host can serve: database, migrations, storage, workers)."""
+"""/healthz (the process answers) and /readyz (this host can serve: database, migrations, storage, workers; and
+how its read replicas are, which never makes it unready)."""
 
 from __future__ import annotations
 
@@ -60,12 +61,21 @@ def check_queue() -> Check:
     return {"ok": not limit or ready <= limit, "ready": ready, "running": running}
 
 
+def check_replicas() -> Check:
+    """Each read replica's health as the reads see it (core.replicas); never fails the host: its reads fall back
+    to the primary, so a replica down is for monitoring to alert on."""
+    from core.replicas import replica_aliases, replica_healthy
+
+    return {"ok": True, "up": {alias: replica_healthy(alias) for alias in replica_aliases()}}
+
+
 CHECKS: dict[str, Callable[[], Check]] = {
     "database": check_database,
     "migrations": check_migrations,
     "storage": check_storage,
     "workers": check_workers,
     "queue": check_queue,
+    "replicas": check_replicas,
 }
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from core.client_address import client_address
 from ops.health import healthz, readyz
 
 request_logger = logging.getLogger("wangqian.request")
@@ -36,7 +37,8 @@ class HealthProbeMiddleware:
 
 
 class RequestLogMiddleware:
-    """Logs method, path, status, duration, user id and a request id (also sent back as X-Request-ID)."""
+    """Logs method, path, status, duration, user id, the client's address (core.client_address) and a request id
+    (also sent back as X-Request-ID)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -46,6 +48,7 @@ class RequestLogMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
+        client = client_address(request)  # before the view: a missing TRUSTED_PROXY_COUNT is reported at once
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         user = getattr(request, "user", None)
@@ -61,6 +64,7 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "duration_ms": round((time.monotonic() - started) * 1000, 1),
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "client": client,
             },
         )
         return response

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime
 import io
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
@@ -51,12 +53,20 @@ class Job:
 # Each job is a management command that an operator can also run by hand; all of them are idempotent.
 JOBS = (
     Job("reclaim_tasks", 30),
-    Job("expire_roster_jobs", 30),
+    # Events committed by a process that died before telling their subscribers (document, webhooks, notices).
+    Job("events_announce", 30),
     Job("expire_invitations", 300),
     Job("send_reminders", 300),
     Job("documents_retry", 900),
     Job("webhooks_deliver_due", 30),
-    Job("expire_exports", 600),
+    Job("expire_jobs", 30),
+    Job("ledger_checkpoint", 3600),
+    # Recomputes the whole chain: the province's page shows the last checkpoint it found fitting.
+    Job("audit_verify", 86_400),
+    # 本人确认 evidence and retired 佐证材料 files past EVIDENCE_RETENTION_YEARS, confirmations never used (issue 20).
+    Job("purge_evidence", 86_400),
+    # 核查 rows nobody answered by the deadline become 存疑 (issue 21 item 2).
+    Job("expire_verifications", 3600),
     Job("prune_db_task_results", 86_400, ("--min-age-days", "30", "--failed-min-age-days", "90")),
 )
 
@@ -155,6 +165,15 @@ def run_forever(jobs: tuple[Job, ...] = JOBS) -> None:
         logger.error("Scheduler job %s raised", event.job_id, exc_info=event.exception)
 
     scheduler.add_listener(on_error, EVENT_JOB_ERROR)
+
+    def on_stop(signum: int, frame: FrameType | None) -> None:
+        # SIGTERM from the supervisor (make run, make serve, systemd) or Ctrl-C: stop taking jobs and return; a job
+        # that is running finishes in its thread (each is idempotent and short).
+        logger.info("Scheduler stopping (signal %s)", signum)
+        scheduler.shutdown(wait=False)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_stop)
     logger.info("Scheduler active: %s", ", ".join(f"{j.command}/{j.every_seconds}s" for j in jobs))
     scheduler.start()  # blocks until shutdown
     if lost:

@@ -1,6 +1,20 @@
 from django.urls import path
 
-from school.views import accounts, agreements, destinations, employers, home, reports, roster, settings, webhooks
+from school.views import (
+    accounts,
+    agreements,
+    destinations,
+    employers,
+    evidence,
+    home,
+    messages,
+    reports,
+    roster,
+    settings,
+    staff,
+    verifications,
+    webhooks,
+)
 
 app_name = "school"
 urlpatterns = [
@@ -23,6 +37,11 @@ urlpatterns = [
     path("destinations/<id:pk>/", destinations.destination_detail, name="destination"),
     path("destinations/<id:pk>/approve/", destinations.destination_approve, name="destination_approve"),
     path("destinations/<id:pk>/return/", destinations.destination_return, name="destination_return"),
+    path("destinations/regions/", destinations.regions, name="regions"),
+    path("messages/", messages.message_list, name="messages"),
+    path("messages/read-all/", messages.message_read_all, name="messages_read_all"),
+    path("messages/<id:pk>/", messages.message_open, name="message_open"),
+    path("students/<id:pk>/destination/", destinations.destination_enter, name="destination_enter"),
     # 生源管理
     path("roster/import/", roster.roster_import, name="roster_import"),
     path("roster/template/", roster.roster_template_download, name="roster_template"),
@@ -33,15 +52,26 @@ urlpatterns = [
     path("students/", roster.students, name="students"),
     path("students/<id:pk>/", roster.student_detail, name="student"),
     path("students/<id:pk>/edit/", roster.student_edit, name="student_edit"),
+    path("evidence/", evidence.evidence, name="evidence"),
     path("students/activation-codes/", accounts.activation_codes, name="activation_codes"),
     path("students/<id:pk>/activation-code/", accounts.student_activation_code, name="student_activation_code"),
     # 单位资质审核
     path("employers/", employers.employers, name="employers"),
     path("employers/<id:pk>/", employers.employer_detail, name="employer"),
     path("employers/<id:pk>/verify/", employers.employer_verify_view, name="employer_verify"),
+    path("employers/<id:pk>/licence/", employers.employer_licence, name="employer_licence"),
+    path("employers/<id:pk>/licence/preview/", employers.employer_licence_preview, name="employer_licence_preview"),
+    path(
+        "employers/<id:pk>/licences/<id:licence>/",
+        employers.employer_retired_licence,
+        name="employer_retired_licence",
+    ),
     # 统计报表
     path("stats/", reports.stats, name="stats"),
     path("stats/export/", reports.stats_export, name="stats_export"),
+    path("verifications/", verifications.verifications, name="verifications"),
+    path("verifications/<id:pk>/", verifications.verification, name="verification"),
+    path("verifications/<id:pk>/report/", verifications.verification_report, name="verification_report"),
     path("plan/", reports.plan, name="plan"),
     path("plan/export/", reports.plan_export, name="plan_export"),
     # 学校设置
@@ -53,5 +83,13 @@ urlpatterns = [
     path("settings/webhooks/<id:pk>/delete/", webhooks.webhook_action, {"action": "delete"}, name="webhook_delete"),
     path("settings/webhooks/<id:pk>/deliveries/<id:delivery_pk>/", webhooks.webhook_delivery, name="webhook_delivery"),
     path("failed-logins/", accounts.failed_logins, name="failed_logins"),
+    path("failed-logins/<id:pk>/unlock/", accounts.unlock, name="unlock"),
     path("account/", accounts.account_settings, name="account"),
+    # 账号管理
+    path("staff/", staff.staff_list, name="staff"),
+    path("staff/new/", staff.staff_add, name="staff_add"),
+    path("staff/<id:pk>/", staff.staff_detail, name="staff_detail"),
+    path("staff/<id:pk>/disable/", staff.staff_disable, name="staff_disable"),
+    path("staff/<id:pk>/enable/", staff.staff_enable, name="staff_enable"),
+    path("staff/<id:pk>/invite/", staff.staff_invite, name="staff_invite"),
 ]

@@ -2,23 +2,28 @@
 
 Two application hosts and two task-worker hosts run in network namespaces of their own (ip netns + veth on a
 bridge), with the production entry point (manage.py serve_production) and production settings. They share one
-PostgreSQL (this machine's, reached through a TCP relay on the bridge) and one S3-compatible store (moto in server
-mode); nginx balances the two application hosts. The driver takes agreements through their whole lifecycle via the
+PostgreSQL 15 primary with a streaming replica beside it (a private pair from Debian's binaries on free ports,
+listening on the bridge: ops/tests/pgcluster.py; the machine's own PostgreSQL is not touched) and one S3-compatible
+store (moto in server mode); nginx balances the two application hosts, which read lists from the replica
+(DATABASE_REPLICA_URLS, core/replicas.py). The driver takes agreements through their whole lifecycle via the
 JSON API behind nginx (invite → accept → college approval → school approval → signed PDF by a worker) while one
 application host and one worker are killed (SIGKILL) and restarted. It prints the figures and exits 1 unless every
-agreement completed with exactly one issued document, no duplicates and no orphaned files.
+agreement completed with exactly one issued document, no duplicates and no orphaned files. Then lists and
+statistics are read under load for READ_SECONDS with the replica and READ_SECONDS after it is killed (immediate
+shutdown) in the middle of that load: no read may fail, and the primary's read load (pg_stat_statements,
+pg_stat_database) is printed for both halves; the primary must read less while the replica serves.
 
 Needs root (network namespaces) and Debian's nginx; run it with `make test-cluster`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -40,10 +45,12 @@ sys.path.insert(0, str(ROOT))
 AGREEMENTS = int(os.environ.get("CLUSTER_AGREEMENTS", "40"))
 CLIENTS = int(os.environ.get("CLUSTER_CLIENTS", "6"))
 NET = os.environ.get("CLUSTER_NET", "10.231.9")  # addresses of this script's own namespaces only
+SMS_FOLDER = Path(tempfile.mkdtemp(prefix="cluster-sms-"))
 GATEWAY = f"{NET}.1"
 BRIDGE = "wqcbr0"
 HOSTS = {"app1": 11, "app2": 12, "worker1": 21, "worker2": 22}
-PG_LOCAL = ("127.0.0.1", 5432)
+READ_SECONDS = float(os.environ.get("CLUSTER_READ_SECONDS", "10"))
+READERS = int(os.environ.get("CLUSTER_READERS", "4"))
 APP_PORT = 8000
 LEASE_SECONDS = 5
 
@@ -72,8 +79,10 @@ def ns(host: str) -> str:
 
 
 def network_down() -> None:
-    for host in HOSTS:
+    for host, octet in HOSTS.items():
         sh("ip", "netns", "del", ns(host), check=False)
+        # A run killed before its clean-up can leave the outer end of a pair behind, which would fail the next run.
+        sh("ip", "link", "del", f"wqc{octet}h", check=False)
     sh("ip", "link", "del", BRIDGE, check=False)
 
 
@@ -92,39 +101,6 @@ def network_up() -> None:
         sh("ip", "-n", name, "addr", "add", f"{NET}.{octet}/24", "dev", inside)
         sh("ip", "-n", name, "link", "set", inside, "up")
         sh("ip", "-n", name, "link", "set", "lo", "up")
-
-
-class Relay(threading.Thread):
-    """PostgreSQL here listens on loopback only: relay GATEWAY:5432 to it, so the namespaces reach it."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.ready = threading.Event()
-
-    def run(self) -> None:
-        asyncio.run(self._serve())
-
-    async def _serve(self) -> None:
-        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(Exception):
-                while data := await reader.read(65536):
-                    writer.write(data)
-                    await writer.drain()
-            with contextlib.suppress(Exception):
-                writer.close()
-
-        async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-            try:
-                server_r, server_w = await asyncio.open_connection(*PG_LOCAL)
-            except OSError:
-                client_w.close()
-                return
-            await asyncio.gather(pipe(client_r, server_w), pipe(server_r, client_w))
-
-        server = await asyncio.start_server(handle, GATEWAY, PG_LOCAL[1])
-        self.ready.set()
-        async with server:
-            await server.serve_forever()
 
 
 # --- hosts ---------------------------------------------------------------------------------------------------
@@ -251,6 +227,36 @@ class Api:
         raise RuntimeError(f"no token for {username}")
 
 
+def _codes_sent(phone: str) -> list[str]:
+    """The six-digit codes the deployment's SMS file holds for `phone`, oldest first."""
+    log = SMS_FOLDER / "sms.log"
+    if not log.exists():
+        return []
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    found = (re.search(r"(?<!\d)\d{6}(?!\d)", x["text"]) for x in lines if x["phone"] == phone)
+    return [m.group(0) for m in found if m]
+
+
+def confirmation(api: Api, token: str, agreement_id: int, phone: str) -> dict[str, str]:
+    """本人确认 of an acceptance (issue 20): a confirmation started by the student, proven by the code the roster
+    phone received; the body the acceptance carries, or {} when a step failed (the caller retries)."""
+    before = len(_codes_sent(phone))
+    status, started = api.call(
+        "POST", "/auth/confirmations", token, {"action": "accept", "object_id": agreement_id, "method": "sms"}
+    )
+    if status != 201:
+        return {}
+    for _ in range(20):
+        codes = _codes_sent(phone)
+        if len(codes) > before:
+            break
+        time.sleep(0.25)
+    else:
+        return {}
+    status, proof = api.call("POST", f"/auth/confirmations/{started['id']}", token, {"code": codes[-1]})
+    return {"confirmation": proof["confirmation"]} if status == 200 else {}
+
+
 def lifecycle(api: Api, tokens: dict[str, str], student: dict[str, Any], progress: collections.Counter[str]) -> int:
     """One agreement from invitation to effective; each step is retried until its effect is visible."""
     agreement_id = 0
@@ -279,7 +285,8 @@ def lifecycle(api: Api, tokens: dict[str, str], student: dict[str, Any], progres
     ]
     for token, action, reached in steps:
         for _ in range(30):
-            status, body = api.call("POST", f"/agreements/{agreement_id}/{action}", token)
+            body = confirmation(api, token, agreement_id, student["phone"]) if action == "accept" else None
+            status, body = api.call("POST", f"/agreements/{agreement_id}/{action}", token, body)
             if status == 200 and body["status"] in reached:
                 break
             status, detail = api.call("GET", f"/agreements/{agreement_id}", token)
@@ -301,24 +308,25 @@ def main() -> int:
     if not Path(nginx).exists():
         print("make test-cluster needs nginx (apt-get install nginx, or INSTALL_NGINX=1 make nginx)", file=sys.stderr)
         return 2
-    import psycopg
-
+    from ops.tests import pgcluster
     from ops.tests.support import S3Server
+
+    if not pgcluster.available():
+        print(f"make test-cluster needs PostgreSQL 15's binaries in {pgcluster.BIN} (apt-get install postgresql-15)")
+        return 2
 
     tmp = Path(tempfile.mkdtemp(prefix="wangqian-cluster-"))
     database = f"wq_cluster_{os.getpid()}"
-    admin_url = f"postgres://postgres@{PG_LOCAL[0]}:{PG_LOCAL[1]}/postgres"
+    pg = pgcluster.StreamingCluster(listen=f"127.0.0.1,{GATEWAY}")
     hosts: dict[str, Host] = {}
     nginx_proc: subprocess.Popen[bytes] | None = None
     s3: S3Server | None = None
     started = time.monotonic()
     try:
         network_up()
-        relay = Relay()
-        relay.start()
-        relay.ready.wait(10)
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
+        pg.start()  # on the bridge's address, so it starts after the network
+        pg.sql(pg.primary_port, f'CREATE DATABASE "{database}"')
+        pg.sql(pg.primary_port, "CREATE EXTENSION pg_stat_statements")  # in postgres: it counts every database
         s3 = S3Server(host=GATEWAY).start()
         s3.create_bucket("wangqian")
         signing = tmp / "signing"
@@ -328,7 +336,8 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
         env.update(
             DJANGO_SETTINGS_MODULE="wangqian.settings",
-            DATABASE_URL=f"postgres://postgres@{GATEWAY}:{PG_LOCAL[1]}/{database}",
+            DATABASE_URL=pg.primary_url(database, host=GATEWAY),
+            DATABASE_REPLICA_URLS=pg.replica_url(database, host=GATEWAY),
             SECRET_KEY=secrets.token_urlsafe(50),
             DEBUG="0",
             WANGQIAN_DEMO="0",
@@ -343,9 +352,13 @@ def main() -> int:
             SIGNING_KEY_FILE=str(key),
             SIGNING_CERT_FILE=str(cert),
             SIGNING_CA_FILE=str(signing / CA_NAME),
+            # 本人确认 by SMS code (issue 20): the provider is a file every host appends to, which lifecycle() reads.
+            SMS_BACKEND="core.sms.backends.file.SmsBackend",
+            SMS_FILE_PATH=str(SMS_FOLDER),
             TASK_LEASE_SECONDS=str(LEASE_SECONDS),
             TASK_HEARTBEAT_SECONDS="1",
             REQUEST_LOG="0",
+            TRUSTED_PROXY_COUNT="1",  # behind the nginx balancer, as docs/DEPLOY.md says
             PYTHONUNBUFFERED="1",
             **s3.env("wangqian"),
         )
@@ -394,6 +407,8 @@ def main() -> int:
             agreement_ids = list(pool.map(lambda s: lifecycle(api, tokens, s, progress), students))
         chaos.join(timeout=120)
         figures = collect(env, api, tokens, agreement_ids, s3, base)
+        reads = read_load(base, pg, database)
+        figures.update(reads)
         figures["seconds"] = round(time.monotonic() - started)
         for name, value in figures.items():
             print(f"{name}: {value}")
@@ -403,6 +418,11 @@ def main() -> int:
             "every download matches its SHA-256": figures["downloads matching their SHA-256"] == AGREEMENTS,
             "no duplicates": figures["duplicates"] == 0,
             "no orphaned files": figures["orphaned files"] == 0,
+            "no read failed, the replica killed under load": reads["read requests failed"] == 0,
+            "the replica served reads": reads["replica SELECTs while up"] > 0,
+            "the primary read less with the replica": 0
+            < reads["primary SELECTs a request, with the replica"]
+            < reads["primary SELECTs a request, without it"],
         }
         for check, passed in checks.items():
             if not passed:
@@ -419,12 +439,93 @@ def main() -> int:
         if s3 is not None:
             s3.stop()
         network_down()
-        with contextlib.suppress(Exception), psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        pg.close()
         if os.environ.get("CLUSTER_KEEP_LOGS"):
             log(f"logs kept in {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read_counters(pg: Any, database: str) -> dict[str, int]:
+    """The primary's and the replica's statements so far (pg_stat_statements: SELECTs run and rows they returned;
+    pg_stat_database: rows returned and fetched); the replica's are 0 once it is down."""
+    statements = f"""
+        SELECT coalesce(sum(s.calls), 0)::bigint, coalesce(sum(s.rows), 0)::bigint
+        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname = '{database}' AND s.query ~* '^\\s*select'
+    """
+    rows = f"SELECT (tup_returned + tup_fetched)::bigint FROM pg_stat_database WHERE datname = '{database}'"
+    (selects, selected), (tuples,) = pg.sql(pg.primary_port, statements)[0], pg.sql(pg.primary_port, rows)[0]
+    counters = {"primary selects": selects, "primary rows selected": selected, "primary tuples": tuples}
+    try:
+        counters["replica selects"] = pg.sql(pg.replica_port, statements)[0][0]
+    except Exception:  # killed
+        counters["replica selects"] = 0
+    return counters
+
+
+def read_load(base: str, pg: Any, database: str) -> dict[str, Any]:
+    """READERS clients read lists and statistics through the balancer for READ_SECONDS with the replica, then the
+    replica is killed (immediate shutdown) under that load and they read on for READ_SECONDS: every request must
+    answer (reads fall back to the primary), and the primary's read load of each half is compared."""
+    api = Api(base)
+    school = api.token("cluster_school", "test-pass-2026")  # fresh tokens: none of them has written (no pin)
+    employer = api.token("cluster_hr", "test-pass-2026")
+    college = api.token("cluster_college", "test-pass-2026")
+    reads = [
+        (school, "/agreements?page_size=100"),
+        (employer, "/agreements?page_size=100"),
+        (school, "/school/stats"),
+        (college, "/agreements?page_size=50&status=effective"),
+    ]
+    done: collections.Counter[str] = collections.Counter()
+    half = ["with"]
+    stop = threading.Event()
+
+    def reader(offset: int) -> None:
+        n = offset
+        while not stop.is_set():
+            token, path = reads[n % len(reads)]
+            n += 1
+            status, _ = api.call("GET", path, token)
+            done[f"{half[0]} {status}"] += 1
+
+    time.sleep(2)  # the run's last writes reach the replica and its verdicts are fresh
+    threads = [threading.Thread(target=reader, args=(i,), daemon=True) for i in range(READERS)]
+    before = _read_counters(pg, database)
+    for thread in threads:
+        thread.start()
+    time.sleep(READ_SECONDS)
+    middle = _read_counters(pg, database)
+    half[0] = "without"
+    pg.stop_replica()
+    log(f"replica killed (immediate shutdown) under read load after {sum(done.values())} reads")
+    time.sleep(READ_SECONDS)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=80)
+    after = _read_counters(pg, database)
+    with_n = sum(n for k, n in done.items() if k.startswith("with "))
+    without_n = sum(n for k, n in done.items() if k.startswith("without "))
+
+    def per(key: str, a: dict[str, int], b: dict[str, int], n: int) -> float:
+        return round((b[key] - a[key]) / max(n, 1), 1)
+
+    return {
+        "read requests (with the replica, after killing it)": f"{with_n}, {without_n}",
+        "read requests failed": api.failed,
+        "read answers": dict(done),
+        "replica SELECTs while up": middle["replica selects"] - before["replica selects"],
+        "primary SELECTs a request, with the replica": per("primary selects", before, middle, with_n),
+        "primary SELECTs a request, without it": per("primary selects", middle, after, without_n),
+        "primary rows selected a request (pg_stat_statements), with / without": (
+            f"{per('primary rows selected', before, middle, with_n)} / "
+            f"{per('primary rows selected', middle, after, without_n)}"
+        ),
+        "primary tuples read a request (pg_stat_database), with / without": (
+            f"{per('primary tuples', before, middle, with_n)} / {per('primary tuples', middle, after, without_n)}"
+        ),
+    }
 
 
 def kill_and_restart(hosts: dict[str, Host], progress: collections.Counter[str]) -> None:
@@ -459,9 +560,9 @@ def kill_and_restart(hosts: dict[str, Host], progress: collections.Counter[str])
 
 @contextlib.contextmanager
 def django_on(env: dict[str, str], database: str) -> Iterator[None]:
-    """Django in this process, on the cluster's database through loopback (the driver is not in a namespace)."""
-    os.environ.update({k: v for k, v in env.items() if k != "DATABASE_URL"})
-    os.environ["DATABASE_URL"] = f"postgres://postgres@{PG_LOCAL[0]}:{PG_LOCAL[1]}/{database}"
+    """Django in this process, on the cluster's primary (the bridge's address is this machine's own)."""
+    # The bridge's address is this machine's too; the driver reads and writes the primary only.
+    os.environ.update({k: v for k, v in env.items() if k != "DATABASE_REPLICA_URLS"})
     import django
 
     django.setup()
@@ -472,7 +573,7 @@ def seed(env: dict[str, str], database: str) -> list[dict[str, Any]]:
     """The people of the run, through the domain functions; the employer has found each student (exact search)."""
     with django_on(env, database):
         from core.services.employers import employer_search_students
-        from core.testing import (
+        from testsupport import (
             TERMS,
             make_college,
             make_college_admin,
@@ -483,6 +584,9 @@ def seed(env: dict[str, str], database: str) -> list[dict[str, Any]]:
         )
 
         school = make_school("东北大学", "10145")
+        # The run measures availability under failures; the admins' second factor has its own test (day one).
+        school.second_factor_required = False
+        school.save(update_fields=["second_factor_required"])
         college = make_college(school, "文法学院")
         employer = make_employer("沈阳鼎新科技有限公司", username="cluster_hr")
         make_college_admin(college, "cluster_college")
@@ -494,7 +598,7 @@ def seed(env: dict[str, str], database: str) -> list[dict[str, Any]]:
                 graduation_year=s.graduation_year, name=s.name, id_number=s.id_number, acting_user=employer
             )
             assert s.user is not None
-            students.append({"id": s.pk, "username": s.user.username, "terms": TERMS})
+            students.append({"id": s.pk, "username": s.user.username, "phone": s.phone, "terms": TERMS})
         return students
 
 

@@ -28,7 +28,7 @@ from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from core.models import School, User
-from core.services.accounts import login_name
+from core.usernames import login_name
 from sso.config import SchoolSSO
 from sso.selectors import account_for_identity
 

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import math
 
-from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core.client_address import client_address
 from sso.backends import Refusal
 from sso.models import SSOFailure
 from sso.selectors import failures_since
 
 
 def _address(request: HttpRequest) -> str:
-    AxesProxyHandler.update_request(request)  # the client address as axes reads it (TRUSTED_PROXY_COUNT)
-    return str(getattr(request, "axes_ip_address", "") or "")
+    return client_address(request)  # as the password throttle reads it (TRUSTED_PROXY_COUNT)
 
 
 def refusal(request: HttpRequest) -> Refusal | None:

@@ -31,8 +31,9 @@ def own_agreement(request: AuthenticatedRequest, pk: int) -> Agreement:
 
 
 def _chrome(request: AuthenticatedRequest) -> dict[str, Any]:
-    return {"unread_count": selectors.unread_count(request.user)}
+    return {"unread_count": selectors.inbox_unread_count(request.user)}
 
 
 # Every student page shows the unread 消息 count in its menu.
-page = Portal(chrome=_chrome).page
+portal = Portal(chrome=_chrome, confirm_page="student/confirm_step.html")
+page = portal.page

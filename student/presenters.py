@@ -1,5 +1,5 @@
 """How agreement data reads on the student's screens: code tables turned into labels, terms grouped like the
-邀请函, changes between versions, and the 消息 sentences."""
+邀请函, changes between versions. (The 消息 sentences are the events' own, in `core.catalogue`.)"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.fields import DISPATCH_FIELDS, TERMS_FIELDS, TERMS_SECTIONS, Section
-from core.models import Agreement, AgreementEvent, AgreementTerms, Status
+from core.models import Agreement, AgreementTerms
 from core.services.agreements import terms_as_dict
 from core.services.terms import terms_diff
 
@@ -97,37 +97,6 @@ def compared_version(agreement: Agreement) -> tuple[AgreementTerms | None, str]:
         previous = agreement.terms_versions.filter(version=current.version - 1).first()
         return previous, "上一版本"
     return None, ""
-
-
-# --- 消息 ---------------------------------------------------------------------------------------------------
-
-_NOTICES = {
-    "invite": "{employer}向你发出了签约邀约，请查看并处理",
-    "modify": "{employer}修改了邀约内容，请查看变更并重新确认",
-    "withdraw": "{employer}撤回了邀约",
-    "expire": "{employer}的邀约已过有效期",
-    "accept": "你同意了{employer}的邀约",
-    "decline": "你拒绝了{employer}的邀约",
-    "college_approve": "你与{employer}的协议已通过学院审核",
-    "college_return": "你与{employer}的协议被学院退回",
-    "school_approve": "你与{employer}的协议已通过学校审核，协议已生效",
-    "school_return": "你与{employer}的协议被学校退回",
-    "termination_request": "{employer}向你提出解约申请，请处理",
-    "termination_withdraw": "解约申请已撤回",
-    "termination_decline": "{employer}拒绝了你的解约申请",
-    "termination_approve": "学校已审核通过解约，你与{employer}的协议已解除",
-    "termination_return": "学校退回了解约申请，协议恢复原状态",
-}
-
-
-def notice_text(event: AgreementEvent) -> str:
-    employer = event.agreement.employer.name
-    if event.action == "termination_accept":
-        if event.new_status == Status.TERMINATED:
-            return f"{employer}同意了你的解约申请，解约已生效"
-        return f"{employer}同意了你的解约申请，等待学校审核"
-    template = _NOTICES.get(event.action)
-    return template.format(employer=employer) if template else event.action_label
 
 
 def invitation_summary(agreement: Agreement) -> list[tuple[str, str]]:

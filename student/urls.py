@@ -1,6 +1,6 @@
 from django.urls import path
 
-from student.views import account, agreements, destinations, invitations, paper
+from student.views import account, agreements, confirmations, destinations, invitations, paper
 
 app_name = "student"
 urlpatterns = [
@@ -20,9 +20,19 @@ urlpatterns = [
     path("destination/", destinations.destination_home, name="destination"),
     path("destination/edit/", destinations.destination_edit, name="destination_edit"),
     path("destination/submit/", destinations.destination_submit, name="destination_submit"),
+    path("destination/confirm/", destinations.destination_confirm, name="destination_confirm"),
+    path("destination/dispute/", destinations.destination_dispute, name="destination_dispute"),
     path("destination/attachments/", destinations.attachment_upload, name="destination_attach"),
     path("destination/attachments/<id:pk>/delete/", destinations.attachment_delete, name="destination_detach"),
     path("destination/regions/", destinations.regions, name="regions"),
+    path(
+        "confirmations/passkey-options/",
+        confirmations.confirmation_passkey_options,
+        name="confirmation_passkey_options",
+    ),
+    path("confirmations/send-code/", confirmations.confirmation_send_code, name="confirmation_send_code"),
     path("messages/", account.message_list, name="messages"),
     path("profile/", account.profile, name="profile"),
+    path("record/", account.record, name="record"),
+    path("profile/record.json", account.record_proof, name="record_proof"),
 ]

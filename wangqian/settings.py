@@ -1,11 +1,13 @@
 """One settings module; every knob is an environment variable with a zero-configuration default."""
 
 import datetime
+import warnings
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from sso.config import read_sso_schools
 from wangqian.env import env_bool, env_int, env_int_list, env_list, env_networks, env_str
@@ -22,7 +24,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The address people reach this site at: every link in e-mail, short messages and the agreement's QR code starts
 # with it. Unset, it follows the port the server is started on (PORT; `manage.py serve --port` sets it too).
-SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_str('PORT', '8000')}").rstrip("/")
+SITE_URL = env_str("SITE_URL", f"http://localhost:{env_str('PORT', '8000')}").rstrip("/")
 # Behind HTTPS (production) the session and CSRF cookies travel only over TLS.
 HTTPS = env_bool("HTTPS", default=False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
@@ -68,12 +70,18 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    # TOTP authenticator apps and recovery codes (core.services.mfa); passkeys are core's own (core.services.passkeys)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
+    "sampledata",
     "api",
     "web",
     "employer",
     "student",
     "school",
+    "province",
     "documents",
     "ops",
     "webhooks",
@@ -102,7 +110,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An admin's session reaches no page before its second factor (web/second_factor.py) or a password change.
+    "web.second_factor.SecondFactorMiddleware",
     "web.middleware.PasswordChangeRequiredMiddleware",
+    # Remembers a device an account signed in on (core.throttle: it is not refused for others' failures).
+    "core.throttle.KnownDeviceMiddleware",
     # Last, as django-axes asks: turns a throttled login, activation or reset into its refusal (core.throttle).
     "axes.middleware.AxesMiddleware",
 ]
@@ -135,14 +147,44 @@ TEMPLATES = [
 _sqlite_default = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _sqlite_default), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The list indexes' non-key columns (Index.include) make them covering on PostgreSQL; SQLite builds the same
+    # indexes without them, which is all it can use, so the warning says nothing to act on.
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
     # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the busy timeout
     # instead of failing half-way with "database is locked"; WAL lets readers run meanwhile.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 30),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Streaming replicas (issue 22 item 4; docs/DEPLOY.md "Read replicas"): reads that may be a second behind (lists,
+# statistics, exports, the province's figures: views marked core.replicas.replica_reads) go to a healthy replica;
+# writes, reads in a transaction and a client's reads within REPLICA_PIN_SECONDS of its own write stay on the
+# primary. Unset, no router is installed and everything reads the primary.
+REPLICA_CONNECT_TIMEOUT = env_int("REPLICA_CONNECT_TIMEOUT", 1, minimum=1)  # to reach a replica, or it is down
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5, minimum=0)  # how long a replica's health verdict is kept
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5, minimum=0)  # a replica further behind is not read
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5, minimum=1)  # a client reads the primary this long after a write
+DATABASE_REPLICAS: list[str] = []
+for _n, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    from core.replicas import replica_database
+
+    DATABASES[f"replica{_n}"] = replica_database(_url, DATABASES["default"], connect_timeout=REPLICA_CONNECT_TIMEOUT)
+    DATABASE_REPLICAS.append(f"replica{_n}")
+if DATABASE_REPLICAS and REPLICA_PIN_SECONDS < REPLICA_MAX_LAG_SECONDS:
+    # Past its pin a client may read a replica that is REPLICA_MAX_LAG_SECONDS behind: its own write must be there.
+    raise ImproperlyConfigured(
+        f"REPLICA_PIN_SECONDS={REPLICA_PIN_SECONDS} is shorter than REPLICA_MAX_LAG_SECONDS={REPLICA_MAX_LAG_SECONDS}:"
+        " a client could read a replica without its own write"
+    )
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
+    # Pins a client that writes to the primary for REPLICA_PIN_SECONDS.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"), "core.replicas.ReplicaPinMiddleware"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
@@ -163,19 +205,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling (django-axes), shared by the login page, /auth/token, activation and password reset.
-# After LOGIN_FAILURE_LIMIT failures for one account, or LOGIN_FAILURE_LIMIT_PER_ADDRESS from one address
-# (higher: a campus NAT puts many students behind one address), further attempts are refused until
-# LOGIN_COOLOFF_MINUTES after the last failure. Attempts while refused do not extend the wait.
+# Login throttling (core.throttle on django-axes), shared by the login page, /auth/token, activation, reset and links.
+# Failures are counted within LOGIN_COOLOFF_MINUTES; refused attempts are not counted. A wrong password counts against
+# the pair (account, address) — LOGIN_FAILURE_LIMIT, so a guesser locks that account at their own address only —,
+# the address over all accounts — LOGIN_FAILURE_LIMIT_PER_ADDRESS, high: a campus NAT holds thousands of students —
+# and the account from all addresses — LOGIN_FAILURE_LIMIT_PER_ACCOUNT in LOGIN_ACCOUNT_WINDOW_HOURS, which bounds a
+# guesser with many addresses (then only new devices are refused: a device the account signed in on within
+# KNOWN_DEVICE_DAYS has its own LOGIN_FAILURE_LIMIT). A sign-in clears its address's failures for the account.
+# Activation codes count per (学号, address) and per address in their own budget; a code has 60 bits, so no limit per
+# 学号 is needed (ACTIVATION_FAILURE_LIMIT_PER_ACCOUNT, 0: none; if set, a fresh code clears the count) and the
+# student with a live code activates from their own address whoever guesses elsewhere. Reset requests have their own
+# budget and never count against logging in.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 100)
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = env_int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", 50)
+ACTIVATION_FAILURE_LIMIT_PER_ACCOUNT = env_int("ACTIVATION_FAILURE_LIMIT_PER_ACCOUNT", 0)
+LOGIN_ACCOUNT_WINDOW_HOURS = env_int("LOGIN_ACCOUNT_WINDOW_HOURS", 24)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+KNOWN_DEVICE_DAYS = env_int("KNOWN_DEVICE_DAYS", 180)
+# 忘记密码: requests per (name, address) and per address within LOGIN_COOLOFF_MINUTES, and reset mails one account
+# receives in that time (past it the answer is the same, no mail is sent).
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 5)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 100)
+PASSWORD_RESET_MAILS_PER_ACCOUNT = env_int("PASSWORD_RESET_MAILS_PER_ACCOUNT", 5)
 # 统一身份认证 sign-ins that the school's server or roster refused have their own budget per address (within
 # LOGIN_COOLOFF_MINUTES): past it, only SSO sign-ins from there are refused, never the password logins.
 SSO_FAILURE_LIMIT_PER_ADDRESS = env_int("SSO_FAILURE_LIMIT_PER_ADDRESS", 30)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_HANDLER = "core.throttle.ThrottleHandler"
 AXES_LOCKOUT_CALLABLE = "core.throttle.lockout_response"
+AXES_USERNAME_CALLABLE = "core.throttle.axes_username"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # A success must not wipe the address's failures against other accounts (that would reset a guesser's count).
 AXES_RESET_ON_SUCCESS = False
@@ -184,15 +243,39 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 100
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
-# Behind a reverse proxy, the client address is read from X-Forwarded-For, trusting this many proxies.
+# Behind reverse proxies that each append to X-Forwarded-For (deploy/nginx), the client address is the entry this
+# many places from the right; 0: the connection's own address, the header ignored (core.client_address).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 
 # 统一身份认证: schools whose students and admins sign in through the school's CAS or OIDC server
 # (SSO_SCHOOLS and SSO_<院校代码>_*, docs/DEPLOY.md); a value that cannot work stops the start.
 SSO_SCHOOLS = read_sso_schools()
+
+# A second factor (passkey or authenticator app) for the admins who approve: the default of a new school's
+# 管理员两步验证 setting (each school may change it on 学校设置) and the rule for province admins. On unless the
+# demo runs.
+ADMIN_SECOND_FACTOR = env_bool("ADMIN_SECOND_FACTOR", default=not DEMO)
+# A staff invitation (账号管理, manage.py school_add) is a single-use link valid this many days.
+STAFF_INVITATION_DAYS = env_int("STAFF_INVITATION_DAYS", 3)
+# Between the password and the second factor: the API's sign-in challenge and a WebAuthn ceremony live this long,
+# and a challenge allows this many wrong codes (django-otp's own delay grows after each one too).
+SECOND_FACTOR_CHALLENGE_MINUTES = env_int("SECOND_FACTOR_CHALLENGE_MINUTES", 5)
+SECOND_FACTOR_MAX_FAILURES = env_int("SECOND_FACTOR_MAX_FAILURES", 5)
+# How the authenticator app names this site's entry; passkeys are for the host of SITE_URL (the relying party).
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "就业协议书网签系统")
+# A user may hold this many passkeys.
+PASSKEYS_PER_USER = env_int("PASSKEYS_PER_USER", 10)
+
+# 本人确认 (issue 20): a graduate's proof for one binding act (passkey or a code to the roster phone) is valid this
+# many minutes and once; a code allows this many wrong tries; a graduate is sent at most this many codes an hour.
+CONFIRMATION_MINUTES = env_int("CONFIRMATION_MINUTES", 5)
+CONFIRMATION_CODE_MAX_FAILURES = env_int("CONFIRMATION_CODE_MAX_FAILURES", 5)
+CONFIRMATION_CODES_PER_HOUR = env_int("CONFIRMATION_CODES_PER_HOUR", 10)
+# Evidence of 本人确认 and 佐证材料 (proofs, paper scans, replaced licences) are kept this many years whatever happens
+# to the agreement, the 去向 or the student; `manage.py purge_evidence` removes older ones and unused confirmations.
+# The Ministry asks for at least three: a smaller value stops the start rather than delete evidence too soon.
+EVIDENCE_RETENTION_YEARS = env_int("EVIDENCE_RETENTION_YEARS", 3, minimum=3)
 
 # API bearer tokens expire this long after they were issued (not sliding: a leaked token dies on time).
 API_TOKEN_LIFETIME = datetime.timedelta(hours=env_int("API_TOKEN_LIFETIME_HOURS", 12))
@@ -209,6 +292,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+if not STATIC_ROOT.is_dir():
+    # make run and the tests serve static files from their folders (WHITENOISE_USE_FINDERS); STATIC_ROOT exists
+    # once collectstatic has run, which make serve does before it starts, so its absence here is no fault.
+    warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 # Files (roster uploads, attachments) go through Django's storage API. The default is the local folder MEDIA_ROOT;
@@ -245,6 +332,10 @@ WANGQIAN_MAX_UPLOAD_BYTES = env_int("WANGQIAN_MAX_UPLOAD_BYTES", 20 * 1024 * 102
 # 毕业去向 proofs and paper-agreement scans (PDF, JPG, PNG): size of one file, files per 去向.
 WANGQIAN_ATTACHMENT_MAX_BYTES = env_int("WANGQIAN_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 WANGQIAN_ATTACHMENT_MAX_FILES = env_int("WANGQIAN_ATTACHMENT_MAX_FILES", 5)
+# A paper agreement's PDF scan shown page by page on its review page: the first this many pages (the rest by download).
+WANGQIAN_SCAN_PREVIEW_MAX_PAGES = env_int("WANGQIAN_SCAN_PREVIEW_MAX_PAGES", 12)
+# 营业执照 scan of 单位注册 (core.services.licences): a PDF, JPG or PNG (sniffed) of at most this many bytes.
+WANGQIAN_LICENCE_MAX_BYTES = env_int("WANGQIAN_LICENCE_MAX_BYTES", 5 * 1024 * 1024)
 # An xlsx is a zip: the upload cap bounds only its compressed size. These bound what openpyxl would inflate and
 # parse (core.services.xlsx.check_xlsx), so a decompression bomb is refused before it costs time or memory.
 # A 20,000-row roster is about 13 MB inflated with 200,000 cells; the defaults allow five times that.
@@ -255,24 +346,54 @@ WANGQIAN_XLSX_MAX_ENTRIES = env_int("WANGQIAN_XLSX_MAX_ENTRIES", 200)
 WANGQIAN_XLSX_MAX_ENTRY_BYTES = env_int("WANGQIAN_XLSX_MAX_ENTRY_BYTES", 64 * 1024 * 1024)
 WANGQIAN_XLSX_MAX_UNCOMPRESSED_BYTES = env_int("WANGQIAN_XLSX_MAX_UNCOMPRESSED_BYTES", 128 * 1024 * 1024)
 WANGQIAN_XLSX_MAX_RATIO = env_int("WANGQIAN_XLSX_MAX_RATIO", 100)
-# Roster import jobs (school.roster_jobs): a running job's worker beats every tenth of the lease; a job silent
-# for the lease lost its worker and is marked failed, so it blocks the next import for a minute at most. A job
-# no worker has taken up yet fails after the queue limit; a preview nobody confirmed, after the preview limit.
-WANGQIAN_ROSTER_JOB_LEASE_SECONDS = env_int("WANGQIAN_ROSTER_JOB_LEASE_SECONDS", 60)
-WANGQIAN_ROSTER_JOB_QUEUE_MINUTES = env_int("WANGQIAN_ROSTER_JOB_QUEUE_MINUTES", 30)
+# Every part other than the worksheets and shared strings (styles, workbook, theme, drawings, images): a few kB
+# when Excel saves it; openpyxl parses styles whole (44 MB of them took 15 s and 1.1 GB).
+WANGQIAN_XLSX_MAX_PART_BYTES = env_int("WANGQIAN_XLSX_MAX_PART_BYTES", 2 * 1024 * 1024)
+# XML elements in all parts (a cell is two to four), how deep they nest, and, in a file openpyxl reads, how many
+# lie outside rows and strings (openpyxl keeps those in memory: column widths, merged cells, links…).
+WANGQIAN_XLSX_MAX_ELEMENTS = env_int("WANGQIAN_XLSX_MAX_ELEMENTS", 10_000_000)
+WANGQIAN_XLSX_MAX_DEPTH = env_int("WANGQIAN_XLSX_MAX_DEPTH", 64)
+WANGQIAN_XLSX_MAX_OTHER_ELEMENTS = env_int("WANGQIAN_XLSX_MAX_OTHER_ELEMENTS", 100_000)
+# 生源导入 (core.services.roster_jobs, a Job like the others: silent ones fail after WANGQIAN_JOB_STALL_MINUTES): a
+# dry run's preview nobody confirmed within this many hours is failed and its upload deleted (manage.py expire_jobs).
 WANGQIAN_ROSTER_PREVIEW_HOURS = env_int("WANGQIAN_ROSTER_PREVIEW_HOURS", 24)
 # An employer may invite (or add to its 签约发送列表) only students its exact search found this many days ago
 # at most, or already on its send list: ids are sequential, so any other id must answer as a nonexistent one.
 WANGQIAN_SEARCH_VALID_DAYS = env_int("WANGQIAN_SEARCH_VALID_DAYS", 30)
+# The exact search's budget (core.services.search_budget), one per employer over 学生搜索, the API and 导入拟签约名单:
+# searches that find nobody, at most PER_DAY in the last WINDOW_HOURS, and at most PER_NAME for one 毕业年度 + 姓名
+# in the last NAME_WINDOW_DAYS. An HR person who mistypes a few times is not stopped; sweeping the hidden digits of
+# a 身份证号 (198 birth dates) or a phone (10,000 endings) for one name stops after PER_NAME guesses.
+WANGQIAN_SEARCH_MISSES_PER_DAY = env_int("WANGQIAN_SEARCH_MISSES_PER_DAY", 50)
+WANGQIAN_SEARCH_MISS_WINDOW_HOURS = env_int("WANGQIAN_SEARCH_MISS_WINDOW_HOURS", 24)
+WANGQIAN_SEARCH_MISSES_PER_NAME = env_int("WANGQIAN_SEARCH_MISSES_PER_NAME", 5)
+WANGQIAN_SEARCH_NAME_WINDOW_DAYS = env_int("WANGQIAN_SEARCH_NAME_WINDOW_DAYS", 30)
 # 统计 counters (core.models.stats): each key is spread over this many rows so that concurrent workflow writes in one
 # major do not queue on one row; readers sum them. Changing it needs no rebuild.
 WANGQIAN_STATS_SLOTS = env_int("WANGQIAN_STATS_SLOTS", 16)
+# 省级主管部门's page and GET /api/v1/province/schools show 签约 and 落实 over this many weeks, up to this one.
+WANGQIAN_PROVINCE_WEEKS = env_int("WANGQIAN_PROVINCE_WEEKS", 26)
+# 核查 (issue 21 item 2): a sampled graduate (and a 签约's employer) answers within this many days, else the row is
+# 存疑 (manage.py expire_verifications); one draw samples at most WANGQIAN_VERIFICATION_MAX_SAMPLE graduates. The
+# messages go out from a background task after the draw; a row whose provider failed is tried again
+# VERIFICATION_SEND_RETRY_SECONDS later, at most VERIFICATION_SEND_ATTEMPTS times, then shown as 发送失败.
+VERIFICATION_DAYS = env_int("VERIFICATION_DAYS", 7)
+WANGQIAN_VERIFICATION_MAX_SAMPLE = env_int("WANGQIAN_VERIFICATION_MAX_SAMPLE", 5000)
+VERIFICATION_SEND_ATTEMPTS = env_int("VERIFICATION_SEND_ATTEMPTS", 3)
+VERIFICATION_SEND_RETRY_SECONDS = env_int("VERIFICATION_SEND_RETRY_SECONDS", 300)
 # Exports (导出): up to this many rows the file is written while the browser waits; a larger one becomes a
-# background job with a progress page (core.services.export_jobs), whose file is kept this many hours.
+# background job with a progress page (core.services.export_jobs), whose file is kept WANGQIAN_JOB_KEEP_HOURS.
 WANGQIAN_EXPORT_SYNC_MAX_ROWS = env_int("WANGQIAN_EXPORT_SYNC_MAX_ROWS", 5000)
-WANGQIAN_EXPORT_KEEP_HOURS = env_int("WANGQIAN_EXPORT_KEEP_HOURS", 24)
-# A job with no progress for this long (no worker took it up again) is marked failed by the scheduler.
-WANGQIAN_EXPORT_STALL_MINUTES = env_int("WANGQIAN_EXPORT_STALL_MINUTES", 30)
+# Export jobs one account may have queued or running at once (issue 19 item 7b): a further one is refused.
+WANGQIAN_EXPORT_MAX_RUNNING_PER_USER = env_int("WANGQIAN_EXPORT_MAX_RUNNING_PER_USER", 3)
+# 导入拟签约名单 (core.services.shortlist): a shortlist is not a roster. A file holds at most MAX_ROWS students;
+# up to SYNC_MAX_ROWS it is imported while the browser waits, a larger one by a background job, one per employer.
+WANGQIAN_SHORTLIST_MAX_ROWS = env_int("WANGQIAN_SHORTLIST_MAX_ROWS", 2000)
+WANGQIAN_SHORTLIST_SYNC_MAX_ROWS = env_int("WANGQIAN_SHORTLIST_SYNC_MAX_ROWS", 200)
+# Background jobs (core.services.jobs): an active job silent this long (no worker took it up, or its task was given
+# up) is failed; a finished one is deleted, with its file, after KEEP_HOURS.
+WANGQIAN_JOB_STALL_MINUTES = env_int("WANGQIAN_JOB_STALL_MINUTES", 10)
+WANGQIAN_JOB_KEEP_HOURS = env_int("WANGQIAN_JOB_KEEP_HOURS", 24)
 
 # Background work: django-tasks with its database backend needs no extra server; `manage.py db_worker`
 # runs the queue (make run starts one). Tests run tasks immediately.
@@ -290,6 +411,9 @@ TASKS = {
 TASK_HEARTBEAT_SECONDS = env_int("TASK_HEARTBEAT_SECONDS", 5)
 TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 60)
 TASK_MAX_CLAIMS = env_int("TASK_MAX_CLAIMS", 5)
+# An agreement event not announced to its subscribers (document, webhooks, notices) this long after it was written
+# is taken to be lost with a process that died after its commit, and announced by `manage.py events_announce`.
+EVENT_ANNOUNCE_GRACE_SECONDS = env_int("EVENT_ANNOUNCE_GRACE_SECONDS", 60)
 # /readyz: a worker must have been seen within this many seconds; a queue deeper than the limit (0: none) fails.
 READYZ_WORKER_SEEN_SECONDS = env_int("READYZ_WORKER_SEEN_SECONDS", 60)
 READYZ_REQUIRE_WORKER = env_bool("READYZ_REQUIRE_WORKER", default=True)
@@ -302,12 +426,23 @@ SIGNING_KEY_PASSWORD = env_str("SIGNING_KEY_PASSWORD", "")
 SIGNING_CERT_FILE = env_str("SIGNING_CERT_FILE", "")
 SIGNING_CA_FILE = env_str("SIGNING_CA_FILE", "")
 SIGNING_DEMO_DIR = Path(env_str("SIGNING_DEMO_DIR", str(BASE_DIR / "var" / "signing")))
+# An RFC 3161 time-stamping authority: when set, the agreement PDF's signature is PAdES B-T (with validation data
+# embedded where the certificates name where to fetch it: B-LT) and the ledger's checkpoints are timestamped.
+# TSA_CA_FILE is the authority's root (PEM) that audit_verify and the verification page trust for its tokens.
+TSA_URL = env_str("TSA_URL", "")
+TSA_CA_FILE = env_str("TSA_CA_FILE", "")
+TSA_TIMEOUT_SECONDS = env_int("TSA_TIMEOUT_SECONDS", 10)
+# A graduate's chain proof carries the digest of every ledger entry between theirs and the next checkpoint (an hour
+# of the platform's events at most): a proof that would carry more is refused with a message.
+LEDGER_PROOF_MAX_LINKS = env_int("LEDGER_PROOF_MAX_LINKS", 200_000)
 # TrueType CJK fonts embedded (as subsets) in the agreement PDF; `path#N` picks a face of a .ttc.
 DOCUMENT_FONT_FILE = env_str("DOCUMENT_FONT_FILE", "")
 DOCUMENT_HEADING_FONT_FILE = env_str("DOCUMENT_HEADING_FONT_FILE", "")
 
 # E-mail to the parties of an event (core.services.notify), sent from the task queue. The default prints it.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where django.core.mail.backends.filebased.EmailBackend writes (make run sends the demo's mail there).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "outbox" / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -320,6 +455,16 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "wangqian@localhost")
 # and development default prints them.
 SMS_BACKEND = env_str("SMS_BACKEND", "core.sms.backends.console.SmsBackend" if DEMO or DEBUG else "")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
+# The 短信签名 every message starts with (core.sms.send_sms adds it): the signature registered with the provider.
+SMS_SIGNATURE = env_str("SMS_SIGNATURE", "【就业协议书网签】")
+# SMS codes (core.services.sms_codes: 单位注册's phone, and any other proof of a phone): six digits, valid TTL seconds,
+# used once, void after MAX_ATTEMPTS wrong tries; a phone gets a new one at most every RESEND seconds and PER_PHONE an
+# hour, a client address asks for at most PER_ADDRESS an hour (a site is no free SMS cannon).
+WANGQIAN_SMS_CODE_TTL_SECONDS = env_int("WANGQIAN_SMS_CODE_TTL_SECONDS", 300)
+WANGQIAN_SMS_CODE_MAX_ATTEMPTS = env_int("WANGQIAN_SMS_CODE_MAX_ATTEMPTS", 5)
+WANGQIAN_SMS_CODE_RESEND_SECONDS = env_int("WANGQIAN_SMS_CODE_RESEND_SECONDS", 60)
+WANGQIAN_SMS_CODES_PER_PHONE_PER_HOUR = env_int("WANGQIAN_SMS_CODES_PER_PHONE_PER_HOUR", 5)
+WANGQIAN_SMS_CODES_PER_ADDRESS_PER_HOUR = env_int("WANGQIAN_SMS_CODES_PER_ADDRESS_PER_HOUR", 20)
 # Reminders (core.services.reminders, run by the scheduler): the student is reminded this many hours before an
 # invitation expires; reviewers get their daily digest at this hour of the school's day.
 REMINDER_INVITATION_HOURS = env_int("REMINDER_INVITATION_HOURS", 24)

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.api import api
+from province import answer as province_answer
 
 urlpatterns = [
     path("", include("documents.urls")),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("employer/", include("employer.urls")),
     path("student/", include("student.urls")),
     path("school/", include("school.urls")),
+    path("province/", include("province.urls")),
+    path("verification/<str:token>/", province_answer.answer, name="verification_answer"),
     path("sso/", include("sso.urls")),
     path("", include("web.urls")),
 ]

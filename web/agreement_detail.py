@@ -11,6 +11,7 @@ school, student (+major, college), employer and current_terms loaded). The funct
 `detail`, a dict with:
 
     agreement       the Agreement itself (for the caller's own buttons)
+    meaning         core.status_words.StatusMeaning: the status's sentence for this viewer, its tone, masking, 解约
     masked          True when the viewer is an employer: 身份证号/手机号/邮箱 are masked as the manual shows
     steps           [{"number": "①", "label": "单位发起签约", "state": "done" | "current" | "stopped" | "todo"}]
     employment      [(label, value)] 就业信息: 就业类别, 协议书编号, 拟录用岗位, 签约时间, 协议书状态
@@ -21,8 +22,9 @@ school, student (+major, college), employer and current_terms loaded). The funct
     terms           [(label, value)] the current terms, code tables turned into labels
     changes         [(label, old, new)] what the current version changed against the version the student
                     last accepted (empty when they are the same or nothing was accepted yet)
-    termination     the open (or last) Termination, or None
-    events          [{"actor", "time", "action", "remark"}] 流程追踪, oldest first
+    termination     the 解约 shown: the open one, or the one that ended the agreement, or None
+    events          [{"actor", "time", "action", "remark", "confirmation"}] 流程追踪, oldest first; `confirmation`
+                    is the act's 本人确认 as this viewer may read it (core.selectors.confirmations), or None
     has_document    True once the agreement has its 协议书编号 (查看原图 / 下载协议书 may be offered)
 
 Queries: terms versions (one) and events (one); everything else comes with the agreement.
@@ -34,9 +36,12 @@ from typing import Any
 
 from core.fields import DISPATCH_FIELDS, TERMS_FIELDS
 from core.masking import mask_email, mask_id_number, mask_phone
-from core.models import Agreement, Role, Status, User
+from core.models import Agreement, Status, User
 from core.rules import CLOSED_STATUSES, SIGNING_STATUSES, shows_dispatch_fields
+from core.selectors.confirmations import confirmation_of, evidence_display
+from core.services.paper_agreements import PAPER_TERMS_FIELDS
 from core.services.terms import terms_diff
+from core.status_words import status_meaning
 
 EMPLOYMENT_CATEGORY = "协议就业（线上签约）"
 PAPER_CATEGORY = "协议就业（纸质协议，学生登记）"
@@ -63,11 +68,17 @@ def _steps(status: str, *, paper: bool = False) -> list[dict[str, str]]:
 def terms_rows(terms: Any, *, show_dispatch: bool = True) -> list[tuple[str, str]]:
     if terms is None:
         return []
-    return [
+    rows = [
         (spec.label, spec.display(getattr(terms, name)))
         for name, spec in TERMS_FIELDS.items()
         if show_dispatch or name not in DISPATCH_FIELDS
     ]
+    if terms.unit_nature or terms.unit_location:  # a paper agreement's unit as printed on it
+        rows[1:1] = [(PAPER_TERMS_FIELDS[n].label, PAPER_TERMS_FIELDS[n].display(getattr(terms, n))) for n in _UNIT]
+    return rows
+
+
+_UNIT = ("unit_nature", "unit_location")
 
 
 def _date(value: Any) -> str:
@@ -77,7 +88,8 @@ def _date(value: Any) -> str:
 
 
 def agreement_detail_context(agreement: Agreement, viewer: User) -> dict[str, Any]:
-    masked = viewer.role == Role.EMPLOYER
+    meaning = status_meaning(agreement, viewer)
+    masked = meaning.masked
     student = agreement.student
     employer = agreement.employer
     school = agreement.school
@@ -100,17 +112,16 @@ def agreement_detail_context(agreement: Agreement, viewer: User) -> dict[str, An
         new = {name: spec.display(getattr(terms, name)) for name, spec in TERMS_FIELDS.items()}
         changes = terms_diff(old, new)
 
-    termination = getattr(agreement, "_open_termination", None)
-    if termination is None and agreement.status == Status.TERMINATED:
-        termination = agreement.terminations.first()
-
+    # A paper agreement's employer says only what the paper and a verified registration say: an unverified claim of
+    # its row (issue 19 item 6(c)) shows no contact of its own on the student's agreement.
+    vouched = not agreement.paper or employer.verification_status == employer.Verification.VERIFIED
     party_a = [
         ("单位名称", employer.name),
         ("统一社会信用代码", employer.credit_code),
-        ("联系人", employer.contact_person),
-        ("联系电话", phone(employer.phone)),
-        ("邮箱", email(employer.email)),
-        ("通讯地址", employer.address),
+        ("联系人", employer.contact_person if vouched else "—"),
+        ("联系电话", phone(employer.phone) if vouched else "—"),
+        ("邮箱", email(employer.email) if vouched else "—"),
+        ("通讯地址", employer.address if vouched else "—"),
     ]
     party_b = [
         ("姓名", student.name),
@@ -123,11 +134,13 @@ def agreement_detail_context(agreement: Agreement, viewer: User) -> dict[str, An
     return {
         "detail": {
             "agreement": agreement,
+            "meaning": meaning,
             "masked": masked,
             "steps": _steps(agreement.status, paper=agreement.paper),
             "employment": [
                 ("就业类别", PAPER_CATEGORY if agreement.paper else EMPLOYMENT_CATEGORY),
-                ("协议书编号", agreement.number or "—"),
+                # A paper agreement's number is the paper's own; we give it none.
+                ("协议书编号", (terms.paper_number if agreement.paper and terms else agreement.number) or "—"),
                 ("拟录用岗位", terms.position if terms else "—"),
                 ("签约时间", _date(agreement.signed_at)),
                 ("协议书状态", agreement.get_status_display()),
@@ -138,10 +151,16 @@ def agreement_detail_context(agreement: Agreement, viewer: User) -> dict[str, An
             "terms_version": terms.version if terms else None,
             "terms": terms_rows(terms, show_dispatch=shows_dispatch_fields(school, student.graduation_year)),
             "changes": changes,
-            "termination": termination,
+            "termination": meaning.termination,
             "events": [
-                {"actor": e.actor_name, "time": e.created_at, "action": e.action_label, "remark": e.remark}
-                for e in agreement.events.all()
+                {
+                    "actor": e.actor_name,
+                    "time": e.created_at,
+                    "action": e.action_label,
+                    "remark": e.remark,
+                    "confirmation": evidence_display(confirmation_of(e), viewer),
+                }
+                for e in agreement.events.select_related("confirmation")
             ],
             "has_document": bool(agreement.number),
         }

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from core import codes
 from core.destination_fields import NEEDS_PROOF, REPORTABLE_CODES, form_specs
 from core.fields import FieldSpec, Kind
 from core.models import Destination, DestinationStatus, User
 from core.rules import destination_actions
-from core.selectors import destination_events, destination_versions
+from core.selectors import destination_events, destination_versions, retired_attachments
+from core.selectors.confirmations import confirmation_of, evidence_display
+from web.evidence import with_kept_until
 
 
 def _display(spec: FieldSpec, value: Any) -> str:
@@ -38,11 +42,15 @@ def destination_rows(destination: Destination) -> list[tuple[str, str]]:
 
 def destination_context(destination: Destination, viewer: User) -> dict[str, Any]:
     events = destination_events(destination)
+    for event in events:  # its 本人确认 as this viewer may read it, for destination_events.html
+        setattr(event, "confirmation_shown", evidence_display(confirmation_of(event), viewer))  # noqa: B010
     returns = [e for e in events if e.action.endswith("_return")]
     return {
         "destination": destination,
         "rows": destination_rows(destination),
         "attachments": list(destination.attachments.all()),
+        "retired_attachments": with_kept_until(retired_attachments(viewer, destination)),
+        "retention_years": settings.EVIDENCE_RETENTION_YEARS,
         "events": events,
         "versions": destination_versions(destination),
         "actions": destination_actions(destination, viewer),

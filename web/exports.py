@@ -8,37 +8,48 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from core.models import Agreement, ExportJob, Role
+from core.errors import Conflict
+from core.models import Agreement, Job, Role
 from core.selectors.exports import export_job_of
 from core.services.export_jobs import export_job_open, export_job_start, needs_job
 from core.services.exports import agreements_export_xlsx, export_filename
+from core.services.jobs import job_is_quiet
 from core.services.xlsx import XLSX_CONTENT_TYPE
 from web.access import role_required
 from web.downloads import content_disposition, xlsx_download
 from web.request import AuthenticatedRequest
 
-PANEL = "includes/export_job_panel.html"
+PANEL = "includes/job_panel.html"
 
 
-def export_or_job(request: AuthenticatedRequest, qs: QuerySet[Agreement], *, title: str, job_page: str) -> HttpResponse:
-    """The xlsx at once, or a job and a redirect to the portal's job page (URL name `job_page`)."""
+def export_or_job(
+    request: AuthenticatedRequest, qs: QuerySet[Agreement], *, title: str, job_page: str, back: str
+) -> HttpResponse:
+    """The xlsx at once, or a job and a redirect to the portal's job page (URL name `job_page`); a job refused
+    (the account's running jobs at their limit) leads back to the list (`back`) with the reason."""
     if needs_job(qs):
-        job = export_job_start(qs, title=title, acting_user=request.user)
+        try:
+            job = export_job_start(qs, title=title, acting_user=request.user)
+        except Conflict as exc:
+            messages.error(request, exc.detail)
+            return redirect(back)
         return redirect(reverse(job_page, args=[job.pk]))
     return xlsx_download(agreements_export_xlsx(qs, request.user, title=title), export_filename(title))
 
 
-def job_context(job: ExportJob) -> dict[str, Any]:
+def job_context(job: Job) -> dict[str, Any]:
     return {
         "job": job,
         "download_url": reverse("web:export_download", args=[job.pk]),
-        "keep_hours": settings.WANGQIAN_EXPORT_KEEP_HOURS,
+        "keep_hours": settings.WANGQIAN_JOB_KEEP_HOURS,
+        "stale": job_is_quiet(job),
     }
 
 
@@ -58,7 +69,7 @@ def job_page(
 def export_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The finished file of one's own job; anyone else's, or one not finished, answers 404."""
     job = export_job_of(request.user, pk)
-    if job.state != ExportJob.State.DONE or not job.file:
+    if job.state != Job.State.DONE or not job.file:
         raise Http404()
     response = FileResponse(export_job_open(job), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition(job.filename)

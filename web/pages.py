@@ -22,6 +22,8 @@ class Portal:
     chrome: Callable[[AuthenticatedRequest], Mapping[str, Any]]
     # The page a dialog's fragment is shown in when it is opened without htmx (a plain link, no JavaScript).
     dialog_page: str = ""
+    # The page that asks before a step that cannot be undone when the dialog could not (web.actions.Question).
+    confirm_page: str = ""
 
     def page(
         self,
@@ -53,3 +55,14 @@ class Portal:
         return self.page(
             request, self.dialog_page, {**context, "fragment": fragment}, menu=menu, crumbs=crumbs, status=status
         )
+
+    def ask(self, request: AuthenticatedRequest, question: Any, *, menu: str, crumbs: Crumbs = ()) -> HttpResponse:
+        """The confirmation of a step that cannot be undone (web.actions): it changes nothing, and its button posts
+        what was posted to the same address, confirmed. For htmx, only the fragment (shown in the page's modal)."""
+        from web.actions import resent_fields
+
+        context = {"question": question, "fields": resent_fields(request), "action": request.get_full_path()}
+        if request.htmx:
+            return render(request, "includes/confirm_step.html", context)
+        assert self.confirm_page, "this portal has no confirmation page"
+        return self.page(request, self.confirm_page, context, menu=menu, crumbs=[*crumbs, (question.title, "")])

@@ -1,11 +1,13 @@
 import functools
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -13,14 +15,15 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from core.errors import InvalidInput, NotFound
-from core.models import Role
+from core.models import LoginFailure, Role
 from core.selectors import get_attachment_for_user
+from core.selectors.accounts import login_username, schools_to_sign_in
+from core.services.accounts import LOGIN_FAILED, password_set
 from core.services.accounts import password_change as do_password_change
-from core.services.accounts import password_set
 from core.services.activation import account_activate
 from core.services.destinations import read_attachment
 from core.services.password_reset import password_reset_request
-from core.throttle import TooManyAttempts, guard, record_failure
+from core.throttle import TooManyAttempts, guard, record_failure, remember_device
 from web.downloads import download
 from web.navigation import is_page_here
 from web.request import AuthenticatedRequest
@@ -30,6 +33,7 @@ HOME_BY_ROLE: dict[str, str] = {
     Role.STUDENT: "student:home",
     Role.COLLEGE_ADMIN: "school:home",
     Role.SCHOOL_ADMIN: "school:home",
+    Role.PROVINCE_ADMIN: "province:home",
 }
 
 
@@ -58,8 +62,59 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
+# The school a student signed in with, offered again on the sign-in pages of this browser.
+SCHOOL_COOKIE = "wq_school"
+SCHOOL_COOKIE_AGE = 365 * 24 * 3600
+
+
+def _school_context(request: HttpRequest, chosen: str | None = None) -> dict[str, object]:
+    """The school list and the one to show chosen: as posted, else the link's `?school=` (the school's 激活码 sheet
+    links 激活账号 so), else the one this browser signed in with."""
+    if chosen is None:
+        chosen = request.GET.get("school") or request.COOKIES.get(SCHOOL_COOKIE, "")
+    return {"schools": schools_to_sign_in(), "chosen": chosen}
+
+
+def _remember_school(response: HttpResponse, user: Any, school_code: str) -> HttpResponse:
+    if school_code and getattr(user, "role", "") == Role.STUDENT:
+        response.set_cookie(
+            SCHOOL_COOKIE, school_code, max_age=SCHOOL_COOKIE_AGE, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE
+        )
+    return response
+
+
+class LoginForm(AuthenticationForm):
+    """Django's form, with the student's school beside the name: the name is resolved to the account it names
+    (core.selectors.accounts.login_username) before the password is checked."""
+
+    error_messages = {**AuthenticationForm.error_messages, "invalid_login": LOGIN_FAILED, "inactive": LOGIN_FAILED}
+    school_code = forms.CharField(required=False, max_length=10)
+
+    def clean(self) -> dict[str, Any]:
+        typed = self.cleaned_data.get("username")
+        if typed:
+            try:
+                self.cleaned_data["username"] = login_username(typed, self.cleaned_data.get("school_code", ""))
+            except InvalidInput as exc:
+                self.add_error("school_code", exc.detail)
+                return self.cleaned_data
+        return super().clean()
+
+
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
+    form_class = LoginForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = context.get("form")
+        chosen = form.data.get("school_code") if form is not None and form.is_bound else None
+        return {**context, **_school_context(self.request, chosen)}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        return _remember_school(response, form.get_user(), form.cleaned_data.get("school_code", ""))
+
     redirect_authenticated_user = True
 
     def get_redirect_url(self) -> str:
@@ -113,11 +168,15 @@ def _new_passwords(request: HttpRequest) -> str:
 def activate(request: HttpRequest) -> HttpResponse:
     """激活账号: a student sets their password with the school's one-time code, and is logged in."""
     errors: dict[str, Any] = {}
-    values = {"username": request.POST.get("username", "").strip(), "code": request.POST.get("code", "").strip()}
+    values = {k: request.POST.get(k, "").strip() for k in ("username", "code", "school_code")}
     if request.method == "POST":
         try:
             user = account_activate(
-                username=values["username"], code=values["code"], new_password=_new_passwords(request), request=request
+                username=values["username"],
+                code=values["code"],
+                new_password=_new_passwords(request),
+                school_code=values["school_code"],
+                request=request,
             )
         except TooManyAttempts as exc:
             return locked_out(request, exc)
@@ -125,9 +184,11 @@ def activate(request: HttpRequest) -> HttpResponse:
             errors = exc.errors or {"form": exc.detail}
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "账号已激活，以后请用学号和新密码登录")
-            return redirect("web:home")
-    return render(request, "web/activate.html", {"errors": errors, "values": values}, status=400 if errors else 200)
+            messages.success(request, "账号已激活，以后请选择学校、用学号和新密码登录")
+            return _remember_school(redirect("web:home"), user, values["school_code"])
+    chosen = values["school_code"] if request.method == "POST" else None
+    context = {"errors": errors, "values": values, **_school_context(request, chosen)}
+    return render(request, "web/activate.html", context, status=400 if errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -135,11 +196,15 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     """忘记密码: the same answer whether or not the account exists."""
     if request.method == "POST":
         try:
-            password_reset_request(username=request.POST.get("username", "").strip(), request=request)
+            password_reset_request(
+                username=request.POST.get("username", "").strip(),
+                school_code=request.POST.get("school_code", "").strip(),
+                request=request,
+            )
         except TooManyAttempts as exc:
             return locked_out(request, exc)
         return render(request, "web/password_reset_sent.html")
-    return render(request, "web/password_reset.html")
+    return render(request, "web/password_reset.html", _school_context(request))
 
 
 class PasswordResetForm(SetPasswordForm):  # type: ignore[type-arg]
@@ -160,16 +225,17 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
-            guard(self.request, "")
+            guard(self.request, "", LoginFailure.Kind.LINK)
         except TooManyAttempts as exc:
             return locked_out(self.request, exc)
         response = super().dispatch(*args, **kwargs)
         if not self.validlink and not isinstance(response, HttpResponseRedirect):
-            record_failure(self.request, "")
+            record_failure(self.request, "", LoginFailure.Kind.LINK)
         return response
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        remember_device(self.request, form.user)  # the mailbox is its own: this device signs in despite others' guesses
         messages.success(self.request, "密码已重置，请用新密码登录")
         return response
 

@@ -1,14 +1,16 @@
 """Which agreement events a school's systems can subscribe to, and the JSON each one carries (SPEC §8).
 
 The body is `{"type": "agreement.<event>", "timestamp", "data"}`; `data` carries the agreement's id, status and
-its label, number, the school's code, the student's 学号 and the employer's name (and a few more keys that
-name the event), never the student's 身份证号 or phone: the receiver asks the API for more if it may."""
+its label, number, the school's code, the student's 学号, the employer's name and the event's `sequence` (and a
+few more keys that name the event), never the student's 身份证号 or phone: the receiver asks the API for more if
+it may. Which type an event is sent as is the catalogue's (`core.catalogue`): one event, one type."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from core.catalogue import AGREEMENT_EVENTS
 from core.models import AgreementEvent, Status
 
 EVENT_TYPES: dict[str, str] = {
@@ -27,41 +29,19 @@ EVENT_TYPES: dict[str, str] = {
     "agreement.terminated": "已解约",
 }
 
-_BY_ACTION: dict[str, str] = {
-    "invite": "agreement.invited",
-    "modify": "agreement.modified",
-    "withdraw": "agreement.withdrawn",
-    "expire": "agreement.expired",
-    "accept": "agreement.accepted",
-    "decline": "agreement.declined",
-    "college_approve": "agreement.approved",
-    "school_approve": "agreement.approved",
-    "college_return": "agreement.returned",
-    "school_return": "agreement.returned",
-    "termination_request": "agreement.termination_requested",
-    "termination_accept": "agreement.termination_answered",
-    "termination_decline": "agreement.termination_answered",
-    "termination_return": "agreement.termination_returned",
-}
-# What the event's new status says beyond its action: an approval (or an acceptance with no review) that makes
-# the agreement effective; an answer or the school's 解约审核 that ends it.
-_BY_NEW_STATUS: dict[str, str] = {
-    Status.EFFECTIVE: "agreement.effective",
-    Status.TERMINATED: "agreement.terminated",
-}
 
-
-def event_types_of(action: str, old_status: str, new_status: str) -> list[str]:
-    types = [_BY_ACTION[action]] if action in _BY_ACTION else []
-    if new_status != old_status and new_status in _BY_NEW_STATUS:
-        types.append(_BY_NEW_STATUS[new_status])
-    return types
+def event_type_of(event: AgreementEvent) -> str | None:
+    """The one webhook type of a recorded event, as the catalogue declares it (None: not sent). A 解约 declined or
+    returned leaves the agreement effective again, and is still told as what it is, never as `agreement.effective`."""
+    kind = AGREEMENT_EVENTS.get(event.action)
+    return kind.webhook_type(event.new_status) if kind is not None else None
 
 
 def payload(event: AgreementEvent, event_type: str) -> str:
     """The message body, serialised once: every attempt sends (and signs) exactly these bytes."""
     agreement = event.agreement
     student = agreement.student
+    terms = agreement.current_terms
     status = event.new_status or agreement.status
     data: dict[str, Any] = {
         "agreement_id": agreement.pk,
@@ -71,6 +51,9 @@ def payload(event: AgreementEvent, event_type: str) -> str:
         "school_code": agreement.school.code,
         "student_number": student.student_no,
         "employer_name": agreement.employer.name,
+        # The event's place in the agreement's history (1, 2, 3, …): a receiver orders by it and sees a gap where
+        # an event has no webhook type (撤回解约申请) or was not subscribed.
+        "sequence": event.sequence,
         # Beyond the SPEC's keys: what happened, and the names a school's system shows.
         "event_id": event.pk,
         "action": event.action,
@@ -82,6 +65,9 @@ def payload(event: AgreementEvent, event_type: str) -> str:
         "college_name": agreement.college.name,
         "student_name": student.name,
         "employer_credit_code": agreement.employer.credit_code,
+        # A paper 就业协议书 (registered by the student, reviewed by the school) has no `number` of ours: its own.
+        "paper": agreement.paper,
+        "paper_number": (terms.paper_number or None) if agreement.paper and terms is not None else None,
     }
     body = {"type": event_type, "timestamp": event.created_at.isoformat(), "data": data}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))

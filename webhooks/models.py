@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from core.models import AgreementEvent, School
+from core.models import Agreement, AgreementEvent, School
 
 
 class Endpoint(models.Model):
@@ -46,6 +46,10 @@ class Delivery(models.Model):
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     event = models.ForeignKey(AgreementEvent, on_delete=models.SET_NULL, null=True, related_name="+")
     event_type = models.CharField("事件", max_length=40)
+    # The agreement and the event's place in its history, copied when the delivery is made: one agreement's
+    # deliveries to one endpoint go out in this order (a test message has neither).
+    agreement = models.ForeignKey(Agreement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    sequence = models.PositiveIntegerField(null=True, blank=True)
     message_id = models.CharField(max_length=40, unique=True)
     body = models.TextField()
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING)
@@ -69,6 +73,12 @@ class Delivery(models.Model):
             models.Index(
                 fields=["next_attempt_at"],
                 name="webhook_delivery_due",
+                condition=models.Q(state="pending"),
+            ),
+            # What is still to go to an endpoint for an agreement, in order: the head goes first.
+            models.Index(
+                fields=["endpoint", "agreement", "sequence", "id"],
+                name="webhook_delivery_queue",
                 condition=models.Q(state="pending"),
             ),
         ]

@@ -2,6 +2,9 @@
 
 Delivery is at least once: a delivery is claimed by moving its `next_attempt_at` past the attempt's longest
 duration (a worker that dies mid-attempt leaves it due again), the receiver tells repeats apart by `webhook-id`.
+One agreement's deliveries to one endpoint go in the order of its events (`sequence`): a later one waits, without
+an attempt, while an earlier one is still pending (retrying), and is woken when that one is sent or given up;
+other agreements and other endpoints never wait for it.
 A failed attempt is tried again on WEBHOOK_RETRY_SCHEDULE (about a day in all); the scheduler's sweep
 (`webhooks_deliver_due`) starts whatever is due, so a lost queue entry only delays a delivery."""
 
@@ -24,12 +27,15 @@ from core.errors import DomainError, Forbidden, InvalidInput
 from core.models import AgreementEvent, Role, School, User
 from core.tasks import enqueue_on_commit
 from webhooks import signing, transport
-from webhooks.events import EVENT_TYPES, event_types_of, payload
+from webhooks.events import EVENT_TYPES, event_type_of, payload
 from webhooks.models import Attempt, Delivery, Endpoint
 
 logger = logging.getLogger(__name__)
 
 TEST_EVENT = "webhook.test"
+# What the delivery log says of a delivery held back for an earlier event of its agreement (its next attempt
+# replaces it).
+WAITING_FOR_EARLIER = "等待该协议更早的事件推送完成后推送"
 
 
 class TooManyTests(DomainError):
@@ -191,37 +197,87 @@ def _message_id() -> str:
 
 
 def deliveries_for_event(event_id: int, agreement_id: int, action: str) -> list[int]:
-    """The deliveries an agreement event makes, created once (a second call finds them); their ids.
-    Runs after the event's transaction committed; with no active endpoint it costs one indexed query."""
+    """The deliveries an agreement event makes, one per subscribed endpoint, created once (a second call finds
+    them); their ids. Runs after the event's transaction committed; with no active endpoint it costs one indexed
+    query."""
     endpoints = list(Endpoint.objects.filter(school__agreements__id=agreement_id, active=True))
     if not endpoints:
         return []
     event = AgreementEvent.objects.select_related(
-        "agreement__school", "agreement__college", "agreement__student", "agreement__employer"
+        "agreement__school",
+        "agreement__college",
+        "agreement__student",
+        "agreement__employer",
+        "agreement__current_terms",
     ).get(pk=event_id)
-    types = event_types_of(action, event.old_status, event.new_status)
+    event_type = event_type_of(event)
+    if event_type is None:
+        return []
     created = []
-    for event_type in types:
-        body = None
-        for endpoint in endpoints:
-            if event_type not in endpoint.events:
-                continue
-            body = body or payload(event, event_type)
-            try:
-                with transaction.atomic():
-                    delivery = Delivery.objects.create(
-                        endpoint=endpoint,
-                        event=event,
-                        event_type=event_type,
-                        message_id=_message_id(),
-                        body=body,
-                        next_attempt_at=timezone.now(),
-                    )
-            except IntegrityError:
-                continue  # made already
-            created.append(delivery.pk)
-            enqueue_on_commit(deliver_task, delivery.pk)
+    body = None
+    for endpoint in endpoints:
+        if event_type not in endpoint.events:
+            continue
+        body = body or payload(event, event_type)
+        try:
+            with transaction.atomic():
+                delivery = Delivery.objects.create(
+                    endpoint=endpoint,
+                    event=event,
+                    event_type=event_type,
+                    agreement_id=event.agreement_id,
+                    sequence=event.sequence,
+                    message_id=_message_id(),
+                    body=body,
+                    next_attempt_at=timezone.now(),
+                )
+        except IntegrityError:
+            continue  # made already
+        created.append(delivery.pk)
+        enqueue_on_commit(deliver_task, delivery.pk)
     return created
+
+
+def _earlier(delivery: Delivery) -> Delivery | None:
+    """The first delivery of the same agreement to the same endpoint still to go before this one, if any."""
+    if delivery.agreement_id is None or delivery.sequence is None:
+        return None
+    before = Q(sequence__lt=delivery.sequence) | Q(sequence=delivery.sequence, pk__lt=delivery.pk)
+    return (
+        Delivery.objects.filter(before, endpoint_id=delivery.endpoint_id, agreement_id=delivery.agreement_id)
+        .filter(state=Delivery.State.PENDING)
+        .order_by("sequence", "pk")
+        .first()
+    )
+
+
+def _wait_for_earlier(delivery: Delivery, earlier: Delivery, now: datetime.datetime, lease: datetime.datetime) -> None:
+    """An earlier event of the agreement is still to reach the endpoint (being tried, or waiting for a retry):
+    give the claim back, no attempt made. The earlier one wakes this one when it is done; until then the sweep
+    looks again when the earlier one is next tried. Only the claim this worker holds is given back: if the
+    earlier one finished meanwhile and woke it, the wake stands."""
+    wake = max(earlier.next_attempt_at or now, now) + datetime.timedelta(seconds=1)
+    Delivery.objects.filter(pk=delivery.pk, next_attempt_at=lease).update(
+        next_attempt_at=wake, attempts=F("attempts") - 1, last_error=WAITING_FOR_EARLIER
+    )
+
+
+def _wake_next(delivery: Delivery, now: datetime.datetime) -> None:
+    """This delivery is done (sent, or given up): the agreement's next one to the endpoint goes now."""
+    if delivery.agreement_id is None:
+        return
+    following = (
+        Delivery.objects.filter(
+            endpoint_id=delivery.endpoint_id, agreement_id=delivery.agreement_id, state=Delivery.State.PENDING
+        )
+        .exclude(pk=delivery.pk)
+        .order_by("sequence", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if following is not None:
+        Delivery.objects.filter(pk=following).update(next_attempt_at=now)
+        enqueue_on_commit(deliver_task, following)
 
 
 def _retry_delay(attempts: int) -> datetime.timedelta | None:
@@ -260,6 +316,7 @@ def _wait_for_endpoint(delivery: Delivery, now: datetime.datetime) -> None:
                 completed_at=now,
                 last_error="推送地址持续失败，超过重试期限，已放弃（可重新推送）",
             )
+            _wake_next(delivery, now)
             return
         Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=wake, attempts=F("attempts") - 1)
         enqueue_on_commit(deliver_task, delivery.pk, delay=wake - now)
@@ -277,6 +334,10 @@ def deliver(delivery_id: int) -> Attempt | None:
         return None
     delivery = Delivery.objects.select_related("endpoint").get(pk=delivery_id)
     endpoint = delivery.endpoint
+    earlier = _earlier(delivery)
+    if earlier is not None:
+        _wait_for_earlier(delivery, earlier, now, lease)
+        return None
     if not endpoint.active:
         outcome = transport.Outcome(None, 0, "推送地址已停用，未推送")
     elif not _take_endpoint(endpoint, now, lease):
@@ -321,6 +382,8 @@ def deliver(delivery_id: int) -> Attempt | None:
             )
         if retry is not None:
             enqueue_on_commit(deliver_task, delivery.pk, delay=retry)
+        else:
+            _wake_next(delivery, finished)
     return attempt
 
 

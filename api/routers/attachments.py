@@ -3,26 +3,16 @@
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from api.schemas import responses
+from api.schemas import binary, binary_answer, responses
 from core.inputs import Id
 from core.models import User
 from core.selectors import get_attachment_for_user
 from core.services.destinations import read_attachment
 from web.downloads import download
 
-router = Router(tags=["附件"])
+router = Router(tags=["attachments"])
 # An attachment is what its first bytes said it was when it was uploaded: one of these.
-FILE_ANSWER = {
-    "responses": {
-        200: {
-            "description": "文件",
-            "content": {
-                kind: {"schema": {"type": "string", "format": "binary"}}
-                for kind in ("application/pdf", "image/jpeg", "image/png")
-            },
-        }
-    }
-}
+FILE_ANSWER = binary("application/pdf", "image/jpeg", "image/png")
 
 
 @router.get(
@@ -34,4 +24,4 @@ FILE_ANSWER = {
 def attachment_file(request: HttpRequest, attachment_id: Id) -> HttpResponse:
     user: User = request.auth  # type: ignore[attr-defined]
     attachment = get_attachment_for_user(user, attachment_id)
-    return download(read_attachment(attachment), attachment.name, attachment.content_type)
+    return binary_answer(request, download(read_attachment(attachment), attachment.name, attachment.content_type))

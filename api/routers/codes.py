@@ -5,7 +5,7 @@ from api.schemas import CodeRow, responses
 from core import codes
 from core.errors import NotFound
 
-router = Router(tags=["代码表"])
+router = Router(tags=["codes"])
 
 
 @router.get("/{table}", summary="代码表", response=responses(list[CodeRow], 401, 403, 404))

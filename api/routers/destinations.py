@@ -5,12 +5,14 @@ from django.http import HttpRequest
 from ninja import File, Query, Router, Schema
 from ninja import Status as WithStatus
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from api.representations import destination_data, destination_detail, destination_forms
 from api.schemas import DestinationDetailOut, DestinationFormOut, DestinationPage, responses
 from core.errors import Forbidden, InvalidInput
 from core.inputs import Id
 from core.models import DestinationStatus, Role, User
+from core.replicas import replica_reads
 from core.selectors import (
     DestinationFilters,
     destinations_visible_to,
@@ -21,7 +23,7 @@ from core.selectors import (
 )
 from core.services import destinations as svc
 
-router = Router(tags=["毕业去向"])
+router = Router(tags=["destinations"])
 MAX_PAGE_SIZE = 100
 REVIEWERS = (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN)
 
@@ -94,11 +96,59 @@ def put_mine(request: HttpRequest, payload: DestinationIn) -> DestinationDetailO
     return _mine(user)
 
 
-@router.post("/me/submit", response=responses(DestinationDetailOut, 401, 403, 409), summary="提交审核（学生）")
-def submit_mine(request: HttpRequest) -> DestinationDetailOut:
+class SubmitIn(Schema):
+    confirmation: str = Field(
+        default="",
+        description="本人确认凭证（cfm_…，action=destination_submit）；缺少时答复 403 confirmation_required",
+    )
+
+
+@router.post(
+    "/me/submit",
+    response=responses(DestinationDetailOut, 400, 401, 403, 409),
+    summary="提交审核（学生；须本人确认：先 POST /auth/confirmations，action=destination_submit）",
+)
+def submit_mine(request: HttpRequest, payload: SubmitIn | None = None) -> DestinationDetailOut:
     user = _user(request)
-    svc.destination_submit(acting_user=user)
+    svc.destination_submit(acting_user=user, confirmation=payload.confirmation if payload else "")
     return _mine(user)
+
+
+class DisputeIn(Schema):
+    reason: str = Field(description="异议理由，如“这不是我的去向，我没有与该单位签约”（200字以内）")
+
+
+@router.post(
+    "/me/confirm",
+    response=responses(DestinationDetailOut, 400, 401, 403, 409),
+    summary="确认学校代为登记的毕业去向（学生；须本人确认：action=destination_confirm）",
+)
+def confirm_mine(request: HttpRequest, payload: SubmitIn | None = None) -> DestinationDetailOut:
+    user = _user(request)
+    svc.destination_confirm(acting_user=user, confirmation=payload.confirmation if payload else "")
+    return _mine(user)
+
+
+@router.post(
+    "/me/dispute",
+    response=responses(DestinationDetailOut, 400, 401, 403, 409),
+    summary="对学校代为登记的毕业去向提出异议（学生；学校不能自行撤销，留待省级主管部门核查）",
+)
+def dispute_mine(request: HttpRequest, payload: DisputeIn) -> DestinationDetailOut:
+    user = _user(request)
+    svc.destination_dispute(payload.reason, acting_user=user)
+    return _mine(user)
+
+
+@router.post(
+    "/students/{student_id}",
+    response=responses(DestinationDetailOut, 400, 401, 403, 404, 409),
+    summary="学校代为登记或修改学生的毕业去向（学院、学校管理员；待学生本人确认后才计入统计）",
+)
+def enter_for_student(request: HttpRequest, student_id: Id, payload: DestinationIn) -> DestinationDetailOut:
+    user = _reviewer(request)
+    destination = svc.destination_enter(student_id, payload.dict(), acting_user=user)
+    return destination_detail(destination, user)
 
 
 @router.post(
@@ -123,9 +173,17 @@ def detach(request: HttpRequest, attachment_id: Id) -> DestinationDetailOut:
     return _mine(user)
 
 
-@router.get("", response=responses(DestinationPage, 400, 401, 403), summary="毕业去向列表（学院、学校，按范围限定）")
+@router.get(
+    "",
+    response=responses(DestinationPage, 400, 401, 403),
+    summary="毕业去向列表（学院、学校、省级主管部门，按范围限定；status=disputed 为待核查的异议）",
+)
+@replica_reads
 def list_destinations(request: HttpRequest, query: Query[ListQuery]) -> DestinationPage:
-    user = _reviewer(request)
+    user = _user(request)
+    # The province reads its schools' 去向 (read-only) to find the 异议 it closes (POST /province/…/dispute).
+    if user.role not in (*REVIEWERS, Role.PROVINCE_ADMIN):
+        raise Forbidden("当前账号角色无权进行此操作", code="forbidden_role")
     if not 1 <= query.page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"page_size 应在1到{MAX_PAGE_SIZE}之间", errors={"page_size": "超出范围"})
     filters = DestinationFilters(

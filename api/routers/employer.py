@@ -5,16 +5,17 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from api.representations import code_labels, masked_student_data
-from api.schemas import MaskedStudentOut, ProfileOut, SendListImportOut, responses
+from api.schemas import ImportErrorOut, MaskedStudentOut, ProfileOut, SendListImportOut, ShortlistJobOut, responses
 from core.errors import Forbidden, InvalidInput
 from core.fields import PROFILE_FIELDS
 from core.inputs import Id
-from core.models import Role, User
+from core.models import Job, Role, User
 from core.selectors import send_list_items, signed_elsewhere_ids
+from core.selectors.jobs import job_of
 from core.services import employers as svc
-from core.services.shortlist import shortlist_import
+from core.services.shortlist import shortlist_start
 
-router = Router(tags=["用人单位"])
+router = Router(tags=["employer"])
 
 
 def _employer_user(request: HttpRequest) -> User:
@@ -64,7 +65,9 @@ def put_profile(request: HttpRequest, payload: ProfileIn) -> ProfileOut:
     return _profile(user)
 
 
-@router.get("/students", response=responses(list[MaskedStudentOut], 400, 401, 403), summary="签约邀请：精确搜索学生")
+@router.get(
+    "/students", response=responses(list[MaskedStudentOut], 400, 401, 403, 429), summary="签约邀请：精确搜索学生"
+)
 def search_students(
     request: HttpRequest, graduation_year: int, name: str, id_number: str = "", phone: str = ""
 ) -> list[MaskedStudentOut]:
@@ -101,12 +104,42 @@ def add_to_send_list(request: HttpRequest, payload: SendListIn) -> Status[list[M
     return Status(201, _send_list(user))
 
 
+def _shortlist_job(job: Job) -> ShortlistJobOut:
+    result = job.result or {}
+    return ShortlistJobOut(
+        id=job.pk,
+        state=job.state,  # type: ignore[arg-type]  # the model's choices are the Literal's
+        total=job.total,
+        done=job.done,
+        imported=result.get("imported"),
+        detail=job.detail,
+        errors=[ImportErrorOut(**e) for e in result.get("errors", [])],
+    )
+
+
 # Declared before /send-list/{student_id}: Django resolves the first matching pattern.
-@router.post("/send-list/import", response=responses(SendListImportOut, 400, 401, 403), summary="导入拟签约名单")
-def import_send_list(request: HttpRequest, file: File[UploadedFile]) -> SendListImportOut:
+@router.post(
+    "/send-list/import",
+    response={**responses(SendListImportOut, 400, 401, 403, 409), 202: ShortlistJobOut},
+    summary="导入拟签约名单",
+    description="至多 WANGQIAN_SHORTLIST_SYNC_MAX_ROWS 行即时导入（200）；更大的文件由后台任务导入（202，"
+    "用 GET /employer/send-list/imports/{job_id} 查看进度与结果），每个单位同一时间只有一个；"
+    "文件行数上限 WANGQIAN_SHORTLIST_MAX_ROWS。",
+)
+def import_send_list(request: HttpRequest, file: File[UploadedFile]) -> Status[SendListImportOut | ShortlistJobOut]:
     user = _employer_user(request)
-    found = shortlist_import(file, acting_user=user)
-    return SendListImportOut(imported=len(found), send_list=_send_list(user))
+    started = shortlist_start(file, acting_user=user)
+    if started.job is not None:
+        return Status(202, _shortlist_job(started.job))
+    return Status(200, SendListImportOut(imported=started.imported, send_list=_send_list(user)))
+
+
+@router.get(
+    "/send-list/imports/{job_id}", response=responses(ShortlistJobOut, 401, 403, 404), summary="导入拟签约名单的进度"
+)
+def shortlist_import_job(request: HttpRequest, job_id: Id) -> ShortlistJobOut:
+    user = _employer_user(request)
+    return _shortlist_job(job_of(user, job_id, Job.Kind.SHORTLIST))
 
 
 @router.delete(

@@ -6,7 +6,7 @@ from core.errors import NotFound
 from core.models import Status
 from documents.selectors import public_verification
 
-router = Router(tags=["公开验证"])
+router = Router(tags=["verify"])
 
 
 @router.get("/{code}", auth=None, response=responses(VerificationOut, 404), summary="协议书验证（公开）")
@@ -27,4 +27,6 @@ def verify(request: HttpRequest, code: str) -> VerificationOut:
         school=agreement.school.name,
         effective_at=agreement.effective_at,
         terminated_at=agreement.terminated_at,
+        confirmed_by=confirmation.method if (confirmation := verification.confirmation) else None,  # type: ignore[arg-type]
+        confirmed_at=confirmation.verified_at if confirmation else None,
     )

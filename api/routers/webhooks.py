@@ -23,7 +23,7 @@ from webhooks.events import EVENT_TYPES
 from webhooks.models import Delivery, Endpoint
 from webhooks.selectors import deliveries_of, delivery_for, endpoint_for, endpoints_of
 
-router = Router(tags=["学校 · 数据推送"])
+router = Router(tags=["webhooks"])
 
 PAGE_SIZE = 20
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import Agreement
-from core.testing import ApiClient, World
+from testsupport import ApiClient, World
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,9 @@ def test_accept_reads_the_agreement_once_before_writing(api: ApiClient, world: W
     agreement = world.reach("invited")
     api.login(world.student.user)
     api.get("/me")  # the token's last_used_at is written now, not during the action
+    body = {"confirmation": api.confirm("accept", agreement.pk)}
     with CaptureQueriesContext(connection) as ctx:
-        response = api.post(f"/agreements/{agreement.pk}/accept")
+        response = api.post(f"/agreements/{agreement.pk}/accept", body)
     assert response.status_code == 200 and response.json()["status"] == "college_review"
     sql = [q["sql"] for q in ctx.captured_queries]
     update = next(i for i, q in enumerate(sql) if q.startswith('UPDATE "core_agreement"'))

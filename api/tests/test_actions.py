@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.testing import ApiClient, World, make_student
+from testsupport import ApiClient, World, make_student
 
 BODIES: dict[str, dict[str, Any]] = {
     "modify": {"terms": {"position": "架构师"}},
@@ -28,11 +28,15 @@ def test_list_and_detail_show_the_viewers_actions(world: World, api: ApiClient) 
     assert api.get(f"/agreements/{review.pk}").json()["actions"] == []
 
 
+BINDING = ("accept", "termination", "termination/accept", "termination/decline", "resubmit")
+
+
 def test_an_action_answer_shows_the_next_actions(world: World, api: ApiClient) -> None:
     agreement = world.reach("effective")
     assert world.student.user is not None
     api.login(world.student.user)
-    answer = api.post(f"/agreements/{agreement.pk}/termination", {"reason": "考取研究生"}).json()
+    proof = api.confirm("termination", agreement.pk)
+    answer = api.post(f"/agreements/{agreement.pk}/termination", {"reason": "考取研究生", "confirmation": proof}).json()
     assert answer["actions"] == ["termination/withdraw"]
     api.login(world.employer)
     assert api.get(f"/agreements/{agreement.pk}").json()["actions"] == ["termination/accept", "termination/decline"]
@@ -53,7 +57,10 @@ def test_every_listed_action_is_accepted_by_its_endpoint(world: World, api: ApiC
             backward = ("decline", "withdraw", "modify", "return", "termination/withdraw", "termination/decline")
             forward = [a for a in actions if a not in backward]
             if forward:
-                response = api.post(f"/agreements/{agreement.pk}/{forward[0]}", BODIES.get(forward[0], {}))
+                body = dict(BODIES.get(forward[0], {}))
+                if viewer == student.user and forward[0] in BINDING:  # the graduate's own act: 本人确认
+                    body["confirmation"] = api.confirm(forward[0], agreement.pk)
+                response = api.post(f"/agreements/{agreement.pk}/{forward[0]}", body)
                 assert response.status_code == 200, (forward[0], response.content)
                 taken.append(forward[0])
                 break

@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from core.models import Destination, Student
 from core.services import agreements as wf
 from core.services.stats_counters import counters_diff
-from core.testing import ApiClient, World
+from testsupport import ApiClient, World, confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,9 @@ def test_lifecycle_student_college_school(world: World, client: Client) -> None:
     refused = me.post("/destinations/me/submit")
     assert refused.status_code == 409 and refused.json()["code"] == "attachment_required"
     assert upload(me, PDF).status_code == 201
-    submitted = me.post("/destinations/me/submit")
+    unconfirmed = me.post("/destinations/me/submit")  # the proof is there; 本人确认 is not (issue 20)
+    assert unconfirmed.status_code == 403 and unconfirmed.json()["code"] == "confirmation_required"
+    submitted = me.post("/destinations/me/submit", {"confirmation": me.confirm("destination_submit", None)})
     assert submitted.status_code == 200 and submitted.json()["status"] == "college_review"
     destination_id = submitted.json()["id"]
     assert me.put("/destinations/me", CONTRACT).status_code == 409  # under review
@@ -70,7 +72,8 @@ def test_lifecycle_student_college_school(world: World, client: Client) -> None:
     assert returned.json()["status"] == "returned"
     assert returned.json()["return_remark"] == "合同页缺少单位盖章"
 
-    assert me.post("/destinations/me/submit").json()["status"] == "college_review"
+    again = {"confirmation": me.confirm("destination_submit", None)}
+    assert me.post("/destinations/me/submit", again).json()["status"] == "college_review"
     assert college.post(f"/destinations/{destination_id}/approve").json()["status"] == "school_review"
     school = as_(client, world.school_admin)
     assert college.post(f"/destinations/{destination_id}/approve").status_code == 409  # the school's turn now
@@ -107,7 +110,8 @@ def test_fields_depend_on_the_kind(world: World, client: Client) -> None:
     assert "合同开始日期应为日期" in me.put("/destinations/me", bad_date).json()["detail"]
     # 待就业 is a declaration: no proof needed to submit.
     assert me.put("/destinations/me", {"code": "70"}).status_code == 200
-    assert me.post("/destinations/me/submit").json()["status"] == "college_review"
+    declared = {"confirmation": me.confirm("destination_submit", None)}
+    assert me.post("/destinations/me/submit", declared).json()["status"] == "college_review"
     forms = {f["code"]: f for f in me.get("/destinations/forms").json()}
     assert (
         "10" not in forms and forms["70"]["needs_attachment"] is False and forms["46"]["fields"][0]["label"] == "入伍地"
@@ -127,7 +131,12 @@ def test_effective_agreement_and_termination_keep_the_destination_in_step(world:
 
     # The same agreement goes through 解约.
     assert world.student.user is not None
-    wf.termination_request(agreement, reason="考取研究生", acting_user=world.student.user)
+    wf.termination_request(
+        agreement,
+        reason="考取研究生",
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination", agreement),
+    )
     wf.termination_accept(agreement, acting_user=world.employer)
     assert me.get("/destinations/me").json()["source"] == "agreement"  # still in force while under 解约审核
     wf.termination_approve(agreement, acting_user=world.school_admin)
@@ -172,6 +181,15 @@ def test_attachments_are_sniffed_bounded_and_private(world: World, client: Clien
     deleted = me.delete(f"/destinations/me/attachments/{attachment['id']}")
     assert deleted.status_code == 200 and deleted.json()["attachments"] == []
     assert me.get(url).status_code == 404
+    # Kept as 佐证材料 (issue 20 item 3): the reviewers still read it, listed apart; the student no longer sees it.
+    reviewer = as_(client, world.college_admin)
+    assert reviewer.get(url).status_code == 200 and reviewer.get(url).content == PNG
+    detail = reviewer.get(f"/destinations/{mine['id']}").json()
+    (kept,) = detail["retired_attachments"]
+    assert kept["id"] == attachment["id"] and kept["retired_reason"] == "detached" and kept["retired_at"]
+    assert detail["attachments"] == []
+    assert "retired_attachments" not in me.get(f"/destinations/{mine['id']}").json()
+    assert as_(client, world.other_college_admin).get(url).status_code == 404
 
 
 def test_others_get_404_and_roles_403(world: World, client: Client) -> None:

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from core.models import Agreement, SendListItem, Student
-from core.testing import TERMS, ApiClient, World
+from testsupport import TERMS, ApiClient, World
 
 pytestmark = pytest.mark.django_db
 

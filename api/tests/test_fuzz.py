@@ -24,7 +24,7 @@ from schemathesis import Case, GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from werkzeug.test import Client as WsgiClient
 
-from core.testing import PASSWORD, World
+from testsupport import PASSWORD, World
 from wangqian.wsgi import application
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))

@@ -12,7 +12,7 @@ import time_machine
 from django.conf import settings
 
 from core.models import Agreement, SendListItem, Student
-from core.testing import TERMS, ApiClient, World, make_student
+from testsupport import TERMS, ApiClient, World, make_student
 
 pytestmark = pytest.mark.django_db
 

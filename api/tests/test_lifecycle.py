@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from core.testing import PASSWORD, TERMS, ApiClient, World
+from testsupport import PASSWORD, TERMS, ApiClient, World
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,9 @@ def test_happy_path_and_student_termination(world: World, client: Client) -> Non
     assert hr.get("/employer/send-list").json() == []
 
     me = _token_for(client, student.student_no)
-    accepted = me.post(f"/agreements/{agreement_id}/accept")
+    refused = me.post(f"/agreements/{agreement_id}/accept")  # the session alone never suffices
+    assert refused.status_code == 403 and refused.json()["code"] == "confirmation_required"
+    accepted = me.post(f"/agreements/{agreement_id}/accept", {"confirmation": me.confirm("accept", agreement_id)})
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["review_status_label"] == "待学院审核"
 
@@ -52,7 +54,8 @@ def test_happy_path_and_student_termination(world: World, client: Client) -> Non
     assert len(effective["verification_code"]) == 12
     assert [e["action"] for e in effective["events"]] == ["invite", "accept", "college_approve", "school_approve"]
 
-    requested = me.post(f"/agreements/{agreement_id}/termination", {"reason": "考取研究生"})
+    proof = me.confirm("termination", agreement_id)
+    requested = me.post(f"/agreements/{agreement_id}/termination", {"reason": "考取研究生", "confirmation": proof})
     assert requested.json()["response_status_label"] == "待解约"
     assert requested.json()["review_status_label"] == "签约审核通过"
     assert hr.post(f"/agreements/{agreement_id}/termination/accept").json()["status"] == "termination_review"

@@ -10,7 +10,7 @@ from django.test import Client
 
 from api.tests.test_errors import shape
 from core.models import Agreement, SendListItem
-from core.testing import World
+from testsupport import World
 
 pytestmark = pytest.mark.django_db
 

@@ -15,6 +15,7 @@ from api.api import PASSWORD_CHANGE_EXEMPT
 from api.schemas import MaskedStudentOut, ProfileOut, TermsOut
 from api.tests.contract import check_answer
 from core.fields import PROFILE_FIELDS, TERMS_FIELDS, Kind
+from testsupport import ApiClient, World
 
 ERROR_SCHEMA = "#/components/schemas/ErrorOut"
 
@@ -148,7 +149,10 @@ def test_answers_are_typed_all_the_way_down(spec: dict[str, Any]) -> None:
 def test_terms_and_profile_schemas_carry_the_core_fields() -> None:
     for schema, fields in ((TermsOut, TERMS_FIELDS), (ProfileOut, PROFILE_FIELDS)):
         declared = {name for name in schema.model_fields if not name.endswith("_label")}
-        assert declared - {"version", "complete"} == set(fields), schema.__name__
+        # A paper agreement's own fields (core.services.paper_agreements) beside the 邀请函's.
+        assert declared - {"version", "complete", "paper_number", "unit_nature", "unit_location"} == set(fields), (
+            schema.__name__
+        )
         for name, spec in fields.items():
             annotation = str(schema.model_fields[name].annotation)
             assert ("int" in annotation) == (spec.kind == Kind.INT), (schema.__name__, name, annotation)
@@ -220,3 +224,114 @@ def test_expected_errors_reads_an_operation() -> None:
     }
     assert expected_errors("post", "/api/v1/agreements/{agreement_id}/accept", operation) == {400, 401, 403, 404, 409}
     assert expected_errors("get", "/api/v1/me", {"security": [{}]}) == {401}
+
+
+# --- as a generator reads it (issue 18 bug 10) ----------------------------------------------------------------
+
+ASCII_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def test_names_a_generator_turns_into_code_are_ascii(spec: dict[str, Any]) -> None:
+    """A generated client's package, modules and functions are named after the title, the tags and the operation
+    ids: ASCII (no `wangqian_网签_api_client`, no `api/协议书/`); the Chinese is in the summaries and descriptions."""
+    assert spec["info"]["title"].isascii() and "网签" in spec["info"]["description"]
+    described = {tag["name"]: tag["description"] for tag in spec["tags"]}
+    assert all(ASCII_NAME.fullmatch(name) and not text.isascii() for name, text in described.items()), described
+    ids = []
+    for method, path, operation in operations(spec):
+        name = f"{method.upper()} {path}"
+        ids.append(operation["operationId"])
+        assert ASCII_NAME.fullmatch(operation["operationId"]), name
+        assert operation["tags"] and set(operation["tags"]) <= set(described), f"{name}: add its tag to api.api.TAGS"
+        assert not operation.get("summary", "").isascii(), f"{name}: a Chinese summary"
+    assert len(ids) == len(set(ids)), "operation ids are unique"
+
+
+def _success_schemas(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    for method, path, operation in operations(spec):
+        for code, answer in operation["responses"].items():
+            if int(code) < 300:
+                for media in answer.get("content", {}).values():
+                    yield f"{method.upper()} {path}", media.get("schema")
+
+
+def _unions(schema: Any, components: dict[str, Any], seen: set[str]) -> Iterator[dict[str, Any]]:
+    if isinstance(schema, list):
+        for item in schema:
+            yield from _unions(item, components, seen)
+    if not isinstance(schema, dict):
+        return
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name not in seen:
+            seen.add(name)
+            yield from _unions(components[name], components, seen)
+        return
+    for key in ("anyOf", "oneOf"):
+        refs = [option for option in schema.get(key, []) if "$ref" in option]
+        if len(refs) > 1:
+            yield schema
+    for value in schema.values():
+        yield from _unions(value, components, seen)
+
+
+def test_answers_that_differ_by_viewer_carry_a_discriminator(spec: dict[str, Any]) -> None:
+    """A success answer that is one of several shapes (a student as an employer or as a reviewer sees them) says
+    which by a property each shape requires with its own constant value, declared as the discriminator."""
+    components = spec["components"]["schemas"]
+    found = 0
+    for name, schema in _success_schemas(spec):
+        for union in _unions(schema, components, set()):
+            found += 1
+            assert "oneOf" in union and "discriminator" in union, f"{name}: {union}"
+            key = union["discriminator"]["propertyName"]
+            for value, ref in union["discriminator"]["mapping"].items():
+                target = components[ref.rsplit("/", 1)[-1]]
+                assert key in target["required"] and target["properties"][key]["const"] == value, (name, ref)
+    assert found, "the agreement's student is such an answer"
+    student = components["AgreementOut"]["properties"]["student"]
+    assert student["discriminator"]["mapping"] == {
+        "full": "#/components/schemas/StudentOut",
+        "masked": "#/components/schemas/MaskedStudentOut",
+    }
+
+
+def test_file_answers_are_declared_so_generators_keep_them(spec: dict[str, Any]) -> None:
+    files = {}
+    for method, path, operation in operations(spec):
+        for code, answer in operation["responses"].items():
+            kinds = set(answer.get("content", {})) - {"application/json"}
+            if int(code) < 300 and kinds:
+                files[f"{method.upper()} {path}"] = kinds
+                for kind in kinds:
+                    assert answer["content"][kind]["schema"] == {"type": "string", "format": "binary"}, (path, kind)
+                # openapi-python-client keeps no other file type as bytes (api/tests/test_generated_client.py).
+                assert "application/octet-stream" in kinds, path
+    # A paper agreement's document is its scan: PDF, JPG or PNG as uploaded.
+    assert files["GET /api/v1/agreements/{agreement_id}/document"] == {
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "application/octet-stream",
+    }
+    assert "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" in files["GET /api/v1/agreements/export"]
+    assert {"application/pdf", "image/png"} <= files["GET /api/v1/attachments/{attachment_id}"]
+
+
+def test_descriptions_say_when_the_number_is_set(spec: dict[str, Any]) -> None:
+    number = spec["components"]["schemas"]["AgreementOut"]["properties"]["number"]["description"]
+    assert "生效时编号" in number and "应约" not in number
+    role = spec["components"]["schemas"]["MeOut"]["properties"]["role"]["description"]
+    assert all(value in role for value in ("employer", "student", "college_admin", "school_admin", "province_admin"))
+
+
+def test_a_file_comes_as_octet_stream_when_asked(world: World, client: Client) -> None:
+    agreement = world.reach("effective")
+    token = ApiClient(client).login(world.employer).token
+    path = f"/api/v1/agreements/{agreement.pk}/document"
+    as_pdf = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert as_pdf.status_code == 200 and as_pdf["Content-Type"] == "application/pdf"
+    as_bytes = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT="application/octet-stream")
+    assert as_bytes["Content-Type"] == "application/octet-stream" and as_bytes.content == as_pdf.content
+    either = client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT="application/pdf, */*;q=0.1")
+    assert either["Content-Type"] == "application/pdf"

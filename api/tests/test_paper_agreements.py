@@ -12,12 +12,13 @@ from django.test import Client
 from core.models import Agreement, Employer, Student
 from core.services.stats import school_stats
 from core.services.stats_counters import counters_diff
-from core.testing import ApiClient, World, invite
+from testsupport import PAPER_EXTRA, ApiClient, World, invite
 
 pytestmark = pytest.mark.django_db
 
 SCAN = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # a JPEG's first bytes
 PAPER = {
+    **PAPER_EXTRA,
     "employer_name": "沈阳鼎新科技有限公司",
     "credit_code": "1210000046300354XU",
     "position_category": "10",
@@ -34,10 +35,11 @@ def as_(client: Client, person: Any) -> ApiClient:
     return ApiClient(client.__class__()).login(user)
 
 
-def register(api: ApiClient, data: dict[str, str] = PAPER, scan: bytes = SCAN) -> Any:
-    return api.post(
-        "/agreements/paper", {**data, "scan": SimpleUploadedFile("协议书.jpg", scan, "image/jpeg")}, format="multipart"
-    )
+def register(api: ApiClient, data: dict[str, str] = PAPER, scan: bytes = SCAN, *, confirmed: bool = True) -> Any:
+    """纸质协议登记 through the API, with the graduate's 本人确认 (action `paper`) unless `confirmed` is False."""
+    proof = {"confirmation": api.confirm("paper", None)} if confirmed else {}
+    upload = SimpleUploadedFile("协议书.jpg", scan, "image/jpeg")
+    return api.post("/agreements/paper", {**data, **proof, "scan": upload}, format="multipart")
 
 
 def test_register_review_and_count(world: World, client: Client) -> None:
@@ -65,9 +67,11 @@ def test_register_review_and_count(world: World, client: Client) -> None:
         returned.json()["status"] == "returned"
         and "resubmit" in me.get(f"/agreements/{agreement_id}").json()["actions"]
     )
+    page = SimpleUploadedFile("盖章页.pdf", b"%PDF-1.4\n", "application/pdf")
+    proof = me.confirm("resubmit", agreement_id)
     resubmitted = me.post(
         f"/agreements/{agreement_id}/resubmit",
-        {**PAPER, "position": "法务助理", "scan": SimpleUploadedFile("盖章页.pdf", b"%PDF-1.4\n", "application/pdf")},
+        {**PAPER, "position": "法务助理", "scan": page, "confirmation": proof},
         format="multipart",
     )
     assert resubmitted.status_code == 200, resubmitted.content
@@ -86,22 +90,25 @@ def test_register_review_and_count(world: World, client: Client) -> None:
     assert stats.total.effective == 1  # counts for 签约率 like an online agreement
 
     # 解约 of a paper agreement: the school reviews it (there is no employer in the system to answer).
-    requested = me.post(f"/agreements/{agreement_id}/termination", {"reason": "考取研究生"})
+    proof = me.confirm("termination", agreement_id)
+    requested = me.post(f"/agreements/{agreement_id}/termination", {"reason": "考取研究生", "confirmation": proof})
     assert requested.json()["status"] == "termination_review"
     assert school.post(f"/agreements/{agreement_id}/termination/approve").json()["status"] == "terminated"
     assert me.get("/destinations/me").json()["status"] == "unregistered"
     assert counters_diff() == {}  # the counters followed every step
 
 
-def test_the_employer_and_others_never_see_it(world: World, client: Client) -> None:
+def test_the_verified_employer_sees_it_read_only_and_others_never(world: World, client: Client) -> None:
     data = {**PAPER, "credit_code": world.employer.employer.credit_code}
     body = register(as_(client, world.student), data).json()
     assert Agreement.objects.get(pk=body["id"]).employer_id == world.employer.employer_id  # the existing employer
     scan_url = body["attachments"][0]["url"].removeprefix("/api/v1")
+    # The verified employer it names sees it and its scan, to dispute it (issue 19 item 6(d)); it acts on nothing.
     hr = as_(client, world.employer)
-    assert hr.get(f"/agreements/{body['id']}").status_code == 404
-    assert hr.post(f"/agreements/{body['id']}/withdraw").status_code == 404
-    assert hr.get(scan_url).status_code == 404
+    assert hr.get(f"/agreements/{body['id']}").json()["actions"] == []
+    assert hr.post(f"/agreements/{body['id']}/withdraw").status_code == 409
+    assert hr.get(scan_url).status_code == 200
+    assert as_(client, world.other_employer).get(scan_url).status_code == 404
     assert as_(client, world.other_student).get(scan_url).status_code == 404
     assert as_(client, world.other_college_admin).get(scan_url).status_code == 404
     assert as_(client, world.school_admin).get(scan_url).status_code == 200
@@ -132,7 +139,7 @@ def test_withdraw_a_registration(world: World, client: Client) -> None:
 
 
 def test_an_employer_named_on_paper_claims_its_row_when_it_registers(world: World, client: Client) -> None:
-    from core.services.employers import employer_register
+    from testsupport import register_employer
 
     register(as_(client, world.student))
     data = {
@@ -143,7 +150,7 @@ def test_an_employer_named_on_paper_claims_its_row_when_it_registers(world: Worl
         "email": "hr@dingxin.example.com",
         "address": "沈阳市和平区",
     }
-    user = employer_register(username="dingxin_hr", password="Dingxin-2027-pass", data=data)
+    user = register_employer("dingxin_hr", data)
     employer = Employer.objects.get(credit_code="1210000046300354XU")
     assert user.employer_id == employer.pk and employer.verification_status == "pending"
     assert Employer.objects.count() == 3  # the world's two and this one: no second row

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import Status
-from core.testing import ApiClient, World, invite, make_student
+from testsupport import ApiClient, World, invite, make_student
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,7 @@ def test_search_is_exact_and_send_list_needs_a_search_hit(api: ApiClient, world:
 
 
 def test_unverified_employer_cannot_search(api: ApiClient, world: World) -> None:
-    from core.testing import make_employer
+    from testsupport import make_employer
 
     api.login(make_employer(verified=False))
     s = world.student
@@ -99,9 +99,9 @@ def test_unverified_employer_cannot_search(api: ApiClient, world: World) -> None
 
 
 def test_employer_verification_by_school(api: ApiClient, world: World) -> None:
-    from core.testing import make_employer
+    from testsupport import make_employer
 
-    pending = make_employer(verified=False).employer
+    pending = make_employer(verified=False, licence=True).employer
     api.login(world.school_admin)
     assert [e["id"] for e in api.get("/school/employers").json()] == [pending.pk]
     assert api.post(f"/school/employers/{pending.pk}/verify", {"approve": False}).status_code == 400
@@ -133,7 +133,9 @@ def test_employer_initiated_termination_through_http(api: ApiClient, world: Worl
     assert requested["termination"]["requester_role"] == "employer"
     assert api.post(f"/agreements/{agreement.pk}/termination/withdraw").status_code == 409
     api.login(world.student.user)
-    assert api.post(f"/agreements/{agreement.pk}/termination/accept", {"remark": "同意"}).status_code == 200
+    proof = api.confirm("termination/accept", agreement.pk)
+    answer = {"remark": "同意", "confirmation": proof}
+    assert api.post(f"/agreements/{agreement.pk}/termination/accept", answer).status_code == 200
     api.login(world.school_admin)
     returned = api.post(f"/agreements/{agreement.pk}/termination/return", {"remark": "请补充解约函"}).json()
     assert returned["status"] == "effective"

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from core.services import agreements as wf
-from core.testing import World
 from documents.builder import format_code
+from testsupport import World, confirm
 
 
 def test_the_code_as_printed_is_found(world: World, client: Client) -> None:
@@ -35,7 +35,12 @@ def test_an_agreement_under_a_termination_request_is_still_effective(world: Worl
     agreement = world.reach("effective")
     code = agreement.verification_code
     assert code is not None and world.student.user is not None
-    wf.termination_request(agreement, reason="个人原因", acting_user=world.student.user)
+    wf.termination_request(
+        agreement,
+        reason="个人原因",
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination", agreement),
+    )
     api, page = _both(client, code)
     assert api["effective"] is True and api["status"] == "termination_requested"
     assert "该协议书已生效" in page

@@ -1,29 +1,47 @@
+from core.models.accounts import (
+    KnownAddress,
+    LockLift,
+    LoginChallenge,
+    LoginFailure,
+    Passkey,
+    SmsCode,
+    StaffChange,
+    StaffInvitation,
+    WebAuthnChallenge,
+)
 from core.models.agreements import (
     Agreement,
     AgreementEvent,
     AgreementTerms,
+    EventAnnouncement,
     NoticeSent,
     Notification,
     NumberSequence,
     SearchHit,
+    SearchMiss,
     SendListItem,
     Termination,
 )
+from core.models.confirmations import Confirmation
 from core.models.destinations import (
     Attachment,
     Destination,
     DestinationEvent,
+    DestinationNotification,
     DestinationSource,
     DestinationStatus,
     DestinationVersion,
 )
-from core.models.exports import ExportJob
+from core.models.jobs import Job
+from core.models.ledger import LedgerCheckpoint, LedgerEntry, LedgerHead
+from core.models.licences import RetiredLicence
 from core.models.org import (
     ActivationCode,
     ApiToken,
     College,
     Employer,
     Major,
+    Province,
     Role,
     School,
     SchoolSettingsChange,
@@ -33,6 +51,7 @@ from core.models.org import (
 )
 from core.models.stats import StatsCounter
 from core.models.status import Status
+from core.models.verifications import VerificationAnswer, VerificationCampaign, VerificationRow
 
 __all__ = [
     "ActivationCode",
@@ -42,26 +61,47 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "College",
+    "Confirmation",
     "Destination",
     "DestinationEvent",
+    "DestinationNotification",
     "DestinationSource",
     "DestinationStatus",
     "DestinationVersion",
     "Employer",
-    "ExportJob",
+    "EventAnnouncement",
+    "Job",
+    "KnownAddress",
+    "LedgerCheckpoint",
+    "LedgerEntry",
+    "LedgerHead",
+    "LockLift",
+    "LoginChallenge",
+    "LoginFailure",
     "Major",
     "NoticeSent",
     "Notification",
     "NumberSequence",
+    "Passkey",
+    "Province",
+    "RetiredLicence",
     "Role",
     "School",
     "SchoolSettingsChange",
     "SearchHit",
+    "SearchMiss",
     "SendListItem",
+    "SmsCode",
+    "StaffChange",
+    "StaffInvitation",
     "StatsCounter",
     "Status",
     "Student",
     "StudentChange",
     "Termination",
     "User",
+    "VerificationAnswer",
+    "VerificationCampaign",
+    "VerificationRow",
+    "WebAuthnChallenge",
 ]

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+
+
+def admin_second_factor_default() -> bool:
+    """A new school requires a second factor of its admins unless the deployment says otherwise (ADMIN_SECOND_FACTOR:
+    on in production, off in the demo)."""
+    return bool(settings.ADMIN_SECOND_FACTOR)
 
 
 class School(models.Model):
@@ -24,9 +32,25 @@ class School(models.Model):
     activation_code_validity_days = models.PositiveIntegerField("激活码有效期（天）", default=14)
     # Times in e-mail, short messages and 消息 are told in this zone (an IANA name, checked by core.services.schools).
     time_zone = models.CharField("时区", max_length=40, default="Asia/Shanghai")
+    # Its school and college admins sign in with a password and a passkey or an authenticator app (core.services.mfa).
+    second_factor_required = models.BooleanField("管理员两步验证", default=admin_second_factor_default)
 
     class Meta:
         verbose_name = verbose_name_plural = "院校"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Province(models.Model):
+    """A province's graduate-employment authority (省级主管部门) and the schools assigned to it (SPEC §1)."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    schools = models.ManyToManyField(School, related_name="provinces", blank=True, verbose_name="所辖院校")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "省级主管部门"
 
     def __str__(self) -> str:
         return self.name
@@ -76,7 +100,8 @@ class Employer(models.Model):
 
     # 基本信息
     name = models.CharField("单位名称", max_length=100)
-    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    # Unique among employers not rejected (`employer_credit_code_live`): a rejected registration frees its code.
+    credit_code = models.CharField("统一社会信用代码", max_length=18)
     contact_person = models.CharField("联系人", max_length=50)
     phone = models.CharField("联系电话", max_length=20)
     email = models.EmailField("邮箱")
@@ -86,6 +111,9 @@ class Employer(models.Model):
         "资质审核状态", max_length=10, choices=Verification.choices, default=Verification.PENDING
     )
     verification_remark = models.CharField("审核意见", max_length=200, blank=True)
+    # A registration that claims a 未注册 row (named on students' paper agreements) keeps that row's name, the one
+    # the papers give, until a school verifies it: the name it registered under waits here (issue 19 item 6(c)).
+    claimed_name = models.CharField("注册单位名称（待审核）", max_length=100, blank=True)
     verified_by = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -106,10 +134,28 @@ class Employer(models.Model):
     hukou_address = models.CharField("户口接收地址", max_length=200, blank=True)
     profile_completed_at = models.DateTimeField("签约信息确认时间", null=True, blank=True)
 
+    # 营业执照 scan uploaded at registration (core.services.licences): sniffed PDF/JPG/PNG in Django's storage under a
+    # random name; 单位资质审核 shows it beside the code's check and cannot approve an employer without it.
+    licence = models.FileField("营业执照扫描件", upload_to="licences/%Y/%m/", max_length=200, blank=True)
+    licence_name = models.CharField("营业执照文件名", max_length=100, blank=True)
+    licence_type = models.CharField("营业执照文件类型", max_length=40, blank=True)
+    licence_size = models.PositiveIntegerField("营业执照文件大小（字节）", null=True, blank=True)
+    licence_uploaded_at = models.DateTimeField("营业执照上传时间", null=True, blank=True)
+
     class Meta:
         verbose_name = verbose_name_plural = "用人单位"
         # 单位资质审核's queue and the menu's count of pending employers, among 20,000.
-        indexes = [models.Index(fields=["verification_status"], name="employer_verification")]
+        indexes = [
+            models.Index(fields=["verification_status"], name="employer_verification"),
+            models.Index(fields=["credit_code"], name="employer_credit_code"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(verification_status="rejected"),
+                name="employer_credit_code_live",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -128,6 +174,7 @@ class Role(models.TextChoices):
     STUDENT = "student", "学生"
     COLLEGE_ADMIN = "college_admin", "学院管理员"
     SCHOOL_ADMIN = "school_admin", "学校管理员"
+    PROVINCE_ADMIN = "province_admin", "省级主管部门"
 
 
 class User(AbstractUser):
@@ -136,10 +183,14 @@ class User(AbstractUser):
     school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="admins")
     college = models.ForeignKey(College, on_delete=models.PROTECT, null=True, blank=True, related_name="admins")
     employer = models.ForeignKey(Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, null=True, blank=True, related_name="admins")
     must_change_password = models.BooleanField("须修改初始密码", default=False)
     # Per account: whether workflow e-mail (and reminders) go to this account's address. An employer's HR account
     # without an address of its own is written to at the employer's registered 邮箱.
     email_notifications = models.BooleanField("接收邮件通知", default=True)
+    # An HR account's mobile, confirmed by an SMS code at 单位注册 (core.services.sms_codes).
+    phone = models.CharField("手机号", max_length=11, blank=True)
+    phone_confirmed_at = models.DateTimeField("手机号验证时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
@@ -180,6 +231,8 @@ class Student(models.Model):
             models.Index(fields=["graduation_year", "name"], name="student_search"),
             # The lists' 身份证号 filter finds the student first, then their agreements.
             models.Index(fields=["id_number"], name="student_id_number"),
+            # A sign-in by a bare 学号 (no school chosen) finds the schools that have it (core.selectors.accounts).
+            models.Index(fields=["student_no"], name="student_no"),
             # 统计 counts students by 院系 and 专业 per school and year from this index alone.
             models.Index(fields=["school", "graduation_year", "college", "major"], name="student_stats_major"),
         ]
@@ -194,14 +247,21 @@ class ApiToken(models.Model):
     `auth_hash` is the user's session auth hash when the token was issued (Django's own way of ending
     sessions on a password change): a token whose hash no longer matches was issued before the password
     changed, however it changed (page, API, reset, activation, admin), and is refused.
+
+    `second_factor` says the sign-in that issued it passed a second factor: while the account needs one
+    (core.services.mfa.second_factor_required, e.g. after its school turned 管理员两步验证 on) a token without it is
+    refused, as a web session without it is sent to the second-factor page.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
     auth_hash = models.CharField(max_length=128, default="")
+    second_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # With read replicas: until when this token's reads stay on the primary after its last write (core.replicas).
+    primary_until = models.DateTimeField(null=True, blank=True)
 
 
 class ActivationCode(models.Model):

@@ -1,4 +1,5 @@
-"""The agreement's status, on its own so that `core.rules` can group the statuses without importing the models."""
+"""The agreement's status and its groups, on their own: the models' constraints and `core.rules` both read them, and
+neither imports the other for them."""
 
 from __future__ import annotations
 
@@ -17,3 +18,29 @@ class Status(models.TextChoices):
     TERMINATION_REQUESTED = "termination_requested", "待解约"
     TERMINATION_REVIEW = "termination_review", "解约待审核"
     TERMINATED = "terminated", "已解约"
+
+
+# A student holds at most one agreement in these statuses (a conditional unique index enforces it).
+ACTIVE_STATUSES = (
+    Status.COLLEGE_REVIEW,
+    Status.SCHOOL_REVIEW,
+    Status.RETURNED,
+    Status.EFFECTIVE,
+    Status.TERMINATION_REQUESTED,
+    Status.TERMINATION_REVIEW,
+)
+# Both parties have signed (the manual's 已应约 tab).
+SIGNED_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED, Status.EFFECTIVE)
+# Signed, but the school has not yet approved it.
+SIGNING_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW, Status.RETURNED)
+REVIEW_STATUSES = (Status.COLLEGE_REVIEW, Status.SCHOOL_REVIEW)
+TERMINATING_STATUSES = (Status.TERMINATION_REQUESTED, Status.TERMINATION_REVIEW)
+# Ended before both parties signed.
+CLOSED_STATUSES = (Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED)
+FINAL_STATUSES = (*CLOSED_STATUSES, Status.TERMINATED)
+# An approved agreement stays in force while a 解约 is being handled, until the 解约 is approved (SPEC §2, §9):
+# it counts for 签约率, the 就业方案, the issued document and public verification. A 解约 may also be asked for
+# before approval, so "counts as effective" also needs `effective_at`: see `counts_as_effective`.
+EFFECTIVE_STATUSES = (Status.EFFECTIVE, *TERMINATING_STATUSES)
+# Statuses in which an agreement that was once approved can be: it carries a 协议书编号 and a verification code.
+ONCE_EFFECTIVE_STATUSES = (*EFFECTIVE_STATUSES, Status.TERMINATED)

@@ -5,10 +5,21 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from core.errors import NotFound
-from core.models import Agreement, AgreementTerms, Role, School, Status, Student, Termination, User
+from core.models import (
+    Agreement,
+    AgreementEvent,
+    AgreementTerms,
+    Employer,
+    Role,
+    School,
+    Status,
+    Student,
+    Termination,
+    User,
+)
 from core.rules import ACTIVE_STATUSES, FINAL_STATUSES, TABS, review_status_for
 from core.selectors.paging import ListPaginator, cached_choices
 from core.selectors.scope import school_scope
@@ -17,8 +28,11 @@ from core.selectors.scope import school_scope
 def agreements_visible_to(user: User) -> QuerySet[Agreement]:
     qs = Agreement.objects.all()
     if user.role == Role.EMPLOYER and user.employer_id is not None:
-        # A paper agreement names the employer, but the employer took no part in it here: it never sees it.
-        return qs.filter(employer_id=user.employer_id, paper=False)
+        # A paper agreement names the employer, which took no part in it here: a verified employer sees it, read-only,
+        # and may dispute it (issue 19 item 6(d)); a 未注册 row or an unverified claim of it never does.
+        verified = user.employer is not None and user.employer.verification_status == Employer.Verification.VERIFIED
+        mine = qs.filter(employer_id=user.employer_id)
+        return mine if verified else mine.filter(paper=False)
     scope = school_scope(user)
     return qs.none() if scope is None else qs.filter(scope)
 
@@ -27,13 +41,16 @@ def with_list_relations(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
     """Everything a list row shows, in a constant number of queries. Planning one join of seven tables cost more than
     running it, so the student (with major and college) is a second query of the page's students; the student's
     school is the agreement's (an agreement is made with a student of its school), joined once: see `share_school`."""
-    return qs.select_related("school", "employer", "current_terms").prefetch_related(
-        Prefetch("student", queryset=Student.objects.select_related("major", "college")),
-        Prefetch(
-            "terminations",
-            queryset=Termination.objects.filter(state__in=Termination.OPEN_STATES),
-            to_attr="_open_terminations",
-        ),
+    return (
+        qs.annotate(
+            # At most one open 解约 per agreement (a unique index): joined on that index, not a query of its own.
+            open_termination_row=FilteredRelation(
+                "terminations", condition=Q(terminations__state__in=Termination.OPEN_STATES)
+            )
+        )
+        # (django-stubs does not know a FilteredRelation may be select_related)
+        .select_related("school", "employer", "current_terms", "open_termination_row")  # type: ignore[misc]
+        .prefetch_related(Prefetch("student", queryset=Student.objects.select_related("major", "college")))
     )
 
 
@@ -56,8 +73,7 @@ def agreement_paginator(qs: QuerySet[Agreement], per_page: int) -> ListPaginator
 
 def attach_open_termination(agreements: list[Agreement]) -> list[Agreement]:
     for agreement in agreements:
-        opens = getattr(agreement, "_open_terminations", None)
-        agreement._open_termination = opens[0] if opens else None  # type: ignore[attr-defined]
+        agreement._open_termination = getattr(agreement, "open_termination_row", None)  # type: ignore[attr-defined]
     return agreements
 
 
@@ -198,12 +214,19 @@ def agreements_of_student(user: User, student: Student) -> list[Agreement]:
 
 
 def review_queue_counts(user: User) -> dict[str, int]:
-    """What waits for an admin: signing reviews at their level and, for the school, 解约 reviews."""
-    mine = agreements_visible_to(user)
-    counts = {"reviews": mine.filter(status=review_status_for(user)).count()}
-    if user.role == Role.SCHOOL_ADMIN:
-        counts["terminations"] = mine.filter(status=Status.TERMINATION_REVIEW).count()
-    return counts
+    """What waits for an admin: signing reviews at their level and, for the school, 解约 reviews (one query over
+    the scope's status index, on every page of the portal)."""
+    reviews = review_status_for(user)
+    if user.role != Role.SCHOOL_ADMIN:
+        return {"reviews": agreements_visible_to(user).filter(status=reviews).count()}
+    return (
+        agreements_visible_to(user)
+        .filter(status__in=[reviews, Status.TERMINATION_REVIEW])
+        .aggregate(
+            reviews=Count("pk", filter=Q(status=reviews)),
+            terminations=Count("pk", filter=Q(status=Status.TERMINATION_REVIEW)),
+        )
+    )
 
 
 def asked_by_student(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
@@ -227,3 +250,14 @@ def with_termination_history(qs: QuerySet[Agreement], history: str) -> QuerySet[
 def active_status_by_student() -> Subquery:
     """The status of a student's active agreement, for annotating student rows (at most one exists)."""
     return Subquery(Agreement.objects.filter(student=OuterRef("pk"), status__in=ACTIVE_STATUSES).values("status")[:1])
+
+
+def paper_dispute_of(agreement: Agreement) -> AgreementEvent | None:
+    """The employer's 异议 to a paper agreement that its latest registration or resubmission still answers to (the
+    reviewer reads it atop the agreement; the employer disputes a version once)."""
+    if not agreement.paper:
+        return None
+    events = AgreementEvent.objects.filter(agreement=agreement).order_by("-sequence")
+    for event in events.filter(action__in=("paper_register", "paper_resubmit", "paper_dispute"))[:1]:
+        return event if event.action == "paper_dispute" else None
+    return None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from core.errors import NotFound
-from core.models import ExportJob, User
+from core.models import Job, User
 
 
-def export_job_of(user: User, pk: int) -> ExportJob:
-    job = ExportJob.objects.filter(pk=pk, owner=user).first()
+def export_job_of(user: User, pk: int) -> Job:
+    job = Job.objects.filter(pk=pk, owner=user, kind__in=Job.EXPORT_KINDS).first()
     if job is None:
         raise NotFound()
     return job

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Value
 
 from core.errors import NotFound
-from core.models import Notification, Status, User
-from core.selectors.agreements import agreements_visible_to, asked_by_student
+from core.models import DestinationNotification, Notification, Role, Status, Termination, User
+from core.selectors.agreements import agreements_visible_to
 
 # 应约 answers an employer has not yet looked at count as waiting on it in 单位签约中心.
-ANSWER_ACTIONS = ("accept", "decline")
+ANSWER_ACTIONS = Notification.ANSWER_ACTIONS
+# The two kinds of a student's 消息 (`inbox_of`): an agreement's event, a 去向's.
+INBOX_AGREEMENT, INBOX_DESTINATION = "agreement", "destination"
 
 
 def notifications_of(user: User) -> QuerySet[Notification]:
@@ -33,14 +38,77 @@ def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+def destination_notifications_of(user: User) -> QuerySet[DestinationNotification]:
+    """The 消息 of a 去向's events to their recipient: the school's side (core.catalogue's `Party.SCHOOL`) or the
+    graduate."""
+    return DestinationNotification.objects.filter(recipient=user).select_related(
+        "event", "event__destination", "event__destination__student", "event__destination__school"
+    )
+
+
+def get_destination_notification_for_user(user: User, notification_id: int) -> DestinationNotification:
+    notification = destination_notifications_of(user).filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound()
+    return notification
+
+
+def destination_unread_count(user: User) -> int:
+    return DestinationNotification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def inbox_of(user: User) -> QuerySet[Any]:
+    """A student's 消息 of both kinds, agreements' and 去向's, newest first, as rows (kind, id, event time): a page of
+    them is read with `inbox_page`."""
+    agreement = (
+        Notification.objects.filter(recipient=user)
+        .annotate(kind=Value(INBOX_AGREEMENT), at=F("event__created_at"))
+        .values_list("kind", "pk", "at")
+        .order_by()
+    )
+    destination = (
+        DestinationNotification.objects.filter(recipient=user)
+        .annotate(kind=Value(INBOX_DESTINATION), at=F("event__created_at"))
+        .values_list("kind", "pk", "at")
+        .order_by()
+    )
+    return agreement.union(destination, all=True).order_by("-at", "-pk")
+
+
+def inbox_page(user: User, rows: Sequence[tuple[str, int, Any]]) -> list[Notification | DestinationNotification]:
+    """The 消息 of a page of `inbox_of` rows, in their order: two queries whatever the page."""
+    ids = {kind: [pk for k, pk, _ in rows if k == kind] for kind in (INBOX_AGREEMENT, INBOX_DESTINATION)}
+    found: dict[tuple[str, int], Notification | DestinationNotification] = {}
+    found.update(((INBOX_AGREEMENT, n.pk), n) for n in notifications_of(user).filter(pk__in=ids[INBOX_AGREEMENT]))
+    found.update(
+        ((INBOX_DESTINATION, n.pk), n) for n in destination_notifications_of(user).filter(pk__in=ids[INBOX_DESTINATION])
+    )
+    return [found[(kind, pk)] for kind, pk, _ in rows if (kind, pk) in found]
+
+
+def inbox_unread_count(user: User) -> int:
+    """The unread 消息 of both kinds (the student's menu badge)."""
+    return unread_count(user) + destination_unread_count(user)
+
+
 def employer_todo_counts(user: User) -> dict[str, int]:
     """What waits on the employer: 解约 requests of students to answer (解约办理), and in 单位签约中心 the
-    agreements the school returned plus the students' answers to 邀约 this account has not yet read."""
-    mine = agreements_visible_to(user)
-    answers = Notification.objects.filter(
-        recipient=user, read_at__isnull=True, event__action__in=ANSWER_ACTIONS
-    ).count()
-    return {
-        "terminations": asked_by_student(mine).count(),
-        "agreements": mine.filter(status=Status.RETURNED).count() + answers,
-    }
+    agreements the school returned plus the students' answers to 邀约 this account has not yet read. The two
+    agreement counts are one query: each open 解约 joined on its unique index (a student's is pending while the
+    agreement is 待解约)."""
+    asked = FilteredRelation(
+        "terminations",
+        condition=Q(terminations__state=Termination.State.PENDING, terminations__requester_role=Role.STUDENT),
+    )
+    counts = (
+        agreements_visible_to(user)
+        .filter(status__in=[Status.RETURNED, Status.TERMINATION_REQUESTED])
+        .annotate(asked=asked)
+        .aggregate(
+            returned=Count("pk", filter=Q(status=Status.RETURNED)),
+            terminations=Count("asked__id", filter=Q(status=Status.TERMINATION_REQUESTED)),
+        )
+    )
+    # The flag copied from the event (Notification.answer): an index count, no join on the events.
+    answers = Notification.objects.filter(recipient=user, read_at__isnull=True, answer=True).count()
+    return {"terminations": counts["terminations"], "agreements": counts["returned"] + answers}

@@ -1,11 +1,12 @@
 """The school side of every scoped read: what a student, a college admin or a school admin may see of the rows that
-carry `school_id`, `college_id` and a student (agreements, 毕业去向). Employers' scope is the caller's own."""
+carry `school_id`, `college_id` and a student (agreements, 毕业去向), and a 省级主管部门 (read-only: every action is
+refused by role in core.rules) the rows of its schools. Employers' scope is the caller's own."""
 
 from __future__ import annotations
 
 from django.db.models import Q
 
-from core.models import Role, User
+from core.models import Role, School, User
 
 
 def school_scope(user: User) -> Q | None:
@@ -16,4 +17,6 @@ def school_scope(user: User) -> Q | None:
         return Q(school_id=user.school_id, college_id=user.college_id)
     if user.role == Role.SCHOOL_ADMIN and user.school_id is not None:
         return Q(school_id=user.school_id)
+    if user.role == Role.PROVINCE_ADMIN and user.province_id is not None:
+        return Q(school_id__in=School.objects.filter(provinces=user.province_id).values("pk"))
     return None

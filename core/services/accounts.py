@@ -22,11 +22,17 @@ from django.utils.crypto import constant_time_compare
 
 from core.errors import DomainError, Forbidden, InvalidInput
 from core.models import ApiToken, User
-from core.throttle import guard, is_refused, record_failure, refusal
+from core.selectors.accounts import login_username
+from core.throttle import guard, is_refused, record_failure, refusal, succeeded
 from core.validators import validate_email
 
 # last_used_at is written at most this often per token, so reads stay reads.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+# Said for every failed login alike, whether the name exists or not (no enumeration): a roster student who has not
+# activated has no password yet, and is told where the first one comes from.
+LOGIN_FAILED = "用户名或密码错误。学生首次登录须先用学校发放的激活码在“激活账号”页设置密码。"
 
 
 class AuthenticationFailed(DomainError):
@@ -38,18 +44,8 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def login_name(username: str) -> str:
-    """The username as typed, or "" when it cannot name an account (too long, NUL, lone surrogates)."""
-    if not username or len(username) > 150 or "\x00" in username:
-        return ""
-    try:
-        username.encode("utf-8")
-    except UnicodeEncodeError:
-        return ""
-    return username
-
-
-def token_issue(user: User) -> str:
+def token_issue(user: User, *, second_factor: bool = False) -> str:
+    """A new API token; `second_factor` when this sign-in passed one (core.services.mfa.login_challenge_complete)."""
     now = timezone.now()
     ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
     key = secrets.token_urlsafe(32)
@@ -57,27 +53,34 @@ def token_issue(user: User) -> str:
         user=user,
         key_hash=_hash(key),
         auth_hash=user.get_session_auth_hash(),
+        second_factor=second_factor,
         expires_at=now + settings.API_TOKEN_LIFETIME,
     )
     return key
 
 
-def token_create(*, username: str, password: str, request: HttpRequest | None = None) -> tuple[str, User]:
-    """Log in with a password (throttled with the login page, see core.throttle) and issue a token."""
-    name = login_name(username)
+def credentials_check(
+    *, username: str, password: str, school_code: str = "", request: HttpRequest | None = None
+) -> User:
+    """The account these credentials sign in to (throttled with the login page, see core.throttle), else 401.
+
+    A student names their school (`school_code`) and 学号, or `院校代码:学号`, or a 学号 only one school has
+    (core.selectors.accounts.login_username); a 学号 several schools have without a school is a 400."""
+    name = login_username(username, school_code)
     user = authenticate(request, username=name, password=password) if name else None
     if user is None or not user.is_active:
         if is_refused(request):
             raise refusal(request, name)  # type: ignore[arg-type]
-        raise AuthenticationFailed("用户名或密码错误", code="invalid_credentials")
-    return token_issue(user), user  # type: ignore[arg-type]
+        raise AuthenticationFailed(LOGIN_FAILED, code="invalid_credentials")
+    succeeded(request, user)  # type: ignore[arg-type]  # as a page login does (user_logged_in): this address's failures for it are done
+    return user  # type: ignore[return-value]
 
 
 def token_authenticate(key: str) -> ApiToken | None:
     """The live token with this key, or None: unknown, expired, its user inactive or its password changed."""
     now = timezone.now()
     token = (
-        ApiToken.objects.select_related("user", "user__employer")
+        ApiToken.objects.select_related("user", "user__employer", "user__school")
         .filter(key_hash=_hash(key), expires_at__gt=now)
         .first()
     )

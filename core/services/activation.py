@@ -4,7 +4,8 @@ Roster import creates students who cannot log in (an unusable password): nothing
 as a first password. A code is random (CODE_LENGTH characters of an alphabet without look-alikes), valid for
 the school's 激活码有效期, used once, and stored as an HMAC keyed with SECRET_KEY: the codes of a whole school
 are hashed in a moment (a slow password hash would take minutes), and a copy of the database alone reveals none.
-Guessing is throttled with logins (core.throttle), so CODE_LENGTH characters (60 bits) are far out of reach.
+Guessing is throttled in activation's own budget (core.throttle; a fresh code clears the account's count), so
+CODE_LENGTH characters (60 bits) are far out of reach.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from core.errors import Forbidden, InvalidInput
-from core.models import ActivationCode, Role, School, Student, User
-from core.services.accounts import check_new_password, login_name, password_set
-from core.throttle import guard, is_refused, record_failure, refusal
+from core.models import ActivationCode, LoginFailure, Role, School, Student, User
+from core.selectors.accounts import login_username
+from core.services.accounts import check_new_password, password_set
+from core.throttle import guard, is_refused, record_failure, refusal, stored_name
 
 # No 0/O, 1/I, so a code read from paper or a phone screen is typed right.
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -123,14 +125,20 @@ def activation_codes_issue(
             user_id__in=[s.user_id for s in found], used_at__isnull=True, revoked_at__isnull=True
         ).update(revoked_at=now)
         ActivationCode.objects.bulk_create(rows, batch_size=1000)
+        # A fresh code is not refused for guesses at the old ones (from anywhere): the account's count starts anew.
+        names = [stored_name(s.user.username) for s in found if s.user is not None]
+        LoginFailure.objects.filter(kind=LoginFailure.Kind.ACTIVATION, username__in=names).delete()
     return issued
 
 
-def account_activate(*, username: str, code: str, new_password: str, request: HttpRequest | None) -> User:
-    """激活账号: 学号 + a live code + a new password. Failures count towards the login throttle."""
-    name = login_name(username)
+def account_activate(
+    *, username: str, code: str, new_password: str, school_code: str = "", request: HttpRequest | None
+) -> User:
+    """激活账号: the school and 学号 (as a login names them) + a live code + a new password. Failures count
+    in activation's own budget (core.throttle)."""
+    name = login_username(username, school_code)
     check_new_password(None, new_password)
-    guard(request, name)
+    guard(request, name, LoginFailure.Kind.ACTIVATION)
     now = timezone.now()
     user = User.objects.filter(username=name, role=Role.STUDENT, is_active=True).first() if name else None
     match = None
@@ -141,7 +149,7 @@ def account_activate(*, username: str, code: str, new_password: str, request: Ht
         )
         match = next((c for c in live if constant_time_compare(c.code_hash, digest)), None)
     if user is None or match is None:
-        record_failure(request, name)
+        record_failure(request, name, LoginFailure.Kind.ACTIVATION)
         if is_refused(request):
             raise refusal(request, name)  # type: ignore[arg-type]
         message = "学号或激活码不正确，或激活码已过期（可请学校重新生成）"

@@ -31,6 +31,7 @@ from core.models import (
 from core.models.agreements import RESPONSE_LABELS
 from core.rules import ACTIVE_STATUSES, Action, require, require_role
 from core.selectors import STUDENT_NOT_REACHABLE, students_reachable_by
+from core.services.confirmations import agreement_bound, confirmation_attach, confirmation_take, graduate_proof
 from core.services.destinations import destination_clear_agreement, destination_from_agreement
 from core.services.employers import require_verified_employer
 from core.services.events import record_event
@@ -213,7 +214,9 @@ def agreement_withdraw(agreement: Agreement | int, *, acting_user: User) -> Agre
     return agreement
 
 
-def agreement_accept(agreement: Agreement | int, *, acting_user: User) -> Agreement:
+def agreement_accept(agreement: Agreement | int, *, acting_user: User, confirmation: str = "") -> Agreement:
+    """同意: binds the graduate, so it spends their 本人确认 (`confirmation`, a `cfm_…` token for this agreement and
+    its current terms version) and leaves it as the event's evidence."""
     require_role(acting_user, Action.ACCEPT)
     try:
         with transaction.atomic():
@@ -234,6 +237,9 @@ def agreement_accept(agreement: Agreement | int, *, acting_user: User) -> Agreem
                     f"你已与{employer_name}签约（{RESPONSE_LABELS[Status(status)]}），须先办理解约才能接受新的邀约",
                     code="student_signed",
                 )
+            proof = confirmation_take(
+                confirmation, user=acting_user, action=Action.ACCEPT, bound=agreement_bound(agreement, Action.ACCEPT)
+            )
             status = _first_review_status(agreement)
             agreement.accepted_terms = agreement.current_terms
             agreement.signed_at = timezone.now()
@@ -242,7 +248,7 @@ def agreement_accept(agreement: Agreement | int, *, acting_user: User) -> Agreem
                 _make_effective(agreement)
                 extra += ["number", "verification_code", "effective_at"]
             old = _set_status(agreement, status, *extra)
-            record_event(agreement, "accept", actor=acting_user, old_status=old)
+            confirmation_attach(proof, record_event(agreement, "accept", actor=acting_user, old_status=old))
             if status == Status.EFFECTIVE:
                 destination_from_agreement(agreement, acting_user=acting_user)
     except IntegrityError:
@@ -348,13 +354,22 @@ def _check_termination_limits(agreement: Agreement) -> None:
             raise Conflict(f"该生解约次数已达学校规定上限（{school.max_terminations}次）", code="termination_limit")
 
 
-def termination_request(agreement: Agreement | int, *, reason: str, acting_user: User) -> Agreement:
+def termination_request(
+    agreement: Agreement | int, *, reason: str, acting_user: User, confirmation: str = ""
+) -> Agreement:
+    """申请解约, by either party; the graduate's request binds them, so it spends their 本人确认 (`confirmation`)."""
     require_role(acting_user, Action.TERMINATION)
     reason = validate_reason(reason or "", field="reason", label="解约原因")
     with transaction.atomic():
         agreement = _lock(agreement)
         require(agreement, acting_user, Action.TERMINATION)
         _check_termination_limits(agreement)
+        proof = graduate_proof(
+            confirmation,
+            user=acting_user,
+            action=Action.TERMINATION,
+            bound=lambda: agreement_bound(agreement, Action.TERMINATION),
+        )
         termination = Termination.objects.create(
             agreement=agreement,
             requested_by=acting_user,
@@ -364,20 +379,29 @@ def termination_request(agreement: Agreement | int, *, reason: str, acting_user:
         )
         if not agreement.paper:
             old = _set_status(agreement, Status.TERMINATION_REQUESTED)
-            record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason)
+            confirmation_attach(
+                proof,
+                record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason),
+            )
         elif agreement.school.termination_review_enabled:
             # No employer in the system to answer: the student's 解约 of a paper agreement (with the employer's
             # consent on paper, e.g. a 解约函) goes to the school's review, or ends it when the school does not review.
             termination.state = Termination.State.REVIEW
             termination.save(update_fields=["state"])
             old = _set_status(agreement, Status.TERMINATION_REVIEW)
-            record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason)
+            confirmation_attach(
+                proof,
+                record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason),
+            )
         else:
             termination.state = Termination.State.APPROVED
             termination.save(update_fields=["state"])
             agreement.terminated_at = timezone.now()
             old = _set_status(agreement, Status.TERMINATED, "terminated_at")
-            record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason)
+            confirmation_attach(
+                proof,
+                record_event(agreement, "termination_request", actor=acting_user, old_status=old, remark=reason),
+            )
             destination_clear_agreement(agreement, acting_user=acting_user)
     return agreement
 
@@ -403,7 +427,9 @@ def termination_withdraw(agreement: Agreement | int, *, acting_user: User) -> Ag
     return agreement
 
 
-def _answer_termination(agreement: Agreement | int, *, agree: bool, remark: str, acting_user: User) -> Agreement:
+def _answer_termination(
+    agreement: Agreement | int, *, agree: bool, remark: str, acting_user: User, confirmation: str = ""
+) -> Agreement:
     require_role(acting_user, Action.TERMINATION_ACCEPT)
     remark = (remark or "").strip()
     if not agree:
@@ -412,36 +438,48 @@ def _answer_termination(agreement: Agreement | int, *, agree: bool, remark: str,
         raise InvalidInput("备注不能超过200个字", errors={"remark": "备注不能超过200个字"})
     with transaction.atomic():
         agreement = _lock(agreement)
-        require(agreement, acting_user, Action.TERMINATION_ACCEPT if agree else Action.TERMINATION_DECLINE)
+        action = Action.TERMINATION_ACCEPT if agree else Action.TERMINATION_DECLINE
+        require(agreement, acting_user, action)
         termination = _open_termination(agreement, Termination.State.PENDING)
+        proof = graduate_proof(
+            confirmation, user=acting_user, action=action, bound=lambda: agreement_bound(agreement, action)
+        )
         termination.response_remark = remark
         termination.responded_at = timezone.now()
         extra: list[str] = []
         if not agree:
             termination.state = Termination.State.DECLINED
-            new, action = Status(termination.previous_status), "termination_decline"
+            new, event = Status(termination.previous_status), "termination_decline"
         elif agreement.school.termination_review_enabled:
             termination.state = Termination.State.REVIEW
-            new, action = Status.TERMINATION_REVIEW, "termination_accept"
+            new, event = Status.TERMINATION_REVIEW, "termination_accept"
         else:
             termination.state = Termination.State.APPROVED
-            new, action = Status.TERMINATED, "termination_accept"
+            new, event = Status.TERMINATED, "termination_accept"
             agreement.terminated_at = timezone.now()
             extra = ["terminated_at"]
         termination.save(update_fields=["state", "response_remark", "responded_at"])
         old = _set_status(agreement, new, *extra)
-        record_event(agreement, action, actor=acting_user, old_status=old, remark=remark)
+        confirmation_attach(proof, record_event(agreement, event, actor=acting_user, old_status=old, remark=remark))
         if new == Status.TERMINATED:
             destination_clear_agreement(agreement, acting_user=acting_user)
     return agreement
 
 
-def termination_accept(agreement: Agreement | int, *, acting_user: User, remark: str = "") -> Agreement:
-    return _answer_termination(agreement, agree=True, remark=remark, acting_user=acting_user)
+def termination_accept(
+    agreement: Agreement | int, *, acting_user: User, remark: str = "", confirmation: str = ""
+) -> Agreement:
+    """The other party agrees to a 解约; the graduate's answer spends their 本人确认 (`confirmation`)."""
+    return _answer_termination(agreement, agree=True, remark=remark, acting_user=acting_user, confirmation=confirmation)
 
 
-def termination_decline(agreement: Agreement | int, *, remark: str, acting_user: User) -> Agreement:
-    return _answer_termination(agreement, agree=False, remark=remark, acting_user=acting_user)
+def termination_decline(
+    agreement: Agreement | int, *, remark: str, acting_user: User, confirmation: str = ""
+) -> Agreement:
+    """The other party refuses a 解约; the graduate's answer spends their 本人确认 (`confirmation`)."""
+    return _answer_termination(
+        agreement, agree=False, remark=remark, acting_user=acting_user, confirmation=confirmation
+    )
 
 
 def _review_termination(agreement: Agreement | int, *, approve: bool, remark: str, acting_user: User) -> Agreement:

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.catalogue import destination_event
 from core.destination_fields import AGREEMENT_CODE, FORMS, NEEDS_PROOF, form_specs
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import (
     Agreement,
     Attachment,
@@ -31,36 +32,33 @@ from core.models import (
     DestinationStatus,
     DestinationVersion,
     Role,
+    School,
     Student,
     User,
 )
 from core.rules import (
     DestinationAction,
     counts_as_effective,
+    destination_enter_refusal,
     destination_require,
     destination_require_role,
     effective_q,
 )
-from core.services.events import actor_display_name
+from core.services.confirmations import (
+    DESTINATION_CONFIRM,
+    DESTINATION_SUBMIT,
+    confirmation_attach,
+    confirmation_take,
+    destination_bound,
+)
+from core.services.events import actor_display_name, next_sequence, notify_destination_event
+from core.services.ledger import DESTINATION_EVENT, ledger_record
 from core.services.stats_counters import DESTINATIONS_SOURCE, count_destination, register_source
 from core.services.terms import clean_fields
 from core.validators import validate_reason
 
 # 去向落实 is counted (metric `placed`) by the 统计 counters: every change below calls `count_destination`.
 register_source(DESTINATIONS_SOURCE)
-
-DESTINATION_ACTION_LABELS = {
-    "update": "学生填写毕业去向",
-    "attach": "学生上传附件",
-    "detach": "学生删除附件",
-    "submit": "学生提交审核",
-    "college_approve": "学院审核通过",
-    "college_return": "学院审核退回",
-    "school_approve": "学校审核通过",
-    "school_return": "学校审核退回",
-    "agreement_effective": "就业协议书生效，自动登记",
-    "agreement_terminated": "就业协议书解约，去向清空",
-}
 
 
 def _record(
@@ -71,21 +69,25 @@ def _record(
     old_status: str,
     old_code: str | None = None,
     remark: str = "",
-) -> None:
+) -> DestinationEvent:
     """Append the event and keep the 去向落实 counter in step (`old_code` None: the code did not change)."""
     count_destination(destination, before=(old_status, destination.code if old_code is None else old_code))
-    DestinationEvent.objects.create(
+    event = DestinationEvent.objects.create(
         destination=destination,
+        sequence=next_sequence(Destination, destination.pk, DestinationEvent, "destination"),
         actor=actor,
         actor_name=actor_display_name(actor),
         actor_role=actor.role if actor else "",
         action=action,
-        action_label=DESTINATION_ACTION_LABELS[action],
+        action_label=destination_event(action).label,
         remark=remark,
         old_status=old_status,
         new_status=destination.status,
         code=destination.code,
     )
+    ledger_record(DESTINATION_EVENT, event)
+    notify_destination_event(destination, event)
+    return event
 
 
 def _ensure(student: Student) -> Destination:
@@ -169,7 +171,10 @@ def destination_update(data: Mapping[str, Any], *, acting_user: User) -> Destina
     return destination
 
 
-def destination_submit(*, acting_user: User) -> Destination:
+def destination_submit(*, acting_user: User, confirmation: str = "") -> Destination:
+    """提交: the graduate declares this 去向 theirs, so it spends their 本人确认 (`confirmation`, action
+    `destination_submit`, bound to the version and the proof files submitted)."""
+
     destination_require_role(acting_user, DestinationAction.SUBMIT)
     student = _student_of(acting_user)
     with transaction.atomic():
@@ -178,6 +183,9 @@ def destination_submit(*, acting_user: User) -> Destination:
         if destination.code in NEEDS_PROOF and not destination.attachments.exists():
             message = "请上传证明材料（如录用通知、劳动合同、录取通知书）后再提交"
             raise Conflict(message, code="attachment_required")
+        proof = confirmation_take(
+            confirmation, user=acting_user, action=DESTINATION_SUBMIT, bound=destination_bound(destination)
+        )
         school = destination.school
         if school.college_review_enabled:
             new = DestinationStatus.COLLEGE_REVIEW
@@ -190,7 +198,7 @@ def destination_submit(*, acting_user: User) -> Destination:
         destination.status = new
         destination.submitted_at = timezone.now()
         destination.save(update_fields=["status", "submitted_at", "approved_at", "updated_at"])
-        _record(destination, "submit", actor=acting_user, old_status=old)
+        confirmation_attach(proof, _record(destination, "submit", actor=acting_user, old_status=old))
     return destination
 
 
@@ -286,9 +294,14 @@ def store_attachment(
 
     Called inside the caller's transaction: a caller whose transaction fails later deletes the file (`discard_file`)."""
     display, content_type, extension = clean_attachment(name, content)
+    owner = agreement or destination
+    assert owner is not None
     attachment = Attachment(
         destination=destination,
         agreement=agreement,
+        kind=Attachment.Kind.SCAN if agreement is not None else Attachment.Kind.PROOF,
+        school_id=owner.school_id,
+        subject=str(owner.student)[:100],
         name=display,
         content_type=content_type,
         size=len(content),
@@ -340,11 +353,11 @@ def destination_detach(attachment_id: int, *, acting_user: User) -> None:
         if attachment is None:
             raise NotFound()
         destination_require(destination, acting_user, DestinationAction.ATTACH)
-        stored = attachment.file.name
-        name = attachment.name
-        attachment.delete()
-        _record(destination, "detach", actor=acting_user, old_status=destination.status, remark=name)
-        transaction.on_commit(lambda: discard_file(stored))
+        # 佐证材料: gone from the student's pages, kept for the reviewers and the province until the purge.
+        attachment.retired_at = timezone.now()
+        attachment.retired_reason = Attachment.Retired.DETACHED
+        attachment.save(update_fields=["retired_at", "retired_reason"])
+        _record(destination, "detach", actor=acting_user, old_status=destination.status, remark=attachment.name)
 
 
 # --- kept in step with agreements ----------------------------------------------------------------------------
@@ -363,6 +376,9 @@ def destination_from_agreement(agreement: Agreement, *, acting_user: User | None
         "unit_location": (terms.work_location if terms else "") or employer.location,
         "position": terms.position if terms else "",
     }
+    if agreement.paper and terms is not None:
+        # The unit as printed on the paper, never the codes of the employer row its 信用代码 found (issue 18 bug 5).
+        data.update(unit_nature=terms.unit_nature, unit_location=terms.unit_location or terms.work_location)
     old, old_code = destination.status, destination.code
     _add_version(destination, AGREEMENT_CODE, data, acting_user=acting_user)
     destination.status = DestinationStatus.APPROVED
@@ -435,3 +451,125 @@ def destinations_backfill(*, limit: int | None = None) -> int:
             destination_from_agreement(agreement, acting_user=None)
             done += 1
     return done
+
+
+# --- entered by the school, confirmed or disputed by the graduate (issue 20 item 2) ---------------------------
+
+
+def destination_enter(student_id: int, data: Mapping[str, Any], *, acting_user: User) -> Destination:
+    """学校代为登记: a college admin (their college's graduates) or school admin enters or changes a graduate's 去向.
+    It is 待本人确认 and counts nowhere (统计, 就业方案, 去向落实率) until the graduate confirms it; the graduate may
+    dispute it instead, and a disputed one the school cannot change."""
+    if acting_user.role not in (Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN):
+        raise Forbidden("当前账号角色无权进行此操作", code="forbidden_role")
+    code, fields = clean_destination(data)
+    if acting_user.school_id is None:
+        raise NotFound()
+    scope = Student.objects.filter(pk=student_id, school_id=acting_user.school_id)
+    if acting_user.role == Role.COLLEGE_ADMIN:
+        scope = scope.filter(college_id=acting_user.college_id or 0)
+    student = scope.first()
+    if student is None:
+        raise NotFound()
+    with transaction.atomic():
+        destination = _lock(_ensure(student))
+        refusal = destination_enter_refusal(destination, acting_user)
+        if refusal is not None:
+            raise refusal
+        if _already_entered(destination, code, fields):
+            return destination  # the same entry posted again: nothing new to confirm, no second event
+        old, old_code = destination.status, destination.code
+        _add_version(destination, code, fields, acting_user=acting_user)
+        destination.status = DestinationStatus.PENDING_CONFIRMATION
+        destination.source = DestinationSource.STAFF
+        destination.approved_at = None
+        destination.save(update_fields=["current", "code", "status", "source", "approved_at", "updated_at"])
+        # The graduate's proof files proved what they registered, not this entry: kept for the auditors (留存备查),
+        # no longer the 去向's 证明材料 (the graduate may attach them again once they confirm).
+        replaced = destination.attachments.update(retired_at=timezone.now(), retired_reason=Attachment.Retired.REPLACED)
+        remark = f"原{replaced}个证明材料转为留存备查" if replaced else ""
+        _record(destination, "staff_enter", actor=acting_user, old_status=old, old_code=old_code, remark=remark)
+    return destination
+
+
+def _already_entered(destination: Destination, code: str, fields: Mapping[str, Any]) -> bool:
+    """The school's own entry, still waiting for the graduate, with exactly these values."""
+    current = destination.current
+    return (
+        current is not None
+        and destination.source == DestinationSource.STAFF
+        and destination.status == DestinationStatus.PENDING_CONFIRMATION
+        and current.code == code
+        and all(getattr(current, name) == value for name, value in fields.items())
+    )
+
+
+def destination_confirm(*, acting_user: User, confirmation: str = "") -> Destination:
+    """The graduate confirms the 去向 the school entered (本人确认, action `destination_confirm`, bound to that
+    version): from then on it counts, as an approved one."""
+    destination_require_role(acting_user, DestinationAction.CONFIRM)
+    student = _student_of(acting_user)
+    with transaction.atomic():
+        destination = _lock(_ensure(student))
+        destination_require(destination, acting_user, DestinationAction.CONFIRM)
+        proof = confirmation_take(
+            confirmation,
+            user=acting_user,
+            action=DESTINATION_CONFIRM,
+            bound=destination_bound(destination, action=DESTINATION_CONFIRM),
+        )
+        old = destination.status
+        destination.status = DestinationStatus.APPROVED
+        destination.approved_at = timezone.now()
+        destination.save(update_fields=["status", "approved_at", "updated_at"])
+        confirmation_attach(proof, _record(destination, "confirm", actor=acting_user, old_status=old))
+    return destination
+
+
+def destination_dispute(reason: str, *, acting_user: User) -> Destination:
+    """异议: “这不是我的去向”, with the reason. The 去向 stays out of every figure and the school cannot change or
+    clear it; it stays open for the province's 核查."""
+    destination_require_role(acting_user, DestinationAction.DISPUTE)
+    reason = validate_reason(reason or "", field="reason", label="异议理由")
+    student = _student_of(acting_user)
+    with transaction.atomic():
+        destination = _lock(_ensure(student))
+        destination_require(destination, acting_user, DestinationAction.DISPUTE)
+        old = destination.status
+        destination.status = DestinationStatus.DISPUTED
+        destination.dispute_reason = reason
+        destination.disputed_at = timezone.now()
+        destination.save(update_fields=["status", "dispute_reason", "disputed_at", "updated_at"])
+        _record(destination, "dispute", actor=acting_user, old_status=old, remark=reason)
+    return destination
+
+
+def destination_dispute_close(destination_id: int, *, upheld: bool, remark: str, acting_user: User) -> Destination:
+    """The province closes a graduate's 异议 (SPEC §11: only the province does), with its finding as the remark.
+    异议成立: the 去向 the school entered was not the graduate's; it is withdrawn (未登记, its versions kept in the
+    history) and the graduate registers their own. 异议不成立: the 去向 stands and counts, as an approved one."""
+    if acting_user.role != Role.PROVINCE_ADMIN or acting_user.province_id is None:
+        raise Forbidden("仅省级主管部门可以处理学生异议", code="forbidden_role")
+    remark = validate_reason(remark or "", field="remark", label="处理意见")
+    in_province = School.objects.filter(provinces=acting_user.province_id).values("pk")
+    if not Destination.objects.filter(pk=destination_id, school_id__in=in_province).exists():
+        raise NotFound()
+    with transaction.atomic():
+        destination = _lock(destination_id)
+        if destination.status != DestinationStatus.DISPUTED:
+            label = DestinationStatus(destination.status).label
+            raise Conflict(f"毕业去向当前状态为“{label}”，没有待处理的异议", code="invalid_status")
+        old, old_code = destination.status, destination.code
+        action = "dispute_upheld" if upheld else "dispute_rejected"
+        if upheld:
+            destination.status = DestinationStatus.UNREGISTERED
+            destination.source = DestinationSource.STUDENT
+            destination.current = None
+            destination.code = ""
+            destination.approved_at = None
+        else:
+            destination.status = DestinationStatus.APPROVED
+            destination.approved_at = timezone.now()
+        destination.save(update_fields=["status", "source", "current", "code", "approved_at", "updated_at"])
+        _record(destination, action, actor=acting_user, old_status=old, old_code=old_code, remark=remark)
+    return destination

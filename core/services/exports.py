@@ -17,7 +17,19 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.masking import mask_id_number
-from core.models import Agreement, College, Employer, Major, Role, School, Status, Student, Termination, User
+from core.models import (
+    Agreement,
+    AgreementTerms,
+    College,
+    Employer,
+    Major,
+    Role,
+    School,
+    Status,
+    Student,
+    Termination,
+    User,
+)
 from core.models.agreements import RESPONSE_LABELS, REVIEW_LABELS
 from core.services.xlsx import write_xlsx
 
@@ -66,6 +78,8 @@ _ROW_FIELDS = (
     "student__degree",
     "student__college_id",
     "student__major_id",
+    "paper",
+    "current_terms_id",
 )
 _DEGREES = dict(Student.Degree.choices)
 # The manual's two status columns (core.models.agreements) keyed by the stored value, looked up once per row.
@@ -115,7 +129,15 @@ def agreement_export_rows(
             if asked
             else ()
         )
-        for pk, status, invited_at, number, school, employer, no, name, id_number, degree, college, major in chunk:
+        # A paper agreement's 协议书编号 is the paper's own (its terms), read for the chunk's paper rows only.
+        paper_terms = [r[13] for r in chunk if r[12] and r[13] is not None]
+        paper_numbers = dict(
+            AgreementTerms.objects.filter(pk__in=paper_terms).values_list("pk", "paper_number") if paper_terms else ()
+        )
+        for row in chunk:
+            pk, status, invited_at, number, school, employer, no, name, id_number, degree, college, major = row[:12]
+            if row[12]:
+                number = paper_numbers.get(row[13]) or None
             review = _REVIEW.get(before.get(pk, "") if status == Status.TERMINATION_REQUESTED else status, "")
             response = _RESPONSE[status]
             if masked:

@@ -1,7 +1,8 @@
 """Notices outside the app: e-mail to every account that wants it and short messages (core.sms) to the student's
-roster phone. The in-app 消息 are Notification rows written with the event (core.services.events); e-mail and
-SMS go out after commit, from the task queue: core's AppConfig subscribes `on_event_committed` to
-core.signals.event_committed. Reminders and digests (core.services.reminders) go through the same helpers.
+roster phone, as the event's entry in `core.catalogue` says. The in-app 消息 are Notification rows written with the
+event (core.services.events); e-mail and SMS go out after commit, from the task queue: core's AppConfig subscribes
+`on_event_committed` to core.signals.event_committed. Reminders and digests (core.services.reminders) go through
+the same helpers.
 
 Each notice is sent once: `claim_notice` inserts its NoticeSent row before anything goes out, and of several
 workers racing on the same notice only the one whose insert commits sends it. Times are told in the school's time
@@ -16,11 +17,24 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django_tasks import task
 
 from core.calendar import school_time
-from core.models import Agreement, AgreementEvent, Employer, NoticeSent, Role, Status, Student, User
+from core.catalogue import AGREEMENT_EVENTS, DESTINATION_EVENTS, Party, destination_message_text, parties_told
+from core.models import (
+    Agreement,
+    AgreementEvent,
+    Destination,
+    DestinationEvent,
+    Employer,
+    NoticeSent,
+    Role,
+    Status,
+    Student,
+    User,
+)
 from core.sms import send_sms
 from core.tasks import enqueue_on_commit
 
@@ -28,28 +42,6 @@ logger = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "【就业协议书网签】"
 SIGNATURE = "（本邮件由系统自动发送，请勿回复）"
-
-# action → who hears of it by e-mail: the student, the employer's HR accounts, or both. An invitation that
-# expires unanswered is told to the employer by the reminders (one e-mail for all that expired together).
-EMAIL_RECIPIENTS: dict[str, tuple[str, ...]] = {
-    "invite": ("student",),
-    "modify": ("student",),
-    "withdraw": ("student",),
-    "accept": ("employer",),
-    "decline": ("employer",),
-    "college_return": ("student", "employer"),
-    "school_approve": ("student", "employer"),
-    "school_return": ("student", "employer"),
-    "termination_request": ("student", "employer"),
-    "termination_withdraw": ("employer",),
-    "termination_accept": ("student", "employer"),
-    "termination_decline": ("student", "employer"),
-    "termination_approve": ("student", "employer"),
-    "termination_return": ("student", "employer"),
-}
-# The student's phone is told of a new (or changed) invitation; its expiry is told by the reminders.
-SMS_ACTIONS = ("invite", "modify")
-
 
 # --- once ---------------------------------------------------------------------------------------------------
 
@@ -98,6 +90,14 @@ def student_addresses(student: Student) -> list[str]:
     return [student.email]
 
 
+def school_side(destination: Destination) -> QuerySet[User]:
+    """The graduate's school side (`Party.SCHOOL`): the active school admins of the 去向's school and the college
+    admins of the graduate's college."""
+    return User.objects.filter(is_active=True, school_id=destination.school_id).filter(
+        Q(role=Role.SCHOOL_ADMIN) | Q(role=Role.COLLEGE_ADMIN, college_id=destination.college_id)
+    )
+
+
 def student_link(agreement: Agreement) -> str:
     if agreement.status == Status.INVITED:
         return site_link(reverse("student:invitation_detail", args=[agreement.pk]))
@@ -128,7 +128,7 @@ def _event_body(event: AgreementEvent, unit: str, link: str) -> str:
     ]
     if event.remark:
         lines.append(f"备注：{event.remark}")
-    if event.action in ("invite", "modify") and agreement.status == Status.INVITED:
+    if event.new_status == Status.INVITED and agreement.status == Status.INVITED:
         lines.append(f"邀约有效期至：{school_time(agreement.expires_at, agreement.school)}")
     lines += ["", f"请登录就业协议书网签系统查看并办理：{link}", SIGNATURE]
     return "\n".join(lines)
@@ -147,15 +147,19 @@ def event_notices(event_id: int) -> int:
         .filter(pk=event_id)
         .first()
     )
-    if event is None:
+    kind = AGREEMENT_EVENTS.get(event.action) if event is not None else None
+    if event is None or kind is None:
         return 0
-    parties = EMAIL_RECIPIENTS.get(event.action, ())
-    texting = event.action in SMS_ACTIONS and event.actor_role != Role.STUDENT
-    if not parties and not texting:
+    agreement = event.agreement
+    # Who the catalogue tells by e-mail and SMS, less the actor and a paper agreement's employer.
+    mailed = parties_told(kind, kind.email, actor_role=event.actor_role, paper=agreement.paper)
+    texted = kind.sms and Party.STUDENT in parties_told(
+        kind, (Party.STUDENT,), actor_role=event.actor_role, paper=agreement.paper
+    )
+    if not mailed and not texted:
         return 0
     if not claim_notice("event", event.pk):
         return 0
-    agreement = event.agreement
     student, employer = agreement.student, agreement.employer
     # The employer's verified name, never the invitation's free-text 单位名称: a text or e-mail from the school's
     # sender must not carry words (or links) the school never checked.
@@ -163,17 +167,14 @@ def event_notices(event_id: int) -> int:
     subject = f"{event.action_label}：{unit} / {student.name}"
     sent = 0
     try:
-        if "student" in parties and event.actor_role != Role.STUDENT:
+        if Party.STUDENT in mailed:
             sent += mail_each(subject, _event_body(event, unit, student_link(agreement)), student_addresses(student))
-        if "employer" in parties and event.actor_role != Role.EMPLOYER:
+        if Party.EMPLOYER in mailed:
             sent += mail_each(subject, _event_body(event, unit, employer_link(agreement)), employer_addresses(employer))
-        if texting and agreement.status == Status.INVITED:
+        if texted and agreement.status == Status.INVITED:
             expires = school_time(agreement.expires_at, agreement.school)
-            verb = "向你发出签约邀约" if event.action == "invite" else "修改了签约邀约"
-            sent += send_sms(
-                student.phone,
-                f"{SUBJECT_PREFIX}{unit}{verb}，请于{expires}前登录处理：{student_link(agreement)}",
-            )
+            text = kind.sms.format(employer=unit, expires=expires, link=student_link(agreement))
+            sent += send_sms(student.phone, text)
     except Exception:
         if not sent:
             release_notice("event", event.pk)  # nothing went out: a retry may send it all
@@ -186,6 +187,74 @@ def send_event_notices(event_id: int) -> int:
     return event_notices(event_id)
 
 
+def destination_event_notices(event_id: int) -> int:
+    """Send one 去向 event's e-mail and SMS as its catalogue entry says: to the school's side (its school admins and
+    the admins of the graduate's college that want e-mail), to the graduate (e-mail, and the SMS to the roster
+    phone); never to the actor. Returns how many went out, 0 when they were sent already."""
+    event = (
+        DestinationEvent.objects.select_related("destination__student__user", "destination__school")
+        .filter(pk=event_id)
+        .first()
+    )
+    kind = DESTINATION_EVENTS.get(event.action) if event is not None else None
+    if event is None or kind is None or not (kind.email or kind.sms):
+        return 0
+    if not claim_notice("destination_event", event.pk):
+        return 0
+    destination = event.destination
+    student = destination.student
+    graduate_is_actor = student.user_id is not None and student.user_id == event.actor_id
+    school_link = site_link(reverse("school:destination", args=[destination.pk]))
+    subject = f"{event.action_label}：{student.name}"
+    sent = 0
+    try:
+        if Party.SCHOOL in kind.email:
+            staff = school_side(destination).filter(email_notifications=True).exclude(pk=event.actor_id or 0)
+            addresses = unique(user.email for user in staff.only("email"))
+            sent += mail_each(
+                subject, _destination_body(event, destination_message_text(event), school_link), addresses
+            )
+        if not graduate_is_actor:
+            link = site_link(reverse("student:destination"))
+            if Party.STUDENT in kind.email:
+                # The SMS's sentence carries the link; an event without an SMS says its 消息 sentence.
+                first = kind.sms.format(link=link) if kind.sms else destination_message_text(event, Party.STUDENT)
+                sent += mail_each(subject, _destination_body(event, first, link), student_addresses(student))
+            if kind.sms:
+                sent += send_sms(student.phone, kind.sms.format(link=link))
+    except Exception:
+        if not sent:
+            release_notice("destination_event", event.pk)
+        raise
+    return sent
+
+
+def _destination_body(event: DestinationEvent, first: str, link: str) -> str:
+    destination = event.destination
+    student = destination.student
+    lines = [
+        first or event.action_label,
+        f"毕业生：{student.name}（学号 {student.student_no}，{student.graduation_year}届）",
+    ]
+    if destination.code:
+        lines.append(f"毕业去向：{destination.code_label}")
+    lines += [
+        f"操作人：{event.actor_name}",
+        f"时间：{school_time(event.created_at, destination.school)}",
+        "",
+    ]
+    if link not in first:  # the graduate's sentence (the SMS's) carries its link already
+        lines.append(f"请登录就业协议书网签系统查看：{link}")
+    lines.append(SIGNATURE)
+    return "\n".join(lines)
+
+
+@task()
+def send_destination_event_notices(event_id: int) -> int:
+    return destination_event_notices(event_id)
+
+
 def on_event_committed(*, event_id: int, action: str, **_: object) -> None:
-    if action in EMAIL_RECIPIENTS or action in SMS_ACTIONS:
+    kind = AGREEMENT_EVENTS.get(action)
+    if kind is not None and (kind.email or kind.sms):
         enqueue_on_commit(send_event_notices, event_id)

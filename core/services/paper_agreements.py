@@ -12,30 +12,49 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.errors import Conflict, InvalidInput
-from core.fields import TERMS_FIELDS, FieldSpec
-from core.models import Agreement, Employer, Status, Student, User
-from core.rules import ACTIVE_STATUSES, Action, require, require_role
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.fields import DISPATCH_FIELDS, TERMS_FIELDS, FieldSpec, Kind
+from core.models import Agreement, Employer, Role, Status, Student, User
+from core.rules import ACTIVE_STATUSES, PAPER_DISPUTABLE, Action, employer_sees_paper, require, require_role
+from core.selectors import employer_holding_credit_code, paper_dispute_of
 from core.services.agreements import _add_terms, _lock, _set_status
+from core.services.confirmations import PAPER, agreement_bound, confirmation_attach, confirmation_take, paper_bound
 from core.services.destinations import clean_attachment, discard_file, store_attachment
 from core.services.events import record_event
 from core.services.stats_counters import count_agreement
 from core.services.terms import clean_fields
-from core.validators import validate_credit_code
+from core.validators import validate_credit_code, validate_reason
 
-# The terms a paper 就业协议书 shows that we keep; the 档案/户口 fields of the online 邀请函 are left empty.
+# What a paper 就业协议书 shows, in the order of its first page: its own 协议书编号, the unit as printed (单位性质
+# and 单位所在地 are the paper's, never those of the employer row its 信用代码 finds), the post, the 档案/报到证/户口
+# block and the terms — every column an online agreement gives the 就业方案, and checked as the 邀请函's are.
 PAPER_TERMS_FIELDS: dict[str, FieldSpec] = {
-    name: TERMS_FIELDS[name]
-    for name in (
-        "unit_name",
-        "position_category",
-        "position",
-        "work_location",
-        "monthly_salary",
-        "probation_months",
-        "liquidated_damages",
-        "other_terms",
-    )
+    "paper_number": FieldSpec("paper_number", "协议书编号", Kind.TEXT, True, max_length=40),
+    "unit_name": TERMS_FIELDS["unit_name"],
+    "unit_nature": FieldSpec("unit_nature", "单位性质", Kind.CODE, True, code_table="nature"),
+    "unit_location": FieldSpec("unit_location", "单位所在地", Kind.REGION, True, code_table="region"),
+    **{
+        name: TERMS_FIELDS[name]
+        for name in (
+            "position_category",
+            "position",
+            "work_location",
+            "archive_receiving",
+            "archive_unit_name",
+            "archive_address",
+            "archive_postcode",
+            "archive_contact",
+            "archive_phone",
+            *DISPATCH_FIELDS,
+            "affiliation",
+            "hukou_receiving",
+            "hukou_address",
+            "monthly_salary",
+            "probation_months",
+            "liquidated_damages",
+            "other_terms",
+        )
+    },
 }
 
 
@@ -75,7 +94,7 @@ def clean_paper(data: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
 
 def _employer_for(name: str, credit_code: str) -> Employer:
     """The employer with this 统一社会信用代码, or a row for it (未注册) that it claims if it registers later."""
-    employer = Employer.objects.filter(credit_code=credit_code).first()
+    employer = employer_holding_credit_code(credit_code)  # never a rejected registration
     if employer is None:
         employer = Employer.objects.create(
             name=name, credit_code=credit_code, verification_status=Employer.Verification.UNREGISTERED
@@ -83,8 +102,11 @@ def _employer_for(name: str, credit_code: str) -> Employer:
     return employer
 
 
-def paper_agreement_register(data: Mapping[str, Any], *, scan_name: str, scan: bytes, acting_user: User) -> Agreement:
-    """纸质协议登记: one agreement waiting for the school's review, with the paper's terms and its scan."""
+def paper_agreement_register(
+    data: Mapping[str, Any], *, scan_name: str, scan: bytes, acting_user: User, confirmation: str = ""
+) -> Agreement:
+    """纸质协议登记: one agreement waiting for the school's review, with the paper's terms and its scan. It declares
+    the graduate signed, so it spends their 本人确认 (`confirmation`, action `paper`)."""
     require_role(acting_user, Action.RESUBMIT)  # the student's role; the paper path's rules do the rest
     name, credit_code, terms = clean_paper(data)
     clean_attachment(scan_name, scan, field="scan")
@@ -95,6 +117,7 @@ def paper_agreement_register(data: Mapping[str, Any], *, scan_name: str, scan: b
             Student.objects.select_for_update().filter(pk=student.pk).first()
             if Agreement.objects.filter(student=student, status__in=ACTIVE_STATUSES).exists():
                 raise Conflict("你已有签约中的协议，须先办理解约才能登记纸质协议", code="student_signed")
+            proof = confirmation_take(confirmation, user=acting_user, action=PAPER, bound=paper_bound(student))
             employer = _employer_for(name, credit_code)
             now = timezone.now()
             agreement = Agreement.objects.create(
@@ -118,7 +141,7 @@ def paper_agreement_register(data: Mapping[str, Any], *, scan_name: str, scan: b
             stored = store_attachment(
                 name=scan_name, content=scan, acting_user=acting_user, agreement=agreement
             ).file.name
-            record_event(agreement, "paper_register", actor=acting_user, old_status="")
+            confirmation_attach(proof, record_event(agreement, "paper_register", actor=acting_user, old_status=""))
     except IntegrityError:
         if stored:
             discard_file(stored)
@@ -137,8 +160,10 @@ def paper_agreement_resubmit(
     scan_name: str = "",
     scan: bytes = b"",
     acting_user: User,
+    confirmation: str = "",
 ) -> Agreement:
-    """A returned paper agreement, corrected (a new terms version, a new scan if given) and back to the school."""
+    """A returned paper agreement, corrected (a new terms version, a new scan if given) and back to the school; the
+    graduate declares it again, so it spends their 本人确认 (`confirmation`, action `resubmit`)."""
     require_role(acting_user, Action.RESUBMIT)
     _, _, terms = clean_paper(data)
     if scan:
@@ -148,6 +173,12 @@ def paper_agreement_resubmit(
         with transaction.atomic():
             agreement = _lock(agreement)
             require(agreement, acting_user, Action.RESUBMIT)
+            proof = confirmation_take(
+                confirmation,
+                user=acting_user,
+                action=Action.RESUBMIT,
+                bound=agreement_bound(agreement, Action.RESUBMIT),
+            )
             agreement.current_terms = _add_terms(agreement, terms, acting_user=acting_user)
             agreement.accepted_terms = agreement.current_terms
             if scan:
@@ -155,9 +186,32 @@ def paper_agreement_resubmit(
                     name=scan_name, content=scan, acting_user=acting_user, agreement=agreement
                 ).file.name
             old = _set_status(agreement, Status.SCHOOL_REVIEW, "current_terms", "accepted_terms")
-            record_event(agreement, "paper_resubmit", actor=acting_user, old_status=old)
+            confirmation_attach(proof, record_event(agreement, "paper_resubmit", actor=acting_user, old_status=old))
     except Exception:
         if stored:
             discard_file(stored)
         raise
+    return agreement
+
+
+def paper_agreement_dispute(agreement: Agreement | int, *, reason: str, acting_user: User) -> Agreement:
+    """The verified employer named on a paper agreement says it did not sign it as registered (issue 19 item 6(d)):
+    a 流程追踪 event the student is told of and the school's reviewer reads atop the agreement. The status is left
+    for the school to change (return it, or after approval handle it as a 解约); one 异议 per registered version."""
+    if acting_user.role != Role.EMPLOYER:
+        raise Forbidden("只有协议上的用人单位可以提出异议", code="forbidden_role")
+    reason = validate_reason(reason, field="reason", label="异议理由")
+    with transaction.atomic():
+        agreement = _lock(agreement)
+        if (
+            not agreement.paper
+            or agreement.employer_id != acting_user.employer_id
+            or not employer_sees_paper(agreement)
+        ):
+            raise NotFound()
+        if agreement.status not in PAPER_DISPUTABLE:
+            raise Conflict(f"该纸质协议{agreement.get_status_display()}，不能再提出异议", code="invalid_status")
+        if paper_dispute_of(agreement) is not None:
+            raise Conflict("已对该纸质协议提出异议，请等待学校核实", code="already_disputed")
+        record_event(agreement, "paper_dispute", actor=acting_user, old_status=agreement.status, remark=reason)
     return agreement

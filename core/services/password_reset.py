@@ -16,12 +16,13 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django_tasks import task
 
 from core.errors import InvalidInput
-from core.models import User
-from core.services.accounts import check_new_password, login_name, password_set
-from core.throttle import guard, is_refused, record_failure, refusal
+from core.models import LoginFailure, User
+from core.selectors.accounts import login_username
+from core.services.accounts import check_new_password, password_set
+from core.throttle import count_for_account, guard, is_refused, record_failure, record_request, refusal
+from core.usernames import login_name, shown_username, student_username
 
-# Reset requests are counted under their own name, so requesting links never blocks logging in.
-REQUEST_KEY = "password-reset:{}"
+LINK = LoginFailure.Kind.LINK
 INVALID_LINK = "重置链接无效、已使用或已过期，请重新申请"
 
 
@@ -37,16 +38,17 @@ def user_email(user: User) -> str:
     return ""
 
 
-def password_reset_request(*, username: str, request: HttpRequest | None) -> None:
-    name = login_name(username)
-    key = REQUEST_KEY.format(name)
-    guard(request, key)
-    record_failure(request, key)  # every request counts: bounds the e-mails per account and per address
-    if request is not None:
-        # This request was allowed; the count only refuses the next ones (AxesMiddleware must not answer 429).
-        request.axes_locked_out = False  # type: ignore[attr-defined]
-    if name:
-        send_password_reset.enqueue(name)
+def password_reset_request(*, username: str, school_code: str = "", request: HttpRequest | None) -> None:
+    # Which account is meant is decided in the task: the request answers alike whatever the name (a 学号 several
+    # schools have, without a school, sends nothing rather than a different answer).
+    name = login_name(username.strip())
+    code = login_name((school_code or "").strip())[:10]
+    counted = student_username(code, name) if code and name else name
+    # Its own budget (per name and address, per address), never a login failure; the mails one account receives
+    # are bounded too, silently (the answer is the same whether or not the account exists).
+    record_request(request, counted)
+    if name and count_for_account(LoginFailure.Kind.RESET, counted) <= settings.PASSWORD_RESET_MAILS_PER_ACCOUNT:
+        send_password_reset.enqueue(name, code)
 
 
 def reset_link(user: User) -> str:
@@ -55,9 +57,15 @@ def reset_link(user: User) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("web:password_reset_confirm", args=[uid, token])
 
 
-def password_reset_email(username: str) -> int:
+def password_reset_email(username: str, school_code: str = "") -> int:
     """Send the link if the account exists, is active, has its own password and an address; 1 if sent."""
-    user = User.objects.select_related("student", "employer").filter(username=username, is_active=True).first()
+    try:
+        name = login_username(username, school_code, ambiguous=False)
+    except InvalidInput:
+        return 0  # no school with that code
+    if not name:
+        return 0
+    user = User.objects.select_related("student__school", "employer").filter(username=name, is_active=True).first()
     if user is None or not user.has_usable_password():
         return 0
     address = user_email(user)
@@ -68,7 +76,7 @@ def password_reset_email(username: str) -> int:
         [
             f"{user.name}，您好：",
             "",
-            f"有人为账号 {user.username} 申请了重置密码。",
+            f"有人为账号 {_account_label(user)} 申请了重置密码。",
             f"如果是您本人，请在{minutes}分钟内打开下面的链接设置新密码（链接只能使用一次）：",
             reset_link(user),
             "",
@@ -95,18 +103,25 @@ def reset_token_valid(user: User | None, token: str) -> bool:
 
 def password_reset_confirm(*, uid: str, token: str, new_password: str, request: HttpRequest | None) -> User:
     """Set a new password with a reset link; a wrong link counts towards the address's throttle."""
-    guard(request, "")
+    guard(request, "", LINK)
     user = user_from_uid(uid)
     if user is None or not reset_token_valid(user, token):
-        record_failure(request, "")
+        record_failure(request, "", LINK)
         if is_refused(request):
-            raise refusal(request, "")  # type: ignore[arg-type]
+            raise refusal(request, "", LINK)  # type: ignore[arg-type]
         raise InvalidInput(INVALID_LINK, code="invalid_token", errors={"token": INVALID_LINK})
     check_new_password(user, new_password)
     password_set(user, new_password)
     return user
 
 
+def _account_label(user: User) -> str:
+    student = getattr(user, "student", None)
+    if student is not None:
+        return f"{student.school.name} 学号 {student.student_no}"
+    return shown_username(user.username)
+
+
 @task()
-def send_password_reset(username: str) -> int:
-    return password_reset_email(username)
+def send_password_reset(username: str, school_code: str = "") -> int:
+    return password_reset_email(username, school_code)

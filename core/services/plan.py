@@ -3,7 +3,8 @@
 Every student of the year has a row, with or without an agreement, ready for the provincial 上报: the
 毕业去向代码 (national table, core/codes/data/destination.json), 单位性质代码, 单位所在地 (GB/T 2260),
 工作职位类别代码, 单位隶属 and the 档案/户口 codes, each beside its label. Where the 去向 comes from:
-- an effective agreement (online or on paper: 签约方式) → 10 签就业协议形式就业 with the employer and terms;
+- an effective agreement (online or on paper: 签约方式) → 10 签就业协议形式就业 with the employer and terms (a
+  paper one's 单位性质, 单位所在地 and 协议书编号 are those the student read off the paper);
 - otherwise the graduate's 毕业去向登记 once approved → its code and the unit or school it names;
 - otherwise no code, and 去向登记状态 says why (未登记, 待学院审核, …).
 
@@ -94,6 +95,9 @@ _AGREEMENT_FIELDS = (
     "current_terms__position_category",
     "current_terms__position",
     "current_terms__work_location",
+    "current_terms__unit_nature",
+    "current_terms__unit_location",
+    "current_terms__paper_number",
 )
 _DESTINATION_FIELDS = (
     "student_id",
@@ -184,7 +188,11 @@ def plan_rows(
 
 def _agreement_part(row: tuple[Any, ...]) -> list[Any]:
     (_, number, signed_at, effective_at, status, paper, employer, credit_code, nature, location) = row[:10]
-    unit_name, category, position, work_location = row[10:14]
+    unit_name, category, position, work_location, paper_nature, paper_location, paper_number = row[10:17]
+    if paper:
+        # A paper agreement's unit is the one printed on it, codes and number included: never the codes of the
+        # employer row its 信用代码 found (which may be another's, or 未注册 and empty).
+        nature, location, number = paper_nature, paper_location, paper_number
     return [
         AGREEMENT_DESTINATION,
         _label("destination", AGREEMENT_DESTINATION),

@@ -24,7 +24,6 @@ from core.models import Agreement, Employer, Role, Status, User
 from core.selectors import pending_employers_count, review_queue_counts
 from core.services.notify import (
     SIGNATURE,
-    SUBJECT_PREFIX,
     claim_notice,
     employer_addresses,
     mail_each,
@@ -74,7 +73,7 @@ def remind_expiring_invitations(*, now: datetime.datetime | None = None) -> int:
         )
         try:
             mail_each(f"签约邀约即将过期：{unit}", body, student_addresses(student))
-            send_sms(student.phone, f"{SUBJECT_PREFIX}{unit}的签约邀约将于{expires}过期，请及时登录处理：{link}")
+            send_sms(student.phone, f"{unit}的签约邀约将于{expires}过期，请及时登录处理：{link}")
         except Exception:
             logger.exception("Reminder of invitation %s failed; the next run tries again", agreement.pk)
             release_notice("invitation_expiring", agreement.pk, period)
@@ -139,7 +138,7 @@ def reviewer_digest(user: User) -> Digest:
     return Digest(
         reviews=counts.get("reviews", 0),
         terminations=counts.get("terminations", 0),
-        employers=pending_employers_count() if user.role == Role.SCHOOL_ADMIN else 0,
+        employers=pending_employers_count(user.school_id) if user.role == Role.SCHOOL_ADMIN else 0,
     )
 
 

@@ -6,26 +6,19 @@ import datetime
 import re
 import string
 import zoneinfo
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
 
 from core.errors import Forbidden, InvalidInput
+from core.fields import SCHOOL_SETTINGS_FIELDS, FieldSpec, Kind
+from core.inputs import parse_int
 from core.models import Role, School, SchoolSettingsChange, User
+from core.services.ledger import SCHOOL_SETTINGS, ledger_record
 
-SETTING_FIELDS = {
-    "college_review_enabled": "学院审核",
-    "school_review_enabled": "学校审核",
-    "termination_review_enabled": "解约学校审核",
-    "max_terminations": "每生解约次数上限",
-    "termination_window_start": "解约开放开始日期",
-    "termination_window_end": "解约开放结束日期",
-    "invitation_validity_days": "邀约有效期（天）",
-    "number_format": "协议书编号格式",
-    "show_dispatch_fields": "显示报到证信息",
-    "activation_code_validity_days": "激活码有效期（天）",
-    "time_zone": "时区",
-}
+# The settings' labels (the page, its history, the errors), from their one description.
+SETTING_FIELDS = {name: spec.label for name, spec in SCHOOL_SETTINGS_FIELDS.items()}
 # The zones a school picks from on 学校设置 (any IANA name is accepted through the service).
 TIME_ZONE_CHOICES = (
     ("Asia/Shanghai", "北京时间（UTC+8）"),
@@ -80,28 +73,7 @@ def validate_number_format(value: str) -> str:
 def school_update_settings(school: School, changes: dict[str, Any], *, acting_user: User) -> School:
     if acting_user.role != Role.SCHOOL_ADMIN or acting_user.school_id != school.pk:
         raise Forbidden("只有本校学校管理员可以修改学校设置", code="forbidden_role")
-    unknown = set(changes) - set(SETTING_FIELDS)
-    if unknown:
-        raise InvalidInput(f"未知设置项：{', '.join(sorted(unknown))}")
-    if "number_format" in changes:
-        validate_number_format(str(changes["number_format"]))
-    if "time_zone" in changes:
-        validate_time_zone(str(changes["time_zone"]))
-    days = changes.get("invitation_validity_days")
-    if days is not None and not (isinstance(days, int) and 1 <= days <= 90):
-        raise InvalidInput("邀约有效期应为1到90天", errors={"invitation_validity_days": "邀约有效期应为1到90天"})
-    days = changes.get("activation_code_validity_days")
-    if days is not None and not (isinstance(days, int) and 1 <= days <= 90):
-        message = "激活码有效期应为1到90天"
-        raise InvalidInput(message, errors={"activation_code_validity_days": message})
-    limit = changes.get("max_terminations")
-    if limit is not None and not (isinstance(limit, int) and 0 <= limit <= 100):
-        raise InvalidInput("解约次数上限应为0到100的整数", errors={"max_terminations": "应为0到100的整数"})
-    start = changes.get("termination_window_start", school.termination_window_start)
-    end = changes.get("termination_window_end", school.termination_window_end)
-    if isinstance(start, datetime.date) and isinstance(end, datetime.date) and start > end:
-        message = "解约开放开始日期不能晚于结束日期"
-        raise InvalidInput(message, errors={"termination_window_end": message})
+    changes = clean_settings(changes, school=school)
     with transaction.atomic():
         school = School.objects.select_for_update().get(pk=school.pk)
         diff = {}
@@ -112,8 +84,97 @@ def school_update_settings(school: School, changes: dict[str, Any], *, acting_us
                 setattr(school, field, value)
         if diff:
             school.save(update_fields=list(diff))
-            SchoolSettingsChange.objects.create(school=school, actor=acting_user, changes=diff)
+            change = SchoolSettingsChange.objects.create(school=school, actor=acting_user, changes=diff)
+            ledger_record(SCHOOL_SETTINGS, change)
     return school
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def setting_message(spec: FieldSpec) -> str:
+    """What a setting accepts, said when a value is not that: one sentence per setting, whichever edge sent it."""
+    if spec.kind == Kind.INT:
+        unit = spec.label.partition("（")[2].rstrip("）")  # "邀约有效期（天）" → "天"
+        bounds = f"{spec.min_value}到{spec.max_value}{unit or '的整数'}"
+        return f"{spec.short_label}应为{bounds}" + ("" if spec.required else "，留空表示不限")
+    if spec.kind == Kind.DATE:
+        return f"{spec.label}格式应为年-月-日，如 2027-06-30"
+    if spec.kind == Kind.BOOL:
+        return f"{spec.label}应为开启（true）或关闭（false）"
+    return f"{spec.label}格式不正确"
+
+
+def clean_setting(spec: FieldSpec, raw: Any) -> Any:
+    """One setting's value, typed, from the page's text or the API's JSON; raises InvalidInput naming it."""
+
+    def invalid(message: str = "") -> InvalidInput:
+        message = message or setting_message(spec)
+        return InvalidInput(message, errors={spec.name: message})
+
+    if spec.kind == Kind.BOOL:
+        if not isinstance(raw, bool):
+            raise invalid()
+        return raw
+    if spec.kind == Kind.INT:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if spec.required:
+                raise invalid()
+            return None
+        number = parse_int(raw, minimum=spec.min_value or 0, maximum=spec.max_value or 0)
+        if number is None or not isinstance(raw, int | str):
+            raise invalid()
+        return number
+    if spec.kind == Kind.DATE:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if isinstance(raw, datetime.date) and not isinstance(raw, datetime.datetime):
+            return raw
+        text = raw.strip() if isinstance(raw, str) else ""
+        # Only YYYY-MM-DD: fromisoformat alone would also take 20270301 or a week date.
+        if not _ISO_DATE.fullmatch(text):
+            raise invalid()
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:  # 2027-02-30
+            raise invalid() from None
+    if not isinstance(raw, str):
+        raise invalid()
+    value = raw.strip()
+    if spec.kind == Kind.NUMBER_FORMAT:
+        if not value:
+            raise invalid(f"请填写{spec.label}")
+        if spec.max_length is not None and len(value) > spec.max_length:
+            raise invalid(f"{spec.label}不能超过{spec.max_length}个字符")
+        return validate_number_format(value)
+    if spec.kind == Kind.TIME_ZONE:
+        return validate_time_zone(value)
+    raise AssertionError(spec.kind)
+
+
+def clean_settings(changes: Mapping[str, Any], *, school: School) -> dict[str, Any]:
+    """The given settings typed and checked against SCHOOL_SETTINGS_FIELDS, every error at once keyed by its
+    setting; then the 解约 window's order, a given end against the school's start when only one is given."""
+    unknown = set(changes) - set(SCHOOL_SETTINGS_FIELDS)
+    if unknown:
+        names = "、".join(sorted(str(name) for name in unknown))
+        raise InvalidInput(f"未知设置项：{names}", errors={name: "未知设置项" for name in sorted(unknown)})
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, object] = {}
+    for name, raw in changes.items():
+        try:
+            cleaned[name] = clean_setting(SCHOOL_SETTINGS_FIELDS[name], raw)
+        except InvalidInput as exc:
+            errors.update(exc.errors or {name: exc.detail})
+    if not errors:
+        start = cleaned.get("termination_window_start", school.termination_window_start)
+        end = cleaned.get("termination_window_end", school.termination_window_end)
+        if start is not None and end is not None and start > end:
+            errors["termination_window_end"] = "解约开放开始日期不能晚于结束日期"
+    if errors:
+        first = next(iter(errors.values()))
+        raise InvalidInput(str(first) if len(errors) == 1 else f"有{len(errors)}项填写有误：{first}", errors=errors)
+    return cleaned
 
 
 def _json(value: Any) -> Any:

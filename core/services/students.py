@@ -1,81 +1,57 @@
-"""生源 correction by the school: one student's data, validated with the same rules as the roster import."""
+"""生源 correction by the school: one student's data, validated by the same function as the roster import's rows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
 
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.inputs import parse_id, parse_int
+from core.inputs import parse_id
 from core.models import Agreement, Major, Role, Student, StudentChange, User
 from core.services.agreements import agreements_follow_students
 from core.services.events import record_event
-from core.services.roster import DEGREE_BY_TEXT
 from core.services.stats_counters import count_students_moved, student_key
-from core.validators import gender_from_id, validate_email, validate_id_number, validate_phone
+from core.services.terms import clean_value
+from core.student_fields import STUDENT_FIELDS
 
-# field -> label; 学号 is the student's login name and is not corrected here.
+# field -> label (core.student_fields); 学号 is the student's login name and is not corrected here, and 专业 is
+# chosen from the school's (its 院系 with it).
 STUDENT_EDIT_FIELDS = {
-    "name": "姓名",
-    "gender": "性别",
-    "id_number": "身份证号",
-    "phone": "手机号",
-    "email": "邮箱",
-    "graduation_year": "毕业年度",
-    "major": "专业",
-    "degree": "学历",
+    name: STUDENT_FIELDS[name].label
+    for name in ("name", "gender", "id_number", "phone", "email", "graduation_year", "major", "degree")
 }
+
+
+def clean_student_values(data: Mapping[str, Any], names: Iterable[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The named fields of a student (core.student_fields) cleaned, and every refusal by field name: the one
+    validator of the roster's rows, the correction form and the API, so each says the same of the same value.
+    性别 is checked against the 身份证号 as well."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in names:
+        try:
+            cleaned[name] = clean_value(STUDENT_FIELDS[name], data.get(name))
+        except InvalidInput as exc:
+            errors[name] = exc.detail
+    if cleaned.get("gender") and cleaned.get("id_number") and _gender_of(cleaned["id_number"]) != cleaned["gender"]:
+        errors["gender"] = "性别与身份证号不符"
+    return cleaned, errors
+
+
+def _gender_of(id_number: str) -> str:
+    """gender_from_id of a number validate_id_number has just accepted, without validating it again."""
+    return "男" if int(id_number[16]) % 2 else "女"
 
 
 def clean_student(student: Student, data: dict[str, Any]) -> dict[str, Any]:
     """Every field checked at once; raises InvalidInput with a message per field."""
-    errors: dict[str, object] = {}
-    cleaned: dict[str, Any] = {}
+    names = [name for name in STUDENT_EDIT_FIELDS if name != "major"]
+    cleaned, errors = clean_student_values(data, names)
+    errors = dict(errors)
 
-    def text(field: str) -> str:
-        return str(data.get(field) or "").strip()
-
-    name = text("name")
-    if not name:
-        errors["name"] = "请填写姓名"
-    elif len(name) > 50:
-        errors["name"] = "姓名不能超过50个字"
-    cleaned["name"] = name
-
-    for field, validator in (("id_number", validate_id_number), ("phone", validate_phone)):
-        try:
-            cleaned[field] = validator(text(field), field=STUDENT_EDIT_FIELDS[field])
-        except InvalidInput as exc:
-            errors[field] = exc.detail
-    email = text("email")
-    cleaned["email"] = ""
-    if email:
-        try:
-            cleaned["email"] = validate_email(email)
-        except InvalidInput as exc:
-            errors["email"] = exc.detail
-
-    gender = text("gender")
-    if gender not in ("男", "女"):
-        errors["gender"] = "性别应为“男”或“女”"
-    elif "id_number" in cleaned and gender_from_id(cleaned["id_number"]) != gender:
-        errors["gender"] = "性别与身份证号不符"
-    cleaned["gender"] = gender
-
-    year = parse_int(text("graduation_year"), minimum=2000, maximum=2100)
-    if year is None:
-        errors["graduation_year"] = "毕业年度应为四位年份，如2027"
-    else:
-        cleaned["graduation_year"] = year
-
-    degree = text("degree")
-    degree = DEGREE_BY_TEXT.get(degree, degree)
-    if degree not in Student.Degree.values:
-        errors["degree"] = "学历应为专科、本科、硕士研究生或博士研究生"
-    cleaned["degree"] = degree
-
-    major_id = parse_id(text("major"))
+    major_id = parse_id(str(data.get("major") or "").strip())
     major = (
         Major.objects.select_related("college").filter(pk=major_id, college__school_id=student.school_id).first()
         if major_id is not None
@@ -85,14 +61,15 @@ def clean_student(student: Student, data: dict[str, Any]) -> dict[str, Any]:
         errors["major"] = "请选择本校的院系和专业"
     cleaned["major"] = major
 
-    if "id_number" in cleaned and (
+    if cleaned.get("id_number") and (
         Student.objects.filter(school_id=student.school_id, id_number=cleaned["id_number"])
         .exclude(pk=student.pk)
         .exists()
     ):
         errors["id_number"] = "本校已有其他学生使用该身份证号"
     if errors:
-        raise InvalidInput(f"{len(errors)}处填写有误：{next(iter(errors.values()))}", errors=errors)
+        ordered = {name: errors[name] for name in STUDENT_EDIT_FIELDS if name in errors}
+        raise InvalidInput(f"{len(ordered)}处填写有误：{next(iter(ordered.values()))}", errors=dict(ordered))
     return cleaned
 
 

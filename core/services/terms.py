@@ -11,7 +11,14 @@ from core.errors import InvalidInput
 from core.fields import PROFILE_FIELDS, TERMS_FIELDS, FieldSpec, Kind
 from core.inputs import parse_int
 from core.models import Employer
-from core.validators import validate_contact_phone, validate_credit_code, validate_postcode
+from core.validators import (
+    validate_contact_phone,
+    validate_credit_code,
+    validate_email,
+    validate_id_number,
+    validate_phone,
+    validate_postcode,
+)
 
 
 def _bad_date() -> datetime.date:
@@ -20,6 +27,16 @@ def _bad_date() -> datetime.date:
 
 def _invalid(spec: FieldSpec, message: str) -> InvalidInput:
     return InvalidInput(message, errors={spec.name: message})
+
+
+_VALIDATORS = {
+    Kind.POSTCODE: validate_postcode,
+    Kind.PHONE: validate_contact_phone,
+    Kind.CREDIT_CODE: validate_credit_code,
+    Kind.MOBILE: validate_phone,
+    Kind.ID_NUMBER: validate_id_number,
+    Kind.EMAIL: validate_email,
+}
 
 
 def clean_value(spec: FieldSpec, raw: Any) -> Any:
@@ -53,13 +70,24 @@ def clean_value(spec: FieldSpec, raw: Any) -> Any:
             return datetime.date.fromisoformat(value) if len(value) == 10 else _bad_date()
         except ValueError:
             raise _invalid(spec, f"{spec.label}应为日期（如 2027-07-01）")
-    if spec.kind in (Kind.POSTCODE, Kind.PHONE, Kind.CREDIT_CODE):
+    if spec.kind == Kind.ALNUM:
+        if len(value) > (spec.max_length or 0) or not value.isalnum():
+            raise _invalid(spec, f"{spec.label}应为{spec.hint}")
+        return value
+    if spec.kind == Kind.YEAR:
+        assert spec.min_value is not None and spec.max_value is not None  # FieldSpec checks a year's bounds
+        year = parse_int(value, minimum=spec.min_value, maximum=spec.max_value)
+        if year is None:
+            raise _invalid(spec, f"{spec.label}应为{spec.hint}")
+        return year
+    if spec.kind == Kind.CHOICE:
+        stored = dict(spec.choices).get(value)
+        if stored is None:
+            raise _invalid(spec, f"{spec.label}应为{spec.hint}")
+        return stored
+    if spec.kind in _VALIDATORS:
         # The validators name the field in their message: give them the Chinese label, key the error by field.
-        validator = {
-            Kind.POSTCODE: validate_postcode,
-            Kind.PHONE: validate_contact_phone,
-            Kind.CREDIT_CODE: validate_credit_code,
-        }[spec.kind]
+        validator = _VALIDATORS[spec.kind]
         try:
             return validator(value, field=spec.label)
         except InvalidInput as exc:

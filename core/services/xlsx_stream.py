@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
 
@@ -63,16 +63,19 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     # Style 1: text that a spreadsheet would read as a formula if retyped (Excel's own 'quote prefix').
-    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1" applyAlignment="0"/></cellXfs>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1" applyAlignment="0"/>'
+    # Style 2: number format 49, "@" (文本): what is typed stays text (a template's 身份证号 column).
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
 _SHEET_HEAD = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 )
+_TEXT_STYLE = 2
 _SHEET_TAIL = b"</sheetData></worksheet>"
 
 
@@ -105,10 +108,38 @@ def _cell(value: Any) -> str:
     return f'<c t="inlineStr"{style}><is><t xml:space="preserve">{text.translate(_ESCAPES)}</t></is></c>'
 
 
+def _text_cell(value: Any) -> str:
+    """A cell of a text column: written as text with style 2 (number format "@"), so that a value typed over it
+    stays text; a value starting like a formula keeps the quote-prefix style, which is text too."""
+    if value is None or value == "":
+        return f'<c s="{_TEXT_STYLE}"/>'
+    xml = _cell(str(value))
+    if xml.startswith('<c t="inlineStr" s="1">'):
+        return xml
+    return f'<c s="{_TEXT_STYLE}"{xml[2:]}'
+
+
+def _columns(text_columns: Collection[int]) -> str:
+    """<cols>: the text columns formatted as text (and wide enough for an 18-digit number) down the sheet."""
+    if not text_columns:
+        return ""
+    cols = "".join(
+        f'<col min="{i + 1}" max="{i + 1}" width="22" style="{_TEXT_STYLE}" customWidth="1"/>'
+        for i in sorted(text_columns)
+    )
+    return f"<cols>{cols}</cols>"
+
+
 def write_xlsx_to(
-    target: IO[bytes], headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1"
+    target: IO[bytes],
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str = "Sheet1",
+    text_columns: Collection[int] = (),
 ) -> int:
-    """Write one sheet (headers, then rows) to `target`, a binary file; returns the number of data rows."""
+    """Write one sheet (headers, then rows) to `target`, a binary file; returns the number of data rows.
+    `text_columns` (0-based) are formatted as text, column and cells: an import template's 身份证号, 学号…"""
     count = 0
     workbook = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -123,8 +154,15 @@ def write_xlsx_to(
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         archive.writestr("xl/styles.xml", _STYLES)
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            sheet.write(_SHEET_HEAD)
+            sheet.write(_SHEET_HEAD + _columns(text_columns).encode() + b"<sheetData>")
             buffer = [f'<row r="1">{"".join(_cell(h) for h in headers)}</row>']
+            if text_columns:
+                # A template: a few rows, each cell styled by its column.
+                for number, row in enumerate(rows, start=2):
+                    cells = "".join(_text_cell(v) if i in text_columns else _cell(v) for i, v in enumerate(row))
+                    buffer.append(f'<row r="{number}">{cells}</row>')
+                    count += 1
+                rows = ()
             # Many cells repeat (院校, 专业, the status labels): their XML is made once, up to a bounded number.
             known: dict[str, str] = {}
 

@@ -35,8 +35,15 @@ def get_connection(backend: str | None = None) -> BaseSmsBackend:
     return import_string(path)()  # type: ignore[no-any-return]
 
 
+def signed(text: str) -> str:
+    """The text as it goes out: led by the deployment's SMS signature (短信签名, `SMS_SIGNATURE`), which mainland
+    providers require on every message, added here once rather than by each sender."""
+    signature = settings.SMS_SIGNATURE
+    return text if not signature or text.startswith(signature) else f"{signature}{text}"
+
+
 def send_sms(phone: str, text: str) -> int:
-    """Send one short message; 0 when no backend is configured or the phone is blank."""
+    """Send one short message, signed; 0 when no backend is configured or the phone is blank."""
     if not sms_enabled() or not phone:
         return 0
-    return get_connection().send_messages([SmsMessage(phone=phone, text=text)])
+    return get_connection().send_messages([SmsMessage(phone=phone, text=signed(text))])

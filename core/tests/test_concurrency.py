@@ -17,7 +17,7 @@ from django.db import connection, connections
 from core.errors import Conflict
 from core.models import Agreement, Status
 from core.services import agreements as wf
-from core.testing import invite, make_college, make_employer, make_school, make_student
+from testsupport import confirm, invite, make_college, make_employer, make_school, make_student
 
 ROUNDS = 50
 
@@ -56,8 +56,12 @@ def test_racing_accepts_end_with_exactly_one_success() -> None:
         student = make_student(college)
         first, second = invite(employers[0], student)[0], invite(employers[1], student)[0]
         outcomes = race(
-            lambda a=first, s=student: wf.agreement_accept(a.pk, acting_user=s.user),
-            lambda a=second, s=student: wf.agreement_accept(a.pk, acting_user=s.user),
+            lambda a=first, s=student: wf.agreement_accept(
+                a.pk, acting_user=s.user, confirmation=confirm(s.user, "accept", a.pk)
+            ),
+            lambda a=second, s=student: wf.agreement_accept(
+                a.pk, acting_user=s.user, confirmation=confirm(s.user, "accept", a.pk)
+            ),
         )
         assert sorted(outcomes) == ["conflict", "ok"], outcomes
         assert Agreement.objects.filter(student=student, status=Status.COLLEGE_REVIEW).count() == 1

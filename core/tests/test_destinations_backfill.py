@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from core.models import Destination, DestinationEvent, DestinationSource, DestinationStatus, DestinationVersion
 from core.services.stats_counters import counters_diff, counters_rebuild
-from core.testing import World
+from testsupport import World
 
 
 def test_an_effective_agreement_without_a_destination_gets_it_and_the_counters_follow(world: World) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 
 from core.models import School, SchoolSettingsChange
-from core.testing import make_school
+from testsupport import make_school
 
 pytestmark = pytest.mark.django_db
 migration = importlib.import_module("core.migrations.0010_dispatch_fields_hidden_by_default")

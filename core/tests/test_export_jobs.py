@@ -16,11 +16,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.masking import mask_id_number
-from core.models import ExportJob
+from core.models import Job
 from core.selectors import agreements_visible_to
 from core.services.export_jobs import export_job_run
 from core.services.exports import EMPLOYER_HEADERS, agreement_export_rows
-from core.testing import LoginAs, World, make_student
+from testsupport import LoginAs, World, make_student
 
 pytestmark = pytest.mark.django_db
 
@@ -51,10 +51,10 @@ def test_a_large_employer_export_is_a_job_for_its_owner_only(
     world.reach("invited", student=world.other_student)
     login_as(world.employer)
     small = client.get(reverse("employer:agreement_export"), {"tab": "pending"})
-    assert small.status_code == 200 and not ExportJob.objects.exists()  # one row: written at once
+    assert small.status_code == 200 and not Job.objects.exists()  # one row: written at once
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(reverse("employer:agreement_export"))
-    job = ExportJob.objects.get()
+    job = Job.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("employer:export_job", args=[job.pk])
     page = client.get(response["Location"]).content.decode()
     assert 'data-state="done"' in page and reverse("web:export_download", args=[job.pk]) in page
@@ -75,13 +75,13 @@ def test_a_queued_job_shows_progress_and_polls(
     login_as(world.school_admin)
     with django_capture_on_commit_callbacks(execute=False):
         response = client.get(reverse("school:agreements_export"))
-    job = ExportJob.objects.get()
+    job = Job.objects.get()
     panel = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
     assert 'data-state="queued"' in panel and 'hx-trigger="load delay:1s"' in panel and "<html" not in panel
     assert client.get(reverse("web:export_download", args=[job.pk])).status_code == 404  # not done yet
     export_job_run(job.pk)
     job.refresh_from_db()
-    assert (job.state, job.done, job.total) == (ExportJob.State.DONE, 1, 1)
+    assert (job.state, job.done, job.total) == (Job.State.DONE, 1, 1)
     assert 'data-state="done"' in client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
 
 
@@ -97,18 +97,66 @@ def test_a_job_whose_worker_died_is_taken_again_then_stalled_ones_fail_and_old_o
     job = export_job_start(agreements_visible_to(world.employer), title="导出", acting_user=world.employer)
     long_ago = timezone.now() - datetime.timedelta(hours=2)
     # A worker took it and died: running, silent for longer than the task lease.
-    ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING, done=500, updated_at=long_ago)
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, done=500, updated_at=long_ago)
     export_job_run(job.pk)  # the queue hands the task out again
     job.refresh_from_db()
-    assert (job.state, job.done) == (ExportJob.State.DONE, 1) and job.file
+    assert (job.state, job.done) == (Job.State.DONE, 1) and job.file
     export_job_run(job.pk)  # a duplicate delivery of a finished job does nothing
-    assert ExportJob.objects.get(pk=job.pk).finished_at == job.finished_at
+    assert Job.objects.get(pk=job.pk).finished_at == job.finished_at
     # One nobody took up for half an hour is failed with a message; one older than a day is deleted, its file too.
     stalled = export_job_start(agreements_visible_to(world.employer), title="导出", acting_user=world.employer)
-    ExportJob.objects.filter(pk=stalled.pk).update(updated_at=long_ago)
-    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    Job.objects.filter(pk=stalled.pk).update(updated_at=long_ago)
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(hours=25))
     name = job.file.name
-    call_command("expire_exports")
-    assert not ExportJob.objects.filter(pk=job.pk).exists() and not default_storage.exists(name)
+    call_command("expire_jobs")
+    assert not Job.objects.filter(pk=job.pk).exists() and not default_storage.exists(name)
     stalled.refresh_from_db()
-    assert stalled.state == ExportJob.State.FAILED and "导出中断" in stalled.detail
+    assert stalled.state == Job.State.FAILED and "导出中断" in stalled.detail
+
+
+def test_an_account_has_at_most_the_setting_s_export_jobs_running_at_once(
+    world: World, client: Client, login_as: LoginAs, settings: Any
+) -> None:
+    """Issue 19 item 7(b): 20 export jobs at once from one account were accepted; the limit is a setting."""
+    settings.WANGQIAN_EXPORT_SYNC_MAX_ROWS = 0
+    settings.WANGQIAN_EXPORT_MAX_RUNNING_PER_USER = 2
+    world.reach("effective")
+    login_as(world.employer)
+    for _ in range(2):  # queued (tests run no worker until the callbacks are executed)
+        assert client.get(reverse("employer:agreement_export"), {"tab": "signed"}).status_code == 302
+    refused = client.get(reverse("employer:agreement_export"), {"tab": "signed"}, follow=True)
+    assert Job.objects.filter(owner=world.employer).count() == 2
+    assert refused.redirect_chain[0][0] == reverse("employer:agreements") + "?tab=signed"
+    assert "你已有2个导出任务正在进行，每个账号最多同时进行2个" in refused.content.decode()
+    # Another account is not held by them; the school's 就业方案 job counts against its admin alike.
+    login_as(world.school_admin)
+    assert client.get(reverse("school:agreements_export")).status_code == 302
+    assert client.get(reverse("school:plan_export"), {"year": "2027"}).status_code == 302
+    refused = client.get(reverse("school:plan_export"), {"year": "2027"}, follow=True)
+    assert refused.redirect_chain[0][0] == reverse("school:plan") + "?year=2027"
+    assert "每个账号最多同时进行2个" in refused.content.decode()
+    # A finished job no longer counts.
+    Job.objects.filter(owner=world.employer).update(state=Job.State.DONE)
+    login_as(world.employer)
+    assert client.get(reverse("employer:agreement_export")).status_code == 302
+    assert Job.objects.filter(owner=world.employer).count() == 3
+
+
+def test_one_expiry_command_for_every_kind_of_job(world: World) -> None:
+    """Issue 18 "one job model": `expire_jobs` is the one expiry; the roster import is a Job like the others (its
+    own command and scheduler entry are gone; school/tests/test_roster_jobs_die.py expires its jobs through it)."""
+    import io as _io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from ops.scheduler import JOBS
+
+    out = _io.StringIO()
+    call_command("expire_jobs", stdout=out)
+    assert out.getvalue().strip() == "failed: 0, deleted: 0"
+    assert "expire_jobs" in {job.command for job in JOBS}
+    assert not {"expire_exports", "expire_roster_jobs"} & {job.command for job in JOBS}
+    for gone in ("expire_exports", "expire_roster_jobs"):
+        with pytest.raises(CommandError):
+            call_command(gone)

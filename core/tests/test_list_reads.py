@@ -17,7 +17,7 @@ from core.selectors import AgreementFilters, agreement_paginator, agreements_vis
 from core.selectors.paging import count_rows
 from core.services.roster import ROSTER_HEADERS, roster_import
 from core.services.students import student_update
-from core.testing import World, make_student, xlsx_bytes
+from testsupport import World, make_student, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +147,22 @@ def test_a_page_costs_the_same_queries_at_two_sizes(world: World) -> None:
         student = make_student(world.other_college, major="计算机科学与技术", name=f"甲{n}")
         world.reach(("termination_requested", "invited", "returned")[n % 3], student=student)
     assert _page_queries(world) == small
+
+
+def test_a_rows_open_termination_is_read_with_its_row(world: World) -> None:
+    """The open 解约 a row shows is joined in the rows' query (issue 22): a page is the ids, the rows and the
+    students (and the count), with no query of the terminations of its own."""
+    asked = world.reach("termination_requested")
+    world.reach("invited", student=world.other_student)
+    qs = filter_agreements(agreements_visible_to(world.employer), AgreementFilters(tab="all"))
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        rows = {a.pk: a for a in agreement_paginator(qs, 10).page(1).object_list}
+        shown = {pk: (a.open_termination, a.review_status_label) for pk, a in rows.items()}
+    assert len(ctx) == 4 and not [q for q in ctx.captured_queries if 'FROM "core_termination"' in q["sql"]]
+    termination = shown[asked.pk][0]
+    assert termination is not None and termination.requester_role == "student"
+    assert [a for a in shown.values() if a[0] is None] and len(shown) == 2
 
 
 def test_the_backfill_statement_is_what_follow_students_does(world: World) -> None:

@@ -19,9 +19,20 @@ from core.services import agreements as wf
 from core.services import notify
 from core.services.accounts import account_update_notifications
 from core.services.notify import employer_addresses, event_notices
+from core.services.paper_agreements import paper_agreement_register, paper_agreement_resubmit
 from core.signals import event_committed
 from core.sms import SmsMessage
-from core.testing import World, invite, make_college, make_employer, make_school, make_student, make_user
+from testsupport import (
+    PAPER_EXTRA,
+    World,
+    confirm,
+    invite,
+    make_college,
+    make_employer,
+    make_school,
+    make_student,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,18 +57,27 @@ def test_each_event_reaches_exactly_the_parties_it_concerns_in_app_once(world: W
 
     (agreement,) = invite(world.employer, world.student)
     assert recipients_of(last_event(world)) == Counter({student: 1})  # not the inviting employer's accounts
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     assert recipients_of(last_event(world)) == employer_side  # every HR account, not the student who acted
     wf.agreement_return(agreement, remark="材料不全", acting_user=world.college_admin)
     assert recipients_of(last_event(world)) == both
     wf.agreement_modify(agreement, terms={"position": "测试工程师"}, acting_user=world.employer)
     assert recipients_of(last_event(world)) == Counter({student: 1})
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     wf.agreement_approve(agreement, acting_user=world.college_admin)
     assert recipients_of(last_event(world)) == both
     wf.agreement_approve(agreement, acting_user=world.school_admin)
     assert recipients_of(last_event(world)) == both
-    wf.termination_request(agreement, reason="个人原因", acting_user=world.student.user)
+    wf.termination_request(
+        agreement,
+        reason="个人原因",
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination", agreement),
+    )
     assert recipients_of(last_event(world)) == employer_side
     wf.termination_accept(agreement, acting_user=colleague)
     assert recipients_of(last_event(world)) == Counter({student: 1})  # no HR account hears of its own side
@@ -92,6 +112,50 @@ def test_email_goes_to_every_hr_account_that_wants_it(
     # alice (the first account, no own address) and registered-address share the registered one: sent once.
     assert sorted(m.to[0] for m in mailoutbox) == sorted([registered, "zhang@dingxin.example.com"])
     assert all(len(m.to) == 1 for m in mailoutbox)
+
+
+def test_a_paper_agreements_employer_is_never_told_of_it_by_e_mail_either(
+    world: World, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """The employer named on a paper agreement (here a verified one, found by its 信用代码) never used the system
+    for it: no e-mail; in the app it reads of the registration and resubmission only, which it may dispute (issue 19
+    item 6(d)), never of the school's steps."""
+    hr = world.employer.employer
+    paper = {
+        **PAPER_EXTRA,
+        "employer_name": hr.name,
+        "credit_code": hr.credit_code,
+        "position_category": "24",
+        "position": "顾问",
+    }
+    paper["work_location"] = "210202"
+    student = world.student.user
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement = paper_agreement_register(
+            paper,
+            scan_name="协议书.pdf",
+            scan=b"%PDF-1.4\n",
+            acting_user=student,
+            confirmation=confirm(student, "paper"),
+        )
+        wf.agreement_return(agreement, remark="扫描件不清晰", acting_user=world.school_admin)
+        paper_agreement_resubmit(
+            agreement, paper, acting_user=student, confirmation=confirm(student, "resubmit", agreement)
+        )
+        wf.agreement_approve(agreement, acting_user=world.school_admin)
+        wf.termination_request(
+            agreement, reason="考取研究生", acting_user=student, confirmation=confirm(student, "termination", agreement)
+        )
+        wf.termination_approve(agreement, acting_user=world.school_admin)
+    assert agreement.employer_id == hr.pk
+    assert {m.to[0] for m in mailoutbox} == {world.student.email}
+    assert [m.subject.split("：")[0] for m in mailoutbox] == [
+        "【就业协议书网签】学校审核退回",
+        "【就业协议书网签】学校审核通过",
+        "【就业协议书网签】解约审核通过",
+    ]
+    told = Notification.objects.filter(recipient__employer=hr).order_by("event__sequence")
+    assert [n.event.action for n in told] == ["paper_register", "paper_resubmit"]
 
 
 def test_an_account_sets_its_own_address_and_preference(world: World) -> None:

@@ -9,7 +9,7 @@ import pytest
 from core.errors import Conflict
 from core.services import agreements as wf
 from core.signals import event_committed
-from core.testing import World, invite
+from testsupport import World, invite
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,16 @@ from core.services.reminders import (
     send_reviewer_digests,
 )
 from core.sms import SmsMessage
-from core.testing import World, invite, make_college, make_college_admin, make_employer, make_school, make_student
+from testsupport import (
+    World,
+    confirm,
+    invite,
+    make_college,
+    make_college_admin,
+    make_employer,
+    make_school,
+    make_student,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +152,9 @@ def test_two_schedulers_racing_send_each_reminder_once(mailoutbox: list[Any], sm
         s.save(update_fields=["email"])
     with time_machine.travel(T0, tick=False):
         agreements = invite(employer, *students)
-        wf.agreement_accept(agreements[0], acting_user=students[0].user)  # waits on the college admin
+        wf.agreement_accept(
+            agreements[0], acting_user=students[0].user, confirmation=confirm(students[0].user, "accept", agreements[0])
+        )  # waits on the college admin
     expires = agreements[1].expires_at
     # Four invitations expired an hour ago, three expire within the day.
     wf.invitations_expire(now=expires - 23 * HOUR)  # nothing yet

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,8 +22,11 @@ from core.rules import (
 from core.selectors import get_agreement_for_user
 from core.services import agreements as wf
 from core.services import paper_agreements as paper
-from core.testing import (
+from core.services.actions import ACTION_SERVICES, agreement_act
+from testsupport import (
+    PAPER_EXTRA,
     World,
+    confirm,
     invite,
     make_college,
     make_college_admin,
@@ -35,27 +37,30 @@ from core.testing import (
 )
 
 PAPER: dict[str, str] = {
+    **PAPER_EXTRA,
     "employer_name": "大连星海教育咨询有限公司",
     "credit_code": "1210000046300354XU",
     "position_category": "24",
     "position": "课程顾问",
     "work_location": "210202",
 }
-SERVICES: dict[Action, Callable[[Agreement, User], Any]] = {
-    Action.ACCEPT: lambda a, u: wf.agreement_accept(a, acting_user=u),
-    Action.DECLINE: lambda a, u: wf.agreement_decline(a, acting_user=u),
-    Action.MODIFY: lambda a, u: wf.agreement_modify(a, terms={"position": "架构师"}, acting_user=u),
-    Action.WITHDRAW: lambda a, u: wf.agreement_withdraw(a, acting_user=u),
-    Action.APPROVE: lambda a, u: wf.agreement_approve(a, acting_user=u),
-    Action.RETURN: lambda a, u: wf.agreement_return(a, remark="材料不全", acting_user=u),
-    Action.TERMINATION: lambda a, u: wf.termination_request(a, reason="个人原因", acting_user=u),
-    Action.TERMINATION_WITHDRAW: lambda a, u: wf.termination_withdraw(a, acting_user=u),
-    Action.TERMINATION_ACCEPT: lambda a, u: wf.termination_accept(a, acting_user=u),
-    Action.TERMINATION_DECLINE: lambda a, u: wf.termination_decline(a, remark="不同意", acting_user=u),
-    Action.TERMINATION_APPROVE: lambda a, u: wf.termination_approve(a, acting_user=u),
-    Action.TERMINATION_RETURN: lambda a, u: wf.termination_return(a, remark="材料不全", acting_user=u),
-    Action.RESUBMIT: lambda a, u: paper.paper_agreement_resubmit(a, PAPER, acting_user=u),
+# What a person would type for each action that takes input (the map itself is core.services.actions).
+INPUTS: dict[Action, dict[str, Any]] = {
+    Action.MODIFY: {"terms": {"position": "架构师"}},
+    Action.RETURN: {"remark": "材料不全"},
+    Action.TERMINATION: {"reason": "个人原因"},
+    Action.TERMINATION_DECLINE: {"remark": "不同意"},
+    Action.TERMINATION_RETURN: {"remark": "材料不全"},
+    Action.RESUBMIT: {"data": PAPER},
 }
+
+
+def test_every_action_has_its_service_and_the_inputs_it_takes() -> None:
+    assert set(ACTION_SERVICES) == set(Action)
+    for action, inputs in INPUTS.items():
+        assert set(inputs) <= set(ACTION_SERVICES[action].inputs), action
+    with pytest.raises(TypeError):
+        agreement_act(1, Action.ACCEPT, acting_user=User(), remark="x")
 
 
 def _users(world: World) -> dict[str, User]:
@@ -76,7 +81,10 @@ def _accepted(agreement: Agreement, user: User, action: Action) -> bool:
     """Whether the workflow function takes the action; everything it did is rolled back."""
     with transaction.atomic():
         try:
-            SERVICES[action](Agreement.objects.get(pk=agreement.pk), user)
+            inputs = dict(INPUTS.get(action, {}))
+            if "confirmation" in ACTION_SERVICES[action].inputs:  # an act that binds the graduate: 本人确认 first
+                inputs["confirmation"] = confirm(user, action.value, agreement)
+            agreement_act(Agreement.objects.get(pk=agreement.pk), action, acting_user=user, **inputs)
         except DomainError:
             return False
         finally:
@@ -118,7 +126,9 @@ def _paper(world: World, status: str) -> Agreement:
     """A paper agreement of the world's student in `status`, reached through the workflow."""
     user = world.student.user
     assert user is not None
-    agreement = paper.paper_agreement_register(PAPER, scan_name="协议书.pdf", scan=b"%PDF-1.4\n", acting_user=user)
+    agreement = paper.paper_agreement_register(
+        PAPER, scan_name="协议书.pdf", scan=b"%PDF-1.4\n", acting_user=user, confirmation=confirm(user, "paper")
+    )
     if status == "returned":
         wf.agreement_return(agreement, remark="扫描件不清晰", acting_user=world.school_admin)
     if status == "withdrawn":
@@ -126,7 +136,9 @@ def _paper(world: World, status: str) -> Agreement:
     if status in ("effective", "termination_review", "terminated"):
         wf.agreement_approve(agreement, acting_user=world.school_admin)
     if status in ("termination_review", "terminated"):
-        wf.termination_request(agreement, reason="考取研究生", acting_user=user)
+        wf.termination_request(
+            agreement, reason="考取研究生", acting_user=user, confirmation=confirm(user, "termination", agreement)
+        )
     if status == "terminated":
         wf.termination_approve(agreement, acting_user=world.school_admin)
     assert Agreement.objects.get(pk=agreement.pk).status == status
@@ -205,7 +217,9 @@ def test_review_levels_follow_the_school_settings(db: None) -> None:
     )
     (agreement,) = invite(world.employer, world.student)
     assert world.student.user is not None
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     fresh = get_agreement_for_user(school_admin, agreement.pk)
     assert fresh.status == Status.SCHOOL_REVIEW
     assert action_list(fresh, school_admin) == ["approve", "return"]
@@ -231,7 +245,12 @@ def test_counts_as_effective_needs_the_schools_approval(world: World) -> None:
     # leaves it in force until the 解约 is approved.
     during_review = world.reach("college_review", student=world.other_student)
     assert world.other_student.user is not None
-    wf.termination_request(during_review, reason="个人原因", acting_user=world.other_student.user)
+    wf.termination_request(
+        during_review,
+        reason="个人原因",
+        acting_user=world.other_student.user,
+        confirmation=confirm(world.other_student.user, "termination", during_review),
+    )
     assert not counts_as_effective(Agreement.objects.get(pk=during_review.pk))
     assert counts_as_effective(world.reach("termination_requested"))
     assert not counts_as_effective(world.reach("terminated", student=make_student(world.college)))

@@ -7,16 +7,15 @@ import io
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import override_settings
 from pypdf import PdfReader
 
-from core.management.commands import serve
-from core.testing import World
 from documents.builder import build_document_data, load_agreement
 from documents.render import render_agreement_pdf
+from ops.management.commands import serve
+from testsupport import World
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,8 +30,9 @@ def settings_site_url(**env: str) -> str:
 
 
 def test_the_default_follows_the_port() -> None:
-    assert settings_site_url() == "http://127.0.0.1:8000"
-    assert settings_site_url(PORT="8101") == "http://127.0.0.1:8101"
+    # By name: browsers refuse an IP address as a passkey's relying party (core.services.passkeys.relying_party).
+    assert settings_site_url() == "http://localhost:8000"
+    assert settings_site_url(PORT="8101") == "http://localhost:8101"
     assert settings_site_url(PORT="8101", SITE_URL="https://wangqian.example.edu.cn/") == (
         "https://wangqian.example.edu.cn"
     )
@@ -43,12 +43,18 @@ def test_make_run_passes_the_port_as_site_url() -> None:
         ["make", "-n", "run", "PORT=8101"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     line = next(line for line in out.splitlines() if "manage.py serve" in line)
-    assert "SITE_URL=${SITE_URL:-http://127.0.0.1:8101}" in line and "--port 8101" in line
+    assert "SITE_URL=${SITE_URL:-http://localhost:8101}" in line and "--port 8101" in line
 
 
 @pytest.mark.parametrize(
     ("host", "url"),
-    [("127.0.0.1", "http://127.0.0.1:8101"), ("0.0.0.0", "http://127.0.0.1:8101"), ("::1", "http://[::1]:8101")],
+    [
+        ("127.0.0.1", "http://localhost:8101"),
+        ("0.0.0.0", "http://localhost:8101"),
+        ("::1", "http://localhost:8101"),
+        ("192.0.2.7", "http://192.0.2.7:8101"),
+        ("fe80::1", "http://[fe80::1]:8101"),
+    ],
 )
 def test_the_dev_server_derives_it_from_where_it_serves(host: str, url: str) -> None:
     assert serve.site_url_for(host, "8101") == url
@@ -56,31 +62,20 @@ def test_the_dev_server_derives_it_from_where_it_serves(host: str, url: str) -> 
 
 def test_the_dev_server_hands_it_to_the_worker_that_draws_the_qr_codes(monkeypatch: pytest.MonkeyPatch) -> None:
     """`manage.py serve --port 8101` without SITE_URL: the worker and scheduler it starts get the derived one."""
-    started: list[dict[str, Any]] = []
-
-    class Process:
-        def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-            started.append({"argv": argv, "env": env})
-
-        def terminate(self) -> None: ...
-
-        def wait(self, timeout: float) -> None: ...
-
     monkeypatch.delenv("SITE_URL", raising=False)
-    monkeypatch.setattr(serve.subprocess, "Popen", Process)
-    monkeypatch.setattr(serve, "call_command", lambda *args, **kwargs: None)
     with override_settings(SITE_URL="http://127.0.0.1:8000"):
-        serve.Command().handle(port="8101", host="127.0.0.1")
+        env = serve.child_env("127.0.0.1", "8101")
         from django.conf import settings
 
-        assert settings.SITE_URL == "http://127.0.0.1:8101"  # the web process's own links
-    # The worker, the webhook worker (its own queue) and the scheduler.
-    assert [p["argv"][2:] for p in started] == [
+        assert settings.SITE_URL == "http://localhost:8101"  # the web process's own links
+    assert env["SITE_URL"] == "http://localhost:8101"  # every child's environment
+    # The server, the worker, the webhook worker (its own queue) and the scheduler.
+    assert [argv[2:] for _, argv in serve.commands("127.0.0.1", "8101")] == [
+        ["runserver", "127.0.0.1:8101", "--noreload"],
         ["run_worker", "--interval", "1"],
         ["run_worker", "--interval", "1", "--queue-name", "webhooks"],
         ["run_scheduler"],
     ]
-    assert all(p["env"]["SITE_URL"] == "http://127.0.0.1:8101" for p in started)
 
 
 @pytest.mark.django_db

@@ -32,8 +32,8 @@ from core.services.schools import school_update_settings
 from core.services.stats import school_stats
 from core.services.stats_counters import counters_diff, counters_rebuild
 from core.services.students import student_update
-from core.testing import World, make_student
 from core.tests.test_workflow_properties import WorkflowMachine
+from testsupport import World, confirm, make_student
 
 
 def _direct_counts(world: World, year: int) -> tuple[Counter[str], int]:
@@ -153,7 +153,9 @@ def test_a_transition_writes_counters_in_one_statement(world: World) -> None:
     agreement = world.reach("invited")
     assert world.student.user is not None
     with CaptureQueriesContext(connection) as queries:
-        wf.agreement_accept(agreement, acting_user=world.student.user)
+        wf.agreement_accept(
+            agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+        )
     upserts = [q["sql"] for q in queries if "stats_counter" in q["sql"].lower() or "statscounter" in q["sql"].lower()]
     assert len(upserts) == 1 and "ON CONFLICT" in upserts[0]
     assert Agreement.objects.get(pk=agreement.pk).status == Status.COLLEGE_REVIEW
@@ -163,8 +165,8 @@ def test_a_transition_writes_counters_in_one_statement(world: World) -> None:
 def test_concurrent_transitions_in_one_major_never_fail_and_keep_the_counters_right() -> None:
     """Sixteen students of one 专业 act at once (accepts, declines, approvals): their counter rows are shared
     keys, so the writes queue or spread over slots, but none fails (no deadlock, no lost update)."""
-    from core.testing import make_college, make_college_admin, make_employer, make_school
     from core.tests.test_concurrency import race
+    from testsupport import make_college, make_college_admin, make_employer, make_school
 
     school = make_school()
     college = make_college(school)
@@ -174,7 +176,7 @@ def test_concurrent_transitions_in_one_major_never_fail_and_keep_the_counters_ri
     invited = {s.pk: invite_one(employer, s) for s in students}
     for s in students[:8]:  # half already signed: they are approved while the others accept or decline
         assert s.user is not None
-        wf.agreement_accept(invited[s.pk], acting_user=s.user)
+        wf.agreement_accept(invited[s.pk], acting_user=s.user, confirmation=confirm(s.user, "accept", invited[s.pk]))
     calls: list[Callable[[], Any]] = []
     for n, s in enumerate(students):
         user = s.user
@@ -182,7 +184,8 @@ def test_concurrent_transitions_in_one_major_never_fail_and_keep_the_counters_ri
         if n < 8:
             calls.append(partial(wf.agreement_approve, invited[s.pk], acting_user=admin))
         elif n % 2:
-            calls.append(partial(wf.agreement_accept, invited[s.pk], acting_user=user))
+            token = confirm(user, "accept", invited[s.pk])
+            calls.append(partial(wf.agreement_accept, invited[s.pk], acting_user=user, confirmation=token))
         else:
             calls.append(partial(wf.agreement_decline, invited[s.pk], acting_user=user))
     outcomes = race(*calls)
@@ -194,7 +197,7 @@ def test_concurrent_transitions_in_one_major_never_fail_and_keep_the_counters_ri
 
 
 def invite_one(employer: Any, student: Student) -> Agreement:
-    from core.testing import invite
+    from testsupport import invite
 
     (agreement,) = invite(employer, student)
     return agreement
@@ -204,7 +207,7 @@ def invite_one(employer: Any, student: Student) -> Agreement:
 def test_a_roster_import_moving_a_signed_student_moves_their_counts(world: World) -> None:
     """生源导入 changes 李明's 院系/专业 and 毕业年度: his effective agreement is counted where he is now."""
     from core.services.roster import ROSTER_HEADERS, roster_import
-    from core.testing import xlsx_bytes
+    from testsupport import xlsx_bytes
 
     world.reach("effective")
     s = world.student

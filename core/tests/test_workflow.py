@@ -12,7 +12,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.models import Agreement, AgreementEvent, Notification, Status, Termination
 from core.services import agreements as wf
 from core.services.schools import school_update_settings
-from core.testing import World, accepted_terms, current_terms, invite, make_employer, make_student
+from testsupport import World, accepted_terms, confirm, current_terms, invite, make_employer, make_student
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,9 @@ def test_invite_refused_for_signed_student(world: World) -> None:
 
 def test_accept_goes_to_first_review_level(world: World) -> None:
     (agreement,) = invite(world.employer, world.student)
-    agreement = wf.agreement_accept(agreement, acting_user=world.student.user)
+    agreement = wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     assert agreement.status == Status.COLLEGE_REVIEW
     assert agreement.accepted_terms_id == agreement.current_terms_id
     assert agreement.response_status_label == "双方已签约" and agreement.review_status_label == "待学院审核"
@@ -116,7 +118,9 @@ def test_review_levels_are_skipped_by_the_workflow(world: World, college: bool, 
         acting_user=world.school_admin,
     )
     (agreement,) = invite(world.employer, world.student)
-    agreement = wf.agreement_accept(agreement, acting_user=world.student.user)
+    agreement = wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     assert agreement.status == expected
     if expected == Status.COLLEGE_REVIEW:
         agreement = wf.agreement_approve(agreement, acting_user=world.college_admin)
@@ -133,15 +137,19 @@ def test_accept_refusals(world: World) -> None:
         wf.agreement_accept(agreement, acting_user=world.other_student.user)
     unchanged(agreement)
     wf.agreement_decline(agreement, acting_user=world.student.user, remark="已有其他打算")
-    with pytest.raises(Conflict, match="已拒约"):
+    with pytest.raises(Conflict, match="已拒约"):  # the status is refused before the missing 本人确认
         wf.agreement_accept(agreement, acting_user=world.student.user)
 
 
 def test_second_acceptance_is_refused_with_the_reason(world: World) -> None:
     first, second = invite(world.employer, world.student)[0], invite(world.other_employer, world.student)[0]
-    wf.agreement_accept(first, acting_user=world.student.user)
+    wf.agreement_accept(
+        first, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", first)
+    )
     with pytest.raises(Conflict, match="须先办理解约"):
-        wf.agreement_accept(second, acting_user=world.student.user)
+        wf.agreement_accept(
+            second, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", second)
+        )
     unchanged(second)
 
 
@@ -149,7 +157,9 @@ def test_expired_invitation_cannot_be_accepted_and_expiry_command(world: World) 
     (agreement,) = invite(world.employer, world.student)
     with time_machine.travel(timezone.now() + datetime.timedelta(days=8)):
         with pytest.raises(Conflict, match="有效期"):
-            wf.agreement_accept(agreement, acting_user=world.student.user)
+            wf.agreement_accept(
+                agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+            )
         assert wf.invitations_expire() == 1
         assert wf.invitations_expire() == 0
     agreement.refresh_from_db()
@@ -179,7 +189,9 @@ def test_modify_signed_agreement_needs_new_consent(world: World) -> None:
     assert current_terms(agreement).version == 2 and accepted_terms(agreement).version == 1
     with pytest.raises(InvalidInput, match="没有变化"):
         wf.agreement_modify(agreement, terms={"monthly_salary": 9500}, acting_user=world.employer)
-    agreement = wf.agreement_accept(agreement, acting_user=world.student.user)
+    agreement = wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     assert agreement.status == Status.COLLEGE_REVIEW and accepted_terms(agreement).version == 2
 
 
@@ -249,15 +261,30 @@ def test_employer_termination_refused_by_student_returns_to_previous(world: Worl
     with pytest.raises(Conflict, match="对方"):
         wf.termination_accept(agreement, acting_user=world.employer)
     with pytest.raises(InvalidInput):
-        wf.termination_decline(agreement, remark="", acting_user=world.student.user)
-    agreement = wf.termination_decline(agreement, remark="不同意", acting_user=world.student.user)
+        wf.termination_decline(
+            agreement,
+            remark="",
+            acting_user=world.student.user,
+            confirmation=confirm(world.student.user, "termination/decline", agreement),
+        )
+    agreement = wf.termination_decline(
+        agreement,
+        remark="不同意",
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination/decline", agreement),
+    )
     assert agreement.status == Status.EFFECTIVE
     assert Termination.objects.get(agreement=agreement).state == "declined"
 
 
 def test_student_may_withdraw_own_request(world: World) -> None:
     agreement = world.reach("school_review")
-    wf.termination_request(agreement, reason="个人原因", acting_user=world.student.user)
+    wf.termination_request(
+        agreement,
+        reason="个人原因",
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination", agreement),
+    )
     agreement = wf.termination_withdraw(agreement, acting_user=world.student.user)
     assert agreement.status == Status.SCHOOL_REVIEW
 
@@ -270,13 +297,23 @@ def test_termination_review_return_and_approve(world: World) -> None:
         wf.termination_approve(agreement, acting_user=world.other_school_admin)
     agreement = wf.termination_return(agreement, remark="请补充材料", acting_user=world.school_admin)
     assert agreement.status == Status.EFFECTIVE
-    wf.termination_request(agreement, reason="个人原因", acting_user=world.student.user)
+    wf.termination_request(
+        agreement,
+        reason="个人原因",
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination", agreement),
+    )
     wf.termination_accept(agreement, acting_user=world.employer)
     agreement = wf.termination_approve(agreement, acting_user=world.school_admin)
     assert agreement.status == Status.TERMINATED and agreement.terminated_at
     # The student may sign again.
     (again,) = invite(world.other_employer, world.student)
-    assert wf.agreement_accept(again, acting_user=world.student.user).status == Status.COLLEGE_REVIEW
+    assert (
+        wf.agreement_accept(
+            again, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", again)
+        ).status
+        == Status.COLLEGE_REVIEW
+    )
 
 
 def test_termination_without_school_review(world: World) -> None:
@@ -290,7 +327,12 @@ def test_termination_limits(world: World) -> None:
     world.reach("terminated")
     second = world.reach("effective", employer=world.other_employer)
     with pytest.raises(Conflict, match="上限"):
-        wf.termination_request(second, reason="再次解约", acting_user=world.student.user)
+        wf.termination_request(
+            second,
+            reason="再次解约",
+            acting_user=world.student.user,
+            confirmation=confirm(world.student.user, "termination", second),
+        )
     today = timezone.localdate()
     school_update_settings(
         world.school,
@@ -298,7 +340,12 @@ def test_termination_limits(world: World) -> None:
         acting_user=world.school_admin,
     )
     with pytest.raises(Conflict, match="尚未开放"):
-        wf.termination_request(second, reason="再次解约", acting_user=world.student.user)
+        wf.termination_request(
+            second,
+            reason="再次解约",
+            acting_user=world.student.user,
+            confirmation=confirm(world.student.user, "termination", second),
+        )
     unchanged(second)
 
 

@@ -19,7 +19,7 @@ from core.errors import DomainError
 from core.models import Agreement, AgreementEvent, Status
 from core.rules import ACTIVE_STATUSES
 from core.services import agreements as wf
-from core.testing import World, invite, make_world
+from testsupport import World, confirm, invite, make_world
 
 ACTIONS = [
     "accept",
@@ -66,7 +66,9 @@ class WorkflowMachine(RuleBasedStateMachine):
         people = [student_user, employer_user, w.college_admin, w.other_college_admin, w.school_admin, w.other_employer]
         user = people[actor]
         calls: dict[str, Any] = {
-            "accept": lambda: wf.agreement_accept(agreement, acting_user=user),
+            "accept": lambda: wf.agreement_accept(
+                agreement, acting_user=user, confirmation=confirm(user, "accept", agreement)
+            ),
             "decline": lambda: wf.agreement_decline(agreement, acting_user=user),
             "withdraw": lambda: wf.agreement_withdraw(agreement, acting_user=user),
             "modify": lambda: wf.agreement_modify(
@@ -76,9 +78,18 @@ class WorkflowMachine(RuleBasedStateMachine):
             ),
             "approve": lambda: wf.agreement_approve(agreement, acting_user=user),
             "return": lambda: wf.agreement_return(agreement, remark="退回", acting_user=user),
-            "terminate": lambda: wf.termination_request(agreement, reason="原因", acting_user=user),
-            "terminate_accept": lambda: wf.termination_accept(agreement, acting_user=user),
-            "terminate_decline": lambda: wf.termination_decline(agreement, remark="不同意", acting_user=user),
+            "terminate": lambda: wf.termination_request(
+                agreement, reason="原因", acting_user=user, confirmation=confirm(user, "termination", agreement)
+            ),
+            "terminate_accept": lambda: wf.termination_accept(
+                agreement, acting_user=user, confirmation=confirm(user, "termination/accept", agreement)
+            ),
+            "terminate_decline": lambda: wf.termination_decline(
+                agreement,
+                remark="不同意",
+                acting_user=user,
+                confirmation=confirm(user, "termination/decline", agreement),
+            ),
             "terminate_approve": lambda: wf.termination_approve(agreement, acting_user=user),
             "terminate_return": lambda: wf.termination_return(agreement, remark="退回", acting_user=user),
             "terminate_withdraw": lambda: wf.termination_withdraw(agreement, acting_user=user),
@@ -106,10 +117,17 @@ class WorkflowMachine(RuleBasedStateMachine):
         employer_user = next(u for u in self.employers if u.employer_id == agreement.employer_id)
         college_admin = w.college_admin if agreement.college_id == w.college.pk else w.other_college_admin
         step = {
-            Status.INVITED: lambda: wf.agreement_accept(agreement, acting_user=student_user),
+            Status.INVITED: lambda: wf.agreement_accept(
+                agreement, acting_user=student_user, confirmation=confirm(student_user, "accept", agreement)
+            ),
             Status.COLLEGE_REVIEW: lambda: wf.agreement_approve(agreement, acting_user=college_admin),
             Status.SCHOOL_REVIEW: lambda: wf.agreement_approve(agreement, acting_user=w.school_admin),
-            Status.EFFECTIVE: lambda: wf.termination_request(agreement, reason="原因", acting_user=student_user),
+            Status.EFFECTIVE: lambda: wf.termination_request(
+                agreement,
+                reason="原因",
+                acting_user=student_user,
+                confirmation=confirm(student_user, "termination", agreement),
+            ),
             Status.TERMINATION_REQUESTED: lambda: wf.termination_accept(agreement, acting_user=employer_user),
             Status.TERMINATION_REVIEW: lambda: wf.termination_approve(agreement, acting_user=w.school_admin),
         }.get(Status(agreement.status))

@@ -12,6 +12,7 @@ from core.services import agreements as wf
 from documents import selectors, services
 from documents.models import AgreementDocument
 from documents.signing import verify_signature
+from testsupport import confirm
 
 from .conftest import save_pages
 
@@ -55,7 +56,12 @@ def test_termination_issues_a_new_version_and_supersedes_the_old(world, django_c
     with django_capture_on_commit_callbacks(execute=True):
         agreement = world.reach("effective")
     with django_capture_on_commit_callbacks(execute=True):
-        wf.termination_request(agreement, reason="个人原因", acting_user=world.student.user)
+        wf.termination_request(
+            agreement,
+            reason="个人原因",
+            acting_user=world.student.user,
+            confirmation=confirm(world.student.user, "termination", agreement),
+        )
         wf.termination_accept(agreement, acting_user=world.employer)
     assert AgreementDocument.objects.filter(agreement=agreement).count() == 1  # 解约 in progress: still valid
     with django_capture_on_commit_callbacks(execute=True):
@@ -134,7 +140,12 @@ def test_upload_check_tells_current_superseded_other_and_unknown(world, django_c
     assert check.verdict == "unknown" and not check.signature.valid
 
     with django_capture_on_commit_callbacks(execute=True):
-        wf.termination_request(agreement, reason="个人原因", acting_user=world.student.user)
+        wf.termination_request(
+            agreement,
+            reason="个人原因",
+            acting_user=world.student.user,
+            confirmation=confirm(world.student.user, "termination", agreement),
+        )
         wf.termination_accept(agreement, acting_user=world.employer)
         wf.termination_approve(agreement, acting_user=world.school_admin)
     agreement.refresh_from_db()

@@ -8,9 +8,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from core.testing import World
 from documents import services
 from documents.models import AgreementDocument
+from testsupport import World
 
 pytestmark = pytest.mark.django_db
 

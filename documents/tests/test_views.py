@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from core.models import Agreement
 from core.services import agreements as wf
-from core.testing import LoginAs, World
 from documents import services
 from documents.models import AgreementDocument
+from testsupport import LoginAs, World, confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,11 @@ def test_verify_valid_code(client, effective) -> None:  # type: ignore[no-untype
 def test_verify_terminated_code_says_so(client, world, effective, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     with django_capture_on_commit_callbacks(execute=True):
         wf.termination_request(effective, reason="个人原因", acting_user=world.employer)
-        wf.termination_accept(effective, acting_user=world.student.user)
+        wf.termination_accept(
+            effective,
+            acting_user=world.student.user,
+            confirmation=confirm(world.student.user, "termination/accept", effective),
+        )
         wf.termination_approve(effective, acting_user=world.school_admin)
     html = client.get(reverse("documents:verify_code", args=[effective.verification_code])).content.decode()
     assert "该协议书已解约，不再有效" in html
@@ -132,6 +136,24 @@ def test_verify_upload_genuine_and_modified(client, effective) -> None:  # type:
     assert client.post(url, {}).status_code == 400
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("协议书.png", PNG), ("协议书.pdf", PNG), ("scan.jpg", b"\xff\xd8\xff\xe0" + bytes(64)), ("a.pdf", b"hello")],
+)
+def test_verify_upload_of_anything_but_a_pdf_asks_for_a_pdf(client, effective, name: str, content: bytes) -> None:  # type: ignore[no-untyped-def]
+    """A photo of the agreement (or any file that is not a PDF, whatever its name) is not "possibly modified": it
+    is not what the checker compares, and the page says so."""
+    url = reverse("documents:verify_code", args=[effective.verification_code])
+    response = client.post(url, {"file": SimpleUploadedFile(name, content, "application/pdf")})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "请上传 PDF 文件" in html
+    assert "可能经过修改" not in html and "不是本系统签发的文件" not in html and "upload-result" not in html
+
+
 def test_verify_page_is_public_even_for_a_user_who_must_change_password(
     client: Client, world: World, effective: Agreement, login_as: LoginAs
 ) -> None:
@@ -150,7 +172,11 @@ def test_verify_page_queries_do_not_grow_with_versions(  # type: ignore[no-untyp
         client.get(url)
     with django_capture_on_commit_callbacks(execute=True):
         wf.termination_request(effective, reason="个人原因", acting_user=world.employer)
-        wf.termination_accept(effective, acting_user=world.student.user)
+        wf.termination_accept(
+            effective,
+            acting_user=world.student.user,
+            confirmation=confirm(world.student.user, "termination/accept", effective),
+        )
         wf.termination_approve(effective, acting_user=world.school_admin)
     with django_assert_max_num_queries(4):
         client.get(url)

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from core.testing import LoginAs, World, make_employer
+from testsupport import LoginAs, World, make_employer
 
 # (url name, needs an agreement pk, allowed methods)
 PAGES = [

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from core.identifiers import make_credit_code
 from core.models import Employer, User
-from core.testing import PASSWORD, PROFILE, LoginAs, World, make_employer
+from sampledata.demo import sample_licence_pdf
+from testsupport import PASSWORD, PROFILE, LoginAs, World, last_sms_code, make_employer
 
 REGISTRATION = {
     "username": "hr_new",
@@ -27,7 +29,10 @@ def test_login_page_links_to_registration(client: Client, db: None) -> None:
 
 
 def test_register_creates_a_pending_employer_and_logs_in(client: Client, db: None) -> None:
-    response = client.post(reverse("employer:register"), REGISTRATION, follow=True)
+    client.post(reverse("employer:register_code"), {"mobile": "13912345678"})
+    licence = SimpleUploadedFile("营业执照.pdf", sample_licence_pdf(REGISTRATION["name"], REGISTRATION["credit_code"]))
+    data = {**REGISTRATION, "mobile": "13912345678", "sms_code": last_sms_code("13912345678"), "licence": licence}
+    response = client.post(reverse("employer:register"), data, follow=True)
     assert response.redirect_chain[-1][0] == reverse("employer:home")
     page = response.content.decode()
     assert "注册成功" in page

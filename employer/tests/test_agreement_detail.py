@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from core.masking import mask_id_number, mask_phone
 from core.selectors import get_agreement_for_user
 from core.services import agreements as wf
-from core.testing import World
+from testsupport import World, confirm
 from web.agreement_detail import agreement_detail_context
 
 
@@ -46,7 +46,9 @@ def test_modification_shows_changes_and_renewed_consent(world: World) -> None:
     wf.agreement_modify(agreement, terms={"position": "架构师"}, acting_user=world.employer)
     detail = _detail(world, agreement, world.employer)
     assert ("拟聘用职位", "软件开发工程师", "架构师") in detail["changes"]
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     detail = _detail(world, agreement, world.employer)
     actions = [e["action"] for e in detail["events"]]
     assert actions[-2:] == ["单位修改邀约", "学生同意邀约"]

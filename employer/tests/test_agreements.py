@@ -13,7 +13,9 @@ from openpyxl import load_workbook
 from core.masking import mask_id_number
 from core.models import Status
 from core.services import agreements as wf
-from core.testing import LoginAs, World, current_terms, invite, make_student
+from testsupport import LoginAs, World, confirm, current_terms, invite, make_student
+
+CONFIRMED = {"confirmed": "1"}  # what the step's confirmation (dialog or page) sends
 
 
 def _rows(page: str) -> int:
@@ -224,12 +226,16 @@ def test_modify_a_signed_agreement_needs_renewed_consent(world: World, login_as:
     data = {k: "" if v is None else v for k, v in wf.terms_as_dict(agreement.current_terms).items()}
     page = client.get(reverse("employer:agreement_modify", args=[agreement.pk])).content.decode()
     assert "须学生再次同意" in page
-    client.post(reverse("employer:agreement_modify", args=[agreement.pk]), {**data, "monthly_salary": "9900"})
+    client.post(
+        reverse("employer:agreement_modify", args=[agreement.pk]), {**data, "monthly_salary": "9900", **CONFIRMED}
+    )
     agreement.refresh_from_db()
     assert agreement.status == Status.INVITED
     detail = client.get(reverse("employer:agreement_detail", args=[agreement.pk])).content.decode()
     assert "本版条款相对学生上次同意的版本修改了" in detail and "8000 → 9900" in detail
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     detail = client.get(reverse("employer:agreement_detail", args=[agreement.pk])).content.decode()
     trail = detail.split("流程追踪")[1]
     assert trail.index("单位修改邀约") < trail.index("学生同意邀约", trail.index("单位修改邀约"))
@@ -254,11 +260,11 @@ def test_withdraw(world: World, login_as: LoginAs) -> None:
     url = reverse("employer:agreement_withdraw", args=[agreement.pk])
     page = client.get(url).content.decode()
     assert "撤回邀约" in page and "确定撤回" in page
-    response = client.post(url, follow=True)
+    response = client.post(url, CONFIRMED, follow=True)
     assert "已撤回对李明的邀约" in response.content.decode()
     agreement.refresh_from_db()
     assert agreement.status == Status.WITHDRAWN
-    again = client.post(url).content.decode()
+    again = client.post(url, CONFIRMED).content.decode()
     assert "不能撤回" in again
 
 
@@ -268,7 +274,7 @@ def test_withdraw_through_htmx_redirects(world: World, login_as: LoginAs) -> Non
     url = reverse("employer:agreement_withdraw", args=[agreement.pk])
     fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and "确定撤回" in fragment
-    response = client.post(url, HTTP_HX_REQUEST="true")
+    response = client.post(url, CONFIRMED, HTTP_HX_REQUEST="true")
     assert response["HX-Redirect"] == reverse("employer:agreement_detail", args=[agreement.pk])
 
 

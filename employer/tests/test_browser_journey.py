@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from core.models import Agreement, Employer, Status
 from core.services import agreements as wf
-from core.testing import Journey, World, current_terms, make_employer, make_student
+from testsupport import Journey, World, confirm, current_terms, make_employer, make_student
 
 pytestmark = pytest.mark.browser
 
@@ -65,8 +65,8 @@ def test_employer_journey(world: World, journey: Journey) -> None:
     page.fill("#id_name", li.name)
     page.fill("#id_keyword", li.id_number)
     page.click("button:has-text('搜索')")
-    assert page.locator("#wq-results td", has_text=li.id_number).count() == 0  # masked
     expect(page.locator("#wq-results td", has_text=li.id_number[:6] + "*****")).to_be_visible()
+    assert page.locator("#wq-results td", has_text=li.id_number).count() == 0  # masked
     journey.shot("search-result")
     page.click("#wq-results button:has-text('加入')")
     expect(page.locator(".alert-success", has_text=f"已将{li.name}加入签约发送列表")).to_be_visible()
@@ -115,7 +115,7 @@ def test_employer_journey(world: World, journey: Journey) -> None:
     page.click("a.nav-link:has-text('全部')")
     page.fill("input[name=name]", wang.name)
     page.click("button:has-text('查询')")
-    assert page.locator("#wq-list tbody tr").count() == 1
+    expect(page.locator("#wq-list tbody tr")).to_have_count(1)
     journey.shot("list-filtered-by-name")
     page.click("button:has-text('查看详情')")
     expect(page.locator("#wq-feedback", has_text="请先勾选一条记录")).to_be_visible()
@@ -154,7 +154,12 @@ def test_employer_journey(world: World, journey: Journey) -> None:
 def test_employer_answers_a_student_termination(world: World, journey: Journey) -> None:
     page = journey.page
     agreement = world.reach("effective")
-    wf.termination_request(agreement, reason="考取公务员，需解除协议", acting_user=world.student.user)
+    wf.termination_request(
+        agreement,
+        reason="考取公务员，需解除协议",
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination", agreement),
+    )
     journey.login("alice", landing=r"/employer/agreements/")
     page.goto(journey.base + "/employer/terminations/")
     expect(page.locator("#wq-list td", has_text=world.student.name)).to_be_visible()
@@ -163,10 +168,12 @@ def test_employer_answers_a_student_termination(world: World, journey: Journey) 
     page.click("button:has-text('处理解约申请')")
     page.wait_for_selector("#wq-dialog.show")
     expect(page.locator("#wq-dialog", has_text="考取公务员，需解除协议")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())  # 拒绝 cannot be undone: the browser asks once
     page.click("#wq-dialog button:has-text('拒绝')")
     page.wait_for_selector("#wq-dialog .field-error")
     journey.shot("student-termination-notice-refuse-needs-remark")
     page.fill("#id_remark", "同意，已线下沟通")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("#wq-dialog button:has-text('同意')")
     page.locator(".alert-success", has_text="已同意").wait_for()
     journey.shot("student-termination-agreed")

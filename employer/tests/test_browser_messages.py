@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.services import agreements as wf
-from core.testing import Journey, World, invite, make_student
+from testsupport import Journey, World, confirm, invite, make_student
 
 pytestmark = pytest.mark.browser
 
@@ -18,10 +18,17 @@ def test_employer_messages_and_header(world: World, journey: Journey) -> None:
     page = journey.page
     zhao = make_student(world.college, name="赵敏", major="思想政治教育")
     first, second = invite(world.employer, world.student, world.other_student)
-    wf.agreement_accept(first, acting_user=world.student.user)
+    wf.agreement_accept(
+        first, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", first)
+    )
     wf.agreement_decline(second, acting_user=world.other_student.user, remark="已与其他单位签约")
     signed = world.reach("effective", student=zhao)
-    wf.termination_request(signed, reason="考取研究生，申请解除协议", acting_user=zhao.user)
+    wf.termination_request(
+        signed,
+        reason="考取研究生，申请解除协议",
+        acting_user=zhao.user,
+        confirmation=confirm(zhao.user, "termination", signed),
+    )
     wf.agreement_return(first, remark="报到证抬头与单位名称不一致", acting_user=world.college_admin)
 
     journey.login("alice", landing=r"/employer/")

@@ -11,7 +11,7 @@ from core.masking import mask_id_number
 from core.models import Agreement
 from core.selectors import agreements_visible_to
 from core.services.exports import EMPLOYER_HEADERS, REVIEWER_HEADERS, agreements_export_xlsx
-from core.testing import ApiClient, World, invite, make_student
+from testsupport import ApiClient, World, invite, make_student
 
 
 def _sheet(content: bytes) -> list[list[Any]]:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from core.masking import mask_id_number, mask_phone
 from core.models import Agreement, SendListItem, Status
 from core.services.employers import employer_search_students
-from core.testing import TERMS, LoginAs, World, current_terms, make_student, xlsx_bytes
+from testsupport import TERMS, LoginAs, World, current_terms, make_student, xlsx_bytes
 
 
 def _search(client: Client, student: Any, keyword: str | None = None) -> str:

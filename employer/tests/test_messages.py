@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Notification, User
+from core.selectors import employer_todo_counts
 from core.services import agreements as wf
-from core.testing import LoginAs, World, invite, make_user
+from testsupport import LoginAs, World, confirm, invite, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +34,9 @@ def menu_badge(page: str, label: str) -> int:
 
 def test_messages_list_what_happened_with_unread_count_in_the_header(world: World, login_as: LoginAs) -> None:
     first, second = invite(world.employer, world.student, world.other_student)
-    wf.agreement_accept(first, acting_user=world.student.user)
+    wf.agreement_accept(
+        first, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", first)
+    )
     wf.agreement_decline(second, acting_user=world.other_student.user, remark="已有其他打算")
     client = login_as(world.employer)
     page = client.get(reverse("employer:messages")).content.decode()
@@ -103,7 +108,12 @@ def test_menu_counts_what_waits_on_the_employer(world: World, login_as: LoginAs)
     page = client.get(reverse("employer:messages")).content.decode()
     assert menu_badge(page, "解约办理") == 0 and menu_badge(page, "单位签约中心") == 0
     effective = world.reach("effective")
-    wf.termination_request(effective, reason="个人原因", acting_user=world.student.user)
+    wf.termination_request(
+        effective,
+        reason="个人原因",
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination", effective),
+    )
     returned = world.reach("returned", student=world.other_student)
     page = client.get(reverse("employer:messages")).content.decode()
     assert menu_badge(page, "解约办理") == 1  # the student's 解约 request
@@ -118,6 +128,23 @@ def test_menu_counts_what_waits_on_the_employer(world: World, login_as: LoginAs)
     wf.agreement_withdraw(returned, acting_user=world.employer)
     page = client.get(reverse("employer:messages")).content.decode()
     assert menu_badge(page, "解约办理") == 0 and menu_badge(page, "单位签约中心") == 0
+
+
+def test_the_answer_count_reads_the_messages_flag_without_joining_the_events(world: World) -> None:
+    """The to-do counts on every employer page are two queries: the agreements' (returned, and 解约 asked by the
+    student), and an index count of the flag copied from the event (issue 22), set on the 消息 of answers only."""
+    world.reach("effective")  # the student's 同意 (an answer), then the reviews (told to the employer too)
+    world.reach("declined", student=world.other_student)
+    mine = Notification.objects.filter(recipient=world.employer)
+    flags = {(n.event.action, n.answer) for n in mine}
+    assert {("accept", True), ("decline", True)} <= flags and any(not answer for _, answer in flags)
+    assert all(n.answer == (n.event.action in Notification.ANSWER_ACTIONS) for n in mine)
+    with CaptureQueriesContext(connection) as queries:
+        counts = employer_todo_counts(world.employer)
+    assert counts == {"terminations": 0, "agreements": 2}
+    assert not [q for q in queries.captured_queries if "core_agreementevent" in q["sql"]]
+    # The agreements' two counts are one query, the unread answers the other.
+    assert len(queries) == 2
 
 
 def test_an_employers_request_to_terminate_is_not_its_own_todo(world: World, login_as: LoginAs) -> None:
@@ -146,3 +173,52 @@ def test_account_sets_its_own_notification_address_and_preference(world: World, 
     client.post(reverse("employer:notification_settings"), {"email": "", "email_notifications": "on"})
     user.refresh_from_db()
     assert user.email == "" and user.email_notifications is True
+
+
+@pytest.mark.parametrize(
+    ("college", "school", "told"),
+    [
+        (True, True, "同意了签约邀约，协议已提交学院审核"),
+        (False, True, "同意了签约邀约，协议已提交学校审核"),
+        (True, False, "同意了签约邀约，协议已提交学院审核"),
+        (False, False, "同意了签约邀约，协议已生效"),
+    ],
+)
+def test_a_students_acceptance_tells_where_the_agreement_went_under_the_schools_review_settings(
+    world: World, login_as: LoginAs, college: bool, school: bool, told: str
+) -> None:
+    world.school.college_review_enabled, world.school.school_review_enabled = college, school
+    world.school.save(update_fields=["college_review_enabled", "school_review_enabled"])
+    (agreement,) = invite(world.employer, world.student)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
+    page = login_as(world.employer).get(reverse("employer:messages")).content.decode()
+    assert f"{world.student.name}{told}" in page
+
+
+@pytest.mark.parametrize(("review", "told"), [(True, "等待学校审核"), (False, "解约已生效")])
+def test_an_agreed_termination_tells_both_sides_whether_it_waits_for_the_school(
+    world: World, login_as: LoginAs, review: bool, told: str
+) -> None:
+    world.school.termination_review_enabled = review
+    world.school.save(update_fields=["termination_review_enabled"])
+    by_student = world.reach("effective")
+    wf.termination_request(
+        by_student,
+        reason="个人原因",
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination", by_student),
+    )
+    wf.termination_accept(by_student, acting_user=world.employer)
+    by_employer = world.reach("effective", student=world.other_student)
+    wf.termination_request(by_employer, reason="岗位调整", acting_user=world.employer)
+    wf.termination_accept(
+        by_employer,
+        acting_user=world.other_student.user,
+        confirmation=confirm(world.other_student.user, "termination/accept", by_employer),
+    )
+    employer_page = login_as(world.employer).get(reverse("employer:messages")).content.decode()
+    assert f"{world.other_student.name}同意了贵单位的解约申请，{told}" in employer_page
+    student_page = login_as(world.student.user).get(reverse("student:messages")).content.decode()
+    assert f"{world.employer.employer.name}同意了你的解约申请，{told}" in student_page

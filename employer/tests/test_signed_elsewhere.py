@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from core.services import agreements as wf
-from core.testing import ApiClient, LoginAs, World, invite, make_student
+from testsupport import ApiClient, LoginAs, World, confirm, invite, make_student
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_api_search_flags_only_students_signed_elsewhere(api: ApiClient, world: 
     assert api.post("/employer/send-list", {"student_id": world.student.pk}).status_code == 201
     assert "signed_elsewhere" not in api.get("/employer/send-list").json()[0]
     (invited,) = invite(world.other_employer, free)
-    wf.agreement_accept(invited, acting_user=free.user)
+    wf.agreement_accept(invited, acting_user=free.user, confirmation=confirm(free.user, "accept", invited))
     api.login(world.employer)
     (row,) = api.get(
         "/employer/students", graduation_year=free.graduation_year, name=free.name, phone=free.phone

@@ -12,7 +12,9 @@ from openpyxl import load_workbook
 
 from core.models import Status, Termination
 from core.services import agreements as wf
-from core.testing import LoginAs, World, make_student
+from testsupport import LoginAs, World, confirm, make_student
+
+CONFIRMED = {"confirmed": "1"}  # what the step's confirmation (dialog or page) sends
 
 STUDENT_TIPS = (
     "本列表显示由学生提出的解约待办事项，提示：",
@@ -34,7 +36,12 @@ SIGNED_TIPS = (
 def _student_request(world: World, student: Any = None) -> Any:
     agreement = world.reach("effective", student=student)
     student = student or world.student
-    wf.termination_request(agreement, reason="考取公务员，需解除协议", acting_user=student.user)
+    wf.termination_request(
+        agreement,
+        reason="考取公务员，需解除协议",
+        acting_user=student.user,
+        confirmation=confirm(student.user, "termination", agreement),
+    )
     return agreement
 
 
@@ -73,7 +80,12 @@ def test_signed_tab_lists_effective_agreements(world: World, login_as: LoginAs) 
 
 def test_signed_tab_history_filter(world: World, login_as: LoginAs) -> None:
     refused = world.reach("effective")
-    wf.termination_request(refused, reason="个人原因", acting_user=world.student.user)
+    wf.termination_request(
+        refused,
+        reason="个人原因",
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination", refused),
+    )
     wf.termination_decline(refused, remark="不同意", acting_user=world.employer)
     world.reach("effective", student=world.other_student)
     client = login_as(world.employer)
@@ -109,7 +121,7 @@ def test_answer_dialog_and_agree(world: World, login_as: LoginAs) -> None:
     assert go["Location"] == url
     page = client.get(url).content.decode()
     assert "学生解约通知" in page and "考取公务员，需解除协议" in page and "同意" in page and "拒绝" in page
-    response = client.post(url, {"decision": "agree", "remark": ""}, follow=True)
+    response = client.post(url, {"decision": "agree", "remark": "", **CONFIRMED}, follow=True)
     assert "已同意李明的解约申请" in response.content.decode()
     agreement.refresh_from_db()
     assert agreement.status == Status.TERMINATION_REVIEW
@@ -119,12 +131,12 @@ def test_refusing_needs_a_remark_and_keeps_it(world: World, login_as: LoginAs) -
     agreement = _student_request(world)
     client = login_as(world.employer)
     url = reverse("employer:termination_answer", args=[agreement.pk])
-    page = client.post(url, {"decision": "decline", "remark": ""}).content.decode()
+    page = client.post(url, {"decision": "decline", "remark": "", **CONFIRMED}).content.decode()
     assert "拒绝理由不能为空" in page
-    page = client.post(url, {"decision": "decline", "remark": "x" * 201}).content.decode()
+    page = client.post(url, {"decision": "decline", "remark": "x" * 201, **CONFIRMED}).content.decode()
     assert "x" * 201 in page
     assert "请选择同意或拒绝" in client.post(url, {"remark": "?"}).content.decode()
-    response = client.post(url, {"decision": "decline", "remark": "合同期内，不同意解约"}, follow=True)
+    response = client.post(url, {"decision": "decline", "remark": "合同期内，不同意解约", **CONFIRMED}, follow=True)
     assert "已拒绝李明的解约申请" in response.content.decode()
     agreement.refresh_from_db()
     assert agreement.status == Status.EFFECTIVE
@@ -136,7 +148,7 @@ def test_answer_with_htmx_redirects(world: World, login_as: LoginAs) -> None:
     client = login_as(world.employer)
     url = reverse("employer:termination_answer", args=[agreement.pk])
     assert "<html" not in client.get(url, HTTP_HX_REQUEST="true").content.decode()
-    response = client.post(url, {"decision": "agree"}, HTTP_HX_REQUEST="true")
+    response = client.post(url, {"decision": "agree", **CONFIRMED}, HTTP_HX_REQUEST="true")
     assert response["HX-Redirect"] == reverse("employer:terminations") + "?tab=student"
 
 
@@ -146,7 +158,7 @@ def test_own_request_cannot_be_answered_here(world: World, login_as: LoginAs) ->
     client = login_as(world.employer)
     url = reverse("employer:termination_answer", args=[agreement.pk])
     assert "没有待处理的学生解约申请" in client.get(url).content.decode()
-    assert "解约申请须由对方处理" in client.post(url, {"decision": "agree"}).content.decode()
+    assert "解约申请须由对方处理" in client.post(url, {"decision": "agree", **CONFIRMED}).content.decode()
 
 
 def test_request_dialog(world: World, login_as: LoginAs) -> None:
@@ -158,16 +170,16 @@ def test_request_dialog(world: World, login_as: LoginAs) -> None:
     page = client.get(url).content.decode()
     assert "单位解除协议申请" in page and "解除原因（字数控制在200字以内）" in page
     assert "解约申请一旦发出将无法撤回，请谨慎办理。" in page and 'maxlength="200"' in page and "确定" in page
-    page = client.post(url, {"reason": ""}).content.decode()
+    page = client.post(url, {"reason": "", **CONFIRMED}).content.decode()
     assert "解约原因不能为空" in page
     long = "很" * 201
-    page = client.post(url, {"reason": long}).content.decode()
+    page = client.post(url, {"reason": long, **CONFIRMED}).content.decode()
     assert "不能超过200个字" in page and long in page
-    response = client.post(url, {"reason": "岗位调整，经协商解除"}, follow=True)
+    response = client.post(url, {"reason": "岗位调整，经协商解除", **CONFIRMED}, follow=True)
     assert "已向李明发出解约申请，等待学生处理" in response.content.decode()
     agreement.refresh_from_db()
     assert agreement.status == Status.TERMINATION_REQUESTED
-    again = client.post(url, {"reason": "再次申请"}).content.decode()
+    again = client.post(url, {"reason": "再次申请", **CONFIRMED}).content.decode()
     assert "不能申请解约" in again
 
 
@@ -179,7 +191,7 @@ def test_request_refused_outside_the_schools_window(world: World, login_as: Logi
     world.school.save()
     page = (
         login_as(world.employer)
-        .post(reverse("employer:termination_request", args=[agreement.pk]), {"reason": "岗位调整"})
+        .post(reverse("employer:termination_request", args=[agreement.pk]), {"reason": "岗位调整", **CONFIRMED})
         .content.decode()
     )
     assert "解约办理已截止" in page and "岗位调整" in page

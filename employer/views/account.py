@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import codes
-from core.errors import InvalidInput
+from core.client_address import client_address
+from core.errors import DomainError, InvalidInput, NotFound
 from core.fields import PROFILE_FIELDS
+from core.masking import mask_phone
 from core.services.accounts import account_update_notifications, password_change
 from core.services.employers import (
     BASIC_FIELDS,
@@ -20,9 +23,13 @@ from core.services.employers import (
     employer_update_basic_info,
     employer_update_profile,
 )
+from core.services.licences import employer_upload_licence, read_licence, read_licence_upload
+from core.services.sms_codes import PURPOSE_EMPLOYER_REGISTER, sms_code_send
 from employer.access import current_employer, employer_required
 from employer.fields import basic_fields, profile_fields
 from employer.views.common import page
+from web.actions import Refusal, attempt
+from web.downloads import download
 from web.forms import ProfileForm
 from web.navigation import safe_target
 from web.request import AuthenticatedRequest
@@ -36,41 +43,106 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     employer = current_employer(request)
     if employer.is_verified:
         return redirect("employer:agreements")
-    return page(request, "employer/home.html", {}, menu="", crumbs=[("资质审核", "")])
+    context = {"retention_years": settings.EVIDENCE_RETENTION_YEARS}
+    return page(request, "employer/home.html", context, menu="", crumbs=[("资质审核", "")])
+
+
+REGISTER_VALUES = (*BASIC_FIELDS, "username", "mobile")
+
+
+def _register_page(
+    request: AuthenticatedRequest,
+    *,
+    error: str = "",
+    errors: dict[str, object] | None = None,
+    sms_sent: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    errors = errors or {}
+    values = {name: request.POST.get(name, "") for name in REGISTER_VALUES}
+    context = {
+        "fields": basic_fields(values, errors),
+        "values": values,
+        "errors": errors,
+        "error": error,
+        "sms_sent": sms_sent,
+        "licence_limit": f"{settings.WANGQIAN_LICENCE_MAX_BYTES / (1024 * 1024):g} MB",
+        "demo_sms": settings.DEMO,
+    }
+    return render(request, "employer/register.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def register(request: AuthenticatedRequest) -> HttpResponse:
+    """单位注册: 登录信息, the HR mobile proved by an SMS code, 单位基本信息 and the 营业执照 scan."""
     if request.user.is_authenticated:
         return redirect("web:home")
-    errors: dict[str, object] = {}
-    error = ""
-    values = {name: request.POST.get(name, "") for name in (*BASIC_FIELDS, "username")}
-    if request.method == "POST":
+    if request.method == "GET":
+        return _register_page(request)
+    licence_name, licence = read_licence_upload(request.FILES.get("licence"))
+    try:
+        if request.POST.get("password", "") != request.POST.get("password2", ""):
+            raise InvalidInput("两次输入的密码不一致", errors={"password2": "两次输入的密码不一致"})
+        user = employer_register(
+            username=request.POST.get("username", ""),
+            password=request.POST.get("password", ""),
+            data={name: request.POST.get(name, "") for name in BASIC_FIELDS},
+            mobile=request.POST.get("mobile", ""),
+            sms_code=request.POST.get("sms_code", ""),
+            licence_name=licence_name,
+            licence=licence,
+        )
+    except InvalidInput as exc:
+        errors = dict(exc.errors)
+        # Registration stops at its first problem; show the 基本信息 ones at the same time.
         try:
-            if request.POST.get("password", "") != request.POST.get("password2", ""):
-                raise InvalidInput("两次输入的密码不一致", errors={"password2": "两次输入的密码不一致"})
-            user = employer_register(
-                username=request.POST.get("username", ""),
-                password=request.POST.get("password", ""),
-                data={name: request.POST.get(name, "") for name in BASIC_FIELDS},
-            )
-        except InvalidInput as exc:
-            error, errors = exc.detail, dict(exc.errors)
-            # Registration stops at its first problem; show the 基本信息 ones at the same time.
-            try:
-                clean_basic_info({name: request.POST.get(name, "") for name in BASIC_FIELDS})
-            except InvalidInput as more:
-                errors = {**more.errors, **errors}
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "注册成功。单位资质须经学校审核，审核通过后即可使用网签系统。")
-            return redirect("employer:home")
-    return render(
-        request,
-        "employer/register.html",
-        {"fields": basic_fields(values, errors), "values": values, "errors": errors, "error": error},
-    )
+            clean_basic_info({name: request.POST.get(name, "") for name in BASIC_FIELDS})
+        except InvalidInput as more:
+            errors = {**more.errors, **errors}
+        if "licence" not in errors:
+            errors["licence"] = "请重新选择营业执照扫描件" if licence else ""
+        return _register_page(request, error=exc.detail, errors=errors, status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "注册成功。单位资质须经学校审核，审核通过后即可使用网签系统。")
+    return redirect("employer:home")
+
+
+@require_POST
+def register_code(request: AuthenticatedRequest) -> HttpResponse:
+    """获取验证码 of 单位注册: with htmx only the line beside the button changes; without JavaScript the form comes
+    back filled in (but for the password and the file, which a browser never sends back)."""
+    try:
+        row = sms_code_send(
+            request.POST.get("mobile", ""), purpose=PURPOSE_EMPLOYER_REGISTER, address=client_address(request)
+        )
+    except DomainError as exc:
+        if request.htmx:
+            return render(request, "employer/includes/sms_status.html", {"error": exc.detail})
+        return _register_page(request, error=exc.detail, errors={"mobile": exc.detail}, status=exc.status)
+    sent = f"验证码已发送至{mask_phone(row.phone)}，{settings.WANGQIAN_SMS_CODE_TTL_SECONDS // 60}分钟内有效"
+    if request.htmx:
+        return render(request, "employer/includes/sms_status.html", {"sent": sent})
+    return _register_page(request, sms_sent=sent)
+
+
+@require_http_methods(["GET", "POST"])
+@employer_required
+def licence(request: AuthenticatedRequest) -> HttpResponse:
+    """The employer's own 营业执照 scan (GET, shown inline); POST uploads one while 资质审核 waits."""
+    employer = current_employer(request)
+    if request.method == "GET":
+        try:
+            content = read_licence(employer)
+        except NotFound:
+            raise Http404("未上传营业执照扫描件")
+        return download(content, employer.licence_name, employer.licence_type, inline=True)
+    name, content = read_licence_upload(request.FILES.get("licence"))
+    refused = attempt(employer_upload_licence, name=name, content=content, acting_user=request.user)
+    if isinstance(refused, Refusal):
+        messages.error(request, refused.errors.get("licence", refused.detail))  # type: ignore[arg-type]
+    else:
+        messages.success(request, "营业执照扫描件已上传，等待学校审核")
+    return redirect("employer:home")
 
 
 @require_http_methods(["GET", "POST"])

@@ -32,6 +32,6 @@ def _chrome(request: AuthenticatedRequest) -> dict[str, Any]:
     }
 
 
-portal = Portal(chrome=_chrome, dialog_page="employer/dialog_page.html")
+portal = Portal(chrome=_chrome, dialog_page="employer/dialog_page.html", confirm_page="employer/confirm_step.html")
 page = portal.page
 dialog = portal.dialog

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,12 +18,14 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.fields import DISPATCH_FIELDS, TERMS_FIELDS
 from core.inputs import parse_id, parse_ids, parse_int
 from core.masking import mask_id_number, mask_phone
-from core.models import Employer, Student
+from core.models import Employer, Job, Student
 from core.rules import shows_dispatch_fields
 from core.selectors import listed_student_ids, send_list_items, signed_elsewhere_ids
+from core.selectors.jobs import active_job, job_of
 from core.services.agreements import agreements_invite
 from core.services.employers import employer_search_students, send_list_add, send_list_remove
-from core.services.shortlist import ShortlistInvalid, shortlist_import, shortlist_template
+from core.services.search_budget import SearchBudgetExhausted
+from core.services.shortlist import ShortlistInvalid, employer_scope, shortlist_start, shortlist_template
 from core.services.terms import clean_terms, default_terms
 from employer.access import current_employer, signing_center
 from employer.fields import OVERRIDE_FIELDS, override_fields, terms_sections
@@ -42,7 +45,7 @@ SEARCH_PARAMS = ("year", "name", "keyword")
 def _search(request: AuthenticatedRequest, employer: Employer) -> dict[str, Any]:
     """The exact search of the manual: 毕业年度 + 姓名 + (手机号 or 身份证号), all three required."""
     values = {key: request.GET.get(key, "").strip() for key in SEARCH_PARAMS}
-    result: dict[str, Any] = {"values": values, "errors": {}, "results": None}
+    result: dict[str, Any] = {"values": values, "errors": {}, "results": None, "refused": ""}
     if not request.GET.get("search"):
         return result
     errors: dict[str, str] = {}
@@ -58,13 +61,17 @@ def _search(request: AuthenticatedRequest, employer: Employer) -> dict[str, Any]
         return result
     keyword = values["keyword"].replace(" ", "")
     by_phone = bool(_PHONE.fullmatch(keyword))
-    found = employer_search_students(
-        graduation_year=year,
-        name=values["name"],
-        id_number="" if by_phone else keyword,
-        phone=keyword if by_phone else "",
-        acting_user=request.user,
-    )
+    try:
+        found = employer_search_students(
+            graduation_year=year,
+            name=values["name"],
+            id_number="" if by_phone else keyword,
+            phone=keyword if by_phone else "",
+            acting_user=request.user,
+        )
+    except SearchBudgetExhausted as exc:
+        result["refused"] = exc.detail
+        return result
     listed = listed_student_ids(employer, found)
     signed = signed_elsewhere_ids(employer, found)
     result["results"] = [
@@ -107,11 +114,14 @@ def _invite_page(
             "page": send_list,
             "query": search_query,
             "back": reverse("employer:invite") + (f"?{search_query}" if search_query else ""),
+            "shortlist_job": active_job(request.user, Job.Kind.SHORTLIST, employer_scope(employer)),
+            "shortlist_max_rows": settings.WANGQIAN_SHORTLIST_MAX_ROWS,
+            "shortlist_sync_rows": settings.WANGQIAN_SHORTLIST_SYNC_MAX_ROWS,
             **(extra or {}),
         },
         menu="invite",
         crumbs=CRUMBS,
-        status=status,
+        status=429 if search["refused"] else status,
     )
 
 
@@ -154,18 +164,33 @@ def send_list_remove_view(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 @signing_center
 def send_list_import(request: AuthenticatedRequest) -> HttpResponse:
-    """导入拟签约名单: all rows or none; every row's error is listed with its row and column."""
+    """导入拟签约名单: all rows or none; every row's error is listed with its row and column. A large file is
+    imported by a background job whose page shows its progress."""
     upload = request.FILES.get("file")
     if upload is None:
         return _invite_page(request, {"import_error": "请选择要导入的xlsx文件"}, status=400)
     try:
-        found = shortlist_import(upload, acting_user=request.user)
+        started = shortlist_start(upload, acting_user=request.user)
     except ShortlistInvalid as exc:
         return _invite_page(request, {"import_error": exc.detail, "import_rows": exc.row_errors}, status=400)
-    except InvalidInput as exc:
-        return _invite_page(request, {"import_error": exc.detail}, status=400)
-    messages.success(request, f"已导入{len(found)}名学生到签约发送列表")
+    except (InvalidInput, Conflict) as exc:
+        return _invite_page(request, {"import_error": exc.detail}, status=exc.status)
+    if started.job is not None:
+        return redirect("employer:shortlist_job", pk=started.job.pk)
+    messages.success(request, f"已导入{started.imported}名学生到签约发送列表")
     return redirect("employer:invite")
+
+
+@require_GET
+@signing_center
+def shortlist_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A large 导入拟签约名单's progress, then its outcome; htmx asks for the panel alone while it runs."""
+    job = job_of(request.user, pk, Job.Kind.SHORTLIST)
+    context = {"job": job, "errors": job.result.get("errors", []) if job.state == Job.State.FAILED else []}
+    if request.htmx:
+        return render(request, "includes/job_panel.html", context)
+    crumbs = [("签约邀请", reverse("employer:invite")), ("导入拟签约名单", "")]
+    return page(request, "employer/shortlist_job.html", context, menu="invite", crumbs=crumbs)
 
 
 @require_GET

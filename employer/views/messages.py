@@ -9,10 +9,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
+from core.catalogue import Party, message_text
 from core.selectors import get_notification_for_user, notifications_of
 from core.services.events import notifications_mark_all_read, notifications_mark_read
 from employer.access import employer_required
-from employer.notices import notice_text
 from employer.views.common import page
 from web.request import AuthenticatedRequest
 
@@ -24,7 +24,12 @@ MESSAGES_PER_PAGE = 20
 def message_list(request: AuthenticatedRequest) -> HttpResponse:
     shown = Paginator(notifications_of(request.user), MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
     items = [
-        {"notification": n, "event": n.event, "text": notice_text(n.event), "unread": n.read_at is None}
+        {
+            "notification": n,
+            "event": n.event,
+            "text": message_text(n.event, Party.EMPLOYER),
+            "unread": n.read_at is None,
+        }
         for n in shown.object_list
     ]
     return page(

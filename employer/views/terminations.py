@@ -9,15 +9,16 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.errors import Conflict, InvalidInput
 from core.models import Agreement, Status, User
+from core.replicas import replica_reads
 from core.rules import Action, refusal
 from core.selectors import asked_by_student, get_agreement_for_user, with_termination_history
-from core.services import agreements as wf
+from core.status_words import consequence
 from employer.access import signing_center
 from employer.lists import ListState, filter_options, filtered, paginate, parse_filters
 from employer.views.agreements import export_response, finish, selected_one
-from employer.views.common import dialog, page
+from employer.views.common import dialog, page, portal
+from web.actions import Question, Refusal, act, confirmed
 from web.navigation import safe_target
 from web.request import AuthenticatedRequest
 
@@ -46,6 +47,7 @@ def _history(request: AuthenticatedRequest) -> str:
 
 @require_GET
 @signing_center
+@replica_reads
 def termination_list(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     tab = _tab(request)
@@ -75,11 +77,12 @@ def termination_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_GET
 @signing_center
+@replica_reads
 def termination_export(request: AuthenticatedRequest) -> HttpResponse:
     tab = _tab(request)
     state = parse_filters(request.GET)
     qs = tab_queryset(request.user, state, tab, _history(request) if tab == "signed" else "")
-    return export_response(request, qs, TABS[tab])
+    return export_response(request, qs, TABS[tab], list_page="employer:terminations")
 
 
 @require_GET
@@ -112,22 +115,34 @@ def termination_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     termination = getattr(agreement, "_open_termination", None)
     error, errors = "", {}
     remark = request.POST.get("remark", "")
-    if request.method == "POST":
-        decision = request.POST.get("decision")
-        try:
-            if decision == "agree":
-                wf.termination_accept(agreement, remark=remark, acting_user=user)
-                messages.success(request, f"已同意{agreement.student.name}的解约申请，学校审核通过后解约生效")
-            elif decision == "decline":
-                wf.termination_decline(agreement, remark=remark, acting_user=user)
-                messages.success(request, f"已拒绝{agreement.student.name}的解约申请，协议恢复原状态")
-            else:
-                raise InvalidInput("请选择同意或拒绝", errors={"decision": "请选择同意或拒绝"})
-        except (InvalidInput, Conflict) as exc:
-            error, errors = exc.detail, dict(exc.errors)
-            if decision == "decline" and "reason" in errors:
+    decision = request.POST.get("decision")
+    action = {"agree": Action.TERMINATION_ACCEPT, "decline": Action.TERMINATION_DECLINE}.get(decision or "")
+    if request.method == "POST" and action is None:
+        error, errors = "请选择同意或拒绝", {"decision": "请选择同意或拒绝"}
+    elif request.method == "POST" and action is not None and not confirmed(request):
+        # Either answer cannot be undone: asked once (web.actions), here without the dialog's script.
+        agree = action == Action.TERMINATION_ACCEPT
+        question = Question(
+            "处理解约申请确认",
+            f"确定{'同意' if agree else '拒绝'}{agreement.student.name}的解约申请吗？",
+            consequence(agreement, action, user),
+            "确定同意" if agree else "确定拒绝",
+            reverse("employer:terminations") + "?tab=student",
+            danger=agree,
+        )
+        return portal.ask(request, question, menu="terminations", crumbs=_crumbs("处理解约申请")[:-1])
+    elif request.method == "POST" and action is not None:
+        outcome = act(request, agreement, action, remark=remark)
+        if isinstance(outcome, Refusal):
+            error, errors = outcome.detail, dict(outcome.errors)
+            if action == Action.TERMINATION_DECLINE and "reason" in errors:
                 errors["remark"] = errors.pop("reason")
         else:
+            name = agreement.student.name
+            if action == Action.TERMINATION_ACCEPT:
+                messages.success(request, f"已同意{name}的解约申请，{_after_consent(outcome)}")
+            else:
+                messages.success(request, f"已拒绝{name}的解约申请，协议恢复原状态")
             return finish(request, reverse("employer:terminations") + "?tab=student")
     elif refusal(agreement, user, Action.TERMINATION_ACCEPT):
         error = "该协议书没有待处理的学生解约申请"
@@ -140,6 +155,8 @@ def termination_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "remark": remark,
             "error": error,
             "errors": errors,
+            "accept_consequence": consequence(agreement, Action.TERMINATION_ACCEPT, user),
+            "decline_consequence": consequence(agreement, Action.TERMINATION_DECLINE, user),
             "dialog_title": "学生解约通知",
         },
         menu="terminations",
@@ -155,11 +172,12 @@ def termination_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agreement = get_agreement_for_user(user, pk)
     error, errors = "", {}
     reason = request.POST.get("reason", "")
-    if request.method == "POST":
-        try:
-            wf.termination_request(agreement, reason=reason, acting_user=user)
-        except (InvalidInput, Conflict) as exc:
-            error, errors = exc.detail, dict(exc.errors)
+    # The dialog is the question (its warning says the request cannot be withdrawn) and sends `confirmed`; a POST
+    # without it shows the dialog again, the reason kept.
+    if request.method == "POST" and confirmed(request):
+        outcome = act(request, agreement, Action.TERMINATION, reason=reason)
+        if isinstance(outcome, Refusal):
+            error, errors = outcome.detail, dict(outcome.errors)
         else:
             messages.success(request, f"已向{agreement.student.name}发出解约申请，等待学生处理")
             return finish(request, reverse("employer:terminations") + "?tab=signed")
@@ -172,6 +190,7 @@ def termination_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "agreement": agreement,
             "reason": reason,
             "limit": REASON_LIMIT,
+            "consequence": consequence(agreement, Action.TERMINATION, user),
             "error": error,
             "errors": errors,
             "dialog_title": "单位解除协议申请",
@@ -179,3 +198,10 @@ def termination_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         menu="terminations",
         crumbs=_crumbs("申请解约"),
     )
+
+
+def _after_consent(agreement: Agreement) -> str:
+    """What happens now that the employer agreed, as the workflow decided (the school's 解约 review or not)."""
+    if agreement.status == Status.TERMINATED:
+        return "解约已生效"
+    return "学校审核通过后解约生效"

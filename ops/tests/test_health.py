@@ -11,9 +11,9 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from core.testing import LoginAs, World
 from ops.models import WorkerHeartbeat
 from ops.workers import beat
+from testsupport import LoginAs, World
 
 
 def readyz(client: Client, **headers: Any) -> tuple[int, dict[str, Any]]:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -17,8 +18,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from django.db import connection, connections
 
 from core.models import Agreement, NoticeSent
-from core.testing import World, invite
 from ops.scheduler import JOBS, SCHEDULER_LOCK_KEY, Job, acquire_leadership, build_scheduler, holds_leadership
+from testsupport import World, invite
 
 from .support import MANAGE, ROOT, database_url, production_env, require_postgresql
 
@@ -95,6 +96,9 @@ def test_two_scheduler_processes_send_each_reminder_once(world: World, tmp_path:
     reminder goes out once (by SMS to a file, which both would append to)."""
     require_postgresql()
     agreement = _expiring_invitation(world)
+    # Another deployment on the same server (a `make serve` on another database, or another CI job) has its own
+    # active scheduler holding the same advisory key there: it is none of this installation's business.
+    other_deployment = _scheduler_of_another_database()
     env = production_env(
         DATABASE_URL=database_url(),
         SMS_BACKEND="core.sms.backends.file.SmsBackend",
@@ -115,9 +119,10 @@ def test_two_scheduler_processes_send_each_reminder_once(world: World, tmp_path:
             time.sleep(0.5)
         time.sleep(2)  # had the standby sent too, its line would be there by now
         assert all(process.poll() is None for process in processes), _text(logs)
-        with connection.cursor() as cursor:  # one holds the scheduler lock, the other waits for it
+        with connection.cursor() as cursor:  # one holds this database's scheduler lock, the other waits for it
             cursor.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid::bigint = %s AND granted",
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid::bigint = %s AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 [SCHEDULER_LOCK_KEY],
             )
             assert cursor.fetchone()[0] == 1
@@ -126,9 +131,26 @@ def test_two_scheduler_processes_send_each_reminder_once(world: World, tmp_path:
             process.terminate()
         for process in processes:
             process.wait(timeout=30)
+        other_deployment.close()
     lines = [json.loads(line) for line in sms_log.read_text().splitlines()]
     assert [line["phone"] for line in lines] == [world.student.phone], _text(logs)
     assert NoticeSent.objects.filter(kind="invitation_expiring", object_id=agreement.pk).count() == 1
+
+
+def _scheduler_of_another_database() -> psycopg.Connection[Any]:
+    """A session on another database of the same server holding the scheduler's advisory key, as the active
+    scheduler of another installation does (advisory locks are per database: it never competes with ours)."""
+    other = psycopg.connect(database_url("postgres"), autocommit=True)
+    # Whoever holds it there (this session, or another installation's scheduler), a granted lock on the key
+    # exists in another database while the test counts.
+    other.execute("SELECT pg_try_advisory_lock(%s)", [SCHEDULER_LOCK_KEY])
+    held = other.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid::bigint = %s AND granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = 'postgres')",
+        [SCHEDULER_LOCK_KEY],
+    ).fetchone()
+    assert held is not None and held[0] == 1
+    return other
 
 
 def _text(logs: list[Path]) -> str:

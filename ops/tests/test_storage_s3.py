@@ -19,13 +19,12 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from core.identifiers import make_id_number
-from core.models import Student
+from core.models import Job, Student
 from core.services.roster import ROSTER_HEADERS
-from core.testing import LoginAs, World, xlsx_bytes
 from documents import services
 from ops.health import check_storage
 from ops.tests.support import S3Server
-from school.models import RosterImportJob
+from testsupport import LoginAs, World, xlsx_bytes
 from wangqian import settings as production_settings
 
 
@@ -109,7 +108,7 @@ def test_a_roster_upload_is_stored_in_s3_read_back_by_the_job_and_removed(
     with django_capture_on_commit_callbacks(execute=True):  # the job is queued once the upload has committed
         response = client.post(reverse("school:roster_import"), {"file": upload})
     assert response.status_code == 302
-    job = RosterImportJob.objects.latest("pk")
+    job = Job.objects.filter(kind=Job.Kind.ROSTER).latest("pk")
     assert job.state == "ready", job.detail
     assert job.file.name in server.keys(bucket), "the upload lives in the object store"
 
@@ -118,7 +117,7 @@ def test_a_roster_upload_is_stored_in_s3_read_back_by_the_job_and_removed(
     job.refresh_from_db()
     assert job.state == "done"
     assert Student.objects.filter(student_no__startswith="S3").count() == 3
-    assert [k for k in server.keys(bucket) if k.startswith("roster_imports/") and k.endswith(".xlsx")] == []
+    assert [k for k in server.keys(bucket) if k.startswith("jobs/") and "/roster" in k] == []
 
 
 @pytest.mark.django_db
@@ -130,3 +129,46 @@ def test_an_issued_agreement_pdf_is_stored_in_s3_and_served_from_it(s3: tuple[S3
     body = server.client().get_object(Bucket=bucket, Key=document.file.name)["Body"].read()
     assert hashlib.sha256(body).hexdigest() == document.sha256
     assert services.agreement_pdf(agreement).content == body
+
+
+@pytest.mark.django_db
+def test_evidence_files_stay_in_s3_for_the_retention_years_then_the_purge_deletes_them(
+    s3: tuple[S3Server, str], world: World
+) -> None:
+    """佐证材料 on the object store: a deleted proof and a replaced 营业执照 stay in the bucket for
+    EVIDENCE_RETENTION_YEARS, then `purge_evidence` deletes the objects and says so."""
+    import io
+
+    import time_machine
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from core.services.destinations import destination_attach, destination_detach
+    from core.services.licences import employer_upload_licence
+    from testsupport import make_employer
+
+    server, bucket = s3
+    proof = b"%PDF-1.4\n% offer\n%%EOF\n"
+    attachment = destination_attach(name="录取通知书.pdf", content=proof, acting_user=world.student.user)
+    hr = make_employer("沈阳新注册科技有限公司", verified=False, licence=True)
+    licence = hr.employer.licence.name
+    licence_size = hr.employer.licence_size or 0
+    retired_at = timezone.now()
+    destination_detach(attachment.pk, acting_user=world.student.user)
+    employer_upload_licence(name="新执照.png", content=b"\x89PNG\r\n\x1a\n" + b"0" * 64, acting_user=hr)
+    assert {attachment.file.name, licence} <= set(server.keys(bucket))
+
+    def purge(days: int) -> str:
+        out = io.StringIO()
+        with time_machine.travel(retired_at.replace(year=retired_at.year + 3) + datetime.timedelta(days=days)):
+            call_command("purge_evidence", stdout=out)
+        return out.getvalue()
+
+    assert "毕业去向证明材料 0 个、纸质协议扫描件 0 个、营业执照扫描件 0 个，共 0 字节" in purge(-1)
+    assert {attachment.file.name, licence} <= set(server.keys(bucket))
+    size = len(proof) + licence_size
+    assert f"毕业去向证明材料 1 个、纸质协议扫描件 0 个、营业执照扫描件 1 个，共 {size} 字节" in purge(1)
+    keys = set(server.keys(bucket))
+    assert attachment.file.name not in keys and licence not in keys
+    hr.employer.refresh_from_db()
+    assert hr.employer.licence.name in keys  # the current scan stays

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 import pytest
 
 from core.models import Agreement, College, User
-from core.testing import World, make_student
+from testsupport import World, make_student
 
 
 class Reach(Protocol):

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from core.testing import LoginAs, World
+from testsupport import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +38,19 @@ PAGES = [
     ("school:employers", None, "get", True),
     ("school:employer", "employer", "get", True),
     ("school:employer_verify", "employer", "post", True),
+    ("school:employer_licence", "licensed", "get", True),
+    ("school:employer_licence_preview", "licensed", "get", True),
     ("school:stats", None, "get", False),
     ("school:stats_export", None, "get", False),
     ("school:plan", None, "get", True),
     ("school:plan_export", None, "get", True),
     ("school:settings", None, "get", True),
+    ("school:staff", None, "get", True),
+    ("school:staff_add", None, "get", True),
+    ("school:staff_detail", "staff", "get", True),
+    ("school:staff_disable", "staff", "post", True),
+    ("school:staff_enable", "staff", "post", True),
+    ("school:staff_invite", "staff", "post", True),
 ]
 # Pages that take GET only answer another method with 405; POST-only ones answer GET with 405.
 WRONG_METHOD = {"get": "post", "post": "get"}
@@ -57,11 +65,17 @@ def _url(world: World, name: str, kind: str | None) -> str:
         pk = world.student.pk
     elif kind == "employer":
         pk = world.employer.employer.pk
-    else:
-        from school.models import RosterImportJob
+    elif kind == "licensed":
+        from testsupport import make_employer
 
-        pk = RosterImportJob.objects.create(
-            school=world.school, created_by=world.school_admin, original_name="a.xlsx", state="invalid"
+        pk = make_employer(verified=False, licence=True).employer.pk
+    elif kind == "staff":
+        pk = world.other_college_admin.pk
+    else:
+        from core.models import Job
+
+        pk = Job.objects.create(
+            kind=Job.Kind.ROSTER, owner=world.school_admin, filename="a.xlsx", state=Job.State.INVALID
         ).pk
     return reverse(name, args=[pk])
 
@@ -106,7 +120,7 @@ def test_wrong_method_405(
     login_as(world.school_admin)
     url = _url(world, name, kind)
     wrong = WRONG_METHOD[method]
-    if name in ("school:roster_import", "school:student_edit", "school:settings"):
+    if name in ("school:roster_import", "school:student_edit", "school:settings", "school:staff_add"):
         wrong = "put"  # GET shows the form, POST submits it
     assert getattr(client, wrong)(url).status_code == 405
 
@@ -161,10 +175,10 @@ def test_other_college_and_school_agreements_are_404(
 
 
 def test_other_school_objects_are_404(world: World, client: Client, login_as: LoginAs) -> None:
-    from school.models import RosterImportJob
+    from core.models import Job
 
-    job = RosterImportJob.objects.create(
-        school=world.other_school, created_by=world.other_school_admin, original_name="a.xlsx", state="ready"
+    job = Job.objects.create(
+        kind=Job.Kind.ROSTER, owner=world.other_school_admin, filename="a.xlsx", state=Job.State.READY
     )
     login_as(world.school_admin)
     assert client.get(reverse("school:student", args=[world.outsider_student.pk])).status_code == 404

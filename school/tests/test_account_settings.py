@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from core.models import User
 from core.services.reminders import send_reviewer_digests
-from core.testing import LoginAs, World
+from testsupport import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 

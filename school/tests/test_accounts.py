@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.models import ActivationCode, Student
-from core.testing import LoginAs, World
+from testsupport import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_codes_for_the_unactivated_of_the_filtered_list_as_xlsx(
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("学号", "姓名", "院系", "专业", "激活码", "有效期至", "激活网址")
     assert [r[0] for r in rows[1:]] == [world.student.student_no]  # the other college's and school's are not in it
-    assert str(rows[1][6]).endswith("/activate/")
+    assert str(rows[1][6]).endswith("/activate/?school=10145")  # the school already chosen
     assert ActivationCode.objects.filter(revoked_at__isnull=True).count() == 1
 
 
@@ -79,7 +79,8 @@ def test_failed_logins_of_the_schools_accounts(world: World, client: Client, log
         anonymous.post(reverse("web:login"), {"username": username, "password": "wrong-pass"})
     login_as(world.school_admin)
     page = client.get(reverse("school:failed_logins")).content.decode()
-    assert world.student.user.username in page and world.student.name in page and "登录页" in page
-    assert world.outsider_student.user.username not in page and "nobody" not in page
+    assert world.student.student_no in page and world.student.name in page and "登录页" in page
+    assert world.student.user.username not in page  # the 学号 is shown, never the internal `院校代码:学号`
+    assert world.outsider_student.student_no not in page and "nobody" not in page
     login_as(world.college_admin)
     assert client.get(reverse("school:failed_logins")).status_code == 403

@@ -12,12 +12,11 @@ import pytest
 from playwright.sync_api import expect
 
 from core.identifiers import make_id_number
-from core.models import Agreement, Status, Student
+from core.models import Agreement, Job, Status, Student
 from core.services import agreements as wf
+from core.services.jobs import job_progress
 from core.services.roster import ROSTER_HEADERS
-from core.testing import Journey, World, invite, xlsx_bytes
-from school import roster_jobs
-from school.models import RosterImportJob
+from testsupport import Journey, World, confirm, invite, xlsx_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -83,7 +82,9 @@ def test_school_season_journey(world: World, journey: Journey, tmp_path: Path) -
     agreements = invite(world.employer, *students)
     for agreement, student in zip(agreements, students, strict=True):
         assert student.user is not None
-        wf.agreement_accept(agreement, acting_user=student.user)
+        wf.agreement_accept(
+            agreement, acting_user=student.user, confirmation=confirm(student.user, "accept", agreement)
+        )
 
     # 学院审核: the college admin approves one from the detail page and the other from the list
     journey.login("college_law", landing=r"/school/$")
@@ -127,7 +128,7 @@ def test_school_season_journey(world: World, journey: Journey, tmp_path: Path) -
     # 签约查询 shows them as 签约审核通过
     page.click("nav.wq-menu >> text=签约查询")
     page.click("a.nav-link:has-text('已应约')")
-    assert page.locator("td", has_text="签约审核通过").count() == 2
+    expect(page.locator("td", has_text="签约审核通过")).to_have_count(2)
     journey.shot("search-accepted")
 
     # 统计: 2 of 5 students of 2027 now have an effective agreement
@@ -144,23 +145,24 @@ def test_school_season_journey(world: World, journey: Journey, tmp_path: Path) -
 def test_roster_progress_bar_polls(world: World, journey: Journey) -> None:
     """The job page follows a running import through the htmx fragment until it ends."""
     page = journey.page
-    job = RosterImportJob.objects.create(
-        school=world.school,
-        created_by=world.school_admin,
-        original_name="生源名单.xlsx",
-        state="importing",
+    job = Job.objects.create(
+        kind=Job.Kind.ROSTER,
+        owner=world.school_admin,
+        filename="生源名单.xlsx",
+        state=Job.State.RUNNING,
+        scope=f"school:{world.school.pk}",
+        params={"step": "import"},
         total=20000,
     )
-    roster_jobs._write_progress(job.pk, 0, 20000)
     journey.login("school_neu", landing=r"/school/$")
     journey.go(f"/school/roster/import/{job.pk}/")
     expect(page.locator("text=正在导入")).to_be_visible()
     journey.shot("import-validating-again")
-    roster_jobs._write_progress(job.pk, 12000, 20000)
+    job_progress(job, 12000, 20000)
     page.wait_for_selector("text=已处理 12000 / 20000 行")
     expect(page.locator(".progress-bar", has_text="60%")).to_be_visible()
     journey.shot("import-progress-60")
-    RosterImportJob.objects.filter(pk=job.pk).update(
+    Job.objects.filter(pk=job.pk).update(
         state="done", done=20000, result={"created": 19990, "updated": 10, "unchanged": 0}
     )
     page.wait_for_selector("text=导入完成：新增 19990 人，更新 10 人")

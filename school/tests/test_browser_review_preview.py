@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from core.models import Agreement, Status
 from core.services import agreements as wf
-from core.testing import Journey, World, browser_login, make_student
+from testsupport import Journey, World, browser_login, confirm, make_student
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_reviewer_sees_the_preview_and_confirms_approve(world: World, journey: Journey) -> None:
     agreement = world.reach("college_review")
     wf.agreement_modify(agreement, terms={"position": "法务专员", "monthly_salary": 9000}, acting_user=world.employer)
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     page = journey.page
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -45,12 +47,14 @@ def test_reviewer_sees_the_preview_and_confirms_approve(world: World, journey: J
         dialog.dismiss()
 
     page.once("dialog", dismiss)
-    page.click("form[data-confirm-one] button:has-text('通过')")
-    assert questions == [f"确定审核通过{world.student.name}与{world.employer.employer.name}的协议书吗？"]
+    page.click("form[data-confirm] button:has-text('通过')")
+    # The question, then what the step will do (core.status_words): at the college, on to the school.
+    question = f"确定审核通过{world.student.name}与{world.employer.employer.name}的协议书吗？"
+    assert questions == [f"{question}\n\n学院审核通过后，协议书转学校审核。"]
     # Had the dismissed dialog submitted, the approval below would be refused (already at the school's level).
 
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click("form[data-confirm-one] button:has-text('通过')")
+    page.click("form[data-confirm] button:has-text('通过')")
     page.wait_for_url(re.compile(r"/school/reviews/$"))
     expect(page.locator(".alert-success", has_text="审核通过")).to_be_visible()
     agreement.refresh_from_db()
@@ -66,7 +70,7 @@ def test_without_javascript_approve_asks_on_a_page(browser: Any, live_server: An
     try:
         browser_login(page, live_server.url, world.college_admin.username, landing=r"/school/$")
         page.goto(f"{live_server.url}/school/agreements/{agreement.pk}/?next=/school/reviews/")
-        page.click("form[data-confirm-one] button:has-text('通过')")
+        page.click("form[data-confirm] button:has-text('通过')")
         expect(page.locator("h1", has_text="审核通过确认")).to_be_visible()
         assert Agreement.objects.get(pk=agreement.pk).status == Status.COLLEGE_REVIEW
         page.click("button:has-text('确定通过')")

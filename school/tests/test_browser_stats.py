@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from core.testing import Journey, World, make_student
+from testsupport import Journey, World, make_student
 
 pytestmark = pytest.mark.browser
 

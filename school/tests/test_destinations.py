@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from core.models import Destination, Student
 from core.services import destinations as svc
-from core.testing import LoginAs, World, make_student
+from testsupport import LoginAs, World, confirm, make_student
 
 pytestmark = pytest.mark.django_db
+CONFIRMED = {"confirmed": "1"}  # what the step's confirmation (dialog or page) sends
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -23,7 +24,7 @@ def reported(student: Student, code: str = "80") -> Destination:
     data = {"code": code, "school_name": "东北大学", "programme": "法学", "country": "日本"}
     svc.destination_update(data, acting_user=student.user)
     svc.destination_attach(name="录取通知书.pdf", content=PDF, acting_user=student.user)
-    return svc.destination_submit(acting_user=student.user)
+    return svc.destination_submit(acting_user=student.user, confirmation=confirm(student.user, "destination_submit"))
 
 
 def test_college_then_school_with_batch_and_return(world: World, login_as: LoginAs) -> None:
@@ -37,7 +38,7 @@ def test_college_then_school_with_batch_and_return(world: World, login_as: Login
     assert "80 升学" in listing and "85 出国、出境" in listing
     assert '毕业去向审核<span class="badge text-bg-danger rounded-pill" title="待审核">2</span>' in listing
 
-    college.post(reverse("school:destinations_approve_batch"), {"ids": [first.pk, elsewhere.pk]})
+    college.post(reverse("school:destinations_approve_batch"), {"ids": [first.pk, elsewhere.pk], **CONFIRMED})
     assert Destination.objects.get(pk=first.pk).status == "school_review"
     assert Destination.objects.get(pk=elsewhere.pk).status == "college_review"  # not this college's: refused
 
@@ -51,7 +52,7 @@ def test_college_then_school_with_batch_and_return(world: World, login_as: Login
     school = login_as(world.school_admin)
     page = school.get(reverse("school:destination", args=[first.pk])).content.decode()
     assert 'id="approve-destination"' in page
-    school.post(reverse("school:destination_approve", args=[first.pk]))
+    school.post(reverse("school:destination_approve", args=[first.pk]), CONFIRMED)
     assert Destination.objects.get(pk=first.pk).status == "approved"
     assert "审核通过" in school.get(reverse("school:destinations"), {"status": "approved"}).content.decode()
 

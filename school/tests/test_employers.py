@@ -11,10 +11,9 @@ from django.urls import reverse
 
 from core.models import Employer
 from core.services import agreements as wf
-from core.services.employers import employer_register
-from core.testing import LoginAs, World, make_employer
 from school.tests.conftest import Reach
 from school.tests.helpers import reach_outsider
+from testsupport import LoginAs, World, confirm, make_employer, register_employer
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ BASIC = {
 
 @pytest.fixture
 def pending(db: None) -> Employer:
-    user = employer_register(username="future_hr", password="Strong-pass-2026", data=BASIC)
+    user = register_employer("future_hr", BASIC)
     assert user.employer is not None
     return user.employer
 
@@ -127,7 +126,12 @@ def test_a_termination_asked_before_approval_is_not_counted_effective(
     # 已生效 means what 签约率 and the 就业方案 mean: approved by the school and not yet terminated.
     during_review = reach("college_review")
     assert during_review.student.user is not None
-    wf.termination_request(during_review, reason="个人原因", acting_user=during_review.student.user)
+    wf.termination_request(
+        during_review,
+        reason="个人原因",
+        acting_user=during_review.student.user,
+        confirmation=confirm(during_review.student.user, "termination", during_review),
+    )
     reach("termination_requested")
     login_as(world.school_admin)
     detail = client.get(reverse("school:employer", args=[world.employer.employer_id])).content.decode()

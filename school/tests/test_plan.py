@@ -10,11 +10,11 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from core.models import ExportJob
+from core.models import Job
 from core.services.schools import school_update_settings
-from core.testing import LoginAs, World
 from school.tests.conftest import Reach
 from school.tests.helpers import reach_outsider
+from testsupport import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,7 @@ def test_a_large_year_is_exported_by_a_job_with_progress_and_download(
     assert response.status_code == 302 and "/school/exports/" in response["Location"]
     page = client.get(response["Location"]).content.decode()
     assert 'data-state="done"' in page and "导出完成：共 2 行" in page
-    job = ExportJob.objects.get()
+    job = Job.objects.get()
     download = client.get(reverse("web:export_download", args=[job.pk]))
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
     rows = list(load_workbook(io.BytesIO(download.getvalue())).active.iter_rows(values_only=True))

@@ -12,8 +12,8 @@ from PIL import Image
 
 from core.models import Status
 from core.services import agreements as wf
-from core.testing import LoginAs, World
 from documents.models import AgreementDocument
+from testsupport import LoginAs, World, confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,9 @@ def test_review_page_shows_the_changes_since_the_last_version_with_field_labels(
     assert "初始版本，单位发起邀约后未修改过条款" in _detail(client, agreement.pk)
 
     wf.agreement_modify(agreement, terms={"position": "法务专员", "monthly_salary": 9000}, acting_user=world.employer)
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     page = _detail(client, agreement.pk)
     assert "第2版相对第1版" in page
     section = page.split('class="table table-bordered table-sm wq-diff-table"', 1)[1].split("</table>", 1)[0]
@@ -84,7 +86,9 @@ def test_the_preview_follows_the_terms_at_once(world: World, client: Client, log
     before = client.get(url).content
     assert client.get(url).content == before
     wf.agreement_modify(agreement, terms={"monthly_salary": 23456}, acting_user=world.employer)
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     assert client.get(url).content != before
 
 
@@ -125,7 +129,7 @@ def test_approve_asks_for_confirmation_without_script(world: World, client: Clie
     login_as(world.college_admin)
     page = _detail(client, agreement.pk)
     question = f"确定审核通过{world.student.name}与{world.employer.employer.name}的协议书吗？"
-    assert f'data-confirm-one="{question}"' in page  # the dialog of school.js
+    assert f'data-confirm="{question}"' in page  # the dialog of static/js/wangqian.js
     assert '<input type="hidden" name="confirmed" value="">' in page
 
     back = reverse("school:reviews") + "?page=1"
@@ -166,6 +170,8 @@ def test_return_reason_stands_at_the_top_for_employer_and_student(
     assert "学院审核退回原因" in page and "缺少单位盖章页，请补充" in page
 
     # Signed again: the 退回 is answered and no longer shown.
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     page = client.get(reverse("student:agreement")).content.decode()
     assert "审核退回原因" not in page

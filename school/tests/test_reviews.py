@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Agreement, Status
+from core.selectors import review_queue_counts
 from core.services import agreements as wf
-from core.testing import LoginAs, World, make_student
 from school.tests.conftest import Reach
+from testsupport import LoginAs, World, confirm, make_student
 
 pytestmark = pytest.mark.django_db
 CONFIRMED = {"confirmed": "1"}  # what the page's confirmation (dialog or page) sends
@@ -61,7 +62,9 @@ def test_queue_filters(world: World, client: Client, reach: Reach, login_as: Log
 def test_detail_shows_parties_terms_versions_and_trace(world: World, client: Client, login_as: LoginAs) -> None:
     agreement = world.reach("college_review")
     wf.agreement_modify(agreement, terms={"position": "法务专员"}, acting_user=world.employer)
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     login_as(world.college_admin)
     page = client.get(reverse("school:agreement", args=[agreement.pk])).content.decode()
     for text in ("单位发起签约", "学生处理", "管理员审核", "就业信息", "甲方", "乙方", "流程追踪"):
@@ -142,7 +145,9 @@ def test_batch_approve(world: World, client: Client, reach: Reach, login_as: Log
     outsider = world.reach("college_review", student=world.outsider_student)
     login_as(world.college_admin)
     response = client.post(
-        reverse("school:reviews_approve_batch"), {"ids": [a.pk, b.pk, other_college.pk, outsider.pk]}, follow=True
+        reverse("school:reviews_approve_batch"),
+        {"ids": [a.pk, b.pk, other_college.pk, outsider.pk], **CONFIRMED},
+        follow=True,
     )
     page = response.content.decode()
     assert "已审核通过2份协议书" in page
@@ -162,7 +167,7 @@ def test_batch_approve(world: World, client: Client, reach: Reach, login_as: Log
 def test_school_batch_makes_effective(world: World, client: Client, reach: Reach, login_as: LoginAs) -> None:
     rows = [reach("school_review") for _ in range(3)]
     login_as(world.school_admin)
-    client.post(reverse("school:reviews_approve_batch"), {"ids": [r.pk for r in rows]})
+    client.post(reverse("school:reviews_approve_batch"), {"ids": [r.pk for r in rows], **CONFIRMED})
     numbers = set(Agreement.objects.filter(pk__in=[r.pk for r in rows]).values_list("number", flat=True))
     assert len(numbers) == 3 and None not in numbers
 
@@ -183,3 +188,17 @@ def test_queue_query_count_is_constant(
         page = client.get(reverse("school:reviews")).content.decode()
     assert page.count(">查看详情</a>") == 7
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_the_menus_review_counts_are_one_query(world: World, reach: Reach) -> None:
+    """The school admin's two badges (签约审核, 解约审核) on every page of the portal come from one query (issue 22);
+    the college admin has one badge, one query."""
+    reach("school_review")
+    reach("school_review", name="乙同学")
+    reach("termination_review", name="丙同学")
+    reach("college_review", name="丁同学")
+    with CaptureQueriesContext(connection) as school:
+        assert review_queue_counts(world.school_admin) == {"reviews": 2, "terminations": 1}
+    with CaptureQueriesContext(connection) as college:
+        assert review_queue_counts(world.college_admin) == {"reviews": 1}
+    assert len(school) == 1 and len(college) == 1

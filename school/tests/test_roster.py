@@ -13,11 +13,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.identifiers import make_id_number
-from core.models import College, Major, Student, User
-from core.services.roster import ROSTER_HEADERS, roster_import, roster_template
-from core.testing import LoginAs, World, xlsx_bytes
-from school import roster_jobs
-from school.models import RosterImportJob
+from core.models import College, Job, Major, Student, User
+from core.services import roster_jobs
+from core.services.jobs import job_progress
+from core.services.roster import ROSTER_HEADERS, RosterInvalid, roster_import, roster_template
+from testsupport import ApiClient, LoginAs, World, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +59,22 @@ def _upload(client: Client, rows: list[list[Any]], name: str = "生源.xlsx") ->
     return client.post(reverse("school:roster_import"), {"file": buffer})
 
 
-def _job(response: Any) -> RosterImportJob:
+def _job(response: Any) -> Job:
     assert response.status_code == 302, response.content.decode()[:500]
-    return RosterImportJob.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    return Job.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+
+
+def _running_import(world: World, *, total: int = 0) -> Job:
+    """The school's import as a worker is running it (the one active job in the school's scope)."""
+    return Job.objects.create(
+        kind=Job.Kind.ROSTER,
+        owner=world.school_admin,
+        filename="a.xlsx",
+        state=Job.State.RUNNING,
+        scope=f"school:{world.school.pk}",
+        params={"step": "import"},
+        total=total,
+    )
 
 
 def test_template_download(world: World, client: Client, login_as: LoginAs) -> None:
@@ -86,7 +99,7 @@ def test_every_error_is_listed_and_nothing_imported(world: World, client: Client
         _row(4, 学号=_row(1)[0]),  # duplicate of row 2
     ]
     job = _job(_upload(client, rows))
-    assert job.state == RosterImportJob.State.INVALID
+    assert job.state == Job.State.INVALID
     assert {(e["row"], e["column"]) for e in job.errors} == {(3, "身份证号"), (4, "手机号"), (4, "学历"), (5, "学号")}
     assert not job.file  # the upload is not kept
     page = client.get(reverse("school:roster_job", args=[job.pk])).content.decode()
@@ -122,7 +135,7 @@ def test_preview_then_import(world: World, client: Client, login_as: LoginAs) ->
         ],
     ]
     job = _job(_upload(client, rows))
-    assert job.state == RosterImportJob.State.READY
+    assert job.state == Job.State.READY
     assert job.preview == {
         "created": 3,
         "updated": 1,
@@ -137,7 +150,7 @@ def test_preview_then_import(world: World, client: Client, login_as: LoginAs) ->
     response = client.post(reverse("school:roster_job_start", args=[job.pk]))
     assert response["Location"] == reverse("school:roster_job", args=[job.pk])
     job.refresh_from_db()
-    assert job.state == RosterImportJob.State.DONE
+    assert job.state == Job.State.DONE
     assert job.result["created"] == 3 and job.result["updated"] == 1
     assert (job.done, job.total, job.percent) == (4, 4, 100)
     assert not job.file
@@ -145,7 +158,7 @@ def test_preview_then_import(world: World, client: Client, login_as: LoginAs) ->
     existing.refresh_from_db()
     assert existing.phone == "13900001111"
     new = Student.objects.get(student_no="202700001")
-    user = User.objects.get(username="202700001")
+    user = User.objects.get(username="10145:202700001")
     assert new.user == user and user.must_change_password
     page = client.get(reverse("school:roster_job", args=[job.pk])).content.decode()
     assert "导入完成：新增 3 人，更新 1 人" in page and "100%" in page
@@ -168,16 +181,47 @@ def test_second_try_after_fixing_the_file(world: World, client: Client, login_as
 
 
 def test_import_revalidates_when_the_roster_changed(world: World, client: Client, login_as: LoginAs) -> None:
-    """Between the preview and the import another account took the 学号: the import refuses, nothing written."""
+    """Between the preview and the import an account of this school took the 学号's login name (an account left
+    without its roster row): the import refuses, nothing written."""
     login_as(world.school_admin)
     job = _job(_upload(client, [_row(1), _row(2)]))
     assert job.state == "ready"
-    User.objects.create(username="202700002")
+    User.objects.create(username="10145:202700002")
     client.post(reverse("school:roster_job_start", args=[job.pk]))
     job.refresh_from_db()
     assert job.state == "invalid"
-    assert job.errors == [{"row": 3, "column": "学号", "message": "该学号已被平台其他账号使用，请联系平台管理员"}]
+    message = "本校已有该学号的登录账号但不在生源中，请联系平台管理员"
+    assert job.errors == [{"row": 3, "column": "学号", "message": message}]
     assert not Student.objects.filter(student_no="202700001").exists()
+
+
+def test_another_schools_student_or_an_employer_named_like_the_number_blocks_nothing(
+    world: World, client: Client, login_as: LoginAs
+) -> None:
+    """Issue 19: every school's 学号 space is its own, and 6(a): an employer account named like a future 学号 (or
+    an account with the bare number from before) no longer makes the roster import refuse the row and the file."""
+    other = roster_import(
+        world.other_school,
+        xlsx_bytes(
+            list(ROSTER_HEADERS), [_row(1, 院系="法学院", 身份证号=make_id_number(91, birth=datetime.date(2004, 3, 1)))]
+        ),
+        dry_run=False,
+        acting_user=world.other_school_admin,
+    )
+    assert other.created == 1
+    User.objects.create(username="202700002", role="employer")
+    login_as(world.school_admin)
+    job = _job(_upload(client, [_row(1), _row(2)]))
+    assert job.state == "ready", job.errors
+    client.post(reverse("school:roster_job_start", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == "done"
+    ours, theirs = (
+        Student.objects.select_related("user").get(school=school, student_no="202700001")
+        for school in (world.school, world.other_school)
+    )
+    assert ours.user is not None and theirs.user is not None
+    assert (ours.user.username, theirs.user.username) == ("10145:202700001", "10140:202700001")
 
 
 @pytest.mark.parametrize(
@@ -199,7 +243,7 @@ def test_bad_uploads_are_refused_beside_the_field(
     response = client.post(reverse("school:roster_import"), data)
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert not RosterImportJob.objects.exists()
+    assert not Job.objects.filter(kind=Job.Kind.ROSTER).exists()
 
 
 def test_broken_xlsx_and_wrong_headers_end_invalid(world: World, client: Client, login_as: LoginAs) -> None:
@@ -218,25 +262,21 @@ def test_broken_xlsx_and_wrong_headers_end_invalid(world: World, client: Client,
 
 def test_progress_fragment_polls_while_running(world: World, client: Client, login_as: LoginAs) -> None:
     login_as(world.school_admin)
-    job = RosterImportJob.objects.create(
-        school=world.school, created_by=world.school_admin, original_name="a.xlsx", state="importing", total=200
-    )
-    roster_jobs._write_progress(job.pk, 50, 200)
+    job = _running_import(world, total=200)
+    job_progress(job, 50, 200)
     fragment = client.get(reverse("school:roster_job_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
     html = fragment.content.decode()
     assert 'hx-get="' + reverse("school:roster_job_progress", args=[job.pk]) + '"' in html
     assert "已处理 50 / 200 行" in html and "25%" in html
     assert "<html" not in html  # only the panel
-    RosterImportJob.objects.filter(pk=job.pk).update(state="done", done=200, result={"created": 200, "updated": 0})
+    Job.objects.filter(pk=job.pk).update(state="done", done=200, result={"created": 200, "updated": 0})
     html = client.get(reverse("school:roster_job_progress", args=[job.pk])).content.decode()
     assert "hx-get" not in html and "导入完成" in html  # polling stops
 
 
 def test_one_import_per_school_at_a_time(world: World, client: Client, login_as: LoginAs) -> None:
     login_as(world.school_admin)
-    RosterImportJob.objects.create(
-        school=world.school, created_by=world.school_admin, original_name="a.xlsx", state="importing"
-    )
+    _running_import(world)
     job = _job(_upload(client, [_row(1)]))
     response = client.post(reverse("school:roster_job_start", args=[job.pk]), follow=True)
     assert "另一份生源文件正在导入" in response.content.decode()
@@ -275,10 +315,8 @@ def test_a_job_whose_worker_died_does_not_block_the_next_import(
 
     login_as(world.school_admin)
     long_ago = timezone.now() - dt.timedelta(hours=2)
-    stuck = RosterImportJob.objects.create(
-        school=world.school, created_by=world.school_admin, original_name="a.xlsx", state="importing"
-    )
-    RosterImportJob.objects.filter(pk=stuck.pk).update(started_at=long_ago)
+    stuck = _running_import(world)
+    Job.objects.filter(pk=stuck.pk).update(updated_at=long_ago)
     page = client.get(reverse("school:roster_job", args=[stuck.pk])).content.decode()
     assert "请确认后台任务进程" in page
     job = _job(_upload(client, [_row(1)]))
@@ -292,10 +330,76 @@ def test_a_job_whose_worker_died_does_not_block_the_next_import(
 def test_the_dry_run_is_queued_only_after_commit(world: World, django_capture_on_commit_callbacks: Any) -> None:
     upload = SimpleUploadedFile("生源.xlsx", xlsx_bytes(list(ROSTER_HEADERS), [_row(1)]).getvalue())
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = roster_jobs.job_create(world.school, upload, acting_user=world.school_admin)
+        job = roster_jobs.roster_job_create(world.school, upload, acting_user=world.school_admin)
     job.refresh_from_db()
-    assert job.state == RosterImportJob.State.VALIDATING  # a rollback would have left no job for a worker to find
+    assert job.state == Job.State.QUEUED  # a rollback would have left no job for a worker to find
     for callback in callbacks:
         callback()
     job.refresh_from_db()
-    assert job.state == RosterImportJob.State.READY
+    assert job.state == Job.State.READY
+
+
+def test_the_api_shows_a_page_started_import_as_a_job(
+    world: World, client: Client, login_as: LoginAs, api: ApiClient
+) -> None:
+    """The roster import is a Job like the others: GET /school/roster/imports/{id} answers its state, rows, preview,
+    result and row errors; another school's admin gets 404."""
+    login_as(world.school_admin)
+    job = _job(_upload(client, [_row(1), _row(2)]))
+    api.login(world.school_admin)
+    answer = api.get(f"/school/roster/imports/{job.pk}").json()
+    assert (answer["state"], answer["step"], answer["total"], answer["result"]) == ("ready", "validate", 2, None)
+    assert answer["preview"]["created"] == 2 and answer["filename"] == "生源.xlsx"
+    client.post(reverse("school:roster_job_start", args=[job.pk]))
+    answer = api.get(f"/school/roster/imports/{job.pk}").json()
+    assert (answer["state"], answer["step"], answer["done"], answer["result"]["created"]) == ("done", "import", 2, 2)
+    bad = _job(_upload(client, [_row(3, 手机号="123")]))
+    answer = api.get(f"/school/roster/imports/{bad.pk}").json()
+    assert answer["state"] == "invalid" and answer["errors"][0]["column"] == "手机号"
+    api.login(world.other_school_admin)
+    assert api.get(f"/school/roster/imports/{job.pk}").status_code == 404
+
+
+def test_the_job_reports_rows_read_as_it_validates(
+    world: World, client: Client, login_as: LoginAs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """done/total of the one Job model: the worker reports the rows it has read, up to the file's rows, as the
+    dry run and the import read the file (what the progress panel shows)."""
+    from core.services import roster as roster_service
+
+    seen: list[tuple[int, int | None]] = []
+
+    def spy(job: Job, done: int, total: int | None = None) -> None:
+        seen.append((done, total))
+        job_progress(job, done, total)
+
+    monkeypatch.setattr(roster_service, "READ_REPORT_EVERY", 2)
+    monkeypatch.setattr(roster_jobs, "job_progress", spy)
+    login_as(world.school_admin)
+    job = _job(_upload(client, [_row(n) for n in range(1, 5)]))
+    assert job.state == "ready" and job.total == 4
+    assert [done for done, _ in seen] == [1, 3, 4]  # every second row of the sheet, then the last one
+    seen.clear()
+    client.post(reverse("school:roster_job_start", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == "done" and (job.done, job.total) == (4, 4)
+    assert [done for done, total in seen if total is None] == [1, 3, 4]  # read again before the write
+    assert seen[-1] == (4, 4)  # the write's last batch
+
+
+def test_a_graduate_already_on_the_roster_cannot_come_again_under_another_number(world: World) -> None:
+    """The same 身份证号 under a new 学号 of the same 毕业年度 would count one graduate twice in 生源人数 and 签约率
+    and give them two accounts (outsider F10): the row is refused by name and nothing is written. The same person
+    in another 毕业年度 (a later degree, a new 学号) is allowed."""
+    admin = world.school_admin
+    roster_import(world.school, xlsx_bytes(list(ROSTER_HEADERS), [_row(1)]), dry_run=False, acting_user=admin)
+    again = _row(2, 身份证号=_row(1)[ROSTER_HEADERS.index("身份证号")])
+    with pytest.raises(RosterInvalid) as refused:
+        roster_import(world.school, xlsx_bytes(list(ROSTER_HEADERS), [again]), dry_run=True, acting_user=admin)
+    (error,) = refused.value.result.errors
+    assert (error.row, error.column) == (2, "身份证号")
+    assert "学号202700001（新生1）" in error.message
+    assert not Student.objects.filter(student_no="202700002").exists()
+    master = _row(3, 身份证号=_row(1)[ROSTER_HEADERS.index("身份证号")], 毕业年度=2030, 学历="硕士研究生")
+    result = roster_import(world.school, xlsx_bytes(list(ROSTER_HEADERS), [master]), dry_run=False, acting_user=admin)
+    assert result.created == 1

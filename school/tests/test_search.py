@@ -14,9 +14,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.services.employers import employer_update_profile
-from core.testing import PROFILE, LoginAs, World
 from school.tests.conftest import Reach
 from school.tests.helpers import reach_outsider
+from testsupport import PROFILE, LoginAs, World
 
 pytestmark = pytest.mark.django_db
 

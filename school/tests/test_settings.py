@@ -9,7 +9,7 @@ from django.urls import reverse
 from core.calendar import current_graduation_year
 from core.models import SchoolSettingsChange, Status
 from core.services import agreements as wf
-from core.testing import LoginAs, World, invite
+from testsupport import LoginAs, World, confirm, invite
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,9 @@ def test_settings_take_effect_for_later_actions(world: World, client: Client, lo
     login_as(world.school_admin)
     client.post(reverse("school:settings"), {**FORM, "college_review_enabled": ""})
     (agreement,) = invite(world.employer, world.student)
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     agreement.refresh_from_db()
     assert agreement.status == Status.SCHOOL_REVIEW  # the 学院 level is skipped
     login_as(world.college_admin)

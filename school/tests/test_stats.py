@@ -14,9 +14,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.services.stats import school_stats
-from core.testing import ApiClient, LoginAs, World, make_student
 from school.tests.conftest import Reach
 from school.tests.helpers import reach_outsider
+from testsupport import ApiClient, LoginAs, World, make_student
 
 pytestmark = pytest.mark.django_db
 

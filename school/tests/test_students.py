@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from core.identifiers import make_id_number
 from core.models import Major, Student, StudentChange
-from core.testing import LoginAs, World, make_student
+from testsupport import LoginAs, World, make_student
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,10 @@ from django.urls import reverse
 
 from core.models import Status
 from core.services import agreements as wf
-from core.testing import LoginAs, World
+from testsupport import LoginAs, World, confirm
 
 pytestmark = pytest.mark.django_db
+CONFIRMED = {"confirmed": "1"}  # what the step's confirmation (dialog or page) sends
 
 
 def _termination_review(world: World, student: Any = None, *, by_employer: bool = False) -> Any:
@@ -24,9 +25,19 @@ def _termination_review(world: World, student: Any = None, *, by_employer: bool 
     assert student_user is not None
     if by_employer:
         wf.termination_request(agreement, reason="单位岗位调整", acting_user=world.employer)
-        wf.termination_accept(agreement, remark="同意，已协商一致", acting_user=student_user)
+        wf.termination_accept(
+            agreement,
+            remark="同意，已协商一致",
+            acting_user=student_user,
+            confirmation=confirm(student_user, "termination/accept", agreement),
+        )
     else:
-        wf.termination_request(agreement, reason="考取研究生", acting_user=student_user)
+        wf.termination_request(
+            agreement,
+            reason="考取研究生",
+            acting_user=student_user,
+            confirmation=confirm(student_user, "termination", agreement),
+        )
         wf.termination_accept(agreement, remark="同意学生解约", acting_user=world.employer)
     agreement.refresh_from_db()
     assert agreement.status == Status.TERMINATION_REVIEW
@@ -34,7 +45,7 @@ def _termination_review(world: World, student: Any = None, *, by_employer: bool 
 
 
 def test_queue_shows_both_statements(world: World, client: Client, login_as: LoginAs) -> None:
-    from core.testing import make_student
+    from testsupport import make_student
 
     _termination_review(world)
     _termination_review(world, make_student(world.other_college, name="赵六"), by_employer=True)
@@ -53,19 +64,26 @@ def test_detail_approve_and_return(world: World, client: Client, login_as: Login
     page = client.get(reverse("school:agreement", args=[agreement.pk])).content.decode()
     assert "解约审核" in page and "考取研究生" in page and "同意学生解约" in page
 
-    response = client.post(reverse("school:termination_return", args=[agreement.pk]), {"remark": ""})
+    response = client.post(reverse("school:termination_return", args=[agreement.pk]), {"remark": "", **CONFIRMED})
     assert response.status_code == 400 and "不能为空" in response.content.decode()
     agreement.refresh_from_db()
     assert agreement.status == Status.TERMINATION_REVIEW
 
-    response = client.post(reverse("school:termination_return", args=[agreement.pk]), {"remark": "请先提交解约函"})
+    response = client.post(
+        reverse("school:termination_return", args=[agreement.pk]), {"remark": "请先提交解约函", **CONFIRMED}
+    )
     assert response["Location"] == reverse("school:terminations")
     agreement.refresh_from_db()
     assert agreement.status == Status.EFFECTIVE  # back to where it came from
 
-    wf.termination_request(agreement, reason="考取研究生", acting_user=world.student.user)
+    wf.termination_request(
+        agreement,
+        reason="考取研究生",
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination", agreement),
+    )
     wf.termination_accept(agreement, acting_user=world.employer)
-    client.post(reverse("school:termination_approve", args=[agreement.pk]), {"remark": ""})
+    client.post(reverse("school:termination_approve", args=[agreement.pk]), {"remark": "", **CONFIRMED})
     agreement.refresh_from_db()
     assert agreement.status == Status.TERMINATED and agreement.terminated_at
 
@@ -88,7 +106,7 @@ def test_college_admin_may_not_review_terminations(world: World, client: Client,
 
 
 def test_queue_query_count_is_constant(world: World, client: Client, login_as: LoginAs) -> None:
-    from core.testing import make_student
+    from testsupport import make_student
 
     login_as(world.school_admin)
     _termination_review(world)

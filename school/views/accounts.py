@@ -1,22 +1,26 @@
 """Student accounts: one-time activation codes (for chosen students, or every student of the current list not
 yet activated, as an xlsx to hand out; or one new code on screen for a student who lost access), the
-登录失败记录 of the school's accounts, and each admin's own 账号设置 (接收邮箱 and 邮件提醒 of the daily digest)."""
+登录失败记录 of the school's accounts (with 解除锁定 of the ones the throttle refuses), and each admin's
+own 账号设置 (接收邮箱 and 邮件提醒 of the daily digest)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import InvalidInput
-from core.selectors import display_names, failed_logins_of_school
+from core.errors import InvalidInput, NotFound
+from core.selectors import display_names, failed_logins_of_school, lock_lifts_of_school, locked_accounts_of_school
 from core.services.accounts import account_update_notifications
 from core.services.activation import IssuedCode, activation_codes_issue
+from core.services.locks import lock_lift
 from core.services.xlsx import write_xlsx
 from school.access import admin_required, current_school, school_admin_required, school_id_of
 from school.views.common import page
@@ -34,11 +38,18 @@ ENTRANCES = {
     "/password/": "修改密码",
     "/api/v1/auth/password": "接口修改密码",
 }
+LIFTS_SHOWN = 20
 CODE_HEADERS = ("学号", "姓名", "院系", "专业", "激活码", "有效期至", "激活网址")
 
 
+def _activate_url(request: AuthenticatedRequest) -> str:
+    """激活账号 with the school already chosen: every school's 学号 space is its own."""
+    query = urlencode({"school": current_school(request).code})
+    return request.build_absolute_uri(reverse("web:activate")) + "?" + query
+
+
 def _code_rows(request: AuthenticatedRequest, codes: list[IssuedCode]) -> list[list[str]]:
-    url = request.build_absolute_uri(reverse("web:activate"))
+    url = _activate_url(request)
     return [
         [
             c.student_number,
@@ -96,7 +107,7 @@ def student_activation_code(request: AuthenticatedRequest, pk: int) -> HttpRespo
     context = {
         "student": student,
         "issued": issued,
-        "activate_url": request.build_absolute_uri(reverse("web:activate")),
+        "activate_url": _activate_url(request),
     }
     return page(request, "school/activation_code.html", context, menu="students", crumbs=crumbs)
 
@@ -104,8 +115,10 @@ def student_activation_code(request: AuthenticatedRequest, pk: int) -> HttpRespo
 @require_GET
 @school_admin_required
 def failed_logins(request: AuthenticatedRequest) -> HttpResponse:
-    """登录失败记录: recent failed logins and activations of this school's accounts (students and admins)."""
-    qs = failed_logins_of_school(school_id_of(request.user))
+    """登录失败记录: recent failed logins and activations of this school's accounts (students and admins), the
+    accounts the throttle refuses now (解除锁定) and the locks lifted."""
+    school_id = school_id_of(request.user)
+    qs = failed_logins_of_school(school_id)
     failures = Paginator(qs, FAILURES_PER_PAGE).get_page(request.GET.get("page"))
     names = display_names([f.username for f in failures.object_list])
     for failure in failures.object_list:
@@ -114,10 +127,29 @@ def failed_logins(request: AuthenticatedRequest) -> HttpResponse:
     return page(
         request,
         "school/failed_logins.html",
-        {"page": failures, "query": ""},
+        {
+            "page": failures,
+            "query": "",
+            "locked": locked_accounts_of_school(school_id),
+            "lifts": lock_lifts_of_school(school_id)[:LIFTS_SHOWN],
+        },
         menu="failed_logins",
         crumbs=[("系统设置", ""), ("登录失败记录", "")],
     )
+
+
+@require_POST
+@never_cache
+@school_admin_required
+def unlock(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """解除锁定 of one of the school's accounts: its counted failures are cleared, the lifting recorded."""
+    try:
+        lifted = lock_lift(current_school(request), pk, acting_user=request.user)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    who = lifted.user.display_name or lifted.user.username
+    messages.success(request, f"已解除{who}（{lifted.user.username}）的登录锁定，清除失败记录{lifted.failures}次")
+    return redirect("school:failed_logins")
 
 
 @require_http_methods(["GET", "POST"])

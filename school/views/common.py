@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from core.models import Role, User
-from core.selectors import destination_queue_count, pending_employers_count, review_queue_counts
+from core.selectors import (
+    destination_queue_count,
+    destination_unread_count,
+    pending_employers_count,
+    review_queue_counts,
+)
 from web.pages import Portal
 from web.request import AuthenticatedRequest
 
@@ -14,8 +19,9 @@ def todo_counts(user: User) -> dict[str, int]:
     """The menu's badges: what waits for this admin."""
     counts = review_queue_counts(user)
     counts["destinations"] = destination_queue_count(user)
+    counts["messages"] = destination_unread_count(user)
     if user.role == Role.SCHOOL_ADMIN:
-        counts["employers"] = pending_employers_count()
+        counts["employers"] = pending_employers_count(user.school_id)
     return counts
 
 
@@ -28,4 +34,5 @@ def _chrome(request: AuthenticatedRequest) -> dict[str, Any]:
     }
 
 
-page = Portal(chrome=_chrome).page
+portal = Portal(chrome=_chrome, confirm_page="school/confirm_step.html")
+page = portal.page

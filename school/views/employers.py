@@ -13,14 +13,26 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core import codes
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.models import Employer
-from core.selectors import employers_by_verification, get_employer_for_admin, recent_agreements_with, with_activity
+from core.replicas import replica_reads
+from core.selectors import (
+    employer_verifiable_by,
+    employers_by_verification,
+    get_employer_for_admin,
+    recent_agreements_with,
+    rejected_registrations,
+    retired_licences_of,
+    with_activity,
+)
 from core.services.employers import employer_verify
+from core.services.licences import licence_preview_png
 from core.validators import validate_credit_code
 from school.access import school_admin_required, school_id_of
 from school.lists import PAGE_SIZE
 from school.views.common import page
+from web.actions import Refusal, attempt
+from web.licences import licence_response, retired_licence_response
 from web.request import AuthenticatedRequest
 
 TABS = {
@@ -41,13 +53,16 @@ def credit_check(code: str) -> tuple[bool, str]:
 
 @require_GET
 @school_admin_required
+@replica_reads
 def employers(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     tab = request.GET.get("tab", "pending")
     if tab not in TABS:
         tab = "pending"
     q = request.GET.get("q", "").strip()
-    qs = employers_by_verification(TABS[tab][1], q=q)
+    # The pending tab lists what this school verifies: a claim of students' paper agreements is their school's.
+    verifier = school_id_of(user) if tab == "pending" else None
+    qs = employers_by_verification(TABS[tab][1], q=q, verifier_school_id=verifier)
     if tab == "verified":
         qs = with_activity(qs, school_id_of(user)).order_by("-n_total", "name", "id")
     else:
@@ -93,6 +108,9 @@ def _detail(
         "credit_message": message,
         "profile": profile,
         "recent": recent,
+        "rejected_before": list(rejected_registrations(employer)[:10]),
+        "retired_licences": retired_licences_of(employer),
+        "can_verify": employer_verifiable_by(user, employer),
         "errors": errors or {},
         "remark": request.POST.get("remark", "") if errors else "",
     }
@@ -110,15 +128,53 @@ def employer_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @school_admin_required
 def employer_verify_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     approve = request.POST.get("approve") == "1"
-    try:
-        employer = employer_verify(pk, approve=approve, remark=request.POST.get("remark", ""), acting_user=request.user)
-    except InvalidInput as exc:
-        return _detail(request, pk, errors={"remark": exc.errors.get("remark", exc.detail)}, status=400)
-    except Conflict as exc:
-        messages.error(request, exc.detail)
-        return redirect("school:employer", pk=pk)
+    remark = request.POST.get("remark", "")
+    employer = attempt(employer_verify, pk, approve=approve, remark=remark, acting_user=request.user)
+    if isinstance(employer, Refusal):
+        if employer.conflict:
+            messages.error(request, employer.detail)
+            return redirect("school:employer", pk=pk)
+        return _detail(request, pk, errors={"remark": employer.errors.get("remark", employer.detail)}, status=400)
     if approve:
         messages.success(request, f"{employer.name}：资质审核通过")
     else:
         messages.success(request, f"{employer.name}：资质审核已驳回")
     return redirect(f"{reverse('school:employers')}?tab=pending")
+
+
+def _employer_of(request: AuthenticatedRequest, pk: int) -> Employer:
+    try:
+        return get_employer_for_admin(request.user, pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+
+
+@require_GET
+@school_admin_required
+def employer_licence(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The 营业执照 scan as uploaded, shown inline by the browser."""
+    return licence_response(_employer_of(request, pk))
+
+
+@require_GET
+@school_admin_required
+def employer_retired_licence(request: AuthenticatedRequest, pk: int, licence: int) -> HttpResponse:
+    """A scan the employer replaced, kept as 佐证材料: shown inline as it was uploaded."""
+    return retired_licence_response(_employer_of(request, pk), licence)
+
+
+@require_GET
+@school_admin_required
+def employer_licence_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The scan as an image for 单位资质审核's page: an image as it is, a PDF's first page rendered."""
+    employer = _employer_of(request, pk)
+    try:
+        image = licence_preview_png(employer)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    if image is None:
+        raise Http404("营业执照扫描件无法预览，请打开原件查看")
+    content_type = employer.licence_type if employer.licence_type != "application/pdf" else "image/png"
+    response = HttpResponse(image, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=300"
+    return response

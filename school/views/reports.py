@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from core.calendar import current_graduation_year
+from core.errors import Conflict
 from core.inputs import parse_int
+from core.replicas import replica_reads
 from core.rules import STATS_COLUMNS, shows_dispatch_fields
 from core.services.export_jobs import needs_job, plan_job_start
 from core.services.plan import plan_headers, plan_rows, plan_students
@@ -52,6 +55,7 @@ def _chart_data(stats: SchoolStats) -> dict[str, Any]:
 
 @require_GET
 @admin_required
+@replica_reads
 def stats(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     year, error = _year(request)
@@ -74,6 +78,7 @@ def stats(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_GET
 @admin_required
+@replica_reads
 def stats_export(request: AuthenticatedRequest) -> HttpResponse:
     year, _ = _year(request)
     result = stats_for_user(request.user, year)
@@ -83,6 +88,7 @@ def stats_export(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_GET
 @school_admin_required
+@replica_reads
 def plan(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     school = current_school(request)
@@ -101,13 +107,18 @@ def plan(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_GET
 @school_admin_required
+@replica_reads
 def plan_export(request: AuthenticatedRequest) -> HttpResponse:
     """One row per graduate; a year with more graduates than WANGQIAN_EXPORT_SYNC_MAX_ROWS is written by a job."""
     school = current_school(request)
     year, _ = _year(request)
     filename = f"{year}届就业方案-{school.name}.xlsx"
     if needs_job(plan_students(school, year)):
-        job = plan_job_start(school, year, filename=filename, acting_user=request.user)
+        try:
+            job = plan_job_start(school, year, filename=filename, acting_user=request.user)
+        except Conflict as exc:
+            messages.error(request, exc.detail)
+            return redirect(f"{reverse('school:plan')}?year={year}")
         return redirect(reverse("school:export_job", args=[job.pk]))
     return xlsx_download(
         write_xlsx(plan_headers(school, year), plan_rows(school, year), title=f"{year}届就业方案"), filename

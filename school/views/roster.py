@@ -15,8 +15,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import Conflict, InvalidInput, NotFound
 from core.inputs import parse_id, parse_int
-from core.models import Status, Student, User
-from core.selectors import RosterFilters, agreements_of_student, get_student_for_admin, majors_of_school, roster
+from core.models import Job, Status, Student, User
+from core.replicas import replica_reads
+from core.rules import destination_enter_refusal
+from core.selectors import (
+    RosterFilters,
+    agreements_of_student,
+    destination_of_student,
+    get_student_for_admin,
+    majors_of_school,
+    roster,
+)
+from core.services import roster_jobs
+from core.services.jobs import job_is_quiet, jobs_expire
 from core.services.roster import ROSTER_HEADERS, roster_template
 from core.services.students import STUDENT_EDIT_FIELDS, student_update
 from core.services.xlsx import write_xlsx
@@ -27,8 +38,6 @@ from school.access import (
     school_admin_required,
     school_id_of,
 )
-from school.models import RosterImportJob
-from school.roster_jobs import job_create, job_is_quiet, job_progress, job_start, jobs_expire_stale
 from school.selectors import get_roster_job_for_user, roster_jobs_of
 from school.views.common import page
 from web.downloads import xlsx_download
@@ -36,7 +45,6 @@ from web.request import AuthenticatedRequest
 
 ERRORS_PER_PAGE = 50
 STUDENTS_PER_PAGE = 20
-# After this long without finishing, the page suggests checking that the task worker runs.
 
 # --- 生源导入 -------------------------------------------------------------------------------------------
 
@@ -52,7 +60,7 @@ def roster_import(request: AuthenticatedRequest) -> HttpResponse:
     errors: dict[str, Any] = {}
     if request.method == "POST":
         try:
-            job = job_create(current_school(request), request.FILES.get("file"), acting_user=user)
+            job = roster_jobs.roster_job_create(current_school(request), request.FILES.get("file"), acting_user=user)
         except InvalidInput as exc:
             errors = {"file": exc.errors.get("file", exc.detail)}
         else:
@@ -75,25 +83,23 @@ def roster_template_download(request: AuthenticatedRequest) -> HttpResponse:
     return xlsx_download(roster_template(), "生源导入模板.xlsx")
 
 
-def _job_for(request: AuthenticatedRequest, pk: int) -> RosterImportJob:
+def _job_for(request: AuthenticatedRequest, pk: int) -> Job:
     try:
         return get_roster_job_for_user(request.user, pk)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
 
 
-def _job_context(request: AuthenticatedRequest, job: RosterImportJob) -> dict[str, Any]:
-    if job.is_running and jobs_expire_stale(job.school):  # a dead job shows as failed within its lease
+PANEL = "includes/job_panel.html"
+
+
+def _job_context(request: AuthenticatedRequest, job: Job) -> dict[str, Any]:
+    if job.is_running and jobs_expire(kind=Job.Kind.ROSTER, scope=job.scope)[0]:  # a silent job shows as failed
         job.refresh_from_db()
-    done, total = job_progress(job)
-    errors_page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     return {
         "job": job,
-        "done": done,
-        "total": total,
-        "percent": 100 if job.state == RosterImportJob.State.DONE else (int(done * 100 / total) if total else 0),
         "stale": job_is_quiet(job),
-        "errors_page": errors_page,
+        "errors_page": Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page")),
         "query": "",
     }
 
@@ -101,7 +107,10 @@ def _job_context(request: AuthenticatedRequest, job: RosterImportJob) -> dict[st
 @require_GET
 @school_admin_required
 def roster_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The job's page; for htmx only the jobs' one panel, which polls itself while the job runs."""
     job = _job_for(request, pk)
+    if request.htmx:
+        return render(request, PANEL, _job_context(request, job))
     return page(
         request,
         "school/roster_job.html",
@@ -114,9 +123,9 @@ def roster_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_GET
 @school_admin_required
 def roster_job_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """The job panel alone: the page polls it (htmx) while the job runs."""
+    """The job panel alone (the address the panel polled before it polled its page; kept for open pages)."""
     job = _job_for(request, pk)
-    return render(request, "school/includes/roster_job_panel.html", _job_context(request, job))
+    return render(request, PANEL, _job_context(request, job))
 
 
 @require_POST
@@ -124,7 +133,7 @@ def roster_job_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def roster_job_start(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     try:
-        job_start(job, acting_user=request.user)
+        roster_jobs.roster_job_start(job, acting_user=request.user)
     except Conflict as exc:
         messages.error(request, exc.detail)
     return redirect("school:roster_job", pk=job.pk)
@@ -172,6 +181,7 @@ def filtered_students(user: User, values: dict[str, str]) -> QuerySet[Student]:
 
 @require_GET
 @admin_required
+@replica_reads
 def students(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     values = student_filter_values(request.GET)
@@ -198,7 +208,14 @@ def student_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     student = _student_for(request, pk)
     agreements = agreements_of_student(user, student)
     changes = list(student.changes.select_related("actor")[:50])
-    context = {"student": student, "agreements": agreements, "changes": changes}
+    destination = destination_of_student(student)
+    context = {
+        "student": student,
+        "agreements": agreements,
+        "changes": changes,
+        "destination": destination,
+        "can_enter_destination": destination_enter_refusal(destination, user) is None,
+    }
     crumbs = [("生源管理", reverse("school:students")), ("生源名单", reverse("school:students")), (student.name, "")]
     return page(request, "school/student_detail.html", context, menu="students", crumbs=crumbs)
 

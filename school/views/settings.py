@@ -1,5 +1,6 @@
 """学校设置: review levels, 解约 limits and window, invitation validity, number format, 报到证 fields; each
-change goes through core.services.schools.school_update_settings, which validates and records it."""
+change goes through core.services.schools.school_update_settings, which checks it against the settings'
+description (core.fields.SCHOOL_SETTINGS_FIELDS) as the API does, and records it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.calendar import current_graduation_year
 from core.errors import InvalidInput
-from core.inputs import parse_int
+from core.fields import SCHOOL_SETTINGS_FIELDS, Kind
 from core.models import School
 from core.selectors import settings_changes_of
 from core.services.schools import SETTING_FIELDS, TIME_ZONE_CHOICES, school_update_settings
@@ -22,13 +23,9 @@ from school.access import current_school, school_admin_required
 from school.views.common import page
 from web.request import AuthenticatedRequest
 
-BOOLEAN_FIELDS = (
-    "college_review_enabled",
-    "school_review_enabled",
-    "termination_review_enabled",
-    "show_dispatch_fields",
-)
-DATE_FIELDS = ("termination_window_start", "termination_window_end")
+BOOLEAN_FIELDS = tuple(name for name, spec in SCHOOL_SETTINGS_FIELDS.items() if spec.kind == Kind.BOOL)
+# Settings added after the form first shipped: a form of an earlier version leaves them as they are.
+OPTIONAL_IN_FORM = ("activation_code_validity_days", "time_zone")
 
 
 def _form_values(school: School) -> dict[str, Any]:
@@ -46,43 +43,17 @@ def _form_values(school: School) -> dict[str, Any]:
     return values
 
 
-def parse_settings(post: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
-    """(changes typed for the service, field errors of the form itself, what was typed to show again)."""
+def parse_settings(post: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the changes as typed, for the service to check; what was typed, to show again). A switch is on when its
+    box is posted; a setting an earlier version of the form did not have is left as it is."""
     changes: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    typed: dict[str, Any] = {}
     for field in BOOLEAN_FIELDS:
-        changes[field] = typed[field] = post.get(field) == "on"
-    for field in DATE_FIELDS:
-        raw = typed[field] = post.get(field, "").strip()
-        try:
-            changes[field] = datetime.date.fromisoformat(raw) if raw else None
-        except ValueError:
-            errors[field] = f"{SETTING_FIELDS[field]}格式应为年-月-日，如 2027-06-30"
-    raw = typed["max_terminations"] = post.get("max_terminations", "").strip()
-    if not raw:
-        changes["max_terminations"] = None  # unlimited
-    elif (number := parse_int(raw, maximum=100)) is not None:
-        changes["max_terminations"] = number
-    else:
-        errors["max_terminations"] = "解约次数上限应为0到100的整数，留空表示不限"
-    raw = typed["invitation_validity_days"] = post.get("invitation_validity_days", "").strip()
-    if (number := parse_int(raw, minimum=1, maximum=90)) is not None:
-        changes["invitation_validity_days"] = number
-    else:
-        errors["invitation_validity_days"] = "邀约有效期应为1到90天"
-    if "activation_code_validity_days" in post:  # a form of an earlier version leaves it as it is
-        raw = typed["activation_code_validity_days"] = post.get("activation_code_validity_days", "").strip()
-        if raw.isdigit():
-            changes["activation_code_validity_days"] = int(raw)
-        else:
-            errors["activation_code_validity_days"] = "激活码有效期应为1到90天"
-    if "time_zone" in post:  # a form of an earlier version leaves it as it is
-        typed["time_zone"] = changes["time_zone"] = post.get("time_zone", "").strip()
-    typed["number_format"] = changes["number_format"] = post.get("number_format", "").strip()
-    if not changes["number_format"]:
-        errors["number_format"] = "请填写协议书编号格式"
-    return changes, errors, typed
+        changes[field] = post.get(field) == "on"
+    for field in SETTING_FIELDS:
+        if field in BOOLEAN_FIELDS or (field in OPTIONAL_IN_FORM and field not in post):
+            continue
+        changes[field] = post.get(field, "")
+    return changes, dict(changes)
 
 
 def _history(request: AuthenticatedRequest, school: School) -> Any:
@@ -118,15 +89,14 @@ def school_settings(request: AuthenticatedRequest) -> HttpResponse:
     errors: dict[str, Any] = {}
     values = _form_values(school)
     if request.method == "POST":
-        changes, errors, values = parse_settings(request.POST)
-        if not errors:
-            try:
-                school_update_settings(school, changes, acting_user=request.user)
-            except InvalidInput as exc:
-                errors = dict(exc.errors) or {"all": exc.detail}
-            else:
-                messages.success(request, "学校设置已保存，新的设置对此后的操作生效")
-                return redirect("school:settings")
+        changes, values = parse_settings(request.POST)
+        try:
+            school_update_settings(school, changes, acting_user=request.user)
+        except InvalidInput as exc:
+            errors = dict(exc.errors) or {"all": exc.detail}
+        else:
+            messages.success(request, "学校设置已保存，新的设置对此后的操作生效")
+            return redirect("school:settings")
     context = {
         "school": school,
         "values": values,

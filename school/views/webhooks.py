@@ -12,9 +12,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError
 from school.access import school_admin_required
 from school.views.common import page
+from web.actions import Refusal, attempt, settle
 from web.request import AuthenticatedRequest
 from webhooks import services
 from webhooks.events import EVENT_TYPES
@@ -50,10 +50,9 @@ def webhooks(request: AuthenticatedRequest) -> HttpResponse:
     values: dict[str, Any] = {"url": "", "description": "", "events": list(EVENT_TYPES), "active": True}
     if request.method == "POST":
         values = _typed(request.POST)
-        try:
-            endpoint = services.endpoint_create(acting_user=request.user, **values)
-        except DomainError as exc:
-            errors = dict(exc.errors) or {"all": exc.detail}
+        endpoint = attempt(services.endpoint_create, acting_user=request.user, **values)
+        if isinstance(endpoint, Refusal):
+            errors = endpoint.field_errors("all")
         else:
             messages.success(request, "推送地址已登记。请把签名密钥配置到接收方，用于校验每条推送的签名")
             _show_secret_once(request, endpoint)
@@ -87,10 +86,9 @@ def webhook(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     }
     if request.method == "POST":
         values = _typed(request.POST)
-        try:
-            services.endpoint_update(endpoint, acting_user=request.user, **values)
-        except DomainError as exc:
-            errors = dict(exc.errors) or {"all": exc.detail}
+        outcome = attempt(services.endpoint_update, endpoint, acting_user=request.user, **values)
+        if isinstance(outcome, Refusal):
+            errors = outcome.field_errors("all")
             endpoint.refresh_from_db()
         else:
             messages.success(request, "推送地址已保存")
@@ -130,12 +128,9 @@ def webhook_action(request: AuthenticatedRequest, pk: int, action: str) -> HttpR
         messages.success(request, "签名密钥已更换，此后的推送用新密钥签名；请同步修改接收方的配置")
         _show_secret_once(request, endpoint)
     elif action == "test":
-        try:
-            services.endpoint_send_test(endpoint, acting_user=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.detail)
-        else:
-            messages.success(request, "测试消息已排队推送，结果见下方推送记录")
+        outcome = attempt(services.endpoint_send_test, endpoint, acting_user=request.user)
+        done = "测试消息已排队推送，结果见下方推送记录"
+        return settle(request, outcome, done=done, then=reverse("school:webhook", args=[endpoint.pk]))
     elif action == "delete":
         services.endpoint_delete(endpoint, acting_user=request.user)
         messages.success(request, "推送地址已删除")

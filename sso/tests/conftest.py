@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from pytest_django.fixtures import Settings
 
-from core.testing import World
 from sso.config import SchoolSSO, validate
 from sso.tests.idp import CLIENT_ID, CLIENT_SECRET, IdentityServers, start
+from testsupport import World
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from core.models import User
-from core.testing import Journey, World
 from sso.config import SchoolSSO
 from sso.tests.idp import IDP_PASSWORD, IdentityServers
+from testsupport import Journey, World
 
 pytestmark = pytest.mark.browser
 

@@ -14,10 +14,10 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from core.models import User
-from core.testing import PASSWORD, World
 from sso.config import SESSION_KEY, SchoolSSO
 from sso.models import SSOFailure
 from sso.tests.idp import IdentityServers, free_port, query_of, sign_in_at
+from testsupport import PASSWORD, World
 
 pytestmark = pytest.mark.django_db
 

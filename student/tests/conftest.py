@@ -7,7 +7,7 @@ import re
 import pytest
 from django.test import Client
 
-from core.testing import LoginAs, World
+from testsupport import LoginAs, World
 
 
 @pytest.fixture

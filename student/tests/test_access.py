@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from core.testing import LoginAs, World
+from testsupport import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 

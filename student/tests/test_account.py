@@ -12,8 +12,8 @@ from core.models import Notification, Student
 from core.services import agreements as wf
 from core.services.activation import activation_codes_issue
 from core.services.roster import ROSTER_HEADERS, roster_import
-from core.testing import LoginAs, World, invite, make_employer, xlsx_bytes
 from student.tests.conftest import text_of
+from testsupport import LoginAs, World, confirm, invite, make_employer, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +24,17 @@ pytestmark = pytest.mark.django_db
 def test_every_event_concerning_the_student_is_a_message(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
     wf.agreement_modify(agreement, terms={"monthly_salary": 9000}, acting_user=world.employer)
-    wf.agreement_accept(agreement, acting_user=world.student.user)
+    wf.agreement_accept(
+        agreement, acting_user=world.student.user, confirmation=confirm(world.student.user, "accept", agreement)
+    )
     wf.agreement_approve(agreement, acting_user=world.college_admin)
     wf.agreement_approve(agreement, acting_user=world.school_admin)
     wf.termination_request(agreement, reason="岗位调整", acting_user=world.employer)
-    wf.termination_accept(agreement, acting_user=world.student.user)
+    wf.termination_accept(
+        agreement,
+        acting_user=world.student.user,
+        confirmation=confirm(world.student.user, "termination/accept", agreement),
+    )
     wf.termination_approve(agreement, acting_user=world.school_admin)
     page = student_client.get(reverse("student:messages")).content.decode()
     name = world.employer.employer.name
@@ -108,7 +114,7 @@ def test_profile_shows_the_roster_data_read_only(world: World, student_client: C
 
 
 def test_profile_of_a_student_user_without_roster_row(world: World, login_as: LoginAs) -> None:
-    from core.testing import make_user
+    from testsupport import make_user
 
     client = login_as(make_user("orphan", "student"))
     assert client.get(reverse("student:profile")).status_code == 404

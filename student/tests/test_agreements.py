@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from core.models import Status, Termination
 from core.services import agreements as wf
-from core.testing import LoginAs, World, invite, make_employer
 from student.tests.conftest import text_of
+from testsupport import LoginAs, World, confirmation_fields, invite, make_employer
 
 pytestmark = pytest.mark.django_db
+CONFIRMED = {"confirmed": "1"}  # what the step's confirmation (dialog or page) sends
 
 
 def test_no_agreement_yet(world: World, student_client: Client) -> None:
@@ -134,9 +135,15 @@ def test_termination_form_without_limits(world: World, student_client: Client) -
 
 def test_request_termination(world: World, student_client: Client) -> None:
     agreement = world.reach("effective")
-    response = student_client.post(
-        reverse("student:termination_request", args=[agreement.pk]), {"reason": "考取选调生"}
-    )
+    url = reverse("student:termination_request", args=[agreement.pk])
+    asked = student_client.post(url, {"reason": "考取选调生"})  # 本人确认 first (issue 20), the reason kept
+    page = asked.content.decode()
+    assert asked.status_code == 403 and "此操作须本人确认" in page and "本人确认" in page
+    assert '<input type="hidden" name="reason" value="考取选调生">' in page and "发送短信验证码" in page
+    sent = student_client.post(url, {"reason": "考取选调生", "send_code": "1"})
+    assert sent.status_code == 200 and 'name="code"' in sent.content.decode()
+    proof = confirmation_fields(world.student.user, "termination", agreement)
+    response = student_client.post(url, {"reason": "考取选调生", "confirmed": "1", **proof})
     assert response.status_code == 302
     agreement.refresh_from_db()
     assert agreement.status == Status.TERMINATION_REQUESTED
@@ -148,7 +155,9 @@ def test_request_termination(world: World, student_client: Client) -> None:
 
 def test_request_termination_during_review(world: World, student_client: Client) -> None:
     agreement = world.reach("college_review")
-    response = student_client.post(reverse("student:termination_request", args=[agreement.pk]), {"reason": "另有安排"})
+    proof = confirmation_fields(world.student.user, "termination", agreement)
+    url = reverse("student:termination_request", args=[agreement.pk])
+    response = student_client.post(url, {"reason": "另有安排", **proof})
     assert response.status_code == 302
     agreement.refresh_from_db()
     assert agreement.status == Status.TERMINATION_REQUESTED
@@ -258,7 +267,11 @@ def test_employers_request_is_shown_with_its_reason(employer_request: Any, stude
 
 def test_accept_employers_request(employer_request: Any, student_client: Client) -> None:
     url = reverse("student:termination_answer", args=[employer_request.pk])
-    response = student_client.post(url, {"decision": "accept", "remark": "同意"})
+    asked = student_client.post(url, {"decision": "accept", "remark": "同意", **CONFIRMED})
+    assert asked.status_code == 403 and "此操作须本人确认" in asked.content.decode()
+    assert '<input type="hidden" name="decision" value="accept">' in asked.content.decode()
+    proof = confirmation_fields(employer_request.student.user, "termination/accept", employer_request)
+    response = student_client.post(url, {"decision": "accept", "remark": "同意", **CONFIRMED, **proof})
     assert response.status_code == 302
     employer_request.refresh_from_db()
     assert employer_request.status == Status.TERMINATION_REVIEW
@@ -267,13 +280,14 @@ def test_accept_employers_request(employer_request: Any, student_client: Client)
 
 def test_decline_employers_request_needs_a_remark(employer_request: Any, student_client: Client) -> None:
     url = reverse("student:termination_answer", args=[employer_request.pk])
-    response = student_client.post(url, {"decision": "decline", "remark": ""})
+    response = student_client.post(url, {"decision": "decline", "remark": "", **CONFIRMED})
     assert response.status_code == 400
     page = response.content.decode()
     assert '<div class="field-error" role="alert">拒绝理由不能为空</div>' in page
     employer_request.refresh_from_db()
     assert employer_request.status == Status.TERMINATION_REQUESTED
-    response = student_client.post(url, {"decision": "decline", "remark": "未协商违约金"})
+    proof = confirmation_fields(employer_request.student.user, "termination/decline", employer_request)
+    response = student_client.post(url, {"decision": "decline", "remark": "未协商违约金", **CONFIRMED, **proof})
     assert response.status_code == 302
     employer_request.refresh_from_db()
     assert employer_request.status == Status.EFFECTIVE
@@ -282,7 +296,7 @@ def test_decline_employers_request_needs_a_remark(employer_request: Any, student
 
 def test_answer_remark_too_long(employer_request: Any, student_client: Client) -> None:
     url = reverse("student:termination_answer", args=[employer_request.pk])
-    response = student_client.post(url, {"decision": "accept", "remark": "好" * 201})
+    response = student_client.post(url, {"decision": "accept", "remark": "好" * 201, **CONFIRMED})
     assert response.status_code == 400
     assert '<div class="field-error" role="alert">备注不能超过200个字</div>' in response.content.decode()
 
@@ -298,7 +312,7 @@ def test_cannot_answer_own_request(world: World, student_client: Client) -> None
     agreement = world.reach("termination_requested")
     url = reverse("student:termination_answer", args=[agreement.pk])
     assert "没有待你处理的解约申请" in student_client.get(url).content.decode()
-    response = student_client.post(url, {"decision": "accept"})
+    response = student_client.post(url, {"decision": "accept", **CONFIRMED})
     assert response.status_code == 409
     assert "解约申请须由对方处理" in response.content.decode()
     agreement.refresh_from_db()
@@ -321,7 +335,8 @@ def test_accepting_employers_request_without_school_review_terminates(
     world.school.save()
     url = reverse("student:termination_answer", args=[employer_request.pk])
     assert "同意后解约立即生效" in student_client.get(url).content.decode()
-    assert student_client.post(url, {"decision": "accept"}).status_code == 302
+    proof = confirmation_fields(employer_request.student.user, "termination/accept", employer_request)
+    assert student_client.post(url, {"decision": "accept", **CONFIRMED, **proof}).status_code == 302
     employer_request.refresh_from_db()
     assert employer_request.status == Status.TERMINATED
     page = student_client.get(reverse("student:agreement")).content.decode()

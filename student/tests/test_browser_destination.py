@@ -12,12 +12,19 @@ import pytest
 
 from core.models import Destination
 from core.services import destinations as svc
-from core.testing import PASSWORD, browser_login, make_world
-from student.tests.test_browser_journey import HEIGHT, WIDTH, Phone, _elsewhere
+from student.tests.test_browser_journey import HEIGHT, WIDTH, Phone, _elsewhere, _last_code
+from testsupport import PAPER_EXTRA, PASSWORD, browser_login, make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _confirm_by_sms(page: Any, button: str) -> None:
+    """On a 本人确认 page: 发送短信验证码, then the code from the roster phone's message."""
+    with page.expect_navigation():
+        page.locator("button", has_text="发送短信验证码").tap()
+    page.fill("#id_code", _last_code())
 
 
 def test_destination_on_a_phone(live_server: Any, browser: Any, screenshots: Path) -> None:
@@ -66,6 +73,11 @@ def test_destination_on_a_phone(live_server: Any, browser: Any, screenshots: Pat
         phone.shot("destination-proof")
         with page.expect_navigation():
             page.locator("#submit-destination").tap()
+        assert "本人确认" in phone.text()  # issue 20: the graduate confirms it is theirs, by SMS code here
+        _confirm_by_sms(page, "确认并提交审核")
+        phone.shot("destination-confirm-code")
+        with page.expect_navigation():
+            page.locator("button", has_text="确认并提交审核").tap()
         assert "待学院审核" in page.locator("#destination-status").inner_text()
         phone.shot("destination-submitted")
 
@@ -97,6 +109,9 @@ def test_destination_on_a_phone(live_server: Any, browser: Any, screenshots: Pat
         assert "辽宁省沈阳市和平区" in fields and "2027-07-01" in fields
         with page.expect_navigation():
             page.locator("#submit-destination").tap()
+        _confirm_by_sms(page, "确认并提交审核")
+        with page.expect_navigation():
+            page.locator("button", has_text="确认并提交审核").tap()
         assert "待学院审核" in page.locator("#destination-status").inner_text()
         phone.shot("destination-resubmitted")
 
@@ -123,9 +138,27 @@ def test_destination_on_a_phone(live_server: Any, browser: Any, screenshots: Pat
         page.select_option("select[name=work_location_c]", "210200")
         page.wait_for_selector("#id_work_location option[value='210202']", state="attached")
         page.select_option("#id_work_location", "210202")
+        for name in ("unit_location",):  # the paper's own fields (PAPER_EXTRA): the region cascade, then the rest
+            page.select_option(f"select[name={name}_p]", "210000")
+            page.wait_for_selector(f"select[name={name}_c] option[value='210200']", state="attached")
+            page.select_option(f"select[name={name}_c]", "210200")
+            page.wait_for_selector(f"#id_{name} option[value='210202']", state="attached")
+            page.select_option(f"#id_{name}", "210202")
+        for name, value in PAPER_EXTRA.items():
+            if name == "unit_location":
+                continue
+            if page.locator(f"select#id_{name}").count():
+                page.select_option(f"#id_{name}", value)
+            else:
+                page.fill(f"#id_{name}", value)
         page.set_input_files("#id_scan", files=[{"name": "协议书.pdf", "mimeType": "application/pdf", "buffer": PDF}])
         phone.shot("paper-form")
-        page.click("#paper-submit")
+        # 本人确认 without leaving the page (static/js/confirm.js): the form keeps the chosen scan.
+        page.locator("[data-confirm-send]").tap()
+        page.wait_for_selector("#id_code", state="visible")
+        page.fill("#id_code", _last_code())
+        phone.shot("paper-confirm-code")
+        page.locator("button", has_text="确认并提交学校审核").tap()
         page.wait_for_url(re.compile(r"/student/agreements/\d+/"))
         assert page.locator("#paper-mark").is_visible()
         phone.shot("paper-registered")

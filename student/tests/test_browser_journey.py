@@ -4,6 +4,7 @@ One screenshot per step in test-artifacts/screenshots/<test name>/; no page may 
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from core.models import Agreement, Status, Student
 from core.services import agreements as wf
 from core.services.activation import activation_codes_issue
 from core.services.roster import ROSTER_HEADERS, roster_import
-from core.testing import World, invite, make_world, xlsx_bytes
+from testsupport import World, invite, make_world, xlsx_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,6 +69,15 @@ def _elsewhere(action: Any, *args: Any, **kwargs: Any) -> None:
     thread.join()
     if errors:
         raise errors[0]
+
+
+def _last_code() -> str:
+    """The 本人确认 code just texted to the roster phone (the tests' SMS backend keeps messages in core.sms.outbox)."""
+    from core import sms
+
+    found = re.search(r"验证码：(\d{6})", sms.outbox[-1].text)
+    assert found is not None, sms.outbox[-1].text
+    return found.group(1)
 
 
 def _roster_student(world: World) -> Student:
@@ -137,7 +147,12 @@ def test_graduate_on_a_phone(live_server: Any, browser: Any, screenshots: Path) 
         page.wait_for_url(f"**/student/invitations/{offer.pk}/accept/")
         assert "不能再同意其他单位的邀约" in phone.text()
         phone.shot("accept-confirmation")
-        page.locator("button", has_text="确认同意").tap()
+        # 本人确认 without a passkey: a code to the roster phone (issue 20).
+        page.locator("button", has_text="发送短信验证码").tap()
+        page.wait_for_selector("#id_code")
+        page.fill("#id_code", _last_code())
+        phone.shot("accept-sms-code")
+        page.locator("button", has_text="确认并同意").tap()
         page.wait_for_url(f"**/student/agreements/{offer.pk}/")
         assert "协议已提交审核" in phone.text()
         assert page.locator(".wq-step-current").inner_text().startswith("③")
@@ -147,7 +162,10 @@ def test_graduate_on_a_phone(live_server: Any, browser: Any, screenshots: Path) 
         phone.goto(f"/student/invitations/{rival.pk}/")
         assert "在办理解约之前，不能同意其他单位的邀约" in phone.text()
         page.locator(".wq-actionbar a", has_text="同意").tap()
-        page.locator("button", has_text="确认同意").tap()
+        page.locator("button", has_text="发送短信验证码").tap()
+        page.wait_for_selector("#id_code")
+        page.fill("#id_code", _last_code())
+        page.locator("button", has_text="确认并同意").tap()
         page.wait_for_selector("#accept-error")
         assert "须先办理解约才能接受新的邀约" in page.inner_text("#accept-error")
         phone.shot("second-acceptance-refused")
@@ -193,6 +211,14 @@ def test_graduate_on_a_phone(live_server: Any, browser: Any, screenshots: Path) 
         assert page.locator(".field-error").is_hidden()  # the old error goes once the reason is edited
         phone.shot("termination-reason-typed")
         page.locator("button", has_text="提交解约申请").tap()
+        # 本人确认 (issue 20): the reason kept, the code to the roster phone.
+        page.wait_for_selector("#confirm-act")
+        assert "考取选调生，需解除协议" in phone.text()
+        phone.shot("termination-confirm")
+        page.locator("button", has_text="发送短信验证码").tap()
+        page.wait_for_selector("#id_code")
+        page.fill("#id_code", _last_code())
+        page.locator("button", has_text="确认并提交解约申请").tap()
         page.wait_for_url(f"**/student/agreements/{offer.pk}/")
         assert "你已提出解约申请，正在等待单位处理" in phone.text()
         phone.shot("termination-requested")

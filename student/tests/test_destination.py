@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import Destination
-from core.testing import LoginAs, World
 from student.tests.conftest import text_of
+from testsupport import LoginAs, World, confirmation_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,12 @@ def test_report_prove_and_submit(world: World, student_client: Client) -> None:
     student_client.post(
         reverse("student:destination_attach"), {"file": SimpleUploadedFile("录取通知书.pdf", PDF, "application/pdf")}
     )
-    student_client.post(reverse("student:destination_submit"))
+    asked = student_client.post(reverse("student:destination_submit"))  # 本人确认 first (issue 20)
+    assert asked.status_code == 403 and "本人确认" in asked.content.decode() and "升学" in asked.content.decode()
+    sent = student_client.post(reverse("student:destination_submit"), {"send_code": "1"})
+    assert sent.status_code == 200 and 'name="code"' in sent.content.decode()
+    proof = confirmation_fields(world.student.user, "destination_submit")
+    student_client.post(reverse("student:destination_submit"), {"confirmed": "1", **proof})
     destination = Destination.objects.get()
     assert destination.status == "college_review"
     page = text_of(student_client.get(reverse("student:destination")).content.decode())

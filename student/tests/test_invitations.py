@@ -4,6 +4,7 @@ modifications shown against the accepted version."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -14,9 +15,10 @@ from django.urls import reverse
 
 from core.models import Status
 from core.services import agreements as wf
-from core.testing import LoginAs, World, invite, make_employer, make_student
+from testsupport import LoginAs, World, confirmation_fields, invite, make_employer, make_student
 
 pytestmark = pytest.mark.django_db
+CONFIRMED = {"confirmed": "1"}  # what the step's confirmation (dialog or page) sends
 
 
 def test_home_shows_invitations_until_signed(world: World, student_client: Client) -> None:
@@ -98,7 +100,10 @@ def test_accept_asks_for_confirmation_first(world: World, student_client: Client
 
 def test_accept(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
-    response = student_client.post(reverse("student:invitation_accept", args=[agreement.pk]))
+    url = reverse("student:invitation_accept", args=[agreement.pk])
+    refused = student_client.post(url, CONFIRMED)  # the session alone never suffices
+    assert refused.status_code == 403 and "此操作须本人确认" in refused.content.decode()
+    response = student_client.post(url, {**CONFIRMED, **confirmation_fields(world.student.user, "accept", agreement)})
     assert response.status_code == 302
     assert response["Location"] == reverse("student:agreement_detail", args=[agreement.pk])
     agreement.refresh_from_db()
@@ -113,7 +118,7 @@ def test_second_acceptance_while_one_is_active_shows_the_reason(world: World, st
     world.reach("college_review")
     page = student_client.get(reverse("student:invitation_detail", args=[second.pk])).content.decode()
     assert "在办理解约之前，不能同意其他单位的邀约" in page  # warned before trying
-    response = student_client.post(reverse("student:invitation_accept", args=[second.pk]))
+    response = student_client.post(reverse("student:invitation_accept", args=[second.pk]), CONFIRMED)
     assert response.status_code == 409
     text = response.content.decode()
     assert "未能同意" in text
@@ -128,7 +133,7 @@ def test_accepting_an_expired_invitation_shows_the_reason(world: World, student_
     with time_machine.travel(agreement.expires_at + datetime.timedelta(minutes=1)):
         page = student_client.get(reverse("student:invitation_detail", args=[agreement.pk])).content.decode()
         assert "该邀约已过有效期" in page
-        response = student_client.post(reverse("student:invitation_accept", args=[agreement.pk]))
+        response = student_client.post(reverse("student:invitation_accept", args=[agreement.pk]), CONFIRMED)
     assert response.status_code == 409
     assert "邀约已过有效期，不能同意" in response.content.decode()
 
@@ -143,7 +148,7 @@ def test_answered_invitation_pages_lead_to_the_agreement(world: World, student_c
 
 def test_accepting_twice_shows_the_state_conflict(world: World, student_client: Client) -> None:
     agreement = world.reach("college_review")
-    response = student_client.post(reverse("student:invitation_accept", args=[agreement.pk]))
+    response = student_client.post(reverse("student:invitation_accept", args=[agreement.pk]), CONFIRMED)
     assert response.status_code == 409
     assert "协议书当前状态为“待学院审核”，不能同意邀约" in response.content.decode()
 
@@ -152,7 +157,9 @@ def test_decline_with_a_reason(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
     page = student_client.get(reverse("student:invitation_decline", args=[agreement.pk])).content.decode()
     assert "拒绝原因（选填）" in page and 'maxlength="200"' in page
-    response = student_client.post(reverse("student:invitation_decline", args=[agreement.pk]), {"remark": "已考研"})
+    response = student_client.post(
+        reverse("student:invitation_decline", args=[agreement.pk]), {"remark": "已考研", **CONFIRMED}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("student:invitations")
     agreement.refresh_from_db()
@@ -163,7 +170,7 @@ def test_decline_with_a_reason(world: World, student_client: Client) -> None:
 
 def test_decline_without_a_reason(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
-    response = student_client.post(reverse("student:invitation_decline", args=[agreement.pk]))
+    response = student_client.post(reverse("student:invitation_decline", args=[agreement.pk]), CONFIRMED)
     assert response.status_code == 302
     agreement.refresh_from_db()
     assert agreement.status == Status.DECLINED
@@ -172,7 +179,9 @@ def test_decline_without_a_reason(world: World, student_client: Client) -> None:
 def test_decline_reason_too_long_is_shown_next_to_the_field(world: World, student_client: Client) -> None:
     (agreement,) = invite(world.employer, world.student)
     reason = "原" * 201
-    response = student_client.post(reverse("student:invitation_decline", args=[agreement.pk]), {"remark": reason})
+    response = student_client.post(
+        reverse("student:invitation_decline", args=[agreement.pk]), {"remark": reason, **CONFIRMED}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert 'class="form-control is-invalid" id="id_remark"' in page
@@ -196,7 +205,9 @@ def test_modification_shows_what_changed_against_the_accepted_version(world: Wor
     assert page.count('<li><div class="fw-semibold">') == 2  # only what changed
     decline = student_client.get(reverse("student:invitation_decline", args=[agreement.pk])).content.decode()
     assert "这份协议将终止（已拒约）" in decline
-    assert student_client.post(reverse("student:invitation_accept", args=[agreement.pk])).status_code == 302
+    proof = confirmation_fields(world.student.user, "accept", agreement)
+    url = reverse("student:invitation_accept", args=[agreement.pk])
+    assert student_client.post(url, {**CONFIRMED, **proof}).status_code == 302
     agreement.refresh_from_db()
     assert agreement.status == Status.COLLEGE_REVIEW
     assert agreement.accepted_terms_id == agreement.current_terms_id
@@ -216,3 +227,51 @@ def test_other_school_student_sees_only_their_own(world: World, login_as: LoginA
     other = make_student(world.college, name="赵六")
     page = login_as(other.user).get(reverse("student:invitations")).content.decode()
     assert world.employer.employer.name not in page
+
+
+def test_accept_page_confirms_by_sms_code(world: World, student_client: Client) -> None:
+    """本人确认 on the page without a passkey: 发送短信验证码, then the code with 确认并同意 (issue 20)."""
+    from core import sms
+
+    (agreement,) = invite(world.employer, world.student)
+    url = reverse("student:invitation_accept", args=[agreement.pk])
+    page = student_client.get(url).content.decode()
+    assert "本人确认" in page and "发送短信验证码" in page and "data-passkey" not in page
+    sent = student_client.post(url, {"send_code": "1", "version": "1"})
+    html = sent.content.decode()
+    assert sent.status_code == 200 and 'name="code"' in html and "已发送到 " in html
+    confirmation_id = re.search(r'name="confirmation_id" value="(\d+)"', html)
+    code = re.search(r"验证码：(\d{6})", sms.outbox[-1].text)
+    assert confirmation_id is not None and code is not None
+    wrong = student_client.post(url, {**CONFIRMED, "confirmation_id": confirmation_id.group(1), "code": "000001"})
+    assert wrong.status_code == 400 and "验证码不正确" in wrong.content.decode()
+    done = student_client.post(url, {**CONFIRMED, "confirmation_id": confirmation_id.group(1), "code": code.group(1)})
+    assert done.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.status == Status.COLLEGE_REVIEW
+
+
+def test_accept_page_offers_the_passkey(world: World, student_client: Client) -> None:
+    from django.test import override_settings
+
+    from core.services.passkeys import passkey_register, passkey_registration_options
+    from testsupport.webauthn import SoftAuthenticator
+
+    site = "https://wangqian.example.edu.cn"
+    (agreement,) = invite(world.employer, world.student)
+    user = world.student.user
+    assert user is not None
+    with override_settings(SITE_URL=site):
+        passkey_register(user, SoftAuthenticator(site).create(passkey_registration_options(user)))
+        page = student_client.get(reverse("student:invitation_accept", args=[agreement.pk])).content.decode()
+        assert 'data-passkey="login"' in page and "使用通行密钥确认并同意" in page
+        options_url = reverse("student:confirmation_passkey_options")
+        answer = student_client.post(f"{options_url}?action=accept&object={agreement.pk}&version=1")
+        assert answer.status_code == 200 and answer.json()["userVerification"] == "required"
+        assert answer["X-Confirmation-Id"].isdigit()
+        stale = student_client.post(f"{options_url}?action=accept&object={agreement.pk}&version=9")
+        assert stale.status_code == 409 and "签约信息已更新" in stale.json()["detail"]
+        assert student_client.post(f"{options_url}?action=accept&object=999999").status_code == 404
+        for junk in ("action=x&object=1&version=99999999999", "action=accept&object=%C2%B2&version=%C2%B2"):
+            answer = student_client.post(f"{options_url}?{junk}")
+            assert answer.status_code in (400, 404) and answer.json()["detail"], junk

@@ -10,7 +10,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import DomainError
 from core.models import Agreement, Status, Termination, User
 from core.rules import Action, allowed_actions
 from core.selectors import (
@@ -20,10 +19,12 @@ from core.selectors import (
     open_return_of,
     terminations_used_by,
 )
-from core.services import agreements as wf
-from student.access import own_agreement, page, student_required
+from core.status_words import consequence
+from student.access import own_agreement, page, portal, student_required
 from student.presenters import format_term
+from web.actions import Question, act, confirmed, settle
 from web.agreement_detail import agreement_detail_context
+from web.confirmations import SEND_CODE, Attempt, attempt_confirmed, confirm_context
 from web.request import AuthenticatedRequest
 
 REASON_MAX = 200
@@ -40,6 +41,7 @@ def _actions_context(agreement: Agreement, user: User) -> dict[str, Any]:
         "can_answer_termination": Action.TERMINATION_ACCEPT in actions,
         "can_resubmit": Action.RESUBMIT in actions,
         "can_withdraw_paper": agreement.paper and Action.WITHDRAW in actions,
+        "withdraw_consequence": consequence(agreement, Action.WITHDRAW, user) if agreement.paper else "",
         "scans": list(agreement.attachments.all()) if agreement.paper else [],
     }
 
@@ -103,6 +105,28 @@ def _limits_context(request: AuthenticatedRequest, agreement: Agreement) -> dict
     }
 
 
+def _confirming(
+    request: AuthenticatedRequest,
+    action: Action,
+    agreement: Agreement,
+    tried: Attempt,
+    fields: list[tuple[str, str]],
+) -> dict[str, Any]:
+    """The page's 本人确认 section, open: the act's fields carried by its forms, the button's verb."""
+    labels = {
+        Action.TERMINATION: "提交解约申请",
+        Action.TERMINATION_ACCEPT: "同意解约",
+        Action.TERMINATION_DECLINE: "拒绝解约",
+    }
+    return {
+        **confirm_context(request, action.value, agreement.pk, None, sent=tried.sent),
+        "act_url": request.path,
+        "act_label": labels[action],
+        "act_fields": fields,
+        "school": agreement.school,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @student_required
 def termination_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -111,14 +135,18 @@ def termination_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     errors: dict[str, object] = {}
     reason = ""
     status = 200
+    tried = Attempt()
     if request.method == "POST":
         reason = request.POST.get("reason", "")
-        try:
-            wf.termination_request(agreement, reason=reason, acting_user=request.user)
-        except DomainError as exc:
-            errors = exc.errors or {"form": exc.detail}
-            status = exc.status
-        else:
+        tried = attempt_confirmed(
+            request,
+            Action.TERMINATION.value,
+            agreement.pk,
+            lambda token: act(request, agreement, Action.TERMINATION, reason=reason, confirmation=token),
+        )
+        if (refused := tried.refusal) is not None:
+            errors, status = refused.field_errors(), refused.status
+        elif tried.sent is None:
             messages.success(request, "解约申请已提交，等待单位处理")
             return redirect("student:agreement_detail", pk=agreement.pk)
     context = {
@@ -129,6 +157,7 @@ def termination_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "errors": errors,
         "reason": reason,
         **_limits_context(request, agreement),
+        **(_confirming(request, Action.TERMINATION, agreement, tried, [("reason", reason)]) if tried.asking else {}),
     }
     return page(
         request,
@@ -145,13 +174,9 @@ def termination_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def termination_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Take back one's own 解约 request before the employer answers."""
     agreement = own_agreement(request, pk)
-    try:
-        wf.termination_withdraw(agreement, acting_user=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, "解约申请已撤回，协议恢复原状态")
-    return redirect("student:agreement_detail", pk=agreement.pk)
+    outcome = act(request, agreement, Action.TERMINATION_WITHDRAW)
+    then = reverse("student:agreement_detail", args=[agreement.pk])
+    return settle(request, outcome, done="解约申请已撤回，协议恢复原状态", then=then)
 
 
 @require_http_methods(["GET", "POST"])
@@ -162,31 +187,52 @@ def termination_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     errors: dict[str, object] = {}
     remark = ""
     status = 200
+    confirming: dict[str, Any] = {}
     if request.method == "POST":
         remark = request.POST.get("remark", "")
         decision = request.POST.get("decision", "")
-        try:
-            if decision == "accept":
-                wf.termination_accept(agreement, remark=remark, acting_user=request.user)
-                messages.success(request, "你已同意解约")
-            elif decision == "decline":
-                wf.termination_decline(agreement, remark=remark, acting_user=request.user)
-                messages.success(request, "你已拒绝解约，协议恢复原状态")
-            else:
-                errors = {"decision": "请选择同意或拒绝"}
-                status = 400
-        except DomainError as exc:
-            errors = exc.errors or {"form": exc.detail}
-            status = exc.status
-        if not errors:
-            return redirect("student:agreement_detail", pk=agreement.pk)
+        action = {"accept": Action.TERMINATION_ACCEPT, "decline": Action.TERMINATION_DECLINE}.get(decision)
+        if action is None:
+            errors, status = {"decision": "请选择同意或拒绝"}, 400
+        elif not confirmed(request) and SEND_CODE not in request.POST:
+            # Either answer cannot be undone: asked once (web.actions), here without the page's script.
+            agree = action == Action.TERMINATION_ACCEPT
+            question = Question(
+                "处理解约申请确认",
+                f"确定{'同意' if agree else '拒绝'}{agreement.employer.name}的解约申请吗？",
+                consequence(agreement, action, request.user),
+                "确定同意解约" if agree else "确定拒绝解约",
+                reverse("student:termination_answer", args=[agreement.pk]),
+                danger=agree,
+            )
+            return portal.ask(request, question, menu="agreement", crumbs=_agreement_crumbs(agreement))
+        else:
+            chosen = action
+            tried = attempt_confirmed(
+                request,
+                chosen.value,
+                agreement.pk,
+                lambda token: act(request, agreement, chosen, remark=remark, confirmation=token),
+            )
+            if (refused := tried.refusal) is not None:
+                errors, status = refused.field_errors(), refused.status
+            if tried.asking:
+                fields = [("decision", decision), ("remark", remark)]
+                confirming = _confirming(request, action, agreement, tried, fields)
+            elif refused is None:
+                agreed = action == Action.TERMINATION_ACCEPT
+                messages.success(request, "你已同意解约" if agreed else "你已拒绝解约，协议恢复原状态")
+                return redirect("student:agreement_detail", pk=agreement.pk)
     context = {
         "agreement": agreement,
         "employer": agreement.employer,
         "errors": errors,
         "remark": remark,
         "reason_max": REASON_MAX,
+        "accept_consequence": consequence(agreement, Action.TERMINATION_ACCEPT, request.user),
+        "decline_consequence": consequence(agreement, Action.TERMINATION_DECLINE, request.user),
         **_actions_context(agreement, request.user),
+        **confirming,
     }
     return page(
         request,

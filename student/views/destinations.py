@@ -13,13 +13,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import codes
 from core.destination_fields import NEEDS_PROOF, REPORTABLE_CODES, form_specs
-from core.errors import DomainError
-from core.fields import Kind
 from core.rules import destination_actions
 from core.selectors import own_destination
 from core.services import destinations as svc
-from student.access import page, student_required
-from web.destination_detail import destination_context
+from core.services.confirmations import DESTINATION_CONFIRM, DESTINATION_SUBMIT
+from core.services.events import destination_notifications_mark_all_read
+from student.access import page, portal, student_required
+from web.actions import Question, Refusal, attempt, confirmed, settle
+from web.confirmations import attempt_confirmed, confirm_context
+from web.destination_detail import destination_context, destination_rows
+from web.destination_form import REFRESH, form_fields
 from web.request import AuthenticatedRequest
 
 CRUMBS_HOME = ("毕业去向", "")
@@ -31,6 +34,7 @@ def destination_home(request: AuthenticatedRequest) -> HttpResponse:
     svc.destination_open(acting_user=request.user)
     destination = own_destination(request.user)
     assert destination is not None
+    destination_notifications_mark_all_read(acting_user=request.user)  # what they were told of is in front of them
     context = destination_context(destination, request.user)
     context.update(
         can_attach="attach" in context["actions"],
@@ -38,42 +42,6 @@ def destination_home(request: AuthenticatedRequest) -> HttpResponse:
         max_files=settings.WANGQIAN_ATTACHMENT_MAX_FILES,
     )
     return page(request, "student/destination.html", context, menu="destination")
-
-
-def _region_parts(code: str) -> tuple[str, str]:
-    """(province, city) codes of a county code, to show the cascade's three selects filled in."""
-    if len(code) != 6:
-        return "", ""
-    return code[:2] + "0000", code[:4] + "00"
-
-
-def _form_fields(code: str, values: dict[str, Any], errors: dict[str, object]) -> list[dict[str, Any]]:
-    fields = []
-    for name, spec in form_specs(code).items():
-        raw = values.get(name)
-        value = f"{raw:%Y-%m-%d}" if spec.kind == Kind.DATE and raw and not isinstance(raw, str) else (raw or "")
-        field: dict[str, Any] = {
-            "name": name,
-            "label": spec.label,
-            "required": spec.required,
-            "kind": spec.kind.value,
-            "value": value,
-            "error": errors.get(name, ""),
-            "max_length": spec.max_length,
-        }
-        if spec.kind == Kind.CODE:
-            field["options"] = codes.choices(spec.code_table)
-        if spec.kind == Kind.REGION:
-            province, city = _region_parts(str(value))
-            field.update(
-                provinces=codes.get_table("region"),
-                cities=codes.get_table("region", province) if province else [],
-                counties=codes.get_table("region", city) if city else [],
-                province=province,
-                city=city,
-            )
-        fields.append(field)
-    return fields
 
 
 @require_http_methods(["GET", "POST"])
@@ -94,14 +62,13 @@ def destination_edit(request: AuthenticatedRequest) -> HttpResponse:
         values = {name: getattr(current, name) for name in form_specs(code)}
     if request.method == "POST":
         values = {key: request.POST.get(key, "") for key in request.POST}
-        try:
-            svc.destination_update(values, acting_user=request.user)
-        except DomainError as exc:
-            errors = exc.errors or {"form": exc.detail}
-            status = 409 if exc.status == 409 else 400
-        else:
-            messages.success(request, "毕业去向已保存。请上传证明材料后提交审核。")
-            return redirect("student:destination")
+        # 刷新地区 without JavaScript answers the form again with the place lists filled in; nothing is saved.
+        if REFRESH not in request.POST:
+            outcome = attempt(svc.destination_update, values, acting_user=request.user)
+            if not isinstance(outcome, Refusal):
+                messages.success(request, "毕业去向已保存。请上传证明材料后提交审核。")
+                return redirect("student:destination")
+            errors, status = outcome.field_errors(), 409 if outcome.conflict else 400
     if code and code not in REPORTABLE_CODES:
         errors.setdefault("code", "毕业去向不在代码表中，请从列表中选择")
         code = ""
@@ -110,7 +77,8 @@ def destination_edit(request: AuthenticatedRequest) -> HttpResponse:
         "can_edit": "update" in destination_actions(destination, request.user),
         "code": code,
         "kinds": [(c, codes.label("destination", c)) for c in REPORTABLE_CODES],
-        "fields": _form_fields(code, values, errors) if code else [],
+        "fields": form_fields(code, values, errors) if code else [],
+        "refresh_places": True,
         "errors": errors,
         "needs_proof": code in NEEDS_PROOF,
     }
@@ -121,13 +89,72 @@ def destination_edit(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 @student_required
 def destination_submit(request: AuthenticatedRequest) -> HttpResponse:
-    try:
-        destination = svc.destination_submit(acting_user=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, f"已提交，{destination.get_status_display()}。")
-    return redirect("student:destination")
+    """提交审核: the graduate declares the 去向 theirs, with 本人确认 (web.confirmations): the button's first POST
+    answers with the confirmation page, whose forms post back here with the proof."""
+    return _confirmed_step(request, DESTINATION_SUBMIT)
+
+
+@require_POST
+@student_required
+def destination_confirm(request: AuthenticatedRequest) -> HttpResponse:
+    """确认 a 去向 the school entered for the graduate (issue 20 item 2), with 本人确认, as 提交审核 is."""
+    return _confirmed_step(request, DESTINATION_CONFIRM)
+
+
+@require_POST
+@student_required
+def destination_dispute(request: AuthenticatedRequest) -> HttpResponse:
+    """异议: the 去向 the school entered is not the graduate's; the reason stays with it for the province. It cannot
+    be taken back, so it asks once (web.actions)."""
+    if not confirmed(request):
+        question = Question(
+            "提出异议确认",
+            "确定对学校代为登记的毕业去向提出异议吗？",
+            "异议提交后由省级主管部门核查，学校不能自行撤销；该去向不计入统计。",
+            "确定提出异议",
+            reverse("student:destination"),
+            danger=True,
+        )
+        return portal.ask(request, question, menu="destination", crumbs=[("毕业去向", reverse("student:destination"))])
+    outcome = attempt(svc.destination_dispute, request.POST.get("reason", ""), acting_user=request.user)
+    done = "已提出异议。该去向不计入统计，学校不能自行修改，将由省级主管部门核查。"
+    return settle(request, outcome, done=done, then=reverse("student:destination"))
+
+
+def _confirmed_step(request: AuthenticatedRequest, action: str) -> HttpResponse:
+    service = svc.destination_confirm if action == DESTINATION_CONFIRM else svc.destination_submit
+    tried = attempt_confirmed(
+        request,
+        action,
+        0,
+        lambda token: attempt(service, acting_user=request.user, confirmation=token),
+    )
+    if tried.asking:
+        destination = own_destination(request.user)
+        context = {
+            "destination": destination,
+            "label": codes.label("destination", destination.code, "") if destination and destination.code else "",
+            "error": tried.refusal.detail if tried.refusal and "code" not in tried.refusal.errors else "",
+            "code_error": tried.refusal.errors.get("code", "") if tried.refusal else "",
+            **confirm_context(request, action, 0, None, sent=tried.sent),
+            "act_url": request.path,
+            "act_label": "提交审核",
+            # 确认 a school's entry: "确认并确认" would not read.
+            "act_button": "" if action == DESTINATION_SUBMIT else "确认是我的去向",
+            # What the graduate binds themselves to: every field of the version and its proof files.
+            "rows": destination_rows(destination) if destination is not None else [],
+            "attachments": list(destination.attachments.all()) if destination is not None else [],
+            "title": "提交毕业去向" if action == DESTINATION_SUBMIT else "确认学校代为登记的毕业去向",
+            "school": request.user.student.school,
+        }
+        crumbs = [("毕业去向", reverse("student:destination")), ("本人确认", "")]
+        status = tried.refusal.status if tried.refusal else 200
+        return page(
+            request, "student/destination_submit.html", context, menu="destination", crumbs=crumbs, status=status
+        )
+    outcome = tried.outcome
+    done = "" if isinstance(outcome, Refusal) else f"已提交，{outcome.get_status_display()}。"
+    return settle(request, outcome, done=done, then=reverse("student:destination"))
 
 
 @require_POST
@@ -137,27 +164,16 @@ def attachment_upload(request: AuthenticatedRequest) -> HttpResponse:
     if upload is None:
         messages.error(request, "请选择要上传的文件")
         return redirect("student:destination")
-    try:
-        svc.destination_attach(name=upload.name or "", content=svc.read_upload(upload), acting_user=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, "附件已上传。")
-    return redirect("student:destination")
+    content = svc.read_upload(upload)
+    outcome = attempt(svc.destination_attach, name=upload.name or "", content=content, acting_user=request.user)
+    return settle(request, outcome, done="附件已上传。", then=reverse("student:destination"))
 
 
 @require_POST
 @student_required
 def attachment_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    try:
-        svc.destination_detach(pk, acting_user=request.user)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, "附件已删除。")
-    return redirect("student:destination")
+    outcome = attempt(svc.destination_detach, pk, acting_user=request.user)  # not the student's: 404
+    return settle(request, outcome, done="附件已删除。", then=reverse("student:destination"))
 
 
 @require_GET

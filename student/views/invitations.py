@@ -9,13 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.errors import DomainError
 from core.models import Agreement, Status
-from core.rules import shows_dispatch_fields
+from core.rules import Action, shows_dispatch_fields
 from core.selectors import active_agreement_of, open_invitations_of, open_return_of
-from core.services import agreements as wf
+from core.status_words import consequence
 from student.access import own_agreement, page, student_required
 from student.presenters import compared_version, invitation_summary, terms_changes, terms_groups
+from web.actions import Refusal, act, confirmed
+from web.confirmations import SEND_CODE, confirm_context, proven, send_code
 from web.request import AuthenticatedRequest
 
 
@@ -104,21 +105,38 @@ def invitation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @student_required
 def invitation_accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """同意: a confirmation page first, because accepting binds the student to this employer."""
+    """同意: this page is the question (accepting binds the student to this employer, web.actions) and asks for the
+    graduate's 本人确认 (web.confirmations): its confirmed POST carries the proof (passkey answer or SMS code),
+    verified, then spent by the acceptance; a POST without `confirmed` shows the page and changes nothing."""
     agreement = own_agreement(request, pk)
     error = ""
     status = 200
-    if request.method == "POST":
-        try:
-            wf.agreement_accept(agreement, acting_user=request.user)
-        except DomainError as exc:
-            error, status = exc.detail, exc.status
+    sent = None
+    if request.method == "POST" and SEND_CODE in request.POST:
+        started = send_code(request, Action.ACCEPT.value, agreement.pk)
+        if isinstance(started, Refusal):
+            error, status = started.detail, started.status
+        else:
+            sent = started
+    elif request.method == "POST" and confirmed(request):
+        token = proven(request, Action.ACCEPT.value, agreement.pk)
+        outcome = token if isinstance(token, Refusal) else act(request, agreement, Action.ACCEPT, confirmation=token)
+        if isinstance(outcome, Refusal):
+            error, status = outcome.detail, outcome.status
         else:
             messages.success(request, f"你已同意{agreement.employer.name}的邀约，协议已提交审核")
             return redirect("student:agreement_detail", pk=agreement.pk)
     elif (moved := _pending(agreement, request)) is not None:
         return moved
-    context = {**_invitation_context(request, agreement), "error": error}
+    terms = agreement.current_terms
+    context = {
+        **_invitation_context(request, agreement),
+        **confirm_context(
+            request, Action.ACCEPT.value, agreement.pk, terms.version if terms is not None else None, sent=sent
+        ),
+        "error": error,
+        "consequence": consequence(agreement, Action.ACCEPT, request.user),
+    }
     return page(
         request,
         "student/invitation_accept.html",
@@ -136,19 +154,23 @@ def invitation_decline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     errors: dict[str, object] = {}
     remark = ""
     status = 200
-    if request.method == "POST":
-        remark = request.POST.get("remark", "")
-        try:
-            wf.agreement_decline(agreement, acting_user=request.user, remark=remark)
-        except DomainError as exc:
-            errors = exc.errors or {"form": exc.detail}
-            status = exc.status
+    remark = request.POST.get("remark", "")
+    # This page is the question (拒绝 ends the invitation for good): its form sends `confirmed`.
+    if request.method == "POST" and confirmed(request):
+        outcome = act(request, agreement, Action.DECLINE, remark=remark)
+        if isinstance(outcome, Refusal):
+            errors, status = outcome.field_errors(), outcome.status
         else:
             messages.success(request, f"你已拒绝{agreement.employer.name}的邀约")
             return redirect("student:invitations")
     elif (moved := _pending(agreement, request)) is not None:
         return moved
-    context = {**_invitation_context(request, agreement), "errors": errors, "remark": remark}
+    context = {
+        **_invitation_context(request, agreement),
+        "errors": errors,
+        "remark": remark,
+        "consequence": consequence(agreement, Action.DECLINE, request.user),
+    }
     return page(
         request,
         "student/invitation_decline.html",

@@ -70,3 +70,21 @@ def test_the_settings_do_not_start_with_a_misspelt_debug() -> None:
     )
     assert result.returncode != 0
     assert "ImproperlyConfigured: DEBUG='flase' is not a yes/no value" in result.stderr
+
+
+def test_evidence_is_never_configured_to_go_before_the_ministrys_three_years(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WQ_YEARS", "5")
+    assert env_int("WQ_YEARS", 3, minimum=3) == 5
+    monkeypatch.setenv("WQ_YEARS", "2")
+    with pytest.raises(ImproperlyConfigured, match="WQ_YEARS='2' is below 3"):
+        env_int("WQ_YEARS", 3, minimum=3)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=BASE_DIR,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "wangqian.settings", "EVIDENCE_RETENTION_YEARS": "0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: EVIDENCE_RETENTION_YEARS='0' is below 3" in result.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SKIPPED = {".venv", "node_modules", "static", "staticfiles", "var", "test-artifacts"}
-TEST_ONLY = re.compile(r"(^|/)(tests/|conftest\.py$|benchmarks/)|^core/testing\.py$")
+TEST_ONLY = re.compile(r"(^|/)(tests/|conftest\.py$|benchmarks/)|^testsupport/")
 
 
 def _normal(name: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.testing import PASSWORD, World
+from testsupport import PASSWORD, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from core.models import Agreement, School, SchoolSettingsChange
 from core.rules import shows_dispatch_fields
 from core.services.schools import school_update_settings
-from core.testing import ApiClient, LoginAs, World, make_student
 from documents.builder import build_document_data, load_agreement
 from documents.render import render_agreement_pdf
+from testsupport import ApiClient, LoginAs, World, make_student
 
 pytestmark = pytest.mark.django_db
 LABELS = ("报到证抬头", "报到证签发所在地")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from core.testing import LoginAs, World
+from testsupport import LoginAs, World
 
 
 def test_an_expired_form_gets_the_sites_page(db: None) -> None:

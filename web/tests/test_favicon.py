@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 
@@ -13,6 +14,7 @@ def test_favicon_is_answered_at_the_root(client: Client) -> None:
     assert client.post("/favicon.ico").status_code == 405
 
 
+@pytest.mark.django_db  # the login page lists the schools to sign in with
 def test_every_page_links_the_icon(client: Client) -> None:
     page = client.get("/login/").content.decode()
     assert '<link rel="icon" href="/static/favicon.ico"' in page

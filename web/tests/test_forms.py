@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from core.services.terms import clean_profile, clean_terms
-from core.testing import PROFILE, LoginAs, World
+from testsupport import PROFILE, LoginAs, World
 from web.forms import ProfileForm, TermsForm
 
 pytestmark = pytest.mark.django_db

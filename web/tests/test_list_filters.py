@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from core.filters import AgreementFilterForm
-from core.testing import LoginAs, World
+from testsupport import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from core.models import Student, User
-from core.testing import LoginAs, World
+from testsupport import LoginAs, World
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,14 @@ CASES: list[tuple[str, str, str, dict[str, Any] | str | None]] = [
     ("employer", "get", f"/employer/regions/?parent={NUL}", None),
     ("student", "get", f"/student/agreements/{HUGE}/", None),
     ("student", "get", f"/student/invitations/{HUGER}/", None),
+    ("student", "post", f"/student/invitations/{HUGE}/accept/", {"send_code": "1", "version": SUP2}),
+    ("student", "post", "/student/invitations/1/accept/", {"confirmed": "1", "confirmation_id": HUGE, "code": SUP2}),
+    (
+        "student",
+        "post",
+        "/student/invitations/1/accept/",
+        {"confirmed": "1", "confirmation_id": "1", "credential": "x"},
+    ),
     ("school_admin", "get", f"/school/agreements/?college={SUP2}&year={SUP2 * 4}", None),
     ("school_admin", "get", f"/school/agreements/?college={HUGE}", None),
     ("school_admin", "get", f"/school/agreements/?name={NUL}&id_number={NUL}", None),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client, RequestFactory
 
-from core.testing import PASSWORD, LoginAs, World
+from testsupport import PASSWORD, LoginAs, World
 from web.navigation import safe_target
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from core.testing import LoginAs, World
+from testsupport import LoginAs, World
 
 BASE = Path(settings.BASE_DIR)
 PRODUCTION_ENV = {

@@ -27,7 +27,7 @@ def test_personas_are_typed() -> None:
     offenders = [
         str(path.relative_to(BASE_DIR)) for path in _test_files() if re.search(r"\bworld: Any\b", path.read_text())
     ]
-    assert not offenders, f"annotate the persona fixture as world: World (core.testing): {offenders}"
+    assert not offenders, f"annotate the persona fixture as world: World (testsupport): {offenders}"
 
 
 def test_browser_tests_are_named_test_browser() -> None:

@@ -20,6 +20,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.status = 204
+        self.script: list[int] = []  # the statuses of the next requests, in turn; then `status` again
         self.delay = 0.0
         self.reason = ""  # a reason phrase of its own, sent as UTF-8 bytes
         receiver = self
@@ -30,11 +31,12 @@ class Receiver:
                 body = self.rfile.read(length)
                 receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 time.sleep(receiver.delay)
+                status = receiver.script.pop(0) if receiver.script else receiver.status
                 if receiver.reason:
-                    line = f"HTTP/1.1 {receiver.status} {receiver.reason}\r\ncontent-length: 0\r\n\r\n"
+                    line = f"HTTP/1.1 {status} {receiver.reason}\r\ncontent-length: 0\r\n\r\n"
                     self.wfile.write(line.encode())
                     return
-                self.send_response(receiver.status)
+                self.send_response(status)
                 self.send_header("content-length", "0")
                 self.end_headers()
 

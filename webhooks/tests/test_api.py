@@ -6,7 +6,7 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook
 
-from core.testing import ApiClient, World, invite
+from testsupport import ApiClient, World, invite
 from webhooks.events import EVENT_TYPES
 from webhooks.models import Endpoint
 from webhooks.tests.receiver import Receiver

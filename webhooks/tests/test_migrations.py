@@ -6,7 +6,7 @@ import importlib
 
 from django.apps import apps
 
-from core.testing import World
+from testsupport import World
 from webhooks.models import Endpoint
 from webhooks.services import endpoint_create
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.test import Client
 
-from core.testing import LoginAs, World, invite
+from testsupport import LoginAs, World, invite
 from webhooks import services
 from webhooks.events import EVENT_TYPES
 from webhooks.models import Delivery, Endpoint

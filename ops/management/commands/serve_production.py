@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -20,9 +16,29 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.crypto import get_random_string
 
 from ops.production import default_web_concurrency, refusals
+from ops.supervisor import supervise
 
 ROLES = ("web", "worker", "scheduler")
 STOP_TIMEOUT = 30
+
+
+def gunicorn_argv(application: str, host: str, port: str, workers: int, chdir: Path) -> list[str]:
+    """The web role's gunicorn command (benchmarks/bench_scale.py serves Django's own bare project with it too)."""
+    return [
+        sys.executable, "-m", "gunicorn", application,
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--timeout", os.environ.get("GUNICORN_TIMEOUT", "60"),
+        "--graceful-timeout", str(STOP_TIMEOUT - 5),
+        # Recycle workers now and then so a slow leak never takes a host down at the peak.
+        "--max-requests", "2000", "--max-requests-jitter", "200",
+        "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "--chdir", str(chdir),
+        # Import the app once in the master: workers fork ready, recycled ones too.
+        "--preload",
+        # One control socket per user would collide between several servers on one machine.
+        "--no-control-socket",
+    ]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -61,6 +77,10 @@ class Command(BaseCommand):
             env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         commands = self._commands(roles, options["host"], options["port"])
         self.stdout.write(f"wangqian (production): {', '.join(name for name, _ in commands)}")
+        if settings.TRUSTED_PROXY_COUNT:
+            self.stdout.write(f"client address: X-Forwarded-For, {settings.TRUSTED_PROXY_COUNT} proxy(ies) trusted")
+        else:
+            self.stdout.write("client address: the connection's (TRUSTED_PROXY_COUNT unset; set it behind nginx)")
         try:
             code = supervise(commands, env)
         finally:
@@ -74,26 +94,8 @@ class Command(BaseCommand):
         commands: list[tuple[str, list[str]]] = []
         if "web" in roles:
             workers = int(os.environ.get("WEB_CONCURRENCY") or default_web_concurrency())
-            commands.append(
-                (
-                    f"gunicorn {host}:{port} x{workers}",
-                    [
-                        sys.executable, "-m", "gunicorn", "wangqian.wsgi:application",
-                        "--bind", f"{host}:{port}",
-                        "--workers", str(workers),
-                        "--timeout", os.environ.get("GUNICORN_TIMEOUT", "60"),
-                        "--graceful-timeout", str(STOP_TIMEOUT - 5),
-                        # Recycle workers now and then so a slow leak never takes a host down at the peak.
-                        "--max-requests", "2000", "--max-requests-jitter", "200",
-                        "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-                        "--chdir", str(settings.BASE_DIR),
-                        # Import the app once in the master: workers fork ready, recycled ones too.
-                        "--preload",
-                        # One control socket per user would collide between several servers on one machine.
-                        "--no-control-socket",
-                    ],
-                )
-            )  # fmt: skip
+            argv = gunicorn_argv("wangqian.wsgi:application", host, port, workers, Path(settings.BASE_DIR))
+            commands.append((f"gunicorn {host}:{port} x{workers}", argv))
         if "worker" in roles:
             # Worker ids say where a job ran (the queue's worker_ids, the heartbeats on /readyz and in the admin).
             host = (os.environ.get("WORKER_NAME") or socket.gethostname())[:40]
@@ -120,35 +122,3 @@ class Command(BaseCommand):
         if "scheduler" in roles:
             commands.append(("scheduler", [*manage, "run_scheduler"]))
         return commands
-
-
-def supervise(commands: list[tuple[str, list[str]]], env: dict[str, str]) -> int:
-    """Run the commands until one exits (then stop the rest and return 1) or a signal asks to stop (return 0)."""
-    stopping: list[int] = []
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stopping.append(signum)
-
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, on_signal)
-    children = [(name, subprocess.Popen(argv, env=env)) for name, argv in commands]
-    code = 0
-    while not stopping:
-        dead = [(name, child) for name, child in children if child.poll() is not None]
-        if dead:
-            for name, child in dead:
-                print(f"wangqian: {name} exited with {child.returncode}; stopping the others", file=sys.stderr)
-            code = 1
-            break
-        time.sleep(0.5)
-    for _, child in children:
-        if child.poll() is None:
-            child.terminate()
-    deadline = time.monotonic() + STOP_TIMEOUT
-    for _, child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-    return code

@@ -29,39 +29,3 @@
     }, { once: true });
   });
 })();
-
-// 毕业去向: choosing the kind reloads the form with that kind's fields.
-(function () {
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
-  });
-})();
-
-// 单位所在地 and the like: province → city → county, fed by student:regions.
-(function () {
-  function fill(select, rows, placeholder) {
-    select.innerHTML = "";
-    var first = document.createElement("option");
-    first.value = ""; first.textContent = placeholder;
-    select.appendChild(first);
-    rows.forEach(function (row) {
-      var option = document.createElement("option");
-      option.value = row.code; option.textContent = row.label;
-      select.appendChild(option);
-    });
-  }
-  document.querySelectorAll("[data-region]").forEach(function (box) {
-    var province = box.querySelector("[data-level=province]");
-    var city = box.querySelector("[data-level=city]");
-    var county = box.querySelector("[data-level=county]");
-    function load(parent, target, placeholder) {
-      fill(target, [], placeholder);
-      if (!parent) return;
-      fetch(box.dataset.url + "?parent=" + encodeURIComponent(parent), {credentials: "same-origin"})
-        .then(function (r) { return r.ok ? r.json() : []; })
-        .then(function (rows) { fill(target, rows, placeholder); });
-    }
-    province.addEventListener("change", function () { fill(county, [], "请选择区县"); load(province.value, city, "请选择市"); });
-    city.addEventListener("change", function () { load(city.value, county, "请选择区县"); });
-  });
-})();

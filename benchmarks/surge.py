@@ -1,0 +1,379 @@
+"""The signing season's worst minute (issue 22 item 2), a part of `bench_scale.py` (`--surge`, on by default).
+
+At 1M agreements: `graduates` (1,000) graduates each accept their 邀约 with their 本人确认 — start it by SMS, read the
+code from the SMS file backend (as scripts/cluster.py does), prove it, accept — arriving evenly over `seconds` (60),
+while `employers` (200) employer accounts page and filter their lists (wrk, 200 connections, each request the next
+account and the next filter) and `reviewers` (20) connections approve agreements waiting on review (wrk, each
+agreement approved once). Before it, the same employer load alone for `seconds / 3`, so the list throughput during
+the surge is compared with the throughput without it.
+
+Printed: accepts completed, errors (any answer not 2xx, any failed step; must be 0), double-signings (an agreement
+accepted twice, or a graduate with two active agreements; must be 0), p50/p99 per kind, and the list throughput
+ratio during/without.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Graduate:
+    agreement_id: int
+    token: str
+    phone: str
+
+
+@dataclass
+class SurgeState:
+    graduates: list[Graduate]
+    employer_tokens: list[str]
+    reviews: list[tuple[int, str]]  # (agreement id, the token of a reviewer who may approve it)
+    student_ids: list[int]
+    prepared_seconds: float
+
+
+@dataclass
+class Timings:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    seconds: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    samples: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, seconds: float, ok: bool, detail: str = "") -> None:
+        with self.lock:
+            self.seconds.setdefault(kind, []).append(seconds)
+            if not ok:
+                self.errors[kind] = self.errors.get(kind, 0) + 1
+                if len(self.samples) < 5:
+                    self.samples.append(f"{kind}: {detail[:200]}")
+
+
+def prepare_surge(
+    graduates: int, employers: int, reviewers: int, invite: Any, *, review_pool: int = 4000
+) -> SurgeState:
+    """`graduates` fresh invitations (through `invite`, bench_scale's prepare), `employers` employer tokens,
+    and a pool of agreements waiting on review with a token of a reviewer who may approve each."""
+    from core.models import Agreement, Role, Status, Student, User
+    from core.services.accounts import token_issue
+
+    started = time.monotonic()
+    invited = invite(graduates)
+    students = {s.user_id: s for s in Student.objects.filter(user_id__in=[user.pk for _, user in invited])}
+    people = [Graduate(pk, token_issue(user), students[user.pk].phone) for pk, user in invited]
+    accounts = list(
+        User.objects.filter(role=Role.EMPLOYER, is_active=True, employer__verification_status="verified")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:employers]
+    )
+    employer_tokens = [token_issue(user) for user in User.objects.filter(pk__in=accounts)]
+    reviews: list[tuple[int, str]] = []
+    admins = list(User.objects.filter(role__in=[Role.SCHOOL_ADMIN, Role.COLLEGE_ADMIN], is_active=True))
+    # Each reviewer connection has a token of its own (several connections may share an account); the harness
+    # stands in for the sign-in, its second factor included.
+    tokens = {
+        admin.pk: [token_issue(admin, second_factor=True) for _ in range(max(1, reviewers // max(len(admins), 1)))]
+        for admin in admins
+    }
+    share = review_pool // max(len(admins), 1)
+    for admin in admins:
+        waiting = Agreement.objects.filter(school_id=admin.school_id, paper=False)
+        if admin.role == Role.COLLEGE_ADMIN:
+            waiting = waiting.filter(status=Status.COLLEGE_REVIEW, student__college_id=admin.college_id)
+        else:
+            waiting = waiting.filter(status=Status.SCHOOL_REVIEW)
+        own = tokens[admin.pk]
+        ids = list(waiting.order_by("pk").values_list("pk", flat=True)[:share])
+        reviews += [(pk, own[n % len(own)]) for n, pk in enumerate(ids)]
+    reviews.sort()  # interleave the accounts
+    return SurgeState(
+        graduates=people,
+        employer_tokens=employer_tokens,
+        reviews=reviews,
+        student_ids=[s.pk for s in students.values()],
+        prepared_seconds=time.monotonic() - started,
+    )
+
+
+def _lua_list(tmp: Path, tokens: list[str], year: int) -> Path:
+    """Each request: the next employer account and the next of its lists (tabs, 毕业年度, name, deep pages)."""
+    paths = [
+        "/api/v1/agreements",
+        "/api/v1/agreements?tab=accepted",
+        f"/api/v1/agreements?graduation_year={year}",
+        "/api/v1/agreements?name=" + urllib.parse.quote("王伟"),
+        "/api/v1/agreements?page_size=50",
+        "/api/v1/agreements?tab=pending",
+    ]
+    path = tmp / "surge-lists.lua"
+    path.write_text(
+        "local tokens = {" + ",".join(json.dumps(t) for t in tokens) + "}\n"
+        "local paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n"
+        """
+local n = 0
+function init(args)
+  n = math.random(1, #tokens)
+end
+function request()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1], {["Authorization"] = "Bearer " .. tokens[(n % #tokens) + 1]})
+end
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def pool_script(path: Path, items: list[str], rest: str) -> Path:
+    """A wrk Lua script handing out a pool: `items` are Lua table literals, wrk's two threads take every other one,
+    so each is used once; `rest` is the end of `request()`, given `item` (nil once the pool is spent)."""
+    joined = ",\n".join(items)
+    prelude = f"""
+local items = {{
+{joined}
+}}
+local next_thread = 0
+function setup(thread)
+  thread:set("offset", next_thread)
+  next_thread = next_thread + 1
+end
+function init(args)
+  index = offset + 1
+end
+function request()
+  local item = items[index]
+  index = index + 2
+"""
+    path.write_text(prelude + rest, encoding="utf-8")
+    return path
+
+
+def _lua_approve(tmp: Path, reviews: list[tuple[int, str]]) -> Path:
+    """Each wrk thread approves every other agreement of the pool, each once; when the pool is spent, the
+    reviewers read their list instead (so an empty pool is not counted as errors, but shows as fewer approvals)."""
+    rest = """  if item == nil then
+    item = items[1]
+    return wrk.format("GET", "/api/v1/agreements?tab=pending", {["Authorization"] = "Bearer " .. item[2]})
+  end
+  return wrk.format("POST", "/api/v1/agreements/" .. item[1] .. "/approve",
+    {["Authorization"] = "Bearer " .. item[2], ["Content-Type"] = "application/json"}, "")
+end
+"""
+    return pool_script(tmp / "surge-approve.lua", [f'{{{pk}, "{token}"}}' for pk, token in reviews], rest)
+
+
+class SmsCodes:
+    """Follows the SMS file backend's sms.log: the latest six-digit code per phone, and how many came."""
+
+    def __init__(self, log: Path):
+        self.log = log
+        self.codes: dict[str, list[str]] = {}
+        self.offset = 0
+        self.lock = threading.Lock()
+
+    def read(self) -> None:
+        with self.lock:
+            if not self.log.exists():
+                return
+            with self.log.open("rb") as f:
+                f.seek(self.offset)
+                chunk = f.read()
+            end = chunk.rfind(b"\n") + 1
+            self.offset += end
+            for line in chunk[:end].decode("utf-8").splitlines():
+                if line.strip():
+                    message = json.loads(line)
+                    if m := re.search(r"(?<!\d)\d{6}(?!\d)", message["text"]):
+                        self.codes.setdefault(message["phone"], []).append(m.group(0))
+
+    def after(self, phone: str, seen: int, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.read()
+            found = self.codes.get(phone, [])
+            if len(found) > seen:
+                return found[-1]
+            time.sleep(0.05)
+        return ""
+
+    def count(self, phone: str) -> int:
+        self.read()
+        return len(self.codes.get(phone, []))
+
+
+def _call(base: str, method: str, path: str, token: str, body: dict[str, Any] | None) -> tuple[int, Any, float]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            payload = json.loads(answer.read() or b"null")
+            return answer.status, payload, time.perf_counter() - started
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace"), time.perf_counter() - started
+    except OSError as exc:
+        return 0, str(exc), time.perf_counter() - started
+
+
+def _graduate(base: str, who: Graduate, sms: SmsCodes, timings: Timings) -> bool:
+    """本人确认 by SMS, then the acceptance; each step's time and failure recorded under its kind."""
+    seen = sms.count(who.phone)
+    body = {"action": "accept", "object_id": who.agreement_id, "method": "sms"}
+    status, started, seconds = _call(base, "POST", "/api/v1/auth/confirmations", who.token, body)
+    timings.add("本人确认: send code", seconds, status == 201, f"{status} {started}")
+    if status != 201:
+        return False
+    code = sms.after(who.phone, seen)
+    if not code:
+        timings.add("本人确认: send code", 0.0, False, "no SMS arrived")
+        return False
+    status, proof, seconds = _call(
+        base, "POST", f"/api/v1/auth/confirmations/{started['id']}", who.token, {"code": code}
+    )
+    timings.add("本人确认: prove code", seconds, status == 200, f"{status} {proof}")
+    if status != 200:
+        return False
+    body = {"confirmation": proof["confirmation"]}
+    status, answer, seconds = _call(base, "POST", f"/api/v1/agreements/{who.agreement_id}/accept", who.token, body)
+    timings.add("accept", seconds, status == 200, f"{status} {answer}")
+    return status == 200
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@dataclass
+class SurgeResult:
+    line: str
+    rows: list[str]
+    errors: int
+    double_signings: int
+
+
+def run_surge(
+    base: str, state: SurgeState, *, tmp: Path, sms_log: Path, seconds: float, year: int, wrk: Any, drain: Any
+) -> SurgeResult:
+    """The surge against the app at `base` (its SMS backend writing `sms_log`); `wrk` is bench_scale's wrk()."""
+    lists_script = _lua_list(tmp, state.employer_tokens, year)
+    url = base + "/"
+    alone = wrk(
+        url, duration=max(seconds / 3, 5), connections=len(state.employer_tokens), headers={}, script=lists_script
+    )
+    drain()
+    sms = SmsCodes(sms_log)
+    sms.read()
+    timings = Timings()
+    results: dict[str, Any] = {}
+
+    def load(name: str, connections: int, script: Path) -> None:
+        results[name] = wrk(url, duration=seconds, connections=connections, headers={}, script=script)
+
+    approve_script = _lua_approve(tmp, state.reviews)
+    loads = [
+        threading.Thread(target=load, args=("lists", len(state.employer_tokens), lists_script)),
+        threading.Thread(target=load, args=("approve", 20, approve_script)),
+    ]
+    started = time.monotonic()
+    for thread in loads:
+        thread.start()
+    spacing = seconds / max(len(state.graduates), 1)
+    done_at: list[float] = []
+
+    # Bounded in time: a graduate whose turn comes after twice the surge's length (the server's backlog) is not
+    # started, and counted as not completed.
+    deadline = started + 2 * seconds
+
+    def graduate(n: int, who: Graduate) -> bool:
+        delay = started + n * spacing - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        if time.monotonic() > deadline:
+            return False
+        ok = _graduate(base, who, sms, timings)
+        if ok:
+            with timings.lock:
+                done_at.append(time.monotonic() - started)
+        return ok
+
+    with ThreadPoolExecutor(max_workers=96) as pool:
+        outcomes = list(pool.map(graduate, range(len(state.graduates)), state.graduates))
+    for thread in loads:
+        thread.join()
+    drain()
+    accepted = sum(outcomes)
+    attempted = len(timings.seconds.get("本人确认: send code", []))
+    within = sum(1 for t in done_at if t <= seconds)
+    double = double_signings([g.agreement_id for g in state.graduates], state.student_ids)
+    lists, approve = results["lists"], results["approve"]
+    errors = sum(timings.errors.values()) + lists.errors + approve.errors
+    ratio = lists.rps / alone.rps if alone.rps else 0.0
+    rows = []
+    for kind, values in timings.seconds.items():
+        good = [v for v in values if v > 0]
+        rows.append(
+            f"| surge: {kind} | {len(good)} | {_percentile(good, 0.5) * 1000:,.0f} ms | "
+            f"{_percentile(good, 0.99) * 1000:,.0f} ms | {timings.errors.get(kind, 0)} |"
+        )
+    rows.append(
+        f"| surge: employer lists (wrk, {len(state.employer_tokens)} accounts) | {lists.requests} | "
+        f"{lists.p50 * 1000:,.0f} ms | {lists.p99 * 1000:,.0f} ms | {lists.errors} |"
+    )
+    rows.append(
+        f"| surge: reviewers approve (wrk, 20 connections) | {approve.requests} | {approve.p50 * 1000:,.0f} ms | "
+        f"{approve.p99 * 1000:,.0f} ms | {approve.errors} |"
+    )
+    rows.append(
+        f"| employer lists without the surge | {alone.requests} | {alone.p50 * 1000:,.0f} ms | "
+        f"{alone.p99 * 1000:,.0f} ms | {alone.errors} |"
+    )
+    last = max(done_at) if done_at else 0.0
+    line = (
+        f"surge: {accepted} of {len(state.graduates)} accepts completed ({within} within {seconds:g} s, the last at "
+        f"{last:.0f} s; {len(state.graduates) - attempted} not started by {2 * seconds:g} s), errors {errors}, "
+        f"double-signings {double}; list throughput during/without "
+        f"{lists.rps:,.1f}/{alone.rps:,.1f} req/s = {ratio:.2f}×"
+    )
+    if timings.samples:
+        line += "; first errors: " + " / ".join(timings.samples)
+    return SurgeResult(line=line, rows=rows, errors=errors, double_signings=double)
+
+
+def double_signings(agreement_ids: list[int], student_ids: list[int]) -> int:
+    """Agreements accepted more than once, plus graduates holding more than one active agreement."""
+    from django.db.models import Count
+
+    from core.models import Agreement, AgreementEvent
+    from core.rules import ACTIVE_STATUSES
+
+    twice = (
+        AgreementEvent.objects.filter(agreement_id__in=agreement_ids, action="accept")
+        .values("agreement_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
+    two_active = (
+        Agreement.objects.filter(student_id__in=student_ids, status__in=ACTIVE_STATUSES)
+        .values("student_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
+    return twice + two_active
