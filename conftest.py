@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from core.models import Student, User
-from testsupport import ApiClient, Journey, LoginAs, World, make_world
+from testsupport import BROWSER_TIMEOUT_MS, ApiClient, Journey, LoginAs, World, make_world
 
 # Property tests judge behaviour, not speed: on a loaded 2-core machine (CI beside other work) data generation
 # can be slow, and a health check failing on time alone would make the suite flaky.
@@ -84,8 +84,9 @@ def browser() -> Iterator[Any]:
         pytest.skip("chromium is not installed (INSTALL_CHROMIUM=1 make test installs it)")
     # Playwright's sync API runs an event loop in this thread; the live server's ORM calls are in another.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -100,8 +101,34 @@ def browser() -> Iterator[Any]:
                 "--disable-sync",
             ],
         )
+        _browsers.append(instance)
         yield instance
+        _browsers.remove(instance)
         instance.close()
+
+
+_browsers: list[Any] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed browser test says what each open page showed: its address, its error messages and a screenshot
+    under test-artifacts/failures/<test>/ (so a failure on CI can be read, not guessed)."""
+    outcome: Any = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    pages = [page for browser in _browsers for context in browser.contexts for page in context.pages]
+    for n, page in enumerate(pages, start=1):
+        try:
+            folder = ARTIFACTS / "failures" / item.name
+            folder.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(folder / f"page{n}.png"), full_page=True, timeout=5_000)
+            shown = page.locator(".field-error, .alert, .invalid-feedback, .errorlist").all_inner_texts()
+            text = "\n".join([page.url, *(line.strip() for line in shown if line.strip())])
+        except Exception as error:  # a closed or hung page: say so, never hide the test's own failure
+            text = f"{page.url}: could not be read ({error})"
+        report.sections.append((f"page {n} at failure", text))
 
 
 @pytest.fixture
@@ -118,7 +145,7 @@ def journey(browser: Any, live_server: Any, screenshots: Path) -> Iterator[Journ
     """A desktop Chromium page on the live server (employer and school journeys)."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield Journey(page, screenshots, live_server.url)
     context.close()
 

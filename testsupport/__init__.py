@@ -26,6 +26,10 @@ from core.usernames import student_username
 from sampledata.demo import sample_licence_pdf
 
 PASSWORD = "test-pass-2026"
+# How long a browser test waits for a page, a click or an expectation. Generous: CI runs two workers, each with a
+# live server and Chromium, on two cores beside LibreOffice and PostgreSQL, and a step that takes 10 s there is
+# slow, not wrong. A passing run never waits for it; a failing one says what the page showed (conftest.py).
+BROWSER_TIMEOUT_MS = 30_000
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -50,8 +50,11 @@ def test_employer_journey(world: World, journey: Journey) -> None:
     page.locator(".ts-control").first.click()
     page.keyboard.type("辽宁")
     page.click(".ts-dropdown .option:has-text('辽宁省')")
+    # tom-select writes the choice into the hidden select; the form posts only what is there.
+    expect(page.locator("select[name=affiliation]")).to_have_value("210000")
     page.select_option("select[name=hukou_receiving]", label="迁至签约单位")
     page.fill("input[name=hukou_address]", "辽宁省沈阳市和平区南京北街1号")
+    expect(page.locator("select[name=location]")).not_to_have_value("")
     journey.shot("first-use-filled")
     page.click("button:has-text('确认')")
     page.wait_for_url(re.compile(r"/employer/agreements/"))

@@ -37,7 +37,7 @@ from core.services.roster import ROSTER_HEADERS
 from documents.signing import ensure_demo_certificate
 from ops.tests.support import MANAGE, ROOT, database_url, free_port, production_env, require_postgresql
 from sampledata.demo import sample_licence_pdf
-from testsupport import PROFILE, xlsx_bytes
+from testsupport import BROWSER_TIMEOUT_MS, PROFILE, xlsx_bytes
 from testsupport.webauthn import SoftAuthenticator
 
 pytestmark = pytest.mark.browser
@@ -213,7 +213,7 @@ def _day_one(deployment: Deployment, browser: Any, screenshots: Path, shots: lis
 
     school_ctx = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     school = school_ctx.new_page()
-    school.set_default_timeout(30_000)
+    school.set_default_timeout(BROWSER_TIMEOUT_MS)
     cdp = school_ctx.new_cdp_session(school)
     cdp.send("WebAuthn.enable", {"enableUI": False})
     cdp.send(
@@ -272,7 +272,7 @@ def _day_one(deployment: Deployment, browser: Any, screenshots: Path, shots: lis
     # The 学院管理员 does the same with an authenticator app.
     college_ctx = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     college = college_ctx.new_page()
-    college.set_default_timeout(30_000)
+    college.set_default_timeout(BROWSER_TIMEOUT_MS)
     college.goto(_link(deployment.wait_for_mail("han@ldlg.edu.cn")))
     college.fill("#id_new_password", "Jxxy-han-2027")
     college.fill("#id_new_password2", "Jxxy-han-2027")
@@ -298,7 +298,7 @@ def _day_one(deployment: Deployment, browser: Any, screenshots: Path, shots: lis
     # 6. An employer registers on the site and is verified by the school.
     employer_ctx = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     employer = employer_ctx.new_page()
-    employer.set_default_timeout(30_000)
+    employer.set_default_timeout(BROWSER_TIMEOUT_MS)
     employer.goto(base + "/employer/register/")
     credit_code = make_credit_code(7001)
     # The HR mobile is proved by an SMS code (issue 20 item 4), asked for without leaving the form.

@@ -17,7 +17,7 @@ from core.models import Role
 from core.services.passkeys import passkey_register, passkey_registration_options
 from core.services.verifications import verification_send, verification_start
 from province.tests.test_verifications import _approved_graduates
-from testsupport import PASSWORD, World, browser_login, make_user
+from testsupport import BROWSER_TIMEOUT_MS, PASSWORD, World, browser_login, make_user
 from testsupport.webauthn import SoftAuthenticator
 from web.tests.test_browser_axe import RUN, TAGS, axe_source
 from web.tests.test_browser_phone import HEIGHT, WIDTH, check_fits
@@ -76,7 +76,7 @@ def test_the_verification_pages_fit_a_phone_and_pass_axe(
     ):
         context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-CN", is_mobile=True)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)
         if username:
             browser_login(page, live_server.url, username, PASSWORD, landing=landing)
         for path in paths:

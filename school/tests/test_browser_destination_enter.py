@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.services import destinations as svc
-from testsupport import PASSWORD, World, browser_login, confirm
+from testsupport import BROWSER_TIMEOUT_MS, PASSWORD, World, browser_login, confirm
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def _phone(browser: Any, *, javascript: bool = True) -> Page:
         viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", java_script_enabled=javascript
     )
     page: Page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     return page
 
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from core.models import Agreement, Status
 from core.services import agreements as wf
-from testsupport import Journey, World, browser_login, confirm, make_student
+from testsupport import BROWSER_TIMEOUT_MS, Journey, World, browser_login, confirm, make_student
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,7 +66,7 @@ def test_without_javascript_approve_asks_on_a_page(browser: Any, live_server: An
     agreement = world.reach("college_review", student=make_student(world.college, name="陈静"))
     context = browser.new_context(java_script_enabled=False, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         browser_login(page, live_server.url, world.college_admin.username, landing=r"/school/$")
         page.goto(f"{live_server.url}/school/agreements/{agreement.pk}/?next=/school/reviews/")

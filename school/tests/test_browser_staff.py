@@ -19,7 +19,7 @@ from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
 from core.models import Passkey, School, User
-from testsupport import PASSWORD, World
+from testsupport import BROWSER_TIMEOUT_MS, PASSWORD, World
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ class Browser:
     def __init__(self, browser: Any, base: str, folder: Path, label: str, viewport: dict[str, int] = DESKTOP):
         self.context = browser.new_context(viewport=viewport, locale="zh-CN", is_mobile=viewport is PHONE)
         self.page: Page = self.context.new_page()
-        self.page.set_default_timeout(15_000)
+        self.page.set_default_timeout(BROWSER_TIMEOUT_MS)
         self.base, self.folder, self.label, self.n = base, folder, label, 0
 
     def authenticator(self) -> str:

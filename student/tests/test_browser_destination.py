@@ -13,7 +13,7 @@ import pytest
 from core.models import Destination
 from core.services import destinations as svc
 from student.tests.test_browser_journey import HEIGHT, WIDTH, Phone, _elsewhere, _last_code
-from testsupport import PAPER_EXTRA, PASSWORD, browser_login, make_world
+from testsupport import BROWSER_TIMEOUT_MS, PAPER_EXTRA, PASSWORD, browser_login, make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +39,7 @@ def test_destination_on_a_phone(live_server: Any, browser: Any, screenshots: Pat
     )
     phone = Phone(context.new_page(), live_server.url, screenshots)
     page = phone.page
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         browser_login(page, live_server.url, student.student_no, PASSWORD, landing=r"/student/")
         page.locator("nav.wq-bottomnav a", has_text="毕业去向").tap()

@@ -26,7 +26,17 @@ from core.services.export_jobs import export_job_start
 from core.services.roster import ROSTER_HEADERS
 from core.services.shortlist import SHORTLIST_HEADERS, shortlist_start
 from core.services.verifications import verification_start
-from testsupport import PASSWORD, World, confirm, invite, make_employer, make_student, make_user, xlsx_bytes
+from testsupport import (
+    BROWSER_TIMEOUT_MS,
+    PASSWORD,
+    World,
+    confirm,
+    invite,
+    make_employer,
+    make_student,
+    make_user,
+    xlsx_bytes,
+)
 from webhooks import services as webhooks
 from webhooks.events import EVENT_TYPES
 from webhooks.tests.receiver import Receiver
@@ -259,7 +269,7 @@ def new_page(browser: Any, width: int, height: int) -> tuple[Any, Any]:
         viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone, locale="zh-CN"
     )
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     return context, page
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from testsupport import PASSWORD, World
+from testsupport import BROWSER_TIMEOUT_MS, PASSWORD, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,7 +53,7 @@ class Walk:
 def walk(browser: Any, live_server: Any) -> Iterator[Walk]:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield Walk(page, live_server.url)
     context.close()
 
