@@ -12,8 +12,10 @@ req/s, p50, p99 and the ratios to both bare views' req/s. API pages use bearer t
 in through the login form; accept posts to invitations prepared through the workflow functions, each with its
 graduate's 本人确认 made just before (each accepted once; wrk's Lua hands them out). Then the surge (benchmarks/
 surge.py: 1,000 graduates accepting with their 本人确认 by SMS code within 60 s while 200 employers page their
-lists and 20 reviewer connections approve), the export of scale_hr's 100k agreements (time, and the serving
-worker's peak RSS) and the roster import of 20,000 rows (benchmarks/bench_roster_import.py in a child process).
+lists and 20 reviewers approve, each a person with a think time of 2–8 s between an answer and the next request;
+`--surge-flat-out` makes them wrk connections asking again at once, the stress figure), the export of scale_hr's
+100k agreements (time, and the serving worker's peak RSS) and the roster import of 20,000 rows
+(benchmarks/bench_roster_import.py in a child process).
 
 Targets (issues 11, 22): list pages p99 ≤ 100 ms, API ≥ 0.10× Django's bare view, HTML ≥ 0.05×, accept ≥ 0.02× with
 0 errors, statistics p99 ≤ 100 ms, export of 100k rows ≤ 10 s at constant memory, roster import of 20k rows ≤ 5 s,
@@ -285,7 +287,7 @@ def _seconds(text: str) -> float:
 
 
 def wrk(url: str, *, duration: float, connections: int, headers: dict[str, str], script: Path | None) -> Result:
-    argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration:g}s", "--latency", "--timeout", "30s"]
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "30s"]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
     if script:
@@ -505,6 +507,8 @@ def surge_run(args: argparse.Namespace, state: dict[str, Any], app: Server, tmp:
         year=state["year"],
         wrk=wrk,
         drain=app.drain,
+        paced=not args.surge_flat_out,
+        think=args.surge_think,
     )
 
 
@@ -545,6 +549,17 @@ def pages(state: dict[str, Any]) -> list[Page]:
     return out
 
 
+def _think(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("-")
+    try:
+        bounds = (float(low), float(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError("seconds as LOW-HIGH, e.g. 2-8") from None
+    if not 0 <= bounds[0] <= bounds[1]:
+        raise argparse.ArgumentTypeError("seconds as LOW-HIGH with 0 ≤ LOW ≤ HIGH")
+    return bounds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default=os.environ.get("SCALE_DATABASE_URL", DEFAULT_DATABASE))
@@ -554,6 +569,18 @@ def main() -> int:
     parser.add_argument("--import-rows", type=int, default=20_000)
     parser.add_argument("--surge-graduates", type=int, default=1000, help="graduates accepting in the surge")
     parser.add_argument("--surge-seconds", type=float, default=60.0, help="the surge's length")
+    parser.add_argument(
+        "--surge-think",
+        type=_think,
+        default=(2.0, 8.0),
+        metavar="LOW-HIGH",
+        help="the surge's employers and reviewers: seconds each reads an answer before the next request (2-8)",
+    )
+    parser.add_argument(
+        "--surge-flat-out",
+        action="store_true",
+        help="the stress variant: employers and reviewers as wrk connections asking again at once (no think time)",
+    )
     parser.add_argument("--no-surge", action="store_true", help="skip the surge scenario (issue 22 item 2)")
     parser.add_argument("--only", default="", help="run only pages whose label contains this text")
     parser.add_argument("--no-files", action="store_true", help="skip the export and the roster import")

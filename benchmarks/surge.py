@@ -2,19 +2,33 @@
 
 At 1M agreements: `graduates` (1,000) graduates each accept their 邀约 with their 本人确认 — start it by SMS, read the
 code from the SMS file backend (as scripts/cluster.py does), prove it, accept — arriving evenly over `seconds` (60),
-while `employers` (200) employer accounts page and filter their lists (wrk, 200 connections, each request the next
-account and the next filter) and `reviewers` (20) connections approve agreements waiting on review (wrk, each
-agreement approved once). Before it, the same employer load alone for `seconds / 3`, so the list throughput during
-the surge is compared with the throughput without it.
+while `employers` (200) employer accounts page and filter their lists and `reviewers` (20) approve agreements waiting
+on review (each agreement approved once). Before it, the same employer load alone for `seconds / 3`, so the lists
+during the surge are compared with the lists without it.
 
-Printed: accepts completed, errors (any answer not 2xx, any failed step; must be 0), double-signings (an agreement
-accepted twice, or a graduate with two active agreements; must be 0), p50/p99 per kind, and the list throughput
-ratio during/without.
+What is modelled (`paced`, the default): people. Each employer account is one person who reads a page before asking
+for the next — a think time drawn uniformly from `think` (2–8 s) between its answer and its next list (the next of
+its tabs, 毕业年度, name and deep pages): 200 accounts offer ~40 lists a second, however fast the server is. Each
+reviewer likewise approves one agreement, then reads the next for a think time from `think`. This is the worst
+minute as it happens (locust's `between()` users; wrk cannot pace and wrk2 is not in Debian): the lists' throughput
+is the load offered, so its ratio during/without stays ~1 while the server keeps up, and the lists' p99 during the
+surge against without it is what says whether the graduates hurt the employers.
+
+`paced=False` (bench_scale `--surge-flat-out`) is the stress figure instead: the employers are wrk's 200 connections
+and the reviewers its 20, each asking again the moment it is answered, which holds both workers busy with lists
+whatever the graduates do; the graduates then share the workers with a saturating load.
+
+Either way every accept is the real API with a real 本人确认 (SMS code read from the file the server writes), and
+the graduates arrive on the same schedule. Printed: accepts completed, errors (any answer not 2xx, any failed step;
+must be 0), double-signings (an agreement accepted twice, or a graduate with two active agreements; must be 0),
+p50/p99 per kind, and the list throughput ratio during/without (with p99 during/without).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -105,9 +119,9 @@ def prepare_surge(
     )
 
 
-def _lua_list(tmp: Path, tokens: list[str], year: int) -> Path:
-    """Each request: the next employer account and the next of its lists (tabs, 毕业年度, name, deep pages)."""
-    paths = [
+def list_paths(year: int) -> list[str]:
+    """An employer's lists: tabs, 毕业年度, name, a longer page."""
+    return [
         "/api/v1/agreements",
         "/api/v1/agreements?tab=accepted",
         f"/api/v1/agreements?graduation_year={year}",
@@ -115,6 +129,11 @@ def _lua_list(tmp: Path, tokens: list[str], year: int) -> Path:
         "/api/v1/agreements?page_size=50",
         "/api/v1/agreements?tab=pending",
     ]
+
+
+def _lua_list(tmp: Path, tokens: list[str], year: int) -> Path:
+    """Each request: the next employer account and the next of its lists (tabs, 毕业年度, name, deep pages)."""
+    paths = list_paths(year)
     path = tmp / "surge-lists.lua"
     path.write_text(
         "local tokens = {" + ",".join(json.dumps(t) for t in tokens) + "}\n"
@@ -267,15 +286,116 @@ class SurgeResult:
     double_signings: int
 
 
+@dataclass
+class Load:
+    """What a load did: the same figures as bench_scale's wrk() Result."""
+
+    requests: int = 0
+    errors: int = 0
+    rps: float = 0.0
+    p50: float = 0.0
+    p99: float = 0.0
+
+
+def _load(timings: Timings, kind: str, seconds: float) -> Load:
+    values = timings.seconds.get(kind, [])
+    return Load(
+        requests=len(values),
+        errors=timings.errors.get(kind, 0),
+        rps=len(values) / seconds if seconds else 0.0,
+        p50=_percentile(values, 0.5),
+        p99=_percentile(values, 0.99),
+    )
+
+
+def _people(count: int, act: Any, *, until: float, think: tuple[float, float]) -> list[threading.Thread]:
+    """`count` people, each a thread: arrive at a random moment of the first think time, then `act(n, rnd)` and
+    think, until `until` (time.monotonic()). Started; the caller joins them."""
+
+    def person(n: int) -> None:
+        rnd = random.Random(n)
+        time.sleep(rnd.uniform(0, think[1]))
+        while time.monotonic() < until:
+            act(n, rnd)
+            time.sleep(rnd.uniform(*think))
+
+    threads = [threading.Thread(target=person, args=(n,), daemon=True) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _employers(
+    base: str, tokens: list[str], year: int, timings: Timings, kind: str, *, until: float, think: tuple[float, float]
+) -> list[threading.Thread]:
+    """Each employer account reads the next of its lists, then thinks."""
+    paths = list_paths(year)
+    steps = itertools.count()
+
+    def act(n: int, rnd: random.Random) -> None:
+        path = paths[(n + next(steps)) % len(paths)]
+        status, answer, took = _call(base, "GET", path, tokens[n], None)
+        timings.add(kind, took, status == 200, f"{status} {path} {answer}")
+
+    return _people(len(tokens), act, until=until, think=think)
+
+
+def _reviewers(
+    base: str,
+    reviews: list[tuple[int, str]],
+    count: int,
+    timings: Timings,
+    kind: str,
+    *,
+    until: float,
+    think: tuple[float, float],
+) -> list[threading.Thread]:
+    """Each reviewer approves the next agreement of the pool (each once), then thinks; once the pool is spent they
+    read their list instead (so an empty pool shows as fewer approvals, not as errors)."""
+    pool = iter(reviews)
+    lock = threading.Lock()
+
+    def act(n: int, rnd: random.Random) -> None:
+        with lock:
+            item = next(pool, None)
+        if item is None:
+            token = reviews[n % len(reviews)][1]
+            status, answer, took = _call(base, "GET", "/api/v1/agreements?tab=pending", token, None)
+        else:
+            status, answer, took = _call(base, "POST", f"/api/v1/agreements/{item[0]}/approve", item[1], None)
+        timings.add(kind, took, status == 200, f"{status} {answer}")
+
+    return _people(count if reviews else 0, act, until=until, think=think)
+
+
 def run_surge(
-    base: str, state: SurgeState, *, tmp: Path, sms_log: Path, seconds: float, year: int, wrk: Any, drain: Any
+    base: str,
+    state: SurgeState,
+    *,
+    tmp: Path,
+    sms_log: Path,
+    seconds: float,
+    year: int,
+    wrk: Any,
+    drain: Any,
+    paced: bool = True,
+    think: tuple[float, float] = (2.0, 8.0),
+    reviewers: int = 20,
 ) -> SurgeResult:
-    """The surge against the app at `base` (its SMS backend writing `sms_log`); `wrk` is bench_scale's wrk()."""
+    """The surge against the app at `base` (its SMS backend writing `sms_log`); `wrk` is bench_scale's wrk().
+    `paced`: employers and reviewers are people with a think time from `think` (seconds); else wrk flat-out."""
     lists_script = _lua_list(tmp, state.employer_tokens, year)
     url = base + "/"
-    alone = wrk(
-        url, duration=max(seconds / 3, 5), connections=len(state.employer_tokens), headers={}, script=lists_script
-    )
+    accounts = len(state.employer_tokens)
+    load_timings = Timings()
+    alone_seconds = max(round(seconds / 3), 5)
+    if paced:
+        until = time.monotonic() + alone_seconds
+        for thread in _employers(base, state.employer_tokens, year, load_timings, "alone", until=until, think=think):
+            thread.join()
+        alone: Any = _load(load_timings, "alone", alone_seconds)
+    else:
+        alone = wrk(url, duration=alone_seconds, connections=accounts, headers={}, script=lists_script)
     drain()
     sms = SmsCodes(sms_log)
     sms.read()
@@ -285,14 +405,20 @@ def run_surge(
     def load(name: str, connections: int, script: Path) -> None:
         results[name] = wrk(url, duration=seconds, connections=connections, headers={}, script=script)
 
-    approve_script = _lua_approve(tmp, state.reviews)
-    loads = [
-        threading.Thread(target=load, args=("lists", len(state.employer_tokens), lists_script)),
-        threading.Thread(target=load, args=("approve", 20, approve_script)),
-    ]
     started = time.monotonic()
-    for thread in loads:
-        thread.start()
+    if paced:
+        loads = [
+            *_employers(base, state.employer_tokens, year, load_timings, "lists", until=started + seconds, think=think),
+            *_reviewers(base, state.reviews, reviewers, load_timings, "approve", until=started + seconds, think=think),
+        ]
+    else:
+        approve_script = _lua_approve(tmp, state.reviews)
+        loads = [
+            threading.Thread(target=load, args=("lists", accounts, lists_script)),
+            threading.Thread(target=load, args=("approve", reviewers, approve_script)),
+        ]
+        for thread in loads:
+            thread.start()
     spacing = seconds / max(len(state.graduates), 1)
     done_at: list[float] = []
 
@@ -316,14 +442,29 @@ def run_surge(
         outcomes = list(pool.map(graduate, range(len(state.graduates)), state.graduates))
     for thread in loads:
         thread.join()
+    if paced:
+        # The people stop asking at `seconds`; their last answers may come later, counted over the surge's length.
+        results = {name: _load(load_timings, name, seconds) for name in ("lists", "approve")}
+        for sample in load_timings.samples:
+            if len(timings.samples) < 5:
+                timings.samples.append(sample)
     drain()
     accepted = sum(outcomes)
     attempted = len(timings.seconds.get("本人确认: send code", []))
     within = sum(1 for t in done_at if t <= seconds)
     double = double_signings([g.agreement_id for g in state.graduates], state.student_ids)
     lists, approve = results["lists"], results["approve"]
-    errors = sum(timings.errors.values()) + lists.errors + approve.errors
+    errors = sum(timings.errors.values()) + lists.errors + approve.errors + alone.errors
     ratio = lists.rps / alone.rps if alone.rps else 0.0
+    p99_ratio = lists.p99 / alone.p99 if alone.p99 else 0.0
+    how = (
+        f"paced: {accounts} employer accounts and {reviewers} reviewers, each thinking {think[0]:g}–{think[1]:g} s "
+        "between answer and next request"
+        if paced
+        else f"flat-out (stress): wrk, {accounts} employer connections and {reviewers} reviewer connections, "
+        "each asking again the moment it is answered"
+    )
+    employers = f"{accounts} accounts, think {think[0]:g}–{think[1]:g} s" if paced else f"wrk, {accounts} connections"
     rows = []
     for kind, values in timings.seconds.items():
         good = [v for v in values if v > 0]
@@ -332,23 +473,25 @@ def run_surge(
             f"{_percentile(good, 0.99) * 1000:,.0f} ms | {timings.errors.get(kind, 0)} |"
         )
     rows.append(
-        f"| surge: employer lists (wrk, {len(state.employer_tokens)} accounts) | {lists.requests} | "
+        f"| surge: employer lists ({employers}) | {lists.requests} | "
         f"{lists.p50 * 1000:,.0f} ms | {lists.p99 * 1000:,.0f} ms | {lists.errors} |"
     )
+    reviewing = f"{reviewers} people, think {think[0]:g}–{think[1]:g} s" if paced else f"wrk, {reviewers} connections"
     rows.append(
-        f"| surge: reviewers approve (wrk, 20 connections) | {approve.requests} | {approve.p50 * 1000:,.0f} ms | "
+        f"| surge: reviewers approve ({reviewing}) | {approve.requests} | {approve.p50 * 1000:,.0f} ms | "
         f"{approve.p99 * 1000:,.0f} ms | {approve.errors} |"
     )
     rows.append(
-        f"| employer lists without the surge | {alone.requests} | {alone.p50 * 1000:,.0f} ms | "
-        f"{alone.p99 * 1000:,.0f} ms | {alone.errors} |"
+        f"| employer lists without the surge ({employers}, {alone_seconds:g} s) | {alone.requests} | "
+        f"{alone.p50 * 1000:,.0f} ms | {alone.p99 * 1000:,.0f} ms | {alone.errors} |"
     )
     last = max(done_at) if done_at else 0.0
     line = (
-        f"surge: {accepted} of {len(state.graduates)} accepts completed ({within} within {seconds:g} s, the last at "
-        f"{last:.0f} s; {len(state.graduates) - attempted} not started by {2 * seconds:g} s), errors {errors}, "
-        f"double-signings {double}; list throughput during/without "
-        f"{lists.rps:,.1f}/{alone.rps:,.1f} req/s = {ratio:.2f}×"
+        f"surge ({how}): {accepted} of {len(state.graduates)} accepts completed ({within} within {seconds:g} s, "
+        f"the last at {last:.0f} s; {len(state.graduates) - attempted} not started by {2 * seconds:g} s), "
+        f"errors {errors}, double-signings {double}; list throughput during/without "
+        f"{lists.rps:,.1f}/{alone.rps:,.1f} req/s = {ratio:.2f}×, list p99 during/without "
+        f"{lists.p99 * 1000:,.0f}/{alone.p99 * 1000:,.0f} ms = {p99_ratio:.2f}×"
     )
     if timings.samples:
         line += "; first errors: " + " / ".join(timings.samples)
