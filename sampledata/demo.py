@@ -17,6 +17,7 @@ from core.services import agreements as wf
 from core.services.confirmations import confirmation_made_by_sms
 from core.services.employers import employer_search_students, employer_update_profile
 from core.services.licences import store_licence
+from core.services.stats_counters import count_students_added, student_key
 from core.services.verifications import verification_send, verification_start
 from core.usernames import student_username
 
@@ -106,6 +107,7 @@ def load_demo() -> None:
                 degree=degree,
             )
         )
+    count_students_added((s.pk, student_key(s)) for s in students)  # 统计's roster count, as 生源导入 keeps it
     # With an e-mail address (账号设置), so the reviewers' daily digest has somewhere to go in the demo.
     _user("school1", role=Role.SCHOOL_ADMIN, school=school, display_name="就业指导中心 李老师", email="jyzd@neu.edu.cn")
     _user(
@@ -231,6 +233,7 @@ def _second_school(year: int) -> Student:
                 degree="bachelor",
             )
         )
+    count_students_added((s.pk, student_key(s)) for s in created)  # 统计's roster count, as 生源导入 keeps it
     return created[0]
 
 

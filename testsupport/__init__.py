@@ -22,6 +22,7 @@ from core.services import agreements as wf
 from core.services.confirmations import confirmation_made_by_sms
 from core.services.employers import employer_search_students, employer_update_profile
 from core.services.licences import store_licence
+from core.services.stats_counters import count_students_added, student_key
 from core.usernames import student_username
 from sampledata.demo import sample_licence_pdf
 
@@ -129,7 +130,7 @@ def make_student(
         if with_user
         else None
     )
-    return Student.objects.create(
+    student = Student.objects.create(
         school=college.school,
         college=college,
         major=major_obj,
@@ -143,6 +144,9 @@ def make_student(
         graduation_year=year,
         degree=degree,
     )
+    # As 生源导入 does: the roster count (统计) includes them.
+    count_students_added([(student.pk, student_key(student))])
+    return student
 
 
 def make_employer(

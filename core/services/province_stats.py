@@ -1,10 +1,10 @@
 """省级主管部门's figures (issue 21 item 1): per school of the province and one 毕业年度, the graduates, 签约率,
 去向落实率, the share of each 去向 group, the share confirmed by 本人确认, and how 签约 and 落实 moved week by week.
 
-签约 and 落实 come from the statistics counters (core.services.stats_counters), exactly as each school's own 统计
-shows them; the rest reads the province's rows grouped by school, a constant number of queries whatever the number
-of schools: students, counters, approved 去向 by code, 本人确认 of effective agreements and of approved 去向, and
-the week-by-week movement (effective and terminated agreements, approved 去向, grouped by week).
+The graduates, 签约 and 落实 come from the statistics counters (core.services.stats_counters), exactly as each
+school's own 统计 shows them; the rest reads the province's rows grouped by school, a constant number of queries
+whatever the number of schools: counters, approved 去向 by code, 本人确认 of effective agreements and of approved
+去向, and the week-by-week movement (effective and terminated agreements, approved 去向, grouped by week).
 
 Open 异议: 去向 a school entered for a graduate who said it is not theirs (status 学生有异议, issue 20), which only the
 province closes.
@@ -25,12 +25,12 @@ from django.utils import timezone
 from core import codes
 from core.calendar import current_graduation_year
 from core.errors import Forbidden, InvalidInput
-from core.models import Agreement, Province, Role, School, StatsCounter, Status, Student, User
+from core.models import Agreement, Province, Role, School, StatsCounter, Status, User
 from core.models.confirmations import Confirmation
 from core.models.destinations import Destination, DestinationStatus
 from core.rules import effective_q
 from core.selectors import schools_of_province
-from core.services.stats_counters import EFFECTIVE, PLACED, counts_metric
+from core.services.stats_counters import EFFECTIVE, PLACED, STUDENTS, counts_metric
 
 
 def destination_groups() -> list[str]:
@@ -260,13 +260,14 @@ def province_stats(province: Province, graduation_year: int) -> ProvinceStats:
     rows = {s.pk: ProvinceSchoolRow(school=s) for s in schools}
     year = graduation_year
 
-    for r in Student.objects.filter(school_id__in=ids, graduation_year=year).values("school_id").annotate(n=Count("*")):
-        rows[r["school_id"]].graduates = r["n"]
     placed_counted = counts_metric(PLACED)
-    counters = StatsCounter.objects.filter(school_id__in=ids, graduation_year=year, metric__in=[EFFECTIVE, PLACED])
+    metrics = [STUDENTS, EFFECTIVE, PLACED]
+    counters = StatsCounter.objects.filter(school_id__in=ids, graduation_year=year, metric__in=metrics)
     for r in counters.values("school_id", "metric").annotate(n=Sum("n")).order_by():
         row = rows[r["school_id"]]
-        if r["metric"] == EFFECTIVE:
+        if r["metric"] == STUDENTS:
+            row.graduates = r["n"] or 0
+        elif r["metric"] == EFFECTIVE:
             row.effective = r["n"] or 0
             if not placed_counted:
                 row.placed = row.effective

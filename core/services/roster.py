@@ -21,7 +21,7 @@ from core.errors import Forbidden, InvalidInput
 from core.models import College, Major, Role, School, Student, User
 from core.services.agreements import agreements_follow_students
 from core.services.bulk import in_values, insert_rows
-from core.services.stats_counters import count_students_moved, student_key
+from core.services.stats_counters import Key, count_students_added, count_students_moved, student_key
 from core.services.students import clean_student_values
 from core.services.xlsx import RowError, read_rows, write_template
 from core.student_fields import STORED_FIELDS, STUDENT_FIELDS
@@ -283,7 +283,12 @@ def _write_created(plan: RosterPlan, report: Callable[[int], None]) -> None:
             "student_no": numbers,
             **{f: [row.values[f] for row in chunk] for f in STORED_FIELDS},
         }
-        insert_rows(Student, students, count=len(chunk))
+        key_of_user: dict[int, Key] = {}  # where each new student is counted (统计's roster count)
+        for number, row in zip(numbers, chunk, strict=True):
+            major, year = plan.majors[(row.college, row.major)], int(row.values["graduation_year"])
+            key_of_user[users[number]] = (plan.school.pk, year, major.college_id, major.pk)
+        created_students = insert_rows(Student, students, count=len(chunk), returning="user_id")
+        count_students_added((pk, key_of_user[user]) for pk, user in created_students)
         report(start + len(chunk))
 
 

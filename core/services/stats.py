@@ -6,10 +6,10 @@ student holds at most one active agreement, so effective agreements and signed s
 去向落实率 = students whose 毕业去向 is 落实 / students; until 毕业去向登记 counts `placed`, an effective agreement is
 the 落实 it knows of.
 
-Nothing here scans agreements: the figures come from the counters the workflow keeps (core.models.StatsCounter,
-written by core.services.stats_counters), summed over their slots, and the students from the `student_stats_major`
-index. Four queries whatever the size of the school: students grouped by major, counters grouped by major and
-metric, the names of the colleges and the majors.
+Nothing here scans agreements or students: the figures, the roster count included, come from the counters the
+workflow and the roster keep (core.models.StatsCounter, written by core.services.stats_counters), summed over their
+slots. Three queries whatever the size of the school: counters grouped by major and metric, the names of the
+colleges and the majors.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 
 from core.calendar import current_graduation_year
 from core.errors import Forbidden, InvalidInput
-from core.models import College, Major, Role, School, StatsCounter, Status, Student, User
+from core.models import College, Major, Role, School, StatsCounter, Status, User
 from core.rules import STATS_COLUMNS
-from core.services.stats_counters import EFFECTIVE, PLACED, counts_metric
+from core.services.stats_counters import EFFECTIVE, PLACED, STUDENTS, counts_metric
 
 
 def _percent(rate: float | None) -> str:
@@ -117,23 +117,20 @@ class SchoolStats:
 
 def school_stats(school: School, graduation_year: int, *, college: College | None = None) -> SchoolStats:
     """Counts for the school (or one of its colleges) and one 毕业年度."""
-    students = Student.objects.filter(school=school, graduation_year=graduation_year)
     counters = StatsCounter.objects.filter(school=school, graduation_year=graduation_year)
     if college is not None:
-        students = students.filter(college=college)
         counters = counters.filter(college=college)
 
     # Keyed by (college, major): the college the student (and so the agreement) belongs to.
     by_major: dict[tuple[int, int], StatsRow] = defaultdict(lambda: StatsRow(id=None, name=""))
-    # COUNT(*), not COUNT(id): the student_stats_major index alone answers it (an index-only scan).
-    for row in students.values("college_id", "major_id").annotate(n=Count("*")).order_by():
-        by_major[row["college_id"], row["major_id"]].students = row["n"]
     placed_counted = counts_metric(PLACED)
     for row in counters.values("college_id", "major_id", "metric").annotate(n=Sum("n")).order_by():
         if not row["n"]:
-            continue  # a key every agreement has left (its students moved, or all declined ...)
+            continue  # a key every student or agreement has left (its students moved, or all declined ...)
         stats, metric, n = by_major[row["college_id"], row["major_id"]], row["metric"], row["n"]
-        if metric.startswith("status:"):
+        if metric == STUDENTS:
+            stats.students = n
+        elif metric.startswith("status:"):
             stats.by_status[metric.removeprefix("status:")] = n
         elif metric == EFFECTIVE:
             stats.effective = n

@@ -5,6 +5,8 @@ a million agreements. Every write that changes what is counted calls one functio
 
 - `count_agreement(agreement, before=...)`: an agreement was created or changed status (core.services.agreements,
   `_set_status` and `agreements_invite`). `before` is `agreement_metrics(old status, effective_at)`, () for a new one.
+- `count_students_added(students)`: students entered the roster (生源导入); the roster count (`students`, the
+  denominator of 签约率 and 去向落实率) is kept here too, so the page never groups the year's students.
 - `count_students_moved({student_id: old key})`: students changed school, college, major or 毕业年度 (生源更正,
   roster import); what they contribute moves with them.
 
@@ -46,6 +48,7 @@ Cell = tuple[Key, str, int]
 
 EFFECTIVE = "effective"
 PLACED = "placed"
+STUDENTS = "students"
 
 
 def status_metric(status: str) -> str:
@@ -109,13 +112,29 @@ def _agreements_per_student(student_ids: list[int]) -> Iterable[tuple[int, str]]
             yield student_id, metric
 
 
+def _students_recount() -> Iterable[tuple[Key, str, int, int]]:
+    slots = max(1, settings.WANGQIAN_STATS_SLOTS)
+    fields = ("school_id", "graduation_year", "college_id", "major_id", "slot")
+    rows = Student.objects.annotate(slot=Mod(F("pk"), slots)).order_by().values(*fields).annotate(n=Count("*"))
+    for row in rows:
+        key = (row["school_id"], row["graduation_year"], row["college_id"], row["major_id"])
+        yield key, STUDENTS, row["slot"], row["n"]
+
+
+def _students_per_student(student_ids: list[int]) -> Iterable[tuple[int, str]]:
+    for student_id in Student.objects.filter(pk__in=student_ids).values_list("pk", flat=True):
+        yield student_id, STUDENTS
+
+
 SOURCES: list[Source] = [
     Source(
         name="agreements",
         metrics=lambda: [*(status_metric(s) for s in _all_statuses()), EFFECTIVE],
         recount=_agreements_recount,
         per_student=_agreements_per_student,
-    )
+    ),
+    # The roster: every student counts once where they are (a student is never deleted, only moved).
+    Source(name="students", metrics=lambda: [STUDENTS], recount=_students_recount, per_student=_students_per_student),
 ]
 
 
@@ -220,6 +239,14 @@ def count_destination(destination: Destination, *, before: tuple[str, str]) -> N
         before=destination_placed(*before),
         after=destination_placed(destination.status, destination.code),
     )
+
+
+def count_students_added(students: Iterable[tuple[int, Key]]) -> None:
+    """New students (id, key) join the roster count; inside the transaction that created them."""
+    deltas: Counter[Cell] = Counter()
+    for student_id, key in students:
+        deltas[key, STUDENTS, slot_of(student_id)] += 1
+    _apply(deltas)
 
 
 def count_students_moved(old_keys: Mapping[int, Key]) -> None:

@@ -94,6 +94,12 @@ class CountersMachine(WorkflowMachine):
             stats = school_stats(self.world.school, year)
             assert {s: n for s, n in stats.total.by_status.items() if n} == +by_status
             assert stats.total.effective == effective
+            roster = Student.objects.filter(school=self.world.school, graduation_year=year)
+            assert stats.total.students == roster.count()
+            assert {(m.college_id, m.id): m.students for m in stats.majors if m.students} == {
+                (r["college_id"], r["major_id"]): r["n"]
+                for r in roster.values("college_id", "major_id").annotate(n=Count("*")).order_by()
+            }
             for college in College.objects.filter(school=self.world.school):
                 scoped = school_stats(self.world.school, year, college=college)
                 assert (
@@ -218,3 +224,24 @@ def test_a_roster_import_moving_a_signed_student_moves_their_counts(world: World
     assert school_stats(world.school, 2027).total.effective == 0
     moved = school_stats(world.school, 2026)
     assert [(m.name, m.effective) for m in moved.majors] == [("软件工程", 1)]
+
+
+@pytest.mark.django_db
+def test_a_roster_import_adding_students_counts_them_where_they_are(world: World) -> None:
+    """生源导入 creates two graduates: the roster count (签约率's denominator) follows without a recount."""
+    from core.identifiers import make_id_number
+    from core.services.roster import ROSTER_HEADERS, roster_import
+    from testsupport import xlsx_bytes
+
+    before = school_stats(world.school, 2026).total.students
+    info, law = ("信息科学与工程学院", "软件工程"), ("文法学院", "法学")
+    rows = [
+        ["N0001", "钱一", "男", make_id_number(9001), "13900000001", "", 2026, *info, "本科"],
+        ["N0002", "钱二", "女", make_id_number(9002, female=True), "13900000002", "", 2026, *law, "本科"],
+    ]
+    roster_import(world.school, xlsx_bytes(list(ROSTER_HEADERS), rows), dry_run=False, acting_user=world.school_admin)
+    assert counters_diff() == {}
+    stats = school_stats(world.school, 2026)
+    assert stats.total.students == before + 2
+    assert sorted((m.name, m.students) for m in stats.majors) == [("法学", 1), ("软件工程", 1)]
+    assert stats.total.students == Student.objects.filter(school=world.school, graduation_year=2026).count()
