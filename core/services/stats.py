@@ -71,6 +71,11 @@ class StatsRow:
         """Counts in STATS_COLUMNS order."""
         return [sum(self.by_status[s] for s in statuses) for _, _, statuses in STATS_COLUMNS]
 
+    @property
+    def cells(self) -> list[int | str]:
+        """The table's figures for this row: 生源人数, the STATS_COLUMNS, 有效协议, 签约率, 去向落实, 去向落实率."""
+        return [self.students, *self.columns, self.effective, self.rate_percent, self.placed, self.placed_rate_percent]
+
     def add(self, other: StatsRow) -> None:
         self.students += other.students
         self.effective += other.effective
