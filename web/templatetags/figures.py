@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 
 from django import template
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -14,5 +14,6 @@ register = template.Library()
 @register.filter
 def figure_cells(values: Iterable[object]) -> SafeString:
     """`{{ row.cells|figure_cells }}`: one right-aligned `<td>` per figure, escaped. A statistics table has some 700
-    figures, and a template variable each (localised one by one) was most of the page's rendering time."""
-    return format_html_join("", '<td class="wq-num">{}</td>', ((value,) for value in values))
+    figures; a template variable each (localised one by one) was most of the page's rendering time, and
+    `format_html` per cell still half of it."""
+    return mark_safe("".join(f'<td class="wq-num">{html.escape(str(value))}</td>' for value in values))
