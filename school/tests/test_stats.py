@@ -124,6 +124,12 @@ def test_stats_query_count_is_constant(world: World, client: Client, reach: Reac
     for n in range(6):
         reach("effective" if n % 2 else "invited", college=world.other_college, major=f"专业{n}")
     cache.clear()  # both views measured with cold caches (filter choices are kept)
+    for n in range(5):
+        make_student(world.college, major=f"新专业{n}")  # roster rows without agreements count too
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("school:stats"), {"year": "2027"})
     assert len(many) == len(few)
+    # No query reads the students or agreements of the year: the figures are the counters' (core.services.stats)
+    stats_sql = [q["sql"] for q in many.captured_queries if "core_student" in q["sql"] and "GROUP BY" in q["sql"]]
+    assert stats_sql == []
+    assert len(many) <= 11, [q["sql"][:80] for q in many.captured_queries]
