@@ -240,6 +240,26 @@ class Server:
                 children.setdefault(ppid, []).append(int(entry.name))
         return [w for master in children.get(self.proc.pid, []) for w in children.get(master, [])]
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the gunicorn workers so far: the live ones' and, through the master's
+        children counters, the ones recycled by --max-requests."""
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def used(pid: int, children: bool = False) -> float:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return 0.0
+            at = 13 if children else 11  # utime, stime (fields 14, 15); cutime, cstime (16, 17)
+            return (int(fields[at]) + int(fields[at + 1])) / tick
+
+        masters = [
+            int(entry.name)
+            for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and _parent(entry) == self.proc.pid
+        ]
+        return sum(used(w) for w in self.workers()) + sum(used(m, children=True) for m in masters)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -248,6 +268,13 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
         self.log.close()
+
+
+def _parent(entry: Path) -> int:
+    try:
+        return int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _vm(pid: int, key: str) -> float:
@@ -507,6 +534,7 @@ def surge_run(args: argparse.Namespace, state: dict[str, Any], app: Server, tmp:
         year=state["year"],
         wrk=wrk,
         drain=app.drain,
+        workers_cpu=app.cpu_seconds,
         paced=not args.surge_flat_out,
         think=args.surge_think,
     )

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import re
+import resource
 import threading
 import time
 import urllib.error
@@ -381,6 +383,7 @@ def run_surge(
     paced: bool = True,
     think: tuple[float, float] = (2.0, 8.0),
     reviewers: int = 20,
+    workers_cpu: Any = None,
 ) -> SurgeResult:
     """The surge against the app at `base` (its SMS backend writing `sms_log`); `wrk` is bench_scale's wrk().
     `paced`: employers and reviewers are people with a think time from `think` (seconds); else wrk flat-out."""
@@ -406,6 +409,7 @@ def run_surge(
         results[name] = wrk(url, duration=seconds, connections=connections, headers={}, script=script)
 
     started = time.monotonic()
+    cpu_before, machine_before, others_before = (workers_cpu() if workers_cpu else 0.0), _machine(), _others()
     if paced:
         loads = [
             *_employers(base, state.employer_tokens, year, load_timings, "lists", until=started + seconds, think=think),
@@ -442,6 +446,11 @@ def run_surge(
         outcomes = list(pool.map(graduate, range(len(state.graduates)), state.graduates))
     for thread in loads:
         thread.join()
+    wall = time.monotonic() - started
+    busy = ((workers_cpu() - cpu_before) / wall) if workers_cpu else 0.0
+    machine, others = _machine(), _others()
+    idle = (machine[1] - machine_before[1]) / max(machine[0] - machine_before[0], 1)
+    harness, postgres = ((after - before) / wall for after, before in zip(others, others_before, strict=True))
     if paced:
         # The people stop asking at `seconds`; their last answers may come later, counted over the surge's length.
         results = {name: _load(load_timings, name, seconds) for name in ("lists", "approve")}
@@ -493,9 +502,47 @@ def run_surge(
         f"{lists.rps:,.1f}/{alone.rps:,.1f} req/s = {ratio:.2f}×, list p99 during/without "
         f"{lists.p99 * 1000:,.0f}/{alone.p99 * 1000:,.0f} ms = {p99_ratio:.2f}×"
     )
+    line += (
+        f"; over those {wall:.0f} s (CPU time / wall time, on {os.cpu_count()} cores) the app's workers used "
+        f"{busy:.2f} cores, PostgreSQL {postgres:.2f}, this harness (its threads and wrk) {harness:.2f}; the machine "
+        f"was {idle:.0%} idle"
+    )
     if timings.samples:
         line += "; first errors: " + " / ".join(timings.samples)
     return SurgeResult(line=line, rows=rows, errors=errors, double_signings=double)
+
+
+def _machine() -> tuple[int, int]:
+    """All CPU time and idle time (incl. I/O wait) since boot, in ticks (/proc/stat's first line)."""
+    try:
+        ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return (0, 0)
+    return sum(ticks), ticks[3] + ticks[4]
+
+
+def _others() -> tuple[float, float]:
+    """CPU seconds so far of this process with its children (wrk), and of PostgreSQL's processes (the live ones,
+    and through the postmaster's children counters those that ended)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    harness = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    tick = os.sysconf("SC_CLK_TCK")
+    postgres = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm, _, rest = (entry / "stat").read_text().partition(") ")
+            if not comm.endswith("(postgres"):
+                continue
+            fields = rest.split()
+        except OSError:
+            continue
+        postgres += int(fields[11]) + int(fields[12])  # utime, stime
+        if fields[1] == "1":  # the postmaster (its parent is init): its ended children too
+            postgres += int(fields[13]) + int(fields[14])
+    return harness, postgres / tick
 
 
 def double_signings(agreement_ids: list[int], student_ids: list[int]) -> int:
