@@ -79,6 +79,12 @@ def document_request(agreement_id: int, *, enqueue: bool = True, reissue: bool =
 
     `reissue` asks for a new version of the same kind because what the document prints changed (the school
     corrected the student's data); a version not yet generated will print the new data anyway."""
+    # Most events leave an agreement that needs no document (an invitation, an acceptance into review): said by one
+    # plain read, without the transaction and the lock. It runs after the event committed, so it sees that state or
+    # a later one, and a later change that needs a document calls this again from its own event.
+    glance = Agreement.objects.filter(pk=agreement_id).only("number", "status", "effective_at").first()
+    if glance is None or needed_kind(glance) is None:
+        return None
     try:
         with transaction.atomic():
             # Lock the agreement so that two hooks for one agreement cannot both add a version.

@@ -15,7 +15,7 @@ from api.schemas import Answer, responses
 from core.client_address import client_address
 from core.inputs import Id
 from core.models import User
-from core.services.confirmations import confirmation_methods, confirmation_start, confirmation_verify
+from core.services.confirmations import confirmation_start, confirmation_verify
 
 router = Router(tags=["auth"])
 
@@ -94,7 +94,7 @@ def start(request: HttpRequest, payload: ConfirmationStartIn) -> Status[Confirma
         201,
         ConfirmationOut(
             id=confirmation.pk,
-            methods=confirmation_methods(user),  # type: ignore[arg-type]
+            methods=confirmation.methods,  # type: ignore[arg-type]
             method=confirmation.method,  # type: ignore[arg-type]
             description=confirmation.description,
             sms_phone=confirmation.sms_phone,

@@ -63,6 +63,9 @@ class Confirmation(models.Model):
         VerificationAnswer, on_delete=models.SET_NULL, null=True, blank=True, related_name="confirmation"
     )
 
+    # Not stored: how the user could confirm when confirmation_start made this one (the API answers it beside).
+    methods: list[str]
+
     class Meta:
         verbose_name = verbose_name_plural = "本人确认"
         ordering = ["created_at", "id"]

@@ -225,13 +225,14 @@ def _student(user: User) -> Student:
     return student
 
 
-def confirmation_methods(user: User) -> list[str]:
+def confirmation_methods(user: User, *, student: Student | None = None) -> list[str]:
     """How this graduate can confirm now: a passkey when they registered one, SMS when the site sends short
-    messages and the roster has their phone."""
+    messages and the roster has their phone (`student`: the user's row, when the caller has read it)."""
     methods: list[str] = []
     if passkeys_of(user).exists():
         methods.append(Confirmation.Method.PASSKEY)
-    student = Student.objects.filter(user=user).only("phone").first()
+    if student is None:
+        student = Student.objects.filter(user=user).only("phone").first()
     if sms_enabled() and student is not None and student.phone:
         methods.append(Confirmation.Method.SMS)
     return methods
@@ -279,7 +280,7 @@ def confirmation_start(
     student = _student(user)
     if version is not None and bound.version is not None and version != bound.version:
         raise Conflict("签约信息已更新，请查看最新版本后再确认", code="terms_changed")
-    available = confirmation_methods(user)
+    available = confirmation_methods(user, student=student)
     if not available:
         raise Conflict(
             "无法进行本人确认：请先在“账号安全”中添加通行密钥，或请学校核对学生名单中的手机号",
@@ -304,6 +305,7 @@ def confirmation_start(
         created_address=normalized(address) if address else None,
         expires_at=now + _lifetime(),
     )
+    confirmation.methods = available
     if chosen == Confirmation.Method.PASSKEY:
         options = passkey_authentication_options(user, purpose=PURPOSE, binding=_passkey_binding(confirmation))
         return confirmation, options
@@ -348,8 +350,10 @@ def confirmation_verify(
     (`cfm_…`, shown once; only its hash is kept) and when it expires."""
     failure: DomainError | None = None
     with transaction.atomic():
-        confirmation = get_confirmation_for_user(acting_user, confirmation_id)
-        confirmation = Confirmation.objects.select_for_update().get(pk=confirmation.pk)
+        # Read once, locked, and only when it is this user's (else 404, as get_confirmation_for_user answers).
+        confirmation = Confirmation.objects.select_for_update().filter(pk=confirmation_id, user=acting_user).first()
+        if confirmation is None:
+            raise NotFound("本人确认不存在或无权访问")
         if confirmation.verified_at is not None or confirmation.expires_at <= timezone.now():
             raise Conflict("本次确认已完成或已过期，请重新发起本人确认", code="confirmation_expired")
         if confirmation.method == Confirmation.Method.PASSKEY:
