@@ -11,7 +11,8 @@
 - `schools`: a school's settings change log, a province's schools;
 - `accounts`: the failed logins of a school's accounts (django-axes' log);
 - `staff`: a school's 学校管理员 and 学院管理员 with where each stands (账号管理), and the record of changes to them;
-- `reviews`: the 退回 an agreement is still answering (its reason stands at the top of the parties' pages).
+- `reviews`: the 退回 an agreement is still answering (its reason stands at the top of the parties' pages);
+- `todo`: what waits for a school-side admin (the school portal menu's badges), counted in one query.
 Reads of issued documents are in `documents/selectors.py`, of roster import jobs in `school/selectors.py`.
 """
 
@@ -113,6 +114,7 @@ from core.selectors.students import (
     students_search,
     students_visible_to,
 )
+from core.selectors.todo import admin_todo_counts
 
 __all__ = [
     "STUDENT_NOT_REACHABLE",
@@ -123,6 +125,7 @@ __all__ = [
     "StaffState",
     "active_agreement_of",
     "active_status_by_student",
+    "admin_todo_counts",
     "agreement_history_of",
     "agreement_paginator",
     "agreement_rows",

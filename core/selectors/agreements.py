@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from core.errors import NotFound
 from core.models import (
@@ -21,7 +21,7 @@ from core.models import (
     User,
 )
 from core.rules import ACTIVE_STATUSES, FINAL_STATUSES, TABS, review_status_for
-from core.selectors.paging import ListPaginator, cached_choices
+from core.selectors.paging import ListPaginator, cached_choices, count_each
 from core.selectors.scope import school_scope
 
 
@@ -213,22 +213,19 @@ def agreements_of_student(user: User, student: Student) -> list[Agreement]:
 # --- queues -----------------------------------------------------------------------------------------------
 
 
+def review_queues(user: User) -> dict[str, QuerySet[Agreement]]:
+    """What waits for an admin: signing reviews at their level and, for the school, 解约 reviews."""
+    visible = agreements_visible_to(user)
+    queues = {"reviews": visible.filter(status=review_status_for(user))}
+    if user.role == Role.SCHOOL_ADMIN:
+        queues["terminations"] = visible.filter(status=Status.TERMINATION_REVIEW)
+    return queues
+
+
 def review_queue_counts(user: User) -> dict[str, int]:
-    """What waits for an admin: signing reviews at their level and, for the school, 解约 reviews (one query over
-    the scope's status index, on every page of the portal)."""
-    reviews = review_status_for(user)
-    if user.role != Role.SCHOOL_ADMIN:
-        return {"reviews": agreements_visible_to(user).filter(status=reviews).count()}
-    # COUNT(status), not COUNT(id): the agreement_school_status index alone answers it (an index-only scan; counting
-    # ids read the heap: 20 ms at 1M agreements, on every page of the portal, against 1.5 ms).
-    return (
-        agreements_visible_to(user)
-        .filter(status__in=[reviews, Status.TERMINATION_REVIEW])
-        .aggregate(
-            reviews=Count("status", filter=Q(status=reviews)),
-            terminations=Count("status", filter=Q(status=Status.TERMINATION_REVIEW)),
-        )
-    )
+    """The queues' lengths, one query: COUNT(*) over the scope's status index (agreement_school_status), an
+    index-only scan (counting ids read the heap: 20 ms at 1M agreements against 1.5 ms)."""
+    return count_each(review_queues(user))
 
 
 def asked_by_student(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:

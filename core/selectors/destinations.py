@@ -116,7 +116,12 @@ def orphaned_evidence(user: User) -> QuerySet[Attachment]:
     return orphans.filter(scope).select_related("school").order_by("-retired_at", "-pk")
 
 
-def destination_queue_count(user: User) -> int:
-    """毕业去向 waiting for this reviewer (the menu's badge)."""
+def destination_queue(user: User) -> QuerySet[Destination]:
+    """毕业去向 waiting for this reviewer."""
     status = "college_review" if user.role == Role.COLLEGE_ADMIN else "school_review"
-    return destinations_visible_to(user).filter(status=status).count()
+    return destinations_visible_to(user).filter(status=status)
+
+
+def destination_queue_count(user: User) -> int:
+    """The menu's badge."""
+    return destination_queue(user).count()

@@ -53,8 +53,12 @@ def get_destination_notification_for_user(user: User, notification_id: int) -> D
     return notification
 
 
+def destination_unread(user: User) -> QuerySet[DestinationNotification]:
+    return DestinationNotification.objects.filter(recipient=user, read_at__isnull=True)
+
+
 def destination_unread_count(user: User) -> int:
-    return DestinationNotification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return destination_unread(user).count()
 
 
 def inbox_of(user: User) -> QuerySet[Any]:
