@@ -8,8 +8,8 @@ the 落实 it knows of.
 
 Nothing here scans agreements or students: the figures, the roster count included, come from the counters the
 workflow and the roster keep (core.models.StatsCounter, written by core.services.stats_counters), summed over their
-slots. Three queries whatever the size of the school: counters grouped by major and metric, the names of the
-colleges and the majors.
+slots. Two queries whatever the size of the school: counters grouped by major and metric, the colleges with their
+majors' names.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.db.models import Sum
 
 from core.calendar import current_graduation_year
 from core.errors import Forbidden, InvalidInput
-from core.models import College, Major, Role, School, StatsCounter, Status, User
+from core.models import College, Role, School, StatsCounter, Status, User
 from core.rules import STATS_COLUMNS
 from core.services.stats_counters import EFFECTIVE, PLACED, STUDENTS, counts_metric
 
@@ -144,11 +144,18 @@ def school_stats(school: School, graduation_year: int, *, college: College | Non
         elif metric == PLACED:
             stats.placed = n
 
-    major_names = dict(Major.objects.filter(pk__in={m for _, m in by_major}).values_list("pk", "name"))
     colleges_qs = College.objects.filter(school=school)
     if college is not None:
         colleges_qs = colleges_qs.filter(pk=college.pk)
-    college_rows = {c.pk: StatsRow(id=c.pk, name=c.name) for c in colleges_qs.order_by("name")}
+    # The colleges with their majors' names, one query (a college without majors comes once, its major None).
+    college_rows: dict[int, StatsRow] = {}
+    major_names: dict[int, str] = {}
+    names = colleges_qs.order_by("name", "pk").values_list("pk", "name", "majors__pk", "majors__name")
+    for college_id, college_name, major_id, major_name in names:
+        if college_id not in college_rows:
+            college_rows[college_id] = StatsRow(id=college_id, name=college_name)
+        if major_id is not None:
+            major_names[major_id] = major_name
 
     total = StatsRow(id=None, name=f"{college.name}合计" if college else "全校合计")
     major_rows: list[StatsRow] = []

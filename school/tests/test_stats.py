@@ -132,4 +132,4 @@ def test_stats_query_count_is_constant(world: World, client: Client, reach: Reac
     # No query reads the students or agreements of the year: the figures are the counters' (core.services.stats)
     stats_sql = [q["sql"] for q in many.captured_queries if "core_student" in q["sql"] and "GROUP BY" in q["sql"]]
     assert stats_sql == []
-    assert len(many) <= 8, [q["sql"][:80] for q in many.captured_queries]
+    assert len(many) <= 7, [q["sql"][:80] for q in many.captured_queries]

@@ -43,10 +43,11 @@ def _chart_data(stats: SchoolStats) -> dict[str, Any]:
     school, per major for one college."""
     rows = stats.majors if stats.college else stats.colleges
     colleges = [row for row in rows if row.students or row.agreements]
+    columns = [row.columns for row in colleges]  # each row's once (a property that sums)
     return {
         "labels": [row.name for row in colleges],
         "statuses": [label for _, label, _ in STATS_COLUMNS],
-        "counts": [[row.columns[i] for row in colleges] for i in range(len(STATS_COLUMNS))],
+        "counts": [[row_columns[i] for row_columns in columns] for i in range(len(STATS_COLUMNS))],
         "rates": [None if row.rate is None else round(row.rate * 100, 1) for row in colleges],
         "placed_rates": [None if row.placed_rate is None else round(row.placed_rate * 100, 1) for row in colleges],
         "students": [row.students for row in colleges],
