@@ -129,10 +129,12 @@ def school_stats(school: School, graduation_year: int, *, college: College | Non
     # Keyed by (college, major): the college the student (and so the agreement) belongs to.
     by_major: dict[tuple[int, int], StatsRow] = defaultdict(lambda: StatsRow(id=None, name=""))
     placed_counted = counts_metric(PLACED)
-    for row in counters.values("college_id", "major_id", "metric").annotate(n=Sum("n")).order_by():
-        if not row["n"]:
+    # Tuples, not dicts: some 500 rows at 1M agreements, where a dict each cost 0.7 of the read's 1.8 ms of CPU.
+    rows = counters.values_list("college_id", "major_id", "metric").annotate(n=Sum("n")).order_by()
+    for college_id, major_id, metric, n in rows:
+        if not n:
             continue  # a key every student or agreement has left (its students moved, or all declined ...)
-        stats, metric, n = by_major[row["college_id"], row["major_id"]], row["metric"], row["n"]
+        stats = by_major[college_id, major_id]
         if metric == STUDENTS:
             stats.students = n
         elif metric.startswith("status:"):
