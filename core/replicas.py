@@ -71,7 +71,8 @@ def replica_database(url: str, primary: DBConfig, *, connect_timeout: int) -> DB
     entry = dj_database_url.parse(url, conn_max_age=primary.get("CONN_MAX_AGE") or 0)
     if entry.get("ENGINE") != "django.db.backends.postgresql":
         raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS: {url.split('@')[-1]!r} is not a postgres:// URL")
-    entry["OPTIONS"] = {**entry.get("OPTIONS", {}), "connect_timeout": connect_timeout}
+    binding = {k: v for k, v in primary.get("OPTIONS", {}).items() if k in ("server_side_binding", "prepare_threshold")}
+    entry["OPTIONS"] = {**entry.get("OPTIONS", {}), **binding, "connect_timeout": connect_timeout}
     entry["TEST"] = {"MIRROR": DEFAULT_DB_ALIAS}
     return entry
 

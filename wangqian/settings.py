@@ -158,6 +158,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # Parameters bound by the server, so psycopg prepares a statement once a connection has run it
+    # DATABASE_PREPARE_THRESHOLD times: a list page's queries (a join of six tables, planned in about as long as it
+    # runs) are planned once per connection instead of on every request. Behind PgBouncer in transaction mode this
+    # needs its max_prepared_statements (1.21+), or DATABASE_PREPARED_STATEMENTS=0 (docs/DEPLOY.md).
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "server_side_binding": True,
+        "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5, minimum=0),
+    }
 
 # Streaming replicas (issue 22 item 4; docs/DEPLOY.md "Read replicas"): reads that may be a second behind (lists,
 # statistics, exports, the province's figures: views marked core.replicas.replica_reads) go to a healthy replica;

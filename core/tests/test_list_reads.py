@@ -150,8 +150,8 @@ def test_a_page_costs_the_same_queries_at_two_sizes(world: World) -> None:
 
 
 def test_a_rows_open_termination_is_read_with_its_row(world: World) -> None:
-    """The open 解约 a row shows is joined in the rows' query (issue 22): a page is the ids, the rows and the
-    students (and the count), with no query of the terminations of its own."""
+    """The open 解约 a row shows is joined in the rows' query (issue 22), as is the student: a page is the ids, the
+    rows and the count, with no query of the terminations or the students of its own."""
     asked = world.reach("termination_requested")
     world.reach("invited", student=world.other_student)
     qs = filter_agreements(agreements_visible_to(world.employer), AgreementFilters(tab="all"))
@@ -159,7 +159,14 @@ def test_a_rows_open_termination_is_read_with_its_row(world: World) -> None:
     with CaptureQueriesContext(connection) as ctx:
         rows = {a.pk: a for a in agreement_paginator(qs, 10).page(1).object_list}
         shown = {pk: (a.open_termination, a.review_status_label) for pk, a in rows.items()}
-    assert len(ctx) == 4 and not [q for q in ctx.captured_queries if 'FROM "core_termination"' in q["sql"]]
+        names = [
+            (a.student.name, a.student.major.name, a.student.college.name, a.student.school.code) for a in rows.values()
+        ]
+    own_reads = [
+        q for q in ctx.captured_queries if 'FROM "core_termination"' in q["sql"] or 'FROM "core_student"' in q["sql"]
+    ]
+    assert len(ctx) == 3 and not own_reads
+    assert len(names) == 2 and all(all(name) for name in names)
     termination = shown[asked.pk][0]
     assert termination is not None and termination.requester_role == "student"
     assert [a for a in shown.values() if a[0] is None] and len(shown) == 2
