@@ -17,15 +17,17 @@ from testsupport import ApiClient, World, invite
 
 pytestmark = pytest.mark.django_db
 
-# Start: the token; the agreement and its student, refused as the act would be; the open 解约 of the binding; the
-# graduate's own row; passkeys; the SMS budget; the confirmation written, then its code's hash (which needs its id).
-START = 9
+# Start: the token; the agreement with its student (one join), refused as the act would be; the open 解约 of the
+# binding; the graduate's own row; passkeys; the SMS budget; the confirmation written, then its code's hash (which
+# needs its id).
+START = 8
 # Prove: the token; the confirmation read once, locked; its proof written (BEGIN/COMMIT included).
 PROVE = 5
 # Accept: the token; the id's visibility; the locked read and the workflow's writes (status, counters, event and its
-# sequence, ledger, 消息, announcement, the evidence linked and chained); after commit the subscribers; the detail.
+# sequence, ledger, 消息, announcement, the evidence linked and chained); after commit the subscribers; the detail
+# (the agreement with its student in one query).
 # SQLite chains each ledger entry at once under the head (four queries more); PostgreSQL seals them at COMMIT.
-ACCEPT = {"postgresql": 26, "sqlite": 30}
+ACCEPT = {"postgresql": 25, "sqlite": 29}
 
 
 def _accept(api: ApiClient, agreement: Agreement) -> tuple[int, int, int]:
