@@ -21,7 +21,7 @@ from core.models import (
     User,
 )
 from core.rules import ACTIVE_STATUSES, FINAL_STATUSES, TABS, review_status_for
-from core.selectors.paging import ListPaginator, cached_choices, count_each
+from core.selectors.paging import ListPaginator, cached_choices, count_each, prepared
 from core.selectors.scope import school_scope
 
 
@@ -40,8 +40,8 @@ def agreements_visible_to(user: User) -> QuerySet[Agreement]:
 def with_list_relations(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
     """Everything a list row shows, in one query: the agreement with its school, employer, current terms, open 解约
     and student (with major and college). Planning this join costs about as much as running it, so on PostgreSQL
-    the statement is prepared once per connection (DATABASE_PREPARED_STATEMENTS, wangqian/settings.py) and each
-    page only runs it. The student's school is the agreement's (an agreement is made with a student of its school),
+    the statement is prepared once per connection (`agreement_rows`, DATABASE_PREPARED_STATEMENTS) and each page only
+    runs it. The student's school is the agreement's (an agreement is made with a student of its school),
     joined once: see `share_school`."""
     return (
         qs.annotate(
@@ -65,8 +65,11 @@ def share_school(agreements: list[Agreement]) -> list[Agreement]:
 
 
 def agreement_rows(ids: list[int]) -> list[Agreement]:
-    """The list rows of these agreements (ids a scoped list query gave), with all a row shows."""
-    return share_school(attach_open_termination(list(with_list_relations(Agreement.objects.filter(pk__in=ids)))))
+    """The list rows of these agreements (ids a scoped list query gave), with all a row shows: a prepared statement,
+    planned once per connection (core.selectors.paging.prepared)."""
+    rows = with_list_relations(Agreement.objects.filter(pk__in=ids))
+    with prepared(rows.db):
+        return share_school(attach_open_termination(list(rows)))
 
 
 def agreement_paginator(qs: QuerySet[Agreement], per_page: int) -> ListPaginator:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Value
+from django.db.models import F, QuerySet, Value
 
 from core.errors import NotFound
-from core.models import DestinationNotification, Notification, Role, Status, Termination, User
-from core.selectors.agreements import agreements_visible_to
+from core.models import DestinationNotification, Notification, Status, User
+from core.selectors.agreements import agreements_visible_to, asked_by_student
+from core.selectors.paging import count_each
 
 # 应约 answers an employer has not yet looked at count as waiting on it in 单位签约中心.
 ANSWER_ACTIONS = Notification.ANSWER_ACTIONS
@@ -97,22 +98,17 @@ def inbox_unread_count(user: User) -> int:
 
 def employer_todo_counts(user: User) -> dict[str, int]:
     """What waits on the employer: 解约 requests of students to answer (解约办理), and in 单位签约中心 the
-    agreements the school returned plus the students' answers to 邀约 this account has not yet read. The two
-    agreement counts are one query: each open 解约 joined on its unique index (a student's is pending while the
-    agreement is 待解约)."""
-    asked = FilteredRelation(
-        "terminations",
-        condition=Q(terminations__state=Termination.State.PENDING, terminations__requester_role=Role.STUDENT),
+    agreements the school returned plus the students' answers to 邀约 this account has not yet read. Each is the
+    count of its own list's query, all in one round trip (`count_each`); each an index read on (employer, status) or
+    the 消息's unread flag, whatever plan a prepared statement settles on (joining every open 解约 of the platform to
+    the employer's rows, as this did, became a 30 ms generic plan at 1M agreements)."""
+    visible = agreements_visible_to(user)
+    counts = count_each(
+        {
+            "terminations": asked_by_student(visible),
+            "returned": visible.filter(status=Status.RETURNED),
+            # The flag copied from the event (Notification.answer): an index count, no join on the events.
+            "answers": Notification.objects.filter(recipient=user, read_at__isnull=True, answer=True),
+        }
     )
-    counts = (
-        agreements_visible_to(user)
-        .filter(status__in=[Status.RETURNED, Status.TERMINATION_REQUESTED])
-        .annotate(asked=asked)
-        .aggregate(
-            returned=Count("pk", filter=Q(status=Status.RETURNED)),
-            terminations=Count("asked__id", filter=Q(status=Status.TERMINATION_REQUESTED)),
-        )
-    )
-    # The flag copied from the event (Notification.answer): an index count, no join on the events.
-    answers = Notification.objects.filter(recipient=user, read_at__isnull=True, answer=True).count()
-    return {"terminations": counts["terminations"], "agreements": counts["returned"] + answers}
+    return {"terminations": counts["terminations"], "agreements": counts["returned"] + counts["answers"]}

@@ -13,7 +13,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -82,6 +83,29 @@ class ListPaginator(Paginator):
             ids = list(self.qs.values_list("pk", flat=True)[bottom:top])
         by_id = {row.pk: row for row in self.rows(ids)} if ids else {}
         return Page([by_id[pk] for pk in ids if pk in by_id], number, self)
+
+
+@contextmanager
+def prepared(alias: str) -> Iterator[None]:
+    """Run the queries inside as prepared statements of their connection: planned once per connection, then only
+    executed (PostgreSQL with server-side binding, DATABASE_PREPARED_STATEMENTS; elsewhere nothing changes). Only for
+    reads whose best plan does not depend on their parameters' values, such as rows by primary key: a prepared
+    statement keeps one generic plan."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        yield
+        return
+
+    def execute(run: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        if many:
+            return run(sql, params, many, context)
+        # What Django's own last step does (CursorWrapper._execute), with psycopg's prepare=True.
+        connection.validate_no_broken_transaction()
+        with connection.wrap_database_errors:
+            return context["cursor"].cursor.execute(sql, params, prepare=True)
+
+    with connection.execute_wrapper(execute):
+        yield
 
 
 def count_each(querysets: Mapping[str, QuerySet[Any]]) -> dict[str, int]:

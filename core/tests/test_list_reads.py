@@ -182,3 +182,22 @@ def test_the_backfill_statement_is_what_follow_students_does(world: World) -> No
     with connection.cursor() as cursor:
         cursor.execute(backfill)
     assert _copies(agreement) == (2027, "李明", world.college.pk)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_only_a_pages_rows_are_a_prepared_statement(world: World) -> None:
+    """The rows' eight-table join is planned once per connection (a prepared statement); the list's filtered
+    queries (ids, count) are not prepared, so they keep a plan made for their values (a skewed employer's)."""
+    world.reach("invited")
+    world.reach("invited", student=world.other_student)
+    qs = filter_agreements(agreements_visible_to(world.employer), AgreementFilters(tab="all"))
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    for _ in range(2):
+        cache.clear()
+        rows = list(agreement_paginator(qs, 10).page(1).object_list)
+    assert len(rows) == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert len(statements) == 1 and 'LEFT OUTER JOIN "core_termination" open_termination_row' in statements[0]
