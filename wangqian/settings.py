@@ -384,6 +384,10 @@ WANGQIAN_SEARCH_NAME_WINDOW_DAYS = env_int("WANGQIAN_SEARCH_NAME_WINDOW_DAYS", 3
 # 统计 counters (core.models.stats): each key is spread over this many rows so that concurrent workflow writes in one
 # major do not queue on one row; readers sum them. Changing it needs no rebuild.
 WANGQIAN_STATS_SLOTS = env_int("WANGQIAN_STATS_SLOTS", 16)
+# 签约统计's page shows its figures as computed at most this many seconds ago, and says when (school.views.reports):
+# under load each worker sums the counters and renders the table once per period per school, college and 毕业年度
+# instead of on every request. 0 computes them on every request. The export and the API are always exact.
+STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 60, minimum=0)
 # 省级主管部门's page and GET /api/v1/province/schools show 签约 and 落实 over this many weeks, up to this one.
 WANGQIAN_PROVINCE_WEEKS = env_int("WANGQIAN_PROVINCE_WEEKS", 26)
 # 核查 (issue 21 item 2): a sampled graduate (and a 签约's employer) answers within this many days, else the row is

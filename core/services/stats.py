@@ -180,8 +180,9 @@ def school_stats(school: School, graduation_year: int, *, college: College | Non
     )
 
 
-def stats_for_user(user: User, graduation_year: int | None = None) -> SchoolStats:
-    """The statistics a reviewer may see: a school admin the whole school, a college admin their college."""
+def stats_scope(user: User, graduation_year: int | None = None) -> tuple[School, College | None, int]:
+    """What a reviewer's statistics cover: a school admin the whole school, a college admin their college; and the
+    毕业年度 (the current one unless given)."""
     if user.role not in (Role.SCHOOL_ADMIN, Role.COLLEGE_ADMIN) or user.school is None:
         raise Forbidden("只有学校或学院管理员可以查看统计", code="forbidden_role")
     year = graduation_year or current_graduation_year()
@@ -192,4 +193,10 @@ def stats_for_user(user: User, graduation_year: int | None = None) -> SchoolStat
         if user.college is None:
             raise Forbidden("该学院管理员账号未关联院系", code="forbidden_role")
         college = user.college
-    return school_stats(user.school, year, college=college)
+    return user.school, college, year
+
+
+def stats_for_user(user: User, graduation_year: int | None = None) -> SchoolStats:
+    """The statistics a reviewer may see (`stats_scope`)."""
+    school, college, year = stats_scope(user, graduation_year)
+    return school_stats(school, year, college=college)

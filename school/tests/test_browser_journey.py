@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -35,7 +36,8 @@ def _roster(tmp_path: Path, name: str, *, broken: bool) -> str:
     return str(path)
 
 
-def test_school_season_journey(world: World, journey: Journey, tmp_path: Path) -> None:
+def test_school_season_journey(world: World, journey: Journey, tmp_path: Path, settings: Any) -> None:
+    settings.STATS_CACHE_SECONDS = 0  # the journey reads 统计 before and after the season, seconds apart
     page = journey.page
 
     # 学校管理员登录 → 学校管理中心

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -133,3 +135,66 @@ def test_stats_query_count_is_constant(world: World, client: Client, reach: Reac
     stats_sql = [q["sql"] for q in many.captured_queries if "core_student" in q["sql"] and "GROUP BY" in q["sql"]]
     assert stats_sql == []
     assert len(many) <= 7, [q["sql"][:80] for q in many.captured_queries]
+
+
+def _effective(page: str) -> str:
+    return page.split('data-stat="effective">')[1].split("<")[0]
+
+
+def test_page_figures_are_kept_stats_cache_seconds_and_say_when(
+    world: World, client: Client, reach: Reach, login_as: LoginAs, settings: Any
+) -> None:
+    settings.STATS_CACHE_SECONDS = 60
+    login_as(world.school_admin)
+    reach("effective")
+    page = client.get(reverse("school:stats"), {"year": "2027"}).content.decode()
+    assert _effective(page) == "1"
+    assert re.search(r"统计数据每60秒更新一次，本页为 \d\d:\d\d:\d\d 的统计。", page)
+    reach("effective")
+    # Within the period: the same figures (and time), not read again.
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(reverse("school:stats"), {"year": "2027"}).content.decode()
+    assert _effective(again) == "1" and "core_statscounter" not in " ".join(q["sql"] for q in queries)
+    # Another year is its own entry; the export and the API are exact at once.
+    assert _effective(client.get(reverse("school:stats"), {"year": "2026"}).content.decode()) == "0"
+    assert school_stats(world.school, 2027).total.effective == 2
+    cache.clear()  # what the period's end does
+    assert _effective(client.get(reverse("school:stats"), {"year": "2027"}).content.decode()) == "2"
+
+
+def test_kept_figures_are_per_college(world: World, client: Client, season: None, login_as: LoginAs) -> None:
+    """A college admin's page is never the school's kept one, nor another college's."""
+    login_as(world.school_admin)
+    assert "信息科学与工程学院" in client.get(reverse("school:stats"), {"year": "2027"}).content.decode()
+    login_as(world.college_admin)
+    page = client.get(reverse("school:stats"), {"year": "2027"}).content.decode()
+    assert "文法学院合计" in page and "信息科学与工程学院" not in page and _effective(page) == "2"
+
+
+def test_without_keeping_every_request_is_exact(
+    world: World, client: Client, reach: Reach, login_as: LoginAs, settings: Any
+) -> None:
+    settings.STATS_CACHE_SECONDS = 0
+    login_as(world.school_admin)
+    reach("effective")
+    page = client.get(reverse("school:stats"), {"year": "2027"}).content.decode()
+    assert _effective(page) == "1" and 'id="stats-as-of"' not in page
+    reach("effective")
+    assert _effective(client.get(reverse("school:stats"), {"year": "2027"}).content.decode()) == "2"
+
+
+def test_kept_page_query_count_is_constant(world: World, client: Client, reach: Reach, login_as: LoginAs) -> None:
+    """Once the figures are kept, a request reads only the session, the user and the menu's counts, at any size."""
+    login_as(world.school_admin)
+    reach("effective")
+    client.get(reverse("school:stats"), {"year": "2027"})
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("school:stats"), {"year": "2027"})
+    for n in range(6):
+        reach("effective" if n % 2 else "invited", college=world.other_college, major=f"专业{n}")
+    cache.clear()
+    client.get(reverse("school:stats"), {"year": "2027"})
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("school:stats"), {"year": "2027"})
+    assert len(many) == len(few) <= 4, [q["sql"][:80] for q in many.captured_queries]
+    assert not [q for q in many.captured_queries if "core_statscounter" in q["sql"] or "core_college" in q["sql"]]

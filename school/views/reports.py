@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.calendar import current_graduation_year
 from core.errors import Conflict
 from core.inputs import parse_int
+from core.models import College, School
 from core.replicas import replica_reads
 from core.rules import STATS_COLUMNS, shows_dispatch_fields
+from core.selectors.paging import cached_choices
 from core.services.export_jobs import needs_job, plan_job_start
 from core.services.plan import plan_headers, plan_rows, plan_students
-from core.services.stats import SchoolStats, stats_for_user
+from core.services.stats import SchoolStats, school_stats, stats_for_user, stats_scope
 from core.services.xlsx import write_xlsx
 from school.access import admin_required, current_school, school_admin_required
 from school.exports import stats_xlsx
@@ -54,25 +60,49 @@ def _chart_data(stats: SchoolStats) -> dict[str, Any]:
     }
 
 
+def _figures(school: School, college: College | None, year: int) -> dict[str, Any]:
+    """The page's figures rendered (summary, charts' data and table), kept STATS_CACHE_SECONDS for the school (or
+    college) and 毕业年度: under load the page is its menu and this one cache read, not the counters' sum and some
+    700 cells rendered per request. The page says when they were computed."""
+    seconds = settings.STATS_CACHE_SECONDS
+    key = f"school-stats:{school.pk}:{college.pk if college else 0}:{year}"
+    figures: dict[str, Any] | None = cache.get(key) if seconds else None
+    if figures is None:
+        result = school_stats(school, year, college=college)
+        by_college: dict[int | None, list[Any]] = {}
+        for major in result.majors:
+            by_college.setdefault(major.college_id, []).append(major)
+        context = {
+            "stats": result,
+            "cache_seconds": seconds,
+            "computed_at": timezone.now(),
+            "columns": [label for _, label, _ in STATS_COLUMNS],
+            "college_blocks": [(row, by_college.get(row.id, [])) for row in result.colleges],
+            "chart": _chart_data(result),
+            "chart_unit": "专业" if result.college else "院系",
+        }
+        figures = {
+            "summary": render_to_string("school/includes/stats_summary.html", context),
+            "details": render_to_string("school/includes/stats_details.html", context),
+        }
+        if seconds:
+            cache.set(key, figures, seconds)
+    return figures
+
+
 @require_GET
 @admin_required
 @replica_reads
 def stats(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     year, error = _year(request)
-    result = stats_for_user(user, year)
-    by_college: dict[int | None, list[Any]] = {}
-    for major in result.majors:
-        by_college.setdefault(major.college_id, []).append(major)
+    school, college, year = stats_scope(user, year)
     context = {
-        "stats": result,
         "year": str(year),
         "year_error": error,
-        "year_options": year_options(user),
-        "columns": [label for _, label, _ in STATS_COLUMNS],
-        "college_blocks": [(college, by_college.get(college.id, [])) for college in result.colleges],
-        "chart": _chart_data(result),
-        "chart_unit": "专业" if result.college else "院系",
+        "year_options": cached_choices(f"stats-years:{school.pk}", lambda: year_options(user)),
+        "scope_name": college.name if college else school.name,
+        "figures": _figures(school, college, year),
     }
     return page(request, "school/stats.html", context, menu="stats", crumbs=[("统计报表", ""), ("签约统计", "")])
 
