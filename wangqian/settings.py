@@ -388,6 +388,9 @@ WANGQIAN_STATS_SLOTS = env_int("WANGQIAN_STATS_SLOTS", 16)
 # under load each worker sums the counters and renders the table once per period per school, college and 毕业年度
 # instead of on every request. 0 computes them on every request. The export and the API are always exact.
 STATS_CACHE_SECONDS = env_int("STATS_CACHE_SECONDS", 60, minimum=0)
+# The school menu's to-do badges (core.selectors.todo): a queue of at most this many is counted exactly on every page,
+# a longer one's count is kept LIST_COUNT_CACHE_SECONDS per viewer, so the menu's cost does not grow with the queues.
+TODO_COUNT_EXACT_LIMIT = env_int("TODO_COUNT_EXACT_LIMIT", 100, minimum=0)
 # 省级主管部门's page and GET /api/v1/province/schools show 签约 and 落实 over this many weeks, up to this one.
 WANGQIAN_PROVINCE_WEEKS = env_int("WANGQIAN_PROVINCE_WEEKS", 26)
 # 核查 (issue 21 item 2): a sampled graduate (and a 签约's employer) answers within this many days, else the row is

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
-from core.models import Agreement, Employer
-from core.selectors import admin_todo_counts, employers_by_verification
+from core.models import Agreement, Employer, User
+from core.selectors import admin_todo_counts, employers_by_verification, todo
 from core.selectors.agreements import review_queues
 from core.selectors.destinations import destination_queue
 from core.selectors.notifications import destination_unread
 from core.selectors.paging import count_each
+from core.services import agreements as wf
 from testsupport import World, make_student
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +48,54 @@ def test_an_empty_queryset_counts_zero_unasked() -> None:
     with CaptureQueriesContext(connection) as queries:
         assert count_each({"none": Agreement.objects.none()}) == {"none": 0}
     assert len(queries) == 0
+
+
+def test_a_long_queue_is_kept_a_short_one_counted_each_time(world: World, settings: Any) -> None:
+    """Above TODO_COUNT_EXACT_LIMIT a badge is kept LIST_COUNT_CACHE_SECONDS for its viewer; at or below, exact."""
+    settings.TODO_COUNT_EXACT_LIMIT = 1
+    admin = world.school_admin
+    world.reach("school_review", student=make_student(world.college))
+    world.reach("school_review", student=make_student(world.college))
+    world.reach("termination_review", student=make_student(world.college))
+    assert admin_todo_counts(admin)["reviews"] == 2
+    world.reach("school_review", student=make_student(world.college))
+    termination = world.reach("termination_review", student=make_student(world.college))
+    counts = admin_todo_counts(admin)
+    assert counts["reviews"] == 2  # kept: it was above the limit
+    assert counts["terminations"] == 2  # counted: it was at the limit; now above it, kept in turn
+    wf.termination_approve(termination, acting_user=admin)
+    assert admin_todo_counts(admin)["terminations"] == 2
+    # Another viewer keeps their own; the one whose counts are kept asks nothing of the database for them.
+    assert admin_todo_counts(world.college_admin)["reviews"] == 0
+    settings.TODO_COUNT_EXACT_LIMIT = 0  # every queue with something in it kept once counted
+    admin_todo_counts(world.college_admin)
+    world.reach("college_review", student=make_student(world.college))
+    assert admin_todo_counts(world.college_admin)["reviews"] == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert admin_todo_counts(world.college_admin)["reviews"] == 1
+    assert [q["sql"] for q in queries if "core_agreement" in q["sql"]] == []
+    cache.clear()  # what LIST_COUNT_CACHE_SECONDS' end does
+    assert admin_todo_counts(admin) == {**counts, "reviews": 3, "terminations": 1}
+
+
+def test_the_statement_is_compiled_once_per_scope(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The selectors are built and compiled on a scope's first page only; a scope that changes (another college)
+    is compiled anew, so the counts follow it."""
+    compiled: list[int] = []
+    build = todo.admin_queues
+    monkeypatch.setattr(todo, "_COMPILED", {})
+
+    def counted_build(user: User) -> dict[str, QuerySet[Any]]:
+        compiled.append(user.pk)
+        return build(user)
+
+    monkeypatch.setattr(todo, "admin_queues", counted_build)
+    world.reach("college_review")  # world.student, of world.college
+    admin = world.college_admin
+    assert admin_todo_counts(admin)["reviews"] == 1
+    assert admin_todo_counts(admin)["reviews"] == 1
+    assert compiled == [admin.pk]
+    admin.college = world.other_college
+    admin.save(update_fields=["college"])
+    assert admin_todo_counts(admin)["reviews"] == 0
+    assert compiled == [admin.pk, admin.pk]
