@@ -3,7 +3,10 @@ shows it; the schemas (api/schemas.py) say what each answer carries."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from django.http import HttpRequest, HttpResponse
+from ninja.renderers import JSONRenderer
 
 from api.schemas import (
     AgreementDetailOut,
@@ -45,8 +48,15 @@ from core.models import (
     Termination,
     User,
 )
+from core.models.agreements import RESPONSE_LABELS, REVIEW_LABELS
 from core.models.timeline import TimelineEvent
-from core.rules import ONCE_EFFECTIVE_STATUSES, action_list, destination_actions, shows_dispatch_fields
+from core.rules import (
+    ONCE_EFFECTIVE_STATUSES,
+    action_list,
+    destination_actions,
+    shows_dispatch_fields,
+    shows_dispatch_fields_of,
+)
 from core.selectors import destination_events, destination_versions, retired_attachments
 from core.selectors.confirmations import confirmation_of, evidence_display
 from core.selectors.destinations import AUDITORS
@@ -179,6 +189,183 @@ def _shows_dispatch(agreement: Agreement) -> bool:
 
 def agreement_data(agreement: Agreement, viewer: User) -> AgreementOut:
     return AgreementOut(**_agreement_fields(agreement, viewer))
+
+
+# --- a list page's rows from values (core.selectors.agreement_values) ------------------------------------------
+# The list answers these dicts as they are, without building a model or a pydantic answer per row: they are what
+# `agreement_data(...).model_dump()` gives for the same agreement (api/tests/test_list_values.py holds the two equal
+# for every role and every kind of row), and AgreementPage stays the list's documented schema.
+
+
+class _Part:
+    """The few attributes of a related row that core.rules reads, for `_RowAgreement`."""
+
+    __slots__ = ("requester_role", "user_id", "verification_status")
+
+    def __init__(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+
+
+class _RowAgreement:
+    """A list row as core.rules reads an agreement (`allowed_actions`): status, paper, parties and the open 解约."""
+
+    __slots__ = (
+        "college_id",
+        "employer",
+        "employer_id",
+        "expires_at",
+        "open_termination",
+        "paper",
+        "school_id",
+        "status",
+        "student",
+    )
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.status = row["status"]
+        self.paper = row["paper"]
+        self.expires_at = row["expires_at"]
+        self.school_id = row["school_id"]
+        self.college_id = row["college_id"]
+        self.employer_id = row["employer_id"]
+        self.student = _Part(user_id=row["student.user_id"])
+        self.employer = _Part(verification_status=row["employer.verification_status"])
+        requester = row["termination.requester_role"]
+        self.open_termination = None if row["termination.id"] is None else _Part(requester_role=requester)
+
+
+_STATUS_LABELS = {status.value: status.label for status in Status}
+_DEGREE_LABELS = {degree.value: degree.label for degree in Student.Degree}
+_STATE_LABELS = {state.value: state.label for state in Termination.State}
+_PAPER_TERMS = ("paper_number", "unit_nature", "unit_location")
+
+
+def _label(table: str, value: str) -> str:
+    return codes.label(table, value, default=value)
+
+
+def _row_student(row: dict[str, Any], viewer: User) -> dict[str, Any]:
+    masked = viewer.role == Role.EMPLOYER
+    return {
+        "kind": "masked" if masked else "full",
+        "id": row["student.id"],
+        "student_no": None if masked else row["student.student_no"],
+        "name": row["student.name"],
+        "gender": row["student.gender"],
+        "id_number": mask_id_number(row["student.id_number"]) if masked else row["student.id_number"],
+        "phone": mask_phone(row["student.phone"]) if masked else row["student.phone"],
+        "email": mask_email(row["student.email"]) if masked else row["student.email"],
+        "graduation_year": row["student.graduation_year"],
+        "school": row["school.name"],
+        "college": row["student.college"],
+        "major": row["student.major"],
+        "degree": row["student.degree"],
+        "degree_label": _DEGREE_LABELS.get(row["student.degree"], row["student.degree"]),
+    }
+
+
+def _row_employer(row: dict[str, Any]) -> dict[str, Any]:
+    data = {
+        "id": row["employer_id"],
+        "name": row["employer.name"],
+        "credit_code": row["employer.credit_code"],
+        "contact_person": row["employer.contact_person"],
+        "phone": row["employer.phone"],
+        "email": row["employer.email"],
+        "address": row["employer.address"],
+        "nature": row["employer.nature"],
+        "location": row["employer.location"],
+    }
+    if row["employer.nature"]:
+        data["nature_label"] = _label("nature", row["employer.nature"])
+    if row["employer.location"]:
+        data["location_label"] = _label("region", row["employer.location"])
+    return data
+
+
+def _row_terms(row: dict[str, Any]) -> dict[str, Any] | None:
+    if row["terms.id"] is None:
+        return None
+    show_dispatch = shows_dispatch_fields_of(row["school.show_dispatch_fields"], row["student.graduation_year"])
+    data: dict[str, Any] = {"version": row["terms.version"]}
+    for field in TERMS_FIELDS:
+        if show_dispatch or field not in DISPATCH_FIELDS:
+            data[field] = row[f"terms.{field}"]
+    for field, table in CODED_FIELDS.items():
+        if field in data and (value := data[field]):
+            data[f"{field}_label"] = codes.label(table, value, default=value)
+    for field in _PAPER_TERMS:
+        if value := row[f"terms.{field}"]:
+            data[field] = value
+    if row["terms.unit_nature"]:
+        data["unit_nature_label"] = _label("nature", row["terms.unit_nature"])
+    if row["terms.unit_location"]:
+        data["unit_location_label"] = _label("region", row["terms.unit_location"])
+    return data
+
+
+def _row_termination(row: dict[str, Any]) -> dict[str, Any] | None:
+    if row["termination.id"] is None:
+        return None
+    return {
+        "id": row["termination.id"],
+        "requester_role": row["termination.requester_role"],
+        "reason": row["termination.reason"],
+        "state": row["termination.state"],
+        "state_label": _STATE_LABELS.get(row["termination.state"], row["termination.state"]),
+        "previous_status": row["termination.previous_status"],
+        "response_remark": row["termination.response_remark"],
+        "review_remark": row["termination.review_remark"],
+        "created_at": row["termination.created_at"],
+    }
+
+
+_RENDERER = JSONRenderer()
+
+
+def json_answer(request: HttpRequest, data: Any, status: int = 200) -> HttpResponse:
+    """`data` (what a schema's model_dump gives) rendered as the API renders every answer."""
+    return HttpResponse(
+        _RENDERER.render(request, data, response_status=status),
+        status=status,
+        content_type=f"{_RENDERER.media_type}; charset={_RENDERER.charset}",
+    )
+
+
+def agreement_row_data(row: dict[str, Any], viewer: User) -> dict[str, Any]:
+    """One list row (core.selectors.agreement_row_values) as AgreementOut answers it."""
+    status = row["status"]
+    if status == Status.TERMINATION_REQUESTED:
+        previous = row["termination.previous_status"]
+        review_label = REVIEW_LABELS.get(Status(previous), "") if previous else ""
+    else:
+        review_label = REVIEW_LABELS.get(Status(status), "")
+    agreement = cast(Agreement, _RowAgreement(row))
+    data: dict[str, Any] = {
+        "id": row["id"],
+        "status": status,
+        "status_label": _STATUS_LABELS.get(status, status),
+        "response_status_label": RESPONSE_LABELS[Status(status)],
+        "review_status_label": review_label,
+        "number": row["number"],
+        "school": {"id": row["school_id"], "name": row["school.name"], "code": row["school.code"]},
+        "student": _row_student(row, viewer),
+        "employer": _row_employer(row),
+        "terms": _row_terms(row),
+        "accepted_terms_version": None,
+        "invited_at": row["invited_at"],
+        "expires_at": row["expires_at"],
+        "signed_at": row["signed_at"],
+        "effective_at": row["effective_at"],
+        "terminated_at": row["terminated_at"],
+        "termination": _row_termination(row),
+        "actions": action_list(agreement, viewer),
+    }
+    if row["verification_code"] and status in ONCE_EFFECTIVE_STATUSES:
+        data["verification_code"] = row["verification_code"]
+    data["paper"] = row["paper"]
+    return data
 
 
 def event_data(event: TimelineEvent, viewer: User | None = None) -> EventOut:

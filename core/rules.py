@@ -280,7 +280,12 @@ DISPATCH_ABOLISHED_FROM = 2023
 
 def shows_dispatch_fields(school: School, graduation_year: int) -> bool:
     """Whether forms, pages, the API and the PDF show the 报到证 fields for a student of `graduation_year`."""
-    return school.show_dispatch_fields or graduation_year < DISPATCH_ABOLISHED_FROM
+    return shows_dispatch_fields_of(school.show_dispatch_fields, graduation_year)
+
+
+def shows_dispatch_fields_of(school_shows: bool, graduation_year: int) -> bool:
+    """`shows_dispatch_fields` from the school's setting as read (a list row's values)."""
+    return school_shows or graduation_year < DISPATCH_ABOLISHED_FROM
 
 
 def employer_sees_paper(agreement: Agreement) -> bool:

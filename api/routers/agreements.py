@@ -8,7 +8,7 @@ from ninja.params import File as FileParam
 from pydantic import Field
 
 from api.queries import query_schema, validated_form
-from api.representations import agreement_data, agreement_detail
+from api.representations import agreement_data, agreement_detail, agreement_row_data, json_answer
 from api.schemas import AgreementDetailOut, AgreementOut, AgreementPage, binary, binary_answer, responses
 from core.errors import InvalidInput
 from core.filters import AgreementFilterForm
@@ -18,7 +18,7 @@ from core.replicas import replica_reads
 from core.rules import Action
 from core.selectors import (
     AgreementFilters,
-    agreement_paginator,
+    agreement_values_paginator,
     agreements_visible_to,
     filter_agreements,
     get_agreement_for_user,
@@ -129,22 +129,24 @@ def filters_from(query: Schema) -> AgreementFilters:
 
 @router.get("", response=responses(AgreementPage, 400, 401, 403), summary="协议书列表（按角色限定范围）")
 @replica_reads
-def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> AgreementPage:
+def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> HttpResponse:
     user = _user(request)
     if not 1 <= query.page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"page_size 应在1到{MAX_PAGE_SIZE}之间", errors={"page_size": "超出范围"})
     qs = filter_agreements(agreements_visible_to(user), filters_from(query))
-    paginator = agreement_paginator(qs, query.page_size)
+    paginator = agreement_values_paginator(qs, query.page_size)
     count = paginator.count
     if not 1 <= query.page <= max(paginator.num_pages, 1):
         raise InvalidInput(f"页码超出范围（共{paginator.num_pages}页）", errors={"page": "超出范围"})
-    page = list(paginator.page(query.page).object_list) if count else []
-    return AgreementPage(
-        count=count,
-        page=query.page,
-        num_pages=paginator.num_pages if count else 0,
-        results=[agreement_data(a, user) for a in page],
-    )
+    rows = list(paginator.page(query.page).object_list) if count else []
+    # AgreementPage as it would dump, built from the rows' values (api.representations.agreement_row_data).
+    page = {
+        "count": count,
+        "page": query.page,
+        "num_pages": paginator.num_pages if count else 0,
+        "results": [agreement_row_data(row, user) for row in rows],
+    }
+    return json_answer(request, page)
 
 
 @router.post(

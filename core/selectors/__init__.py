@@ -1,6 +1,7 @@
 """Reads, one module per area; every view and endpoint fetches through them, so what is not yours answers 404.
 
 - `agreements`: agreements scoped to the viewer, list filters, the student's own, the admins' queues;
+- `agreement_values`: a list page's rows as plain values, read by a statement compiled once (the API's list);
 - `scope`: the school side of every scoped read (student, college admin, school admin), shared by the above;
 - `paging`: counts of long lists (exact below a limit, else at most a minute old) and pages read ids first;
 - `students`: the employer's exact search, the student's record, the admin's roster;
@@ -23,6 +24,7 @@ from core.selectors.accounts import (
     lock_lifts_of_school,
     locked_accounts_of_school,
 )
+from core.selectors.agreement_values import agreement_row_values, agreement_values_paginator
 from core.selectors.agreements import (
     AgreementFilters,
     active_agreement_of,
@@ -128,7 +130,9 @@ __all__ = [
     "admin_todo_counts",
     "agreement_history_of",
     "agreement_paginator",
+    "agreement_row_values",
     "agreement_rows",
+    "agreement_values_paginator",
     "agreements_of_student",
     "agreements_visible_to",
     "asked_by_student",

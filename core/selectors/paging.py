@@ -13,8 +13,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -22,7 +24,9 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Func, IntegerField, Model, QuerySet
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Func, IntegerField, Lookup, Model, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils.functional import cached_property
 
 T = TypeVar("T")
@@ -60,7 +64,9 @@ class ListPaginator(Paginator):
     """A Paginator over an ordered queryset: its count is `count_rows`, its page the ids read first, then `rows(ids)`
     (which returns the objects of those ids, in any order; the page keeps the list's order)."""
 
-    def __init__(self, qs: QuerySet[Any], per_page: int, rows: Callable[[list[int]], Sequence[Model]]):
+    def __init__(
+        self, qs: QuerySet[Any], per_page: int, rows: Callable[[list[int]], Sequence[Model] | Sequence[dict[str, Any]]]
+    ):
         super().__init__(qs, per_page)
         self.qs = qs
         self.rows = rows
@@ -81,8 +87,92 @@ class ListPaginator(Paginator):
             ids.reverse()
         else:
             ids = list(self.qs.values_list("pk", flat=True)[bottom:top])
-        by_id = {row.pk: row for row in self.rows(ids)} if ids else {}
+        by_id = {_row_id(row): row for row in self.rows(ids)} if ids else {}
         return Page([by_id[pk] for pk in ids if pk in by_id], number, self)
+
+
+def _row_id(row: Model | dict[str, Any]) -> Any:
+    return row["id"] if isinstance(row, dict) else row.pk
+
+
+@IntegerField.register_lookup
+class AnyOf(Lookup[Any]):
+    """`pk__any_of=[ids]`: the ids as one array parameter, so the statement's text is the same however many ids
+    a page has (on SQLite a JSON array read by json_each) — what lets `CompiledRead` compile and prepare it once."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> Any:
+        return list(self.rhs)
+
+    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} {self.operator(connection)}", [*lhs_params, self.parameter(connection, self.rhs)]
+
+    @staticmethod
+    def operator(connection: BaseDatabaseWrapper) -> str:
+        return "= ANY(%s)" if connection.vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
+
+    @staticmethod
+    def parameter(connection: BaseDatabaseWrapper, ids: Sequence[int]) -> Any:
+        return list(ids) if connection.vendor == "postgresql" else json.dumps(list(ids))
+
+
+class CompiledRead:
+    """A read whose SQL never changes but for one parameter: `build(value)` makes its queryset (ending in
+    `values_list`), compiled once per database alias with `marker` as the value; each call then only runs the statement
+    (prepared on PostgreSQL, see `prepared`) with `parameter(connection, value)` in the marker's place and converts
+    the rows as Django's `values_list` would. For reads on every request whose compiling costs more than running
+    them: a page's rows by id (`pk__any_of`, the default) or a token by its hash."""
+
+    def __init__(
+        self,
+        build: Callable[[Any], QuerySet[Any]],
+        *,
+        marker: Any = (-1,),
+        parameter: Callable[[BaseDatabaseWrapper, Any], Any] = AnyOf.parameter,
+    ):
+        self.build = build
+        self.marker = marker
+        self.parameter = parameter
+        # Per database alias, not per connection: the statement is the same for every connection of an alias (each
+        # thread has its own), and the converters only read the alias' settings.
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _compile(self, alias: str) -> _Compiled:
+        found = self._compiled.get(alias)
+        if found is None:
+            connection = connections[alias]
+            compiler = self.build(self.marker).query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            marker = self.parameter(connection, self.marker)
+            slot = next(i for i, value in enumerate(params) if value == marker)
+            converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+            found = self._compiled[alias] = _Compiled(compiler, sql, list(params), slot, converters)
+        return found
+
+    def rows(self, value: Any, *, using: str) -> list[Sequence[Any]]:
+        """The rows read for `value`, each as `values_list` would give it."""
+        compiled = self._compile(using)
+        connection = connections[using]
+        params = [*compiled.params]
+        params[compiled.slot] = self.parameter(connection, value)
+        with prepared(using), connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            fetched = cursor.fetchall()
+        if not compiled.converters:
+            return fetched
+        return list(compiled.compiler.apply_converters(fetched, compiled.converters))
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    compiler: SQLCompiler
+    sql: str
+    params: list[Any]
+    slot: int  # where the ids go in params
+    converters: dict[int, Any]
 
 
 @contextmanager
