@@ -23,6 +23,7 @@ from django.utils.crypto import constant_time_compare
 from core.errors import DomainError, Forbidden, InvalidInput
 from core.models import ApiToken, User
 from core.selectors.accounts import login_username
+from core.selectors.tokens import api_token_by_hash
 from core.throttle import guard, is_refused, record_failure, refusal, succeeded
 from core.validators import validate_email
 
@@ -79,12 +80,8 @@ def credentials_check(
 def token_authenticate(key: str) -> ApiToken | None:
     """The live token with this key, or None: unknown, expired, its user inactive or its password changed."""
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user", "user__employer", "user__school")
-        .filter(key_hash=_hash(key), expires_at__gt=now)
-        .first()
-    )
-    if token is None or not token.user.is_active:
+    token = api_token_by_hash(_hash(key))
+    if token is None or token.expires_at <= now or not token.user.is_active:
         return None
     if not constant_time_compare(token.auth_hash, token.user.get_session_auth_hash()):
         return None
