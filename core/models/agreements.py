@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.models.org import College, Employer, Role, School, Student, User
-from core.models.status import ACTIVE_STATUSES, FINAL_STATUSES, Status
+from core.models.status import ACTIVE_STATUSES, FINAL_STATUSES, SIGNED_STATUSES, TERMINATING_STATUSES, Status
 from core.models.timeline import TimelineEvent
 
 # The manual's two display columns, derived from status.
@@ -97,6 +97,18 @@ class Agreement(models.Model):
                 fields=["college", "-invited_at", "-id"],
                 include=["status", "graduation_year"],
                 name="agreement_college_list",
+            ),
+            # The 已应约 and 待解约 tabs (several statuses each) in the list's order: their rows are scattered among the
+            # others, so the whole-list index above would read tens of thousands of entries for a page's 20.
+            *(
+                models.Index(
+                    fields=[scope, "-invited_at", "-id"],
+                    include=["status", "graduation_year", other],
+                    condition=Q(status__in=statuses),
+                    name=f"agreement_{scope}_{tab}",
+                )
+                for scope, other in (("school", "college"), ("employer", "school"))
+                for tab, statuses in (("accepted", SIGNED_STATUSES), ("terminating", TERMINATING_STATUSES))
             ),
             # Counts of a tab or 毕业年度 (and the statistics) read these without the rows.
             models.Index(fields=["school", "status", "college"], name="agreement_school_status"),
