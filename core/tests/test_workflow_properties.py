@@ -181,6 +181,9 @@ def test_workflow_invariants_hold_for_random_action_sequences() -> None:
             call_command("flush", "--noinput", verbosity=0)
 
     Machine.TestCase.settings = settings(
+        # The same walks on every run: a random one sometimes never reached 解约 in its 25 × 30 steps (seen once in
+        # 530 tests), and the assertion below would fail CI for no fault of the code.
+        derandomize=True,
         max_examples=25,
         stateful_step_count=30,
         deadline=None,
