@@ -124,6 +124,9 @@ def _user(request: HttpRequest) -> User:
 
 
 def filters_from(query: Schema) -> AgreementFilters:
+    given = query.dict()
+    if all(given.get(name) in (None, "") for name in AgreementFilterForm.base_fields):
+        return AgreementFilters()  # no filter: nothing to check (a bound form costs a copy of its twelve fields)
     return validated_form(AgreementFilterForm, query).filters()
 
 
