@@ -72,21 +72,47 @@ class ListPaginator(Paginator):
         self.rows = rows
 
     @cached_property
+    def _ids(self) -> tuple[str, Any, str] | None:
+        """The list's ids in its order, compiled once for the count's key and the page: (sql, params, alias), or None
+        when its filters refuse every row."""
+        ids = self.qs.values_list("pk", flat=True)
+        try:
+            sql, params = ids.query.sql_with_params()
+        except EmptyResultSet:  # .none()
+            return None
+        return sql, params, ids.db
+
+    @cached_property
     def count(self) -> int:
-        return count_rows(self.qs)
+        if self._ids is None:
+            return 0
+        sql, params, alias = self._ids
+        key = "list-count:" + hashlib.sha256(repr((alias, sql, params)).encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            return int(cached)
+        count = self.qs.count()
+        if count > settings.LIST_COUNT_EXACT_LIMIT:
+            cache.set(key, count, settings.LIST_COUNT_CACHE_SECONDS)
+        return count
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         count = self.count
-        if bottom > count // 2:
+        if self._ids is None:
+            ids: list[int] = []
+        elif bottom > count // 2:
             # From the end: the same rows, skipping count - top instead of bottom (exact with an exact count; with a
             # kept one, as the list stood when it was counted).
             ids = list(self.qs.reverse().values_list("pk", flat=True)[max(count - top, 0) : max(count - bottom, 0)])
             ids.reverse()
         else:
-            ids = list(self.qs.values_list("pk", flat=True)[bottom:top])
+            sql, params, alias = self._ids
+            with connections[alias].cursor() as cursor:
+                cursor.execute(f"{sql} LIMIT {int(self.per_page)} OFFSET {int(bottom)}", params)
+                ids = [pk for (pk,) in cursor.fetchall()]
         by_id = {_row_id(row): row for row in self.rows(ids)} if ids else {}
         return Page([by_id[pk] for pk in ids if pk in by_id], number, self)
 
