@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run serve test test-cluster nginx libreoffice install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench bench-scale lock clean
+.PHONY: run serve test test-cluster nginx libreoffice install install-dev node static migrate demo lint typecheck pytest pytest-pg browsers bench bench-scale bench-growth lock clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -96,6 +96,11 @@ bench: install-dev
 bench-scale: install-dev
 	@command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python benchmarks/bench_scale.py
+
+# The same pages at 100k, 1M and 3M agreements in one table (benchmarks/growth.py says how to build the data sets).
+bench-growth: install-dev
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python benchmarks/growth.py
 
 # After a change to requirements*.txt. Versions already in a lock are kept (uv prefers them); the runtime lock is
 # resolved within the dev lock, so both install the same versions.

@@ -613,6 +613,7 @@ def main() -> int:
     parser.add_argument("--only", default="", help="run only pages whose label contains this text")
     parser.add_argument("--no-files", action="store_true", help="skip the export and the roster import")
     parser.add_argument("--files-only", action="store_true", help="only the export and the roster import")
+    parser.add_argument("--json", default="", help="also write every row's figures to this file (benchmarks/growth.py)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("bench_scale needs wrk: apt-get install -y wrk (make bench-scale installs it)", file=sys.stderr)
@@ -756,6 +757,11 @@ def main() -> int:
     for r in results:
         if r.rps and bare_rps and project_bare_rps:
             r.extra.update(ratio=r.rps / bare_rps, ratio_project=r.rps / project_bare_rps)
+    if args.json:
+        figures = [
+            {"label": r.label, "rps": r.rps, "p50": r.p50, "p99": r.p99, "errors": r.errors, **r.extra} for r in results
+        ]
+        Path(args.json).write_text(json.dumps({"bare_rps": bare_rps, "rows": figures}, ensure_ascii=False))
     print()
     print(table(results, args, time.monotonic() - started))
     if surge is not None:
