@@ -115,6 +115,7 @@ def path(code: str) -> list[Region]:
     return found[::-1]
 
 
+@cache  # the tree above is read once per process; a list page names dozens of places
 def full_label(code: str) -> str:
     """辽宁省沈阳市和平区; raises KeyError for an unknown code."""
     regions = path(code)
