@@ -1,0 +1,109 @@
+"""CPU per request of HTML pages in-process, through Django's WSGI handler as gunicorn calls it (no test client, no
+template signals): the least of five rounds (the machine is shared), the queries one request makes, and with
+--profile where the time goes. For the statistics page and every school page's menu (issue 22), e.g.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wq_scale WANGQIAN_DEMO=1 \\
+        .venv/bin/python benchmarks/profile_pages.py /school/stats/ /school/account/ [--user scale_college] \\
+        [--profile 40]
+
+The user is logged in by a session made for it (scale_school by default: the larger school of `manage.py load_scale`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangqian.settings")
+
+
+def _counter(queries: list[str]) -> Callable[..., Any]:
+    def count(execute: Callable[..., Any], sql: str, *rest: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, *rest)
+
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--user", default="scale_school")
+    parser.add_argument("--requests", type=int, default=300, help="per page, in five rounds")
+    parser.add_argument("--profile", type=int, default=0, help="print this many lines of cProfile (first page)")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+    from django.test import Client
+
+    from core.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=args.user))
+    cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+    app = WSGIHandler()
+
+    def get(url: str) -> bytes:
+        path, _, query = url.partition("?")
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "localhost",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "localhost",
+            "HTTP_COOKIE": cookie,
+            "REMOTE_ADDR": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+        }
+        status: list[str] = []
+        body = b"".join(app(environ, lambda s, h, *a: status.append(s)))  # type: ignore[arg-type]
+        assert status[0].startswith("200"), (url, status[0])
+        return body
+
+    per_round = max(1, args.requests // 5)
+    for url in args.paths:
+        for _ in range(5):
+            get(url)  # warm: the kept figures, compiled statements, the connection
+        queries: list[str] = []
+        with connection.execute_wrapper(_counter(queries)):
+            size = len(get(url))
+        rounds = []
+        for _ in range(5):
+            cpu, wall = time.process_time(), time.perf_counter()
+            for _ in range(per_round):
+                get(url)
+            rounds.append(((time.process_time() - cpu) / per_round, (time.perf_counter() - wall) / per_round))
+        cpu, wall = (min(r[i] for r in rounds) * 1000 for i in (0, 1))
+        print(
+            f"{url:32s} CPU {cpu:5.2f} ms/request, wall {wall:5.2f} ms (least of 5 rounds of {per_round}), "
+            f"{len(queries)} queries, {size:,} bytes",
+            flush=True,
+        )
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(per_round):
+            get(args.paths[0])
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
+
+
+if __name__ == "__main__":
+    main()
