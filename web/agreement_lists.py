@@ -12,12 +12,8 @@ from django.http import QueryDict
 from core.filters import AgreementFilterForm
 from core.models import Agreement, User
 from core.models.agreements import RESPONSE_LABELS
-from core.selectors import (
-    AgreementFilters,
-    agreement_paginator,
-    agreements_visible_to,
-    filter_agreements,
-)
+from core.selectors import AgreementFilters, agreements_visible_to, filter_agreements
+from core.selectors.list_rows import agreement_list_paginator
 
 # 应约状态 as the list shows it → the statuses behind it (双方已签约 covers four).
 RESPONSE_CHOICES: dict[str, tuple[str, ...]] = {}
@@ -89,5 +85,6 @@ def filtered(user: User, state: ListState, *, statuses: tuple[str, ...] | None =
 
 
 def paginate(qs: QuerySet[Agreement], number: str | None, *, size: int) -> Page:
-    """A page of the list (its count and rows as core.selectors.paging reads them)."""
-    return agreement_paginator(qs, size).get_page(number)
+    """A page of the list (its count and ids as core.selectors.paging reads them), its rows as plain values
+    (core.selectors.list_rows.AgreementRow)."""
+    return agreement_list_paginator(qs, size).get_page(number)
