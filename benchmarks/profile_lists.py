@@ -1,5 +1,5 @@
 """CPU per request of the HTML agreement lists, in this process: Django's test Client signed in through the login
-form, production settings (DEBUG off), time.process_time over N requests, the queries of one request, and with
+form, production settings (DEBUG off), time.process_time over rounds of N requests (the least of them), the queries of one request, and with
 --profile where the time goes (cProfile, own time grouped by package).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wq_scale WANGQIAN_DEMO=1 \
@@ -121,7 +121,8 @@ def group_of(filename: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("-n", type=int, default=200)
+    parser.add_argument("-n", type=int, default=100, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per page; the least CPU is printed")
     parser.add_argument("--profile", action="store_true", help="cProfile, own time by package and the top functions")
     parser.add_argument("--only", default="", help="pages whose label contains this")
     parser.add_argument("--top", type=int, default=25)
@@ -170,21 +171,26 @@ def main() -> int:
         if spent is not None:
             spent.clear()
         profiler = cProfile.Profile() if args.profile else None
-        cpu, wall = time.process_time(), time.perf_counter()
-        if profiler:
-            profiler.enable()
-        for _ in range(args.n):
-            client.get(url)
-        if profiler:
-            profiler.disable()
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        # The least CPU of `--rounds` rounds: the machine is shared, and other work only ever adds.
+        best_cpu = best_wall = float("inf")
+        for _ in range(args.rounds):
+            cpu, wall = time.process_time(), time.perf_counter()
+            if profiler:
+                profiler.enable()
+            for _ in range(args.n):
+                client.get(url)
+            if profiler:
+                profiler.disable()
+            best_cpu = min(best_cpu, time.process_time() - cpu)
+            best_wall = min(best_wall, time.perf_counter() - wall)
         print(
-            f"{label:<28} {cpu / args.n * 1000:>10.2f} {wall / args.n * 1000:>8.2f} {query_count:>7} "
+            f"{label:<28} {best_cpu / args.n * 1000:>10.2f} {best_wall / args.n * 1000:>8.2f} {query_count:>7} "
             f"{len(answer.content):>7}"
         )
+        runs = args.n * args.rounds
         if spent:
             for name, seconds in spent.items():
-                print(f"    {name:<40} {seconds / args.n * 1000:6.2f} ms")
+                print(f"    {name:<40} {seconds / runs * 1000:6.2f} ms")
         if profiler:
             stats = pstats.Stats(profiler)
             by_group: dict[str, float] = defaultdict(float)
@@ -192,7 +198,7 @@ def main() -> int:
                 by_group[group_of(filename)] += tottime
             total = sum(by_group.values())
             for name, seconds in sorted(by_group.items(), key=lambda item: -item[1]):
-                print(f"    {name:<22} {seconds / args.n * 1000:6.2f} ms  {seconds / total:5.1%}")
+                print(f"    {name:<22} {seconds / runs * 1000:6.2f} ms  {seconds / total:5.1%}")
             stats.sort_stats("cumulative").print_stats(args.top)
     return 0
 
