@@ -142,6 +142,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only for `<app>/includes/*.jinja` fragments, where Django's engine was the bound (web/jinja.py).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / app / "templates" for app in ("employer", "school")],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "web.jinja.environment"},
+    },
 ]
 
 _sqlite_default = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
