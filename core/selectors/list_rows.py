@@ -1,71 +1,26 @@
-"""The rows of an agreement list page as plain values: what the portals' list tables show, read in one statement.
+"""The rows of an agreement list page as the portals' tables show them: plain values, labels worked out once per row.
 
 A list page is 10 or 20 rows, so building and compiling the query cost more than running it (≈1 ms to compile the
-joins against ≈0.2 ms to run them at 1M agreements), and model instances more than both. So the page's statement
-is compiled by Django once per process, database and number of ids (`PageStatement`), then only executed (and, on
-PostgreSQL, prepared once per connection: `core.selectors.paging.prepared`); each row becomes an `AgreementRow`
-with its labels worked out once. The query is still Django's: a change to the models changes the statement.
+joins against ≈0.2 ms to run them at 1M agreements), and model instances more than both. So the page's statement is
+compiled once per process and database (core.selectors.paging.CompiledRead: the ids one array parameter, prepared on
+PostgreSQL) and each row becomes an `AgreementRow`. The API's list reads the whole agreement the same way
+(core.selectors.agreement_values); a table row needs 16 of its columns.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, router
 from django.db.models import FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
 from core.masking import mask_id_number
 from core.models import Agreement, Status, Student, Termination
 from core.models.agreements import RESPONSE_LABELS, REVIEW_LABELS
-from core.selectors.paging import ListPaginator, prepared
-
-# Stand-ins for the ids while compiling: no agreement has a negative id, and they are told apart from the query's
-# own parameters (statuses, states) by value.
-_SENTINEL = -(2**62)
-
-
-class PageStatement:
-    """The SQL of `build(ids)` compiled once per (database, number of ids); run with the ids put in its parameters."""
-
-    def __init__(self, build: Callable[[list[int]], QuerySet[Any]]):
-        self.build = build
-        self.compiled: dict[tuple[str, int], tuple[str, list[Any], list[int], list[Any]]] = {}
-
-    def _compile(self, alias: str, count: int) -> tuple[str, list[Any], list[int], list[Any]]:
-        sentinels = [_SENTINEL + i for i in range(count)]
-        compiler = self.build(sentinels).query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
-        slots = [-1] * len(params)
-        for position, value in enumerate(params):
-            if type(value) is int and _SENTINEL <= value < _SENTINEL + count:
-                slots[position] = value - _SENTINEL
-        if sorted(s for s in slots if s >= 0) != list(range(count)):
-            raise AssertionError("the page's ids did not each become one parameter")
-        columns = [column for column, _, _ in compiler.select]
-        return sql, list(params), slots, columns
-
-    def rows(self, ids: Sequence[int], *, using: str) -> list[list[Any]]:
-        key = (using, len(ids))
-        if key not in self.compiled:
-            self.compiled[key] = self._compile(using, len(ids))
-        sql, params, slots, columns = self.compiled[key]
-        params = [ids[slot] if slot >= 0 else value for slot, value in zip(slots, params, strict=True)]
-        connection = connections[using]
-        with prepared(using), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found = [list(row) for row in cursor.fetchall()]
-        # What Django does to each value on its way out (a date on SQLite, a boolean): the backend's and the field's.
-        for position, column in enumerate(columns):
-            converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-            if converters:
-                for row in found:
-                    for converter in converters:
-                        row[position] = converter(row[position], column, connection)
-        return found
+from core.selectors.paging import CompiledRead, ListPaginator
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +74,9 @@ COLUMNS = (
 )
 
 
-def _page_query(ids: list[int]) -> QuerySet[Any]:
+def _page_query(ids: Sequence[int]) -> QuerySet[Any]:
     return (
-        Agreement.objects.filter(pk__in=ids)
+        Agreement.objects.filter(pk__any_of=ids)
         # At most one open 解约 per agreement (a unique index): joined on that index.
         .annotate(
             open_termination_row=FilteredRelation(
@@ -133,7 +88,7 @@ def _page_query(ids: list[int]) -> QuerySet[Any]:
     )
 
 
-PAGE = PageStatement(_page_query)
+PAGE = CompiledRead(_page_query)
 DEGREES = dict(Student.Degree.choices)
 
 
@@ -174,7 +129,7 @@ def agreement_list_rows(ids: Sequence[int]) -> list[AgreementRow]:
         reason,
         response_remark,
         previous_status,
-    ) in PAGE.rows(ids, using=router.db_for_read(Agreement)):
+    ) in PAGE.rows(ids, using=Agreement.objects.all().db):
         rows.append(
             AgreementRow(
                 pk=pk,

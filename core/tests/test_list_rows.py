@@ -1,5 +1,5 @@
 """The portals' list rows as plain values (core.selectors.list_rows): each shows what the agreement itself says, in
-one query per page, from a statement compiled once per process and page size."""
+one query per page, from a statement compiled once per process."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from core.masking import mask_id_number
 from core.models import Agreement
 from core.selectors import get_agreement_for_user
-from core.selectors.list_rows import PAGE, AgreementRow, PageStatement, agreement_list_rows
+from core.selectors.list_rows import PAGE, AgreementRow, agreement_list_rows
+from core.selectors.paging import CompiledRead
 from core.services.exports import list_date
 from testsupport import World, make_student
 
@@ -64,16 +65,16 @@ def test_each_row_shows_what_its_agreement_says(world: World) -> None:
     assert rows[agreements[0].pk].open_termination is None and rows[agreements[0].pk].number is None
 
 
-def test_a_page_is_one_query_from_a_statement_compiled_once_per_size(world: World) -> None:
+def test_a_page_is_one_query_of_one_statement_whatever_its_size(world: World) -> None:
     agreements = [world.reach("invited", student=make_student(world.college)) for _ in range(4)]
     ids = [a.pk for a in agreements]
-    statement = PageStatement(PAGE.build)
-    compiled = mock.patch.object(statement, "_compile", wraps=statement._compile)
-    with compiled as compile_, CaptureQueriesContext(connection) as queries:
-        first = statement.rows(ids[:2], using="default")
-        second = statement.rows(ids[2:], using="default")
-        shorter = statement.rows(ids[:1], using="default")
-    assert compile_.call_count == 2  # two ids, then one
+    built = mock.Mock(wraps=PAGE.build)
+    read = CompiledRead(built)
+    with CaptureQueriesContext(connection) as queries:
+        first = read.rows(ids[:2], using="default")
+        second = read.rows(ids[2:], using="default")
+        shorter = read.rows(ids[:1], using="default")
+    assert built.call_count == 1  # compiled once
     assert len(queries) == 3
     assert {row[0] for row in first} == set(ids[:2]) and {row[0] for row in second} == set(ids[2:])
     assert [row[0] for row in shorter] == ids[:1]
