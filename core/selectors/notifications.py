@@ -8,9 +8,9 @@ from typing import Any
 from django.db.models import F, QuerySet, Value
 
 from core.errors import NotFound
-from core.models import DestinationNotification, Notification, Status, User
+from core.models import Agreement, DestinationNotification, Notification, Status, User
 from core.selectors.agreements import agreements_visible_to, asked_by_student
-from core.selectors.paging import count_each
+from core.selectors.scoped_counts import ScopedCounts
 
 # 应约 answers an employer has not yet looked at count as waiting on it in 单位签约中心.
 ANSWER_ACTIONS = Notification.ANSWER_ACTIONS
@@ -96,19 +96,45 @@ def inbox_unread_count(user: User) -> int:
     return unread_count(user) + destination_unread_count(user)
 
 
-def employer_todo_counts(user: User) -> dict[str, int]:
-    """What waits on the employer: 解约 requests of students to answer (解约办理), and in 单位签约中心 the
-    agreements the school returned plus the students' answers to 邀约 this account has not yet read. Each is the
-    count of its own list's query, all in one round trip (`count_each`); each an index read on (employer, status) or
-    the 消息's unread flag, whatever plan a prepared statement settles on (joining every open 解约 of the platform to
-    the employer's rows, as this did, became a 30 ms generic plan at 1M agreements)."""
+def employer_menu_lists(user: User) -> dict[str, QuerySet[Any]]:
+    """What the employer's menu and header count: 解约 requests of students to answer (解约办理); in 单位签约中心 the
+    agreements the school returned plus the students' answers to 邀约 this account has not yet read; its unread
+    消息. Each an index read on (employer, status) or the 消息's unread flag, whatever plan a prepared statement
+    settles on (joining every open 解约 of the platform to the employer's rows, as this did, became a 30 ms generic
+    plan at 1M agreements)."""
     visible = agreements_visible_to(user)
-    counts = count_each(
-        {
-            "terminations": asked_by_student(visible),
-            "returned": visible.filter(status=Status.RETURNED),
-            # The flag copied from the event (Notification.answer): an index count, no join on the events.
-            "answers": Notification.objects.filter(recipient=user, read_at__isnull=True, answer=True),
-        }
-    )
-    return {"terminations": counts["terminations"], "agreements": counts["returned"] + counts["answers"]}
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    return {
+        "terminations": asked_by_student(visible),
+        "returned": visible.filter(status=Status.RETURNED),
+        # The flag copied from the event (Notification.answer): an index count, no join on the events.
+        "answers": unread.filter(answer=True),
+        "unread": unread,
+    }
+
+
+def _employer_scope(user: User) -> tuple[int, int | None, str]:
+    # What employer_menu_lists' SQL depends on: the account, its employer and whether it sees paper agreements.
+    employer = user.employer
+    return user.pk, user.employer_id, employer.verification_status if employer is not None else ""
+
+
+# One query on every employer page, compiled once per account and process (core.selectors.scoped_counts).
+_EMPLOYER_MENU = ScopedCounts(employer_menu_lists, _employer_scope, model=Agreement)
+
+
+def employer_menu_counts(user: User) -> dict[str, int]:
+    """The employer's menu badges and header: `terminations` (解约办理), `agreements` (单位签约中心: returned plus
+    unread answers) and `unread` (消息), exact, in one query."""
+    counts = _EMPLOYER_MENU(user)
+    return {
+        "terminations": counts["terminations"],
+        "agreements": counts["returned"] + counts["answers"],
+        "unread": counts["unread"],
+    }
+
+
+def employer_todo_counts(user: User) -> dict[str, int]:
+    """The menu's to-do badges (employer_menu_counts without the unread 消息)."""
+    counts = employer_menu_counts(user)
+    return {"terminations": counts["terminations"], "agreements": counts["agreements"]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.selectors import employer_todo_counts, unread_count
+from core.selectors.notifications import employer_menu_counts
 from web.pages import Portal
 from web.request import AuthenticatedRequest
 
@@ -24,11 +24,12 @@ RECRUIT_MENU = (
 def _chrome(request: AuthenticatedRequest) -> dict[str, Any]:
     """The header's unread 消息 and the menu's to-do counts are on every page."""
     user = request.user
+    counts = employer_menu_counts(user)
     return {
         "employer": user.employer,
         "recruit_menu": RECRUIT_MENU,
-        "unread_count": unread_count(user),
-        "todo": employer_todo_counts(user),
+        "unread_count": counts["unread"],
+        "todo": counts,
     }
 
 
