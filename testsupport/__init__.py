@@ -280,6 +280,21 @@ def register_paper(
     )
 
 
+# Every status World.reach can bring an agreement to, in the workflow's order.
+REACHABLE = (
+    "invited",
+    "declined",
+    "withdrawn",
+    "college_review",
+    "returned",
+    "school_review",
+    "effective",
+    "termination_requested",
+    "termination_review",
+    "terminated",
+)
+
+
 @dataclass
 class World:
     """Two schools, two colleges, two employers, the admins and a few students: every role and an outsider."""

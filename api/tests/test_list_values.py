@@ -19,22 +19,9 @@ from api.representations import agreement_data
 from core.models import User
 from core.selectors import agreements_visible_to, get_agreement_for_user
 from core.services import agreements as wf
-from testsupport import ApiClient, World, confirm, invite, make_student, register_paper
+from testsupport import REACHABLE, ApiClient, World, confirm, invite, make_student, register_paper
 
 pytestmark = pytest.mark.django_db
-
-STATUSES = [
-    "invited",
-    "declined",
-    "withdrawn",
-    "college_review",
-    "returned",
-    "school_review",
-    "effective",
-    "termination_requested",
-    "termination_review",
-    "terminated",
-]
 
 
 def _expected(agreement_id: int, viewer: User) -> dict[str, object]:
@@ -45,7 +32,7 @@ def _expected(agreement_id: int, viewer: User) -> dict[str, object]:
 
 
 def _every_kind_of_row(world: World) -> None:
-    for status in STATUSES:
+    for status in REACHABLE:
         world.reach(status, make_student(world.college))
     world.reach("college_review", make_student(world.other_college))
     # The employer asks for the 解约 (the graduate answers), for a graduate of 2022: the 报到证 fields shown.

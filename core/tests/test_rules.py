@@ -25,6 +25,7 @@ from core.services import paper_agreements as paper
 from core.services.actions import ACTION_SERVICES, agreement_act
 from testsupport import (
     PAPER_EXTRA,
+    REACHABLE,
     World,
     confirm,
     invite,
@@ -100,19 +101,7 @@ def _employer_requested(world: World, student: Any = None) -> Agreement:
 
 @pytest.mark.parametrize(
     "status",
-    [
-        "invited",
-        "declined",
-        "withdrawn",
-        "college_review",
-        "returned",
-        "school_review",
-        "effective",
-        "termination_requested",
-        "termination_review",
-        "terminated",
-        "employer_requested",
-    ],
+    [*REACHABLE, "employer_requested"],
 )
 def test_allowed_actions_are_what_the_workflow_accepts(world: World, status: str) -> None:
     agreement = _employer_requested(world) if status == "employer_requested" else world.reach(status)
