@@ -17,9 +17,13 @@ from core.selectors.destinations import destination_queue
 from core.selectors.notifications import destination_unread
 from core.selectors.paging import count_each
 from core.services import agreements as wf
+from core.services import destinations
+from core.services.events import destination_notifications_mark_all_read
 from testsupport import World, make_student
 
 pytestmark = pytest.mark.django_db
+
+ARMY = {"code": "46", "unit_location": "210102", "contract_start": "2027-09-01"}
 
 
 def test_each_badge_is_its_queue_counted_in_one_query(world: World) -> None:
@@ -99,3 +103,15 @@ def test_the_statement_is_compiled_once_per_scope(world: World, monkeypatch: pyt
     admin.save(update_fields=["college"])
     assert admin_todo_counts(admin)["reviews"] == 0
     assert compiled == [admin.pk, admin.pk]
+
+
+def test_unread_messages_are_always_counted(world: World, settings: Any) -> None:
+    """The 消息 page offers 全部标为已读 by the unread count: marked read, it is gone at once, whatever the limit."""
+    settings.TODO_COUNT_EXACT_LIMIT = 0
+    user = world.student.user
+    assert user is not None
+    destinations.destination_enter(world.student.pk, ARMY, acting_user=world.college_admin)
+    destinations.destination_dispute("这不是我的去向，我没有应征入伍", acting_user=user)
+    assert admin_todo_counts(world.school_admin)["messages"] == 1
+    destination_notifications_mark_all_read(acting_user=world.school_admin)
+    assert admin_todo_counts(world.school_admin)["messages"] == 0
