@@ -83,7 +83,9 @@ def admin_todo_counts(user: User) -> dict[str, int]:
     query."""
     alias = router.db_for_read(Agreement)
     compiled = _compiled(user, alias)
-    keys = {name: f"todo-count:{user.pk}:{name}" for name in compiled if name not in ALWAYS_COUNTED}
+    # Kept per viewer and scope: an admin moved to another college sees that college's queues at once.
+    viewer = f"{user.pk}:{user.role}:{user.school_id}:{user.college_id}"
+    keys = {name: f"todo-count:{viewer}:{name}" for name in compiled if name not in ALWAYS_COUNTED}
     kept: dict[str, int] = cache.get_many(list(keys.values()))
     counts = {name: 0 for name, part in compiled.items() if part is None}
     counts.update((name, kept[key]) for name, key in keys.items() if key in kept)

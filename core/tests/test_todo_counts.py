@@ -105,6 +105,16 @@ def test_the_statement_is_compiled_once_per_scope(world: World, monkeypatch: pyt
     assert compiled == [admin.pk, admin.pk]
 
 
+def test_kept_counts_follow_the_viewers_scope(world: World, settings: Any) -> None:
+    settings.TODO_COUNT_EXACT_LIMIT = 0  # every count kept once counted
+    world.reach("college_review")  # world.student, of world.college
+    admin = world.college_admin
+    assert admin_todo_counts(admin)["reviews"] == 1
+    admin.college = world.other_college
+    admin.save(update_fields=["college"])
+    assert admin_todo_counts(admin)["reviews"] == 0
+
+
 def test_unread_messages_are_always_counted(world: World, settings: Any) -> None:
     """The 消息 page offers 全部标为已读 by the unread count: marked read, it is gone at once, whatever the limit."""
     settings.TODO_COUNT_EXACT_LIMIT = 0
