@@ -8,9 +8,9 @@ Each badge is the count its own selector's list shows, and they cost the same at
   page does not count 9,000 index entries each time (at 1M agreements the school's review queues and its 400 pending
   registrations were 2.3 of the menu's 2.5 ms in PostgreSQL). Unread 消息 are always counted: they are the viewer's
   own (few, on their own index), and the 消息 page offers 全部标为已读 by that count, which must drop at once.
-- What is left to count is one query of scalar subqueries (as `count_each`), its statement compiled once per process
-  for the viewer's scope: building and compiling the five selectors' querysets cost 2 ms of CPU per page, more than
-  counting them.
+- What is left to count is one query of scalar subqueries, its statement compiled once per process for the viewer's
+  scope (core.selectors.scoped_counts): building and compiling the five selectors' querysets cost 2 ms of CPU per
+  page, more than counting them.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
-from django.db.models import Func, IntegerField, QuerySet
+from django.db.models import QuerySet
 
 from core.models import Agreement, Employer, Role, User
 from core.selectors.agreements import review_queues
 from core.selectors.destinations import destination_queue
 from core.selectors.employers import employers_by_verification
 from core.selectors.notifications import destination_unread
+from core.selectors.scoped_counts import ScopedCounts
 
 
 def admin_queues(user: User) -> dict[str, QuerySet[Any]]:
@@ -45,60 +44,45 @@ def admin_queues(user: User) -> dict[str, QuerySet[Any]]:
     return queues
 
 
-# What `admin_queues` reads of its user: the statements are kept under these (and the database's vendor).
-Scope = tuple[int, str, int | None, int | None, str]
-# Per queue: its COUNT(*) subquery and parameters, or None for a queue empty by its filters (`none()`).
-Compiled = dict[str, tuple[str, tuple[Any, ...]] | None]
-
 # Queues counted on every page whatever their length (see above).
 ALWAYS_COUNTED = frozenset({"messages"})
+# Every queue `admin_queues` may have (a college admin's lack 解约 and 单位资质审核).
+QUEUES = ("reviews", "terminations", "destinations", "messages", "employers")
 
-_COMPILED: dict[Scope, Compiled] = {}
-_COMPILED_MAX = 4096  # scopes kept per process (a province's admins); past it, all are compiled again
+
+def _scope(user: User) -> tuple[int, str, int | None, int | None]:
+    # What admin_queues' SQL depends on: the viewer (their 消息), role, school and college.
+    return user.pk, user.role, user.school_id, user.college_id
 
 
-def _compiled(user: User, alias: str) -> Compiled:
-    vendor = connections[alias].vendor
-    scope: Scope = (user.pk, user.role, user.school_id, user.college_id, vendor)
-    found = _COMPILED.get(scope)
-    if found is not None:
-        return found
-    found = {}
-    for name, qs in admin_queues(user).items():
-        counted = qs.order_by().annotate(_n=Func(template="COUNT(*)", output_field=IntegerField())).values("_n")
-        try:
-            sql, params = counted.query.get_compiler(using=alias).as_sql()
-        except EmptyResultSet:
-            found[name] = None
-        else:
-            found[name] = (f"({sql})", tuple(params))
-    if len(_COMPILED) >= _COMPILED_MAX:
-        _COMPILED.clear()
-    _COMPILED[scope] = found
+# Per set of queues left to count (the others kept): one statement per scope (core.selectors.scoped_counts).
+_COUNTERS: dict[frozenset[str], ScopedCounts] = {}
+
+
+def _counter(names: frozenset[str]) -> ScopedCounts:
+    found = _COUNTERS.get(names)
+    if found is None:
+
+        def lists(user: User) -> dict[str, QuerySet[Any]]:
+            return {name: qs for name, qs in admin_queues(user).items() if name in names}
+
+        found = _COUNTERS[names] = ScopedCounts(lists, _scope, model=Agreement)
     return found
 
 
 def admin_todo_counts(user: User) -> dict[str, int]:
     """The menu's counts (see the module's rule for queues longer than TODO_COUNT_EXACT_LIMIT), in at most one
     query."""
-    alias = router.db_for_read(Agreement)
-    compiled = _compiled(user, alias)
     # Kept per viewer and scope: an admin moved to another college sees that college's queues at once.
-    viewer = f"{user.pk}:{user.role}:{user.school_id}:{user.college_id}"
-    keys = {name: f"todo-count:{viewer}:{name}" for name in compiled if name not in ALWAYS_COUNTED}
+    viewer = ":".join(str(part) for part in _scope(user))
+    keys = {name: f"todo-count:{viewer}:{name}" for name in QUEUES if name not in ALWAYS_COUNTED}
     kept: dict[str, int] = cache.get_many(list(keys.values()))
-    counts = {name: 0 for name, part in compiled.items() if part is None}
-    counts.update((name, kept[key]) for name, key in keys.items() if key in kept)
-    asked = {name: part for name, part in compiled.items() if part is not None and name not in counts}
+    counts = {name: kept[key] for name, key in keys.items() if key in kept}
+    asked = frozenset(QUEUES) - set(counts)
     if asked:
-        sql = "SELECT " + ", ".join(subquery for subquery, _ in asked.values())
-        params = [param for _, part_params in asked.values() for param in part_params]
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        fresh = dict(zip(asked, (int(n) for n in row), strict=True))
+        fresh = _counter(asked)(user)
         counts.update(fresh)
         long = {keys[name]: n for name, n in fresh.items() if name in keys and n > settings.TODO_COUNT_EXACT_LIMIT}
         if long:
             cache.set_many(long, settings.LIST_COUNT_CACHE_SECONDS)
-    return {name: counts[name] for name in compiled}
+    return counts

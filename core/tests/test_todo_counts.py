@@ -54,6 +54,11 @@ def test_an_empty_queryset_counts_zero_unasked() -> None:
     assert len(queries) == 0
 
 
+def test_every_queue_is_named(world: World) -> None:
+    for admin in (world.school_admin, world.college_admin):
+        assert set(todo.admin_queues(admin)) <= set(todo.QUEUES)
+
+
 def test_a_long_queue_is_kept_a_short_one_counted_each_time(world: World, settings: Any) -> None:
     """Above TODO_COUNT_EXACT_LIMIT a badge is kept LIST_COUNT_CACHE_SECONDS for its viewer; at or below, exact."""
     settings.TODO_COUNT_EXACT_LIMIT = 1
@@ -87,7 +92,7 @@ def test_the_statement_is_compiled_once_per_scope(world: World, monkeypatch: pyt
     is compiled anew, so the counts follow it."""
     compiled: list[int] = []
     build = todo.admin_queues
-    monkeypatch.setattr(todo, "_COMPILED", {})
+    monkeypatch.setattr(todo, "_COUNTERS", {})
 
     def counted_build(user: User) -> dict[str, QuerySet[Any]]:
         compiled.append(user.pk)
