@@ -10,8 +10,9 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from core.filters import AgreementFilterForm
-from core.models import Agreement, User
+from core.models import Agreement, Status, User
 from core.models.agreements import RESPONSE_LABELS
+from core.rules import TABS
 from core.selectors import AgreementFilters, agreements_visible_to, filter_agreements
 from core.selectors.list_rows import agreement_list_paginator
 
@@ -61,6 +62,10 @@ def parse_filters(
 ) -> tuple[AgreementFilters, dict[str, str]]:
     """The list's filters from its query-string values (core.filters.AgreementFilterForm), and the errors keyed by
     query-string name. `tab` and `status` come from the page itself (the URL's tab, the 审核状态 chosen)."""
+    if not any(value for param, value in values.items() if param in WEB_PARAMS and param != "tab"):
+        # Nothing typed or picked but the tab (a list as first opened, or paged): no form to bind.
+        chosen = values.get("tab", tab)
+        return AgreementFilters(tab=chosen if chosen in TABS else "all", status=status if status in Status else ""), {}
     data = {field: values[param] for param, field in WEB_PARAMS.items() if param in values}
     data.setdefault("tab", tab)
     data["status"] = status
