@@ -18,6 +18,7 @@ from core.models import Agreement, Role, Status, User
 from core.models.agreements import REVIEW_LABELS
 from core.rules import TABS
 from core.selectors import colleges_of_school, graduation_years_of_school
+from core.selectors.paging import cached_choices
 from school.access import school_id_of
 from web.agreement_lists import RESPONSE_CHOICES, ListState, filtered
 from web.agreement_lists import paginate as shared_paginate
@@ -62,8 +63,10 @@ def paginate(qs: QuerySet[Agreement], number: str | None, *, size: int = PAGE_SI
 
 
 def year_options(user: User) -> list[str]:
-    """毕业年度 choices: the years of the school's roster, and the current one."""
-    years = graduation_years_of_school(school_id_of(user))
+    """毕业年度 choices: the years of the school's roster (kept LIST_CHOICES_CACHE_SECONDS, as a list's choices
+    drawn from the data are: core.selectors.paging.cached_choices), and the current one."""
+    school_id = school_id_of(user)
+    years = set(cached_choices(f"roster-years:{school_id}", lambda: graduation_years_of_school(school_id)))
     years.add(current_graduation_year())
     return [str(y) for y in sorted(years, reverse=True)]
 
@@ -71,7 +74,9 @@ def year_options(user: User) -> list[str]:
 def filter_options(user: User) -> dict[str, Any]:
     colleges: list[tuple[str, str]] = []
     if user.role == Role.SCHOOL_ADMIN:
-        colleges = [(str(pk), name) for pk, name in colleges_of_school(school_id_of(user))]
+        school_id = school_id_of(user)
+        found = cached_choices(f"colleges:{school_id}", lambda: colleges_of_school(school_id))
+        colleges = [(str(pk), name) for pk, name in found]
     return {
         "year_options": year_options(user),
         "college_options": colleges,
