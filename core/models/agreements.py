@@ -260,6 +260,15 @@ class Termination(models.Model):
                 name="termination_one_open_per_agreement",
             )
         ]
+        indexes = [
+            # The employer's 解约办理 badge on every page (core.selectors.asked_by_student): the students' requests
+            # still to answer, a few of the platform's open 解约, read without their rows.
+            models.Index(
+                fields=["agreement"],
+                condition=Q(state="pending", requester_role="student"),
+                name="termination_asked_by_student",
+            )
+        ]
 
 
 class SendListItem(models.Model):
