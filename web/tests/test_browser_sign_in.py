@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from core.models import User
 from core.usernames import student_username
@@ -46,8 +47,16 @@ def test_a_student_chooses_the_school_by_typing_and_signs_in(
     page.click(".ts-control")
     page.keyboard.type("辽宁")
     page.click(".ts-dropdown .option:has-text('辽宁大学（10140）')")
+    expect(page.locator("#id_school_code")).to_have_value("10140")
+    # Close the school's list before typing below it: tom-select may take the focus back while it settles, and the
+    # password would then go into its search box (seen once in CI).
+    page.keyboard.press("Escape")
+    expect(page.locator(".ts-dropdown")).to_be_hidden()
+    page.click("#id_username")
     page.fill("#id_username", "2027001")
     page.fill("#id_password", PASSWORD)
+    expect(page.locator("#id_username")).to_have_value("2027001")
+    expect(page.locator("#id_password")).to_have_value(PASSWORD)
     page.screenshot(path=str(screenshots / f"sign-in-school-{width}.png"), full_page=True)
     with page.expect_navigation():
         page.press("#id_password", "Enter")

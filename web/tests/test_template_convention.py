@@ -48,3 +48,23 @@ def test_pages_extend_their_portal_base_and_fragments_extend_nothing(app: str) -
             assert extended == [], f"{name} is a fragment and extends nothing"
         else:
             assert extended == [f"{app}/base.html"], name
+
+
+def test_no_comment_spans_lines() -> None:
+    """Django's `{# … #}` ends on its own line: one that goes on to the next is printed on the page as text (the
+    sign-in pages once showed theirs). A longer note is `{% comment %}`."""
+    base = Path(settings.BASE_DIR)
+    templates = [
+        path
+        for path in base.rglob("*.html")
+        if not {".venv", "node_modules", "static", "staticfiles", "test-artifacts"} & set(path.relative_to(base).parts)
+    ]
+    assert len(templates) > 100
+    open_comment = re.compile(r"{#(?!.*#})")
+    broken = [
+        f"{path.relative_to(base)}:{number}"
+        for path in templates
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if open_comment.search(line)
+    ]
+    assert broken == []
