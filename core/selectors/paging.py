@@ -50,14 +50,19 @@ def count_rows(qs: QuerySet[Any]) -> int:
         sql, params = qs.query.sql_with_params()
     except EmptyResultSet:  # .none(): a list refused by its filters
         return 0
-    key = "list-count:" + hashlib.sha256(repr((qs.db, sql, params)).encode()).hexdigest()
+    return _kept_count((qs.db, sql, params), qs.count)
+
+
+def _kept_count(query: tuple[str, str, Any], count: Callable[[], int]) -> int:
+    """`count()`, or the count kept for this query (alias, SQL, parameters) when it was above LIST_COUNT_EXACT_LIMIT."""
+    key = "list-count:" + hashlib.sha256(repr(query).encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
         return int(cached)
-    count = qs.count()
-    if count > settings.LIST_COUNT_EXACT_LIMIT:
-        cache.set(key, count, settings.LIST_COUNT_CACHE_SECONDS)
-    return count
+    counted = count()
+    if counted > settings.LIST_COUNT_EXACT_LIMIT:
+        cache.set(key, counted, settings.LIST_COUNT_CACHE_SECONDS)
+    return counted
 
 
 class ListPaginator(Paginator):
@@ -87,14 +92,7 @@ class ListPaginator(Paginator):
         if self._ids is None:
             return 0
         sql, params, alias = self._ids
-        key = "list-count:" + hashlib.sha256(repr((alias, sql, params)).encode()).hexdigest()
-        cached = cache.get(key)
-        if cached is not None:
-            return int(cached)
-        count = self.qs.count()
-        if count > settings.LIST_COUNT_EXACT_LIMIT:
-            cache.set(key, count, settings.LIST_COUNT_CACHE_SECONDS)
-        return count
+        return _kept_count((alias, sql, params), self.qs.count)
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
