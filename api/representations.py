@@ -48,7 +48,7 @@ from core.models import (
     Termination,
     User,
 )
-from core.models.agreements import RESPONSE_LABELS, REVIEW_LABELS
+from core.models.agreements import RESPONSE_LABELS, review_status_label
 from core.models.timeline import TimelineEvent
 from core.rules import (
     ONCE_EFFECTIVE_STATUSES,
@@ -336,18 +336,13 @@ def json_answer(request: HttpRequest, data: Any, status: int = 200) -> HttpRespo
 def agreement_row_data(row: dict[str, Any], viewer: User) -> dict[str, Any]:
     """One list row (core.selectors.agreement_row_values) as AgreementOut answers it."""
     status = row["status"]
-    if status == Status.TERMINATION_REQUESTED:
-        previous = row["termination.previous_status"]
-        review_label = REVIEW_LABELS.get(Status(previous), "") if previous else ""
-    else:
-        review_label = REVIEW_LABELS.get(Status(status), "")
     agreement = cast(Agreement, _RowAgreement(row))
     data: dict[str, Any] = {
         "id": row["id"],
         "status": status,
         "status_label": _STATUS_LABELS.get(status, status),
         "response_status_label": RESPONSE_LABELS[Status(status)],
-        "review_status_label": review_label,
+        "review_status_label": review_status_label(status, row["termination.previous_status"]),
         "number": row["number"],
         "school": {"id": row["school_id"], "name": row["school.name"], "code": row["school.code"]},
         "student": _row_student(row, viewer),

@@ -34,6 +34,14 @@ REVIEW_LABELS = {
 }
 
 
+def review_status_label(status: str, previous: str | None) -> str:
+    """审核状态 of an agreement in `status`; 申请解约中 shows the one from before the request (`previous`, the open
+    解约's previous_status). For list rows read as values as for the model."""
+    if status == Status.TERMINATION_REQUESTED:
+        return REVIEW_LABELS.get(Status(previous), "") if previous else ""
+    return REVIEW_LABELS.get(Status(status), "")
+
+
 class Agreement(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="agreements")
     # Denormalised from the student for scoping, list filters and statistics without joining 400,000 students;
@@ -136,12 +144,8 @@ class Agreement(models.Model):
 
     @property
     def review_status_label(self) -> str:
-        status = Status(self.status)
-        if status == Status.TERMINATION_REQUESTED:
-            # "as before the request": the open termination remembers where it came from.
-            previous = self.open_termination_previous_status
-            return REVIEW_LABELS.get(Status(previous), "") if previous else ""
-        return REVIEW_LABELS.get(status, "")
+        previous = self.open_termination_previous_status if self.status == Status.TERMINATION_REQUESTED else None
+        return review_status_label(self.status, previous)
 
     @property
     def open_termination(self) -> Termination | None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import FilteredRelation, Q, QuerySet
+from django.db.models import QuerySet
 
 from core.fields import TERMS_FIELDS
-from core.models import Agreement, Termination
+from core.models import Agreement
+from core.selectors.agreements import with_open_termination
 from core.selectors.paging import CompiledRead, ListPaginator
 
 # Row key → the field path read. Keys name what they are in the answer: `student.*`, `employer.*`, `terms.*`,
@@ -73,17 +74,7 @@ _KEYS = tuple(COLUMNS)
 
 
 def _rows_query(ids: Sequence[int]) -> QuerySet[Any]:
-    return (
-        Agreement.objects.filter(pk__any_of=ids)
-        # At most one open 解约 per agreement (a unique index), as with_list_relations joins it.
-        .annotate(
-            open_termination_row=FilteredRelation(
-                "terminations", condition=Q(terminations__state__in=Termination.OPEN_STATES)
-            )
-        )
-        .order_by()
-        .values_list(*COLUMNS.values())
-    )
+    return with_open_termination(Agreement.objects.filter(pk__any_of=ids)).order_by().values_list(*COLUMNS.values())
 
 
 _READ = CompiledRead(_rows_query)

@@ -43,16 +43,18 @@ def with_list_relations(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
     the statement is prepared once per connection (`agreement_rows`, DATABASE_PREPARED_STATEMENTS) and each page only
     runs it. The student's school is the agreement's (an agreement is made with a student of its school),
     joined once: see `share_school`."""
-    return (
-        qs.annotate(
-            # At most one open 解约 per agreement (a unique index): joined on that index, not a query of its own.
-            open_termination_row=FilteredRelation(
-                "terminations", condition=Q(terminations__state__in=Termination.OPEN_STATES)
-            )
-        )
-        # (django-stubs does not know a FilteredRelation may be select_related)
-        .select_related(  # type: ignore[misc]
-            "school", "employer", "current_terms", "open_termination_row", "student__major", "student__college"
+    # (django-stubs does not know a FilteredRelation may be select_related)
+    return with_open_termination(qs).select_related(  # type: ignore[misc]
+        "school", "employer", "current_terms", "open_termination_row", "student__major", "student__college"
+    )
+
+
+def with_open_termination(qs: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    """The agreement's open 解约 as the relation `open_termination_row`, for a list's one query to select: at most one
+    per agreement (a unique index), joined on that index, not a query of its own."""
+    return qs.annotate(
+        open_termination_row=FilteredRelation(
+            "terminations", condition=Q(terminations__state__in=Termination.OPEN_STATES)
         )
     )
 

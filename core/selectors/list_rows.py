@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import FilteredRelation, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.masking import mask_id_number
-from core.models import Agreement, Status, Student, Termination
-from core.models.agreements import RESPONSE_LABELS, REVIEW_LABELS
+from core.models import Agreement, Status, Student
+from core.models.agreements import RESPONSE_LABELS, review_status_label
+from core.selectors.agreements import with_open_termination
 from core.selectors.paging import CompiledRead, ListPaginator
 
 
@@ -75,28 +76,11 @@ COLUMNS = (
 
 
 def _page_query(ids: Sequence[int]) -> QuerySet[Any]:
-    return (
-        Agreement.objects.filter(pk__any_of=ids)
-        # At most one open 解约 per agreement (a unique index): joined on that index.
-        .annotate(
-            open_termination_row=FilteredRelation(
-                "terminations", condition=Q(terminations__state__in=Termination.OPEN_STATES)
-            )
-        )
-        .order_by()
-        .values_list(*COLUMNS)
-    )
+    return with_open_termination(Agreement.objects.filter(pk__any_of=ids)).order_by().values_list(*COLUMNS)
 
 
 PAGE = CompiledRead(_page_query)
 DEGREES = dict(Student.Degree.choices)
-
-
-def _review_label(status: str, previous: str | None) -> str:
-    # 申请解约中 shows the 审核状态 from before the request (core.models.Agreement.review_status_label).
-    if status == Status.TERMINATION_REQUESTED:
-        return REVIEW_LABELS.get(Status(previous), "") if previous else ""
-    return REVIEW_LABELS.get(Status(status), "")
 
 
 def _invited(value: datetime.datetime | None, tz: datetime.tzinfo) -> str:
@@ -146,7 +130,7 @@ def agreement_list_rows(ids: Sequence[int]) -> list[AgreementRow]:
                 major_name=major_name or "",
                 college_name=college_name or "",
                 response_status_label=RESPONSE_LABELS[Status(status)],
-                review_status_label=_review_label(status, previous_status),
+                review_status_label=review_status_label(status, previous_status),
                 open_termination=(
                     OpenTermination(requester_role, reason, response_remark) if requester_role is not None else None
                 ),
