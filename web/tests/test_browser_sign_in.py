@@ -48,11 +48,10 @@ def test_a_student_chooses_the_school_by_typing_and_signs_in(
     page.keyboard.type("辽宁")
     page.click(".ts-dropdown .option:has-text('辽宁大学（10140）')")
     expect(page.locator("#id_school_code")).to_have_value("10140")
-    # Close the school's list before typing below it: tom-select may take the focus back while it settles, and the
-    # password would then go into its search box (seen once in CI).
-    page.keyboard.press("Escape")
+    # Done with the school's list before typing below it: tom-select may take the focus back and reopen its list
+    # while it settles, which in CI once took the password into its search box and once covered the field.
+    page.evaluate("() => { const ts = document.getElementById('id_school_code').tomselect; ts.close(); ts.blur(); }")
     expect(page.locator(".ts-dropdown")).to_be_hidden()
-    page.click("#id_username")
     page.fill("#id_username", "2027001")
     page.fill("#id_password", PASSWORD)
     expect(page.locator("#id_username")).to_have_value("2027001")
