@@ -2,9 +2,32 @@
 (function () {
   "use strict";
   if (!window.TomSelect) return;
+
+  // The form's next field after the list (the 学号 on every sign-in page), as Tab would reach it.
+  function following(select, ts) {
+    var fields = Array.prototype.slice.call(select.form ? select.form.elements : []);
+    for (var i = fields.indexOf(select) + 1; i < fields.length; i++) {
+      var field = fields[i];
+      if (ts.wrapper.contains(field) || field.disabled || field.type === "hidden") continue;
+      return field;
+    }
+    return null;
+  }
+
   document.querySelectorAll("select[data-searchable]").forEach(function (select) {
     if (select.tomselect) return;
     var ts = new TomSelect(select, {create: false, maxOptions: 500, allowEmptyOption: true});
     if (select.classList.contains("is-invalid")) ts.wrapper.classList.add("is-invalid");
+    // A school chosen: the list closes and the focus moves on to the 学号. Left alone, tom-select refocuses its
+    // search box after a choice and may open the list again over the fields below it (on a phone, all of them).
+    ts.on("change", function (value) {
+      if (!value) return;
+      ts.close();
+      window.setTimeout(function () {
+        var next = following(select, ts);
+        ts.blur();
+        if (next) next.focus();
+      }, 0);
+    });
   });
 })();

@@ -48,11 +48,10 @@ def test_a_student_chooses_the_school_by_typing_and_signs_in(
     page.keyboard.type("辽宁")
     page.click(".ts-dropdown .option:has-text('辽宁大学（10140）')")
     expect(page.locator("#id_school_code")).to_have_value("10140")
-    # Done with the school's list before typing below it: tom-select may take the focus back and reopen its list
-    # while it settles, which in CI once took the password into its search box and once covered the field.
-    page.evaluate("() => { const ts = document.getElementById('id_school_code').tomselect; ts.close(); ts.blur(); }")
+    # Chosen, the list closes and hands the focus to the 学号, the field below it (it used to reopen over it).
     expect(page.locator(".ts-dropdown")).to_be_hidden()
-    page.fill("#id_username", "2027001")
+    expect(page.locator("#id_username")).to_be_focused()
+    page.keyboard.type("2027001")  # as a user goes on typing
     page.fill("#id_password", PASSWORD)
     expect(page.locator("#id_username")).to_have_value("2027001")
     expect(page.locator("#id_password")).to_have_value(PASSWORD)
