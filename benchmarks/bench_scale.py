@@ -770,7 +770,7 @@ def main() -> int:
         print("| --- | --- | --- | --- | --- |")
         print("\n".join(surge.rows))
         print(surge.line)
-    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True) if not os.environ.get("BENCH_KEEP_TMP") else print("kept", tmp)
     return 0
 
 
