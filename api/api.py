@@ -13,6 +13,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 
+from api.renderers import AnswerRenderer
 from api.schemas import describe_errors
 from core.errors import DomainError
 from core.inputs import first_unstorable
@@ -107,6 +108,7 @@ api = WangqianAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     parser=StorableJsonParser(),
+    renderer=AnswerRenderer(),
 )
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
-from ninja.renderers import JSONRenderer
 
+from api.renderers import AnswerRenderer
 from api.schemas import (
     AgreementDetailOut,
     AgreementOut,
@@ -321,7 +321,7 @@ def _row_termination(row: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-_RENDERER = JSONRenderer()
+_RENDERER = AnswerRenderer()
 
 
 def json_answer(request: HttpRequest, data: Any, status: int = 200) -> HttpResponse:
