@@ -61,8 +61,20 @@ def _text(label: str) -> forms.CharField:
     return forms.CharField(label=label, required=False)
 
 
+class _SharedFields(dict[str, forms.Field]):
+    """A form's declared fields whose deep copy (what each bound form gets as `fields`) is a new dict of the same
+    field objects: for a form that only validates and is never rendered, whose fields nothing changes per form."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return dict(self)
+
+
 class AgreementFilterForm(forms.Form):
-    """One field per AgreementFilters attribute, same names. Every field is optional: empty means "any"."""
+    """One field per AgreementFilters attribute, same names. Every field is optional: empty means "any".
+
+    Only ever bound to validate a list's query (the filter bars are drawn by web/jinja.py, not from this form), so
+    its fields are shared by every bound form (`_SharedFields`): Django's deep copy of the twelve fields and their
+    choices was most of the cost of filtering a list, 0.25 ms of an API list's ~4."""
 
     tab = _choice("标签页", [(key, label) for key, (label, _) in TABS.items()])
     status = _choice("协议状态", Status.choices)
@@ -92,3 +104,6 @@ class AgreementFilterForm(forms.Form):
     def error_messages(self) -> dict[str, str]:
         """field → its first message."""
         return {field: str(errors[0]) for field, errors in self.errors.items()}
+
+
+AgreementFilterForm.base_fields = _SharedFields(AgreementFilterForm.base_fields)

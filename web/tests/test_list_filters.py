@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from core.filters import AgreementFilterForm
+from core.selectors import AgreementFilters
 from testsupport import LoginAs, World
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +91,22 @@ def test_the_api_filters_as_the_portal_does(api: Any, world: World) -> None:
     year = agreement.student.graduation_year
     assert api.get("/agreements", graduation_year=year, status="effective").json()["count"] == 1
     assert api.get("/agreements", graduation_year=year - 1).json()["count"] == 0
+
+
+def test_bound_forms_share_the_declared_fields_and_keep_their_own_results() -> None:
+    """A bound form uses the class's field objects (core.filters._SharedFields: no deep copy per request); each form
+    still keeps its own values, errors and dict of fields, however their validations interleave."""
+    good = AgreementFilterForm(data={"tab": "accepted", "graduation_year": "2027", "name": " 王伟 "})
+    bad = AgreementFilterForm(data={"tab": "nonsense", "graduation_year": "²", "invited_from": "2027-13-01"})
+    assert not bad.is_valid() and good.is_valid()
+    assert good.filters() == AgreementFilters(tab="accepted", graduation_year=2027, name="王伟")
+    assert bad.error_messages() == {
+        "tab": "标签页取值无效",
+        "graduation_year": "毕业年度应为四位年份",
+        "invited_from": "邀请起始日期格式应为年-月-日，如 2027-05-01",
+    }
+    assert good.fields["tab"] is AgreementFilterForm.base_fields["tab"]
+    del bad.fields["tab"]
+    assert "tab" in good.fields and "tab" in AgreementFilterForm.base_fields
+    again = AgreementFilterForm(data={"tab": "nonsense"})
+    assert again.error_messages() == {"tab": "标签页取值无效"}
