@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import psycopg
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
@@ -30,6 +32,9 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.utils.functional import cached_property
 
 T = TypeVar("T")
+
+# The loader psycopg itself registers for timestamptz (its C one, psycopg[binary]), not Django's subclass of it.
+_PSYCOPG_TIMESTAMPTZ = psycopg.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT)
 
 
 def cached_choices(key: str, compute: Callable[[], T]) -> T:
@@ -183,6 +188,7 @@ class CompiledRead:
         params = [*compiled.params]
         params[compiled.slot] = self.parameter(connection, value)
         with prepared(using), connection.cursor() as cursor:
+            native_datetimes(cursor, connection)
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
         if not compiled.converters:
@@ -197,6 +203,18 @@ class _Compiled:
     params: list[Any]
     slot: int  # where the ids go in params
     converters: dict[int, Any]
+
+
+def native_datetimes(cursor: Any, connection: BaseDatabaseWrapper) -> None:
+    """This cursor's timestamptz columns read by psycopg's own loader (C) rather than Django's, a Python subclass of it
+    that then sets the connection's timezone: 3.5 µs a value, sixty values on a list page of twenty agreements. Only
+    where both give the same datetime: Django wants UTC (USE_TZ) and the session's TimeZone is UTC (Django keeps it
+    so), for which psycopg's tzinfo is datetime.timezone.utc, Django's own."""
+    if connection.vendor != "postgresql" or connection.timezone is not datetime.UTC:
+        return
+    raw = cursor.cursor
+    if raw.connection.info.timezone is datetime.UTC:
+        raw.adapters.register_loader("timestamptz", _PSYCOPG_TIMESTAMPTZ)
 
 
 @contextmanager

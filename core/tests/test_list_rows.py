@@ -3,6 +3,7 @@ one query per page, from a statement compiled once per process."""
 
 from __future__ import annotations
 
+import datetime
 from unittest import mock
 
 import pytest
@@ -81,3 +82,25 @@ def test_a_page_is_one_query_of_one_statement_whatever_its_size(world: World) ->
     with CaptureQueriesContext(connection) as none:
         assert agreement_list_rows([]) == []
     assert len(none) == 0
+
+
+def test_a_compiled_reads_datetimes_are_djangos(world: World) -> None:
+    """Read by psycopg's own timestamptz loader where the session is in UTC (core.selectors.paging.native_datetimes),
+    by Django's otherwise: the datetimes values_list gives in the same session, either way."""
+    agreement = world.reach("effective")
+    columns = ("pk", "invited_at", "expires_at", "signed_at", "effective_at", "terminated_at")
+    read = CompiledRead(lambda ids: Agreement.objects.filter(pk__any_of=ids).order_by().values_list(*columns))
+    sessions = ["UTC", "Asia/Shanghai"] if connection.vendor == "postgresql" else ["UTC"]
+    try:
+        for session in sessions:
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('TimeZone', %s, false)", [session])
+            expected = Agreement.objects.filter(pk=agreement.pk).values_list(*columns).get()
+            (row,) = read.rows([agreement.pk], using="default")
+            assert tuple(row) == expected and row[2] is not None and row[5] is None, session
+            assert all(value.tzinfo is datetime.UTC for value in row[1:5]), session
+    finally:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('TimeZone', 'UTC', false)")
