@@ -284,19 +284,35 @@ def _row_employer(row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+# Per whether a row shows the 报到证 fields: (answer key, row key) of each term, and (term, its label's key, its code
+# table) of each coded term, in the order the loops over TERMS_FIELDS and CODED_FIELDS give them.
+_TERMS_READ = {
+    shown: tuple((field, f"terms.{field}") for field in TERMS_FIELDS if shown or field not in DISPATCH_FIELDS)
+    for shown in (True, False)
+}
+_TERMS_LABELS = {
+    shown: tuple(
+        (field, f"{field}_label", table)
+        for field, table in CODED_FIELDS.items()
+        if field in TERMS_FIELDS and (shown or field not in DISPATCH_FIELDS)
+    )
+    for shown in (True, False)
+}
+_PAPER_READ = tuple((field, f"terms.{field}") for field in _PAPER_TERMS)
+
+
 def _row_terms(row: dict[str, Any]) -> dict[str, Any] | None:
     if row["terms.id"] is None:
         return None
-    show_dispatch = shows_dispatch_fields_of(row["school.show_dispatch_fields"], row["student.graduation_year"])
+    shown = bool(shows_dispatch_fields_of(row["school.show_dispatch_fields"], row["student.graduation_year"]))
     data: dict[str, Any] = {"version": row["terms.version"]}
-    for field in TERMS_FIELDS:
-        if show_dispatch or field not in DISPATCH_FIELDS:
-            data[field] = row[f"terms.{field}"]
-    for field, table in CODED_FIELDS.items():
-        if field in data and (value := data[field]):
-            data[f"{field}_label"] = codes.label(table, value, default=value)
-    for field in _PAPER_TERMS:
-        if value := row[f"terms.{field}"]:
+    for field, key in _TERMS_READ[shown]:
+        data[field] = row[key]
+    for field, label, table in _TERMS_LABELS[shown]:
+        if value := data[field]:
+            data[label] = codes.label(table, value, default=value)
+    for field, key in _PAPER_READ:
+        if value := row[key]:
             data[field] = value
     if row["terms.unit_nature"]:
         data["unit_nature_label"] = _label("nature", row["terms.unit_nature"])

@@ -308,10 +308,13 @@ def shows_review_draft(agreement: Agreement, user: User) -> bool:
     return user.role in _ROLES[Action.APPROVE] and agreement.status in SIGNING_STATUSES and not agreement.paper
 
 
+_ACTIONS = tuple(Action)  # the SPEC's order; iterating the enum itself costs a generator per row of a list
+
+
 def action_list(agreement: Agreement, user: User) -> list[str]:
     """`allowed_actions` in the SPEC's order, as the API shows it."""
     allowed = allowed_actions(agreement, user)
-    return [action.value for action in Action if action in allowed]
+    return [action.value for action in _ACTIONS if action in allowed] if allowed else []
 
 
 # --- 毕业去向登记 -------------------------------------------------------------------------------------------
