@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,6 +71,12 @@ def _kept_count(query: tuple[str, str, Any], count: Callable[[], int]) -> int:
     return counted
 
 
+# A statement's closing ORDER BY of columns (quoted names or positions, each ASC or DESC, NULLS FIRST or LAST): what
+# follows the last " ORDER BY " to the end, so never one inside a subquery (a ")" would follow it).
+_ORDER_TERM = r'(?:(?:"[^"]+"\.)?"[^"]+"|\d+)(?: ASC| DESC)?(?: NULLS (?:FIRST|LAST))?'
+_ORDER_BY_COLUMNS = re.compile(rf" ORDER BY {_ORDER_TERM}(?:, {_ORDER_TERM})*$")
+
+
 class ListPaginator(Paginator):
     """A Paginator over an ordered queryset: its count is `count_rows`, its page the ids read first, then `rows(ids)`
     (which returns the objects of those ids, in any order; the page keeps the list's order)."""
@@ -97,7 +104,20 @@ class ListPaginator(Paginator):
         if self._ids is None:
             return 0
         sql, params, alias = self._ids
-        return _kept_count((alias, sql, params), self.qs.count)
+        return _kept_count((alias, sql, params), self._count)
+
+    def _count(self) -> int:
+        """COUNT(*) of the ids' statement without its ORDER BY (the same rows, and the plan of Django's own count: the
+        subquery is flattened), so that a short list counted on every request is not compiled twice; Django's count
+        where that statement does not end in an ORDER BY of columns (`_ORDER_BY_COLUMNS`)."""
+        assert self._ids is not None
+        sql, params, alias = self._ids
+        ordered = _ORDER_BY_COLUMNS.search(sql)
+        if ordered is None:
+            return self.qs.count()
+        with connections[alias].cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql[: ordered.start()]}) subquery", params)
+            return int(cursor.fetchone()[0])
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models.functions import Lower
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -127,6 +128,45 @@ def test_pages_read_ids_first_hold_the_plain_slices(world: World) -> None:
     with CaptureQueriesContext(connection) as ctx:
         shown = (row.student.school.name, row.student.major.name, row.student.college.name, row.employer.name)
     assert shown[0] == world.school.name and len(ctx) == 0  # everything a row shows is read with the page
+
+
+def test_a_lists_count_is_its_ids_statement_counted(world: World) -> None:
+    """ListPaginator counts the statement it reads the ids with, less its ORDER BY (compiled once): the count Django
+    gives for every filter, a name with LIKE's own characters too; an ordering by an expression counted by Django."""
+    world.reach("effective")
+    world.reach("invited", student=make_student(world.college, name="李明远", year=2026))
+    world.reach("invited", student=make_student(world.college, name="李%_明"))
+    world.reach("declined", student=make_student(world.other_college, name="张\\三"))
+    mine = agreements_visible_to(world.school_admin)
+    filters = [
+        AgreementFilters(),
+        AgreementFilters(tab="accepted"),
+        AgreementFilters(graduation_year=2026),
+        AgreementFilters(name="李"),
+        AgreementFilters(name="李%"),
+        AgreementFilters(name="李%_"),
+        AgreementFilters(name="张\\"),
+        AgreementFilters(name="_"),
+        AgreementFilters(status="declined", college_id=world.other_college.pk),
+        AgreementFilters(employer_name="%", nature="10"),
+    ]
+    seen = {}
+    for f in filters:
+        qs = filter_agreements(mine, f)
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            counted = agreement_paginator(qs, 2).count
+        assert counted == qs.count(), f
+        (query,) = ctx.captured_queries
+        assert query["sql"].startswith("SELECT COUNT(*) FROM (") and "ORDER BY" not in query["sql"], f
+        seen[f] = counted
+    assert (
+        seen[AgreementFilters(name="李%")] == 1 and seen[AgreementFilters(name="_")] == 0
+    )  # LIKE's characters as typed
+    assert seen[AgreementFilters(name="李")] == 3 and seen[AgreementFilters()] == 4
+    assert agreement_paginator(mine.none(), 2).count == 0
+    by_expression = filter_agreements(mine, AgreementFilters()).order_by(Lower("student_name"), "-pk")
+    assert agreement_paginator(by_expression, 2).count == 4
 
 
 def _page_queries(world: World) -> int:
