@@ -16,7 +16,9 @@
 
   document.querySelectorAll("select[data-searchable]").forEach(function (select) {
     if (select.tomselect) return;
-    var ts = new TomSelect(select, {create: false, maxOptions: 500, allowEmptyOption: true});
+    // refreshThrottle 0: the list filters as each key is typed (a few hundred schools at most). The default 300 ms
+    // left a refresh pending after a quick choice, which reopened the list and took the focus back from the 学号.
+    var ts = new TomSelect(select, {create: false, maxOptions: 500, allowEmptyOption: true, refreshThrottle: 0});
     if (select.classList.contains("is-invalid")) ts.wrapper.classList.add("is-invalid");
     // A school chosen: the list closes and the focus moves on to the 学号. Left alone, tom-select refocuses its
     // search box after a choice and may open the list again over the fields below it (on a phone, all of them).
