@@ -61,8 +61,8 @@ class Page:
     path: str
     kind: str  # api | html | accept
     who: str = ""
-    target: tuple[float, float] | None = None  # API_LIST, HTML_LIST, STATISTICS
     server: str = "app"
+    target: tuple[float, float] | None = None  # API_LIST, HTML_LIST, STATISTICS
 
 
 @dataclass
@@ -575,7 +575,13 @@ def pages(state: dict[str, Any]) -> list[Page]:
         ),
         Page("HTML 单位签约中心 page 500", "/employer/agreements/?page=500", "html", "scale_hr", target=HTML_LIST),
         Page("HTML school list", "/school/agreements/", "html", "scale_school", target=HTML_LIST),
-        Page(f"HTML school list year={year}", f"/school/agreements/?year={year}", "html", "scale_school", HTML_LIST),
+        Page(
+            f"HTML school list year={year}",
+            f"/school/agreements/?year={year}",
+            "html",
+            "scale_school",
+            target=HTML_LIST,
+        ),
         Page("HTML school list page 500", "/school/agreements/?page=500", "html", "scale_school", target=HTML_LIST),
         Page("HTML college list (scale_college)", "/school/agreements/", "html", "scale_college", target=HTML_LIST),
         Page("HTML detail (employer)", f"/employer/agreements/{detail}/", "html", "scale_hr"),

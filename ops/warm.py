@@ -18,8 +18,9 @@ from django.template import engines
 from django.template.backends.jinja2 import Jinja2
 from django.urls import get_resolver
 
-# The project writes Django templates as .html/.txt/.xml and Jinja2 fragments as .jinja, in the same directories.
-SUFFIXES = {"jinja2": (".jinja",), "django": (".html", ".txt", ".xml")}
+# The project writes Jinja2 fragments as .jinja beside its Django templates (.html/.txt/.xml), in the same directories.
+JINJA_SUFFIXES = (".jinja",)
+DJANGO_SUFFIXES = (".html", ".txt", ".xml")
 
 
 def own_templates(directory: Path, suffixes: tuple[str, ...]) -> list[str]:
@@ -37,7 +38,7 @@ def warm() -> int:
     base = Path(settings.BASE_DIR).resolve()
     compiled = 0
     for engine in engines.all():
-        suffixes = SUFFIXES["jinja2" if isinstance(engine, Jinja2) else "django"]
+        suffixes = JINJA_SUFFIXES if isinstance(engine, Jinja2) else DJANGO_SUFFIXES
         for directory in (Path(d).resolve() for d in engine.template_dirs):
             if base not in directory.parents or ".venv" in directory.parts:
                 continue
