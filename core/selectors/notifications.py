@@ -10,7 +10,7 @@ from django.db.models import F, QuerySet, Value
 from core.errors import NotFound
 from core.models import Agreement, DestinationNotification, Notification, Status, User
 from core.selectors.agreements import agreements_visible_to, asked_by_student
-from core.selectors.scoped_counts import ScopedCounts
+from core.selectors.scoped_counts import KeptCounts
 
 # 应约 answers an employer has not yet looked at count as waiting on it in 单位签约中心.
 ANSWER_ACTIONS = Notification.ANSWER_ACTIONS
@@ -119,13 +119,23 @@ def _employer_scope(user: User) -> tuple[int, int | None, str]:
     return user.pk, user.employer_id, employer.verification_status if employer is not None else ""
 
 
-# One query on every employer page, compiled once per account and process (core.selectors.scoped_counts).
-_EMPLOYER_MENU = ScopedCounts(employer_menu_lists, _employer_scope, model=Agreement)
+# At most one query on every employer page, compiled once per account and process; the 解约 requests and the
+# returned agreements by the school portal's to-do rule (core.selectors.scoped_counts.KeptCounts: above
+# TODO_COUNT_EXACT_LIMIT kept LIST_COUNT_CACHE_SECONDS for the account — an employer with hundreds of either was
+# half of its page's PostgreSQL time), the unread answers and 消息 always counted.
+_EMPLOYER_MENU = KeptCounts(
+    employer_menu_lists,
+    _employer_scope,
+    model=Agreement,
+    names=("terminations", "returned", "answers", "unread"),
+    always=frozenset({"answers", "unread"}),
+    prefix="employer-menu",
+)
 
 
 def employer_menu_counts(user: User) -> dict[str, int]:
     """The employer's menu badges and header: `terminations` (解约办理), `agreements` (单位签约中心: returned plus
-    unread answers) and `unread` (消息), exact, in one query."""
+    unread answers) and `unread` (消息), in at most one query (see _EMPLOYER_MENU for which are kept)."""
     counts = _EMPLOYER_MENU(user)
     return {
         "terminations": counts["terminations"],

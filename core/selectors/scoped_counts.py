@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Func, IntegerField, Model, QuerySet
@@ -71,3 +73,54 @@ class ScopedCounts:
                 row = cursor.fetchone()
             found.update(zip(names, row, strict=True))
         return found
+
+
+class KeptCounts:
+    """A menu's badges by the to-do rule (core.selectors.todo's docstring): a count above TODO_COUNT_EXACT_LIMIT is
+    kept LIST_COUNT_CACHE_SECONDS for its viewer, as a long list's 当前共N条记录 is, so a menu does not count
+    thousands of index entries on every page; one at or below it is counted on every page, exactly; `always` are
+    counted on every page whatever their length (the viewer's unread 消息: 全部标为已读 must clear them at once).
+    What is left to count is one ScopedCounts statement per set of names left."""
+
+    def __init__(
+        self,
+        lists: Callable[[User], Mapping[str, QuerySet[Any]]],
+        scope: Callable[[User], tuple[Hashable, ...]],
+        *,
+        model: type[Model],
+        names: tuple[str, ...],  # every name `lists` may give
+        always: frozenset[str],
+        prefix: str,  # of the cache keys
+    ):
+        self.lists = lists
+        self.scope = scope
+        self.model = model
+        self.names = names
+        self.always = always
+        self.prefix = prefix
+        self.counters: dict[frozenset[str], ScopedCounts] = {}
+
+    def _counter(self, names: frozenset[str]) -> ScopedCounts:
+        found = self.counters.get(names)
+        if found is None:
+
+            def lists(user: User) -> dict[str, QuerySet[Any]]:
+                return {name: qs for name, qs in self.lists(user).items() if name in names}
+
+            found = self.counters[names] = ScopedCounts(lists, self.scope, model=self.model)
+        return found
+
+    def __call__(self, user: User) -> dict[str, int]:
+        # Kept per viewer and scope: an admin moved to another college sees that college's queues at once.
+        viewer = ":".join(str(part) for part in self.scope(user))
+        keys = {name: f"{self.prefix}:{viewer}:{name}" for name in self.names if name not in self.always}
+        kept: dict[str, int] = cache.get_many(list(keys.values()))
+        counts = {name: kept[key] for name, key in keys.items() if key in kept}
+        asked = frozenset(self.names) - set(counts)
+        if asked:
+            fresh = self._counter(asked)(user)
+            counts.update(fresh)
+            long = {keys[name]: n for name, n in fresh.items() if name in keys and n > settings.TODO_COUNT_EXACT_LIMIT}
+            if long:
+                cache.set_many(long, settings.LIST_COUNT_CACHE_SECONDS)
+        return counts

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 
 from core.models import Agreement, Employer, Role, User
@@ -26,7 +24,7 @@ from core.selectors.agreements import review_queues
 from core.selectors.destinations import destination_queue
 from core.selectors.employers import employers_by_verification
 from core.selectors.notifications import destination_unread
-from core.selectors.scoped_counts import ScopedCounts
+from core.selectors.scoped_counts import KeptCounts
 
 
 def admin_queues(user: User) -> dict[str, QuerySet[Any]]:
@@ -55,34 +53,10 @@ def _scope(user: User) -> tuple[int, str, int | None, int | None]:
     return user.pk, user.role, user.school_id, user.college_id
 
 
-# Per set of queues left to count (the others kept): one statement per scope (core.selectors.scoped_counts).
-_COUNTERS: dict[frozenset[str], ScopedCounts] = {}
-
-
-def _counter(names: frozenset[str]) -> ScopedCounts:
-    found = _COUNTERS.get(names)
-    if found is None:
-
-        def lists(user: User) -> dict[str, QuerySet[Any]]:
-            return {name: qs for name, qs in admin_queues(user).items() if name in names}
-
-        found = _COUNTERS[names] = ScopedCounts(lists, _scope, model=Agreement)
-    return found
+_TODO = KeptCounts(admin_queues, _scope, model=Agreement, names=QUEUES, always=ALWAYS_COUNTED, prefix="todo-count")
 
 
 def admin_todo_counts(user: User) -> dict[str, int]:
     """The menu's counts (see the module's rule for queues longer than TODO_COUNT_EXACT_LIMIT), in at most one
     query."""
-    # Kept per viewer and scope: an admin moved to another college sees that college's queues at once.
-    viewer = ":".join(str(part) for part in _scope(user))
-    keys = {name: f"todo-count:{viewer}:{name}" for name in QUEUES if name not in ALWAYS_COUNTED}
-    kept: dict[str, int] = cache.get_many(list(keys.values()))
-    counts = {name: kept[key] for name, key in keys.items() if key in kept}
-    asked = frozenset(QUEUES) - set(counts)
-    if asked:
-        fresh = _counter(asked)(user)
-        counts.update(fresh)
-        long = {keys[name]: n for name, n in fresh.items() if name in keys and n > settings.TODO_COUNT_EXACT_LIMIT}
-        if long:
-            cache.set_many(long, settings.LIST_COUNT_CACHE_SECONDS)
-    return counts
+    return _TODO(user)

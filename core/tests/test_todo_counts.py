@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -91,14 +92,14 @@ def test_the_statement_is_compiled_once_per_scope(world: World, monkeypatch: pyt
     """The selectors are built and compiled on a scope's first page only; a scope that changes (another college)
     is compiled anew, so the counts follow it."""
     compiled: list[int] = []
-    build = todo.admin_queues
-    monkeypatch.setattr(todo, "_COUNTERS", {})
+    build = todo._TODO.lists
+    monkeypatch.setattr(todo._TODO, "counters", {})
 
-    def counted_build(user: User) -> dict[str, QuerySet[Any]]:
+    def counted_build(user: User) -> Mapping[str, QuerySet[Any]]:
         compiled.append(user.pk)
         return build(user)
 
-    monkeypatch.setattr(todo, "admin_queues", counted_build)
+    monkeypatch.setattr(todo._TODO, "lists", counted_build)
     world.reach("college_review")  # world.student, of world.college
     admin = world.college_admin
     assert admin_todo_counts(admin)["reviews"] == 1
