@@ -3,7 +3,7 @@
     make bench-scale            # or: .venv/bin/python benchmarks/bench_scale.py [--duration 10] [--only api]
     SCALE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/wq_scale   (the default; built by manage.py load_scale)
 
-Starts three servers with serve_production's gunicorn command (WEB_CONCURRENCY=2, DEBUG off): the app
+Starts three servers with serve_production's gunicorn command (WEB_CONCURRENCY=2 or --workers, DEBUG off): the app
 (manage.py serve_production --roles web, production settings); the ceiling every page is judged by, Django's own
 bare view — a project made by `django-admin startproject` at run time, its default settings and middleware untouched,
 plus one JSON view; and the same view under this project's settings (all its middlewares, benchmarks/bare_settings.py),
@@ -620,6 +620,9 @@ def main() -> int:
     parser.add_argument("--database", default=os.environ.get("SCALE_DATABASE_URL", DEFAULT_DATABASE))
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per page (after 1 s warm-up)")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn workers of each server (serve_production's WEB_CONCURRENCY)"
+    )
     parser.add_argument("--accepts", type=int, default=1000, help="invitations prepared for the accept page")
     parser.add_argument("--import-rows", type=int, default=20_000)
     parser.add_argument("--surge-graduates", type=int, default=1000, help="graduates accepting in the surge")
@@ -691,7 +694,7 @@ def main() -> int:
         DATABASE_URL=args.database,
         DEBUG="0",
         WANGQIAN_DEMO="0",
-        WEB_CONCURRENCY="2",
+        WEB_CONCURRENCY=str(args.workers),
         GUNICORN_TIMEOUT="600",
         STATIC_ROOT=str(tmp / "static"),
         MEDIA_ROOT=str(Path(settings.MEDIA_ROOT)),
@@ -867,7 +870,8 @@ def _row(r: Result) -> str:
 
 def table(results: list[Result], args: argparse.Namespace, elapsed: float) -> str:
     lines = [
-        f"bench-scale on {args.database.rsplit('/', 1)[-1]} — gunicorn 2 workers (serve_production), DEBUG off, "
+        f"bench-scale on {args.database.rsplit('/', 1)[-1]} — gunicorn {args.workers} workers (serve_production), "
+        "DEBUG off, "
         f"wrk {args.connections} connections, {args.duration:g} s per page; ratios to Django's bare view are to the "
         f"mean of its two runs ({args.bare_mean:,.0f} req/s); run took {elapsed / 60:.1f} min; "
         f"load average at the end {os.getloadavg()[0]:.1f} (2 cores shared with the team's test runs)",
