@@ -20,9 +20,9 @@ lists and 20 reviewers approve, each a person with a think time of 2–8 s betwe
 100k agreements (time, and the serving worker's peak RSS) and the roster import of 20,000 rows
 (benchmarks/bench_roster_import.py in a child process).
 
-Targets (issues 11, 22): list pages p99 ≤ 100 ms (at 70 % load and at saturation, each judged), API ≥ 0.10× Django's bare view, HTML ≥ 0.05×, accept ≥ 0.02× with
-0 errors, statistics p99 ≤ 100 ms, export of 100k rows ≤ 10 s at constant memory, roster import of 20k rows ≤ 5 s,
-≤ 300 MB; the surge with 0 errors and 0 double-signings.
+Targets (issues 11, 22): list pages p99 ≤ 100 ms (at 70 % load and at saturation, each judged), API ≥ 0.10×
+Django's bare view, HTML ≥ 0.05×, accept ≥ 0.02× with 0 errors, statistics p99 ≤ 100 ms, export of 100k rows ≤ 10 s
+at constant memory, roster import of 20k rows ≤ 5 s, ≤ 300 MB; the surge with 0 errors and 0 double-signings.
 """
 
 from __future__ import annotations
