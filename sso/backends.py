@@ -7,7 +7,8 @@ views count a refused identity, ticket or code against the sign-in's own budget 
 not as a failed password login.
 
 A backend that cannot sign the person in leaves the reason on the request (`request.sso_refusal`) for the view's
-Chinese refusal page; it never creates an account.
+Chinese refusal page; it never creates an account. A session either signed in reads its user as a password
+login's does (web.backends.SessionUserMixin: one compiled statement, an inactive account refused).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from core.models import School, User
 from core.usernames import login_name
 from sso.config import SchoolSSO
 from sso.selectors import account_for_identity
+from web.backends import SessionUserMixin
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ def identify(request: HttpRequest, school: School, identifier: Any, attribute: s
     return user
 
 
-class CASBackend(ModelBackend):
+class CASBackend(SessionUserMixin, ModelBackend):
     """Validates a CAS 2.0/3.0 service ticket at the school's CAS server.
 
     django-cas-ng's backend and views build their client from the one global CAS_SERVER_URL (a module function,
@@ -169,7 +171,7 @@ def oidc_settings(config: SchoolSSO, attr: str, *default: Any) -> Any:
     return getattr(settings, attr)
 
 
-class OIDCBackend(OIDCAuthenticationBackend):
+class OIDCBackend(SessionUserMixin, OIDCAuthenticationBackend):
     """mozilla-django-oidc's backend for the school the callback view bound to the request.
 
     The library reads one provider from global settings in __init__; here get_settings answers for the school

@@ -212,11 +212,15 @@ AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses an account or address in its cooling-off period before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend; it and the two below read a session's user with their school, college, employer and
+    # province in one statement compiled once (web/backends.py).
+    "web.backends.AccountBackend",
     # 统一身份认证 (sso/): each answers only its own credentials (a CAS ticket, an OIDC callback)
     "sso.backends.CASBackend",
     "sso.backends.OIDCBackend",
 ]
+# Django's database sessions, the row read by one statement compiled once (web/sessions.py).
+SESSION_ENGINE = "web.sessions"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"

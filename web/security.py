@@ -34,6 +34,7 @@ from core.services.passkeys import (
 from core.services.staff import invitation_accept, invitation_check
 from core.throttle import TooManyAttempts
 from web.actions import Question, confirmed
+from web.backends import ACCOUNT_BACKEND
 from web.navigation import safe_target
 from web.pages import Portal
 from web.request import AuthenticatedRequest
@@ -355,7 +356,7 @@ def invitation_accept_view(request: HttpRequest) -> HttpResponse:
             errors = exc.errors or {"form": exc.detail}
         else:
             request.session.pop(INVITATION, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=ACCOUNT_BACKEND)
             if mfa.second_factor_required(user):
                 messages.success(request, "密码已设置。学校要求管理员使用两步验证，请继续设置")
                 return redirect("web:second_factor_setup")

@@ -24,6 +24,7 @@ from core.services.activation import account_activate
 from core.services.destinations import read_attachment
 from core.services.password_reset import password_reset_request
 from core.throttle import TooManyAttempts, guard, record_failure, remember_device
+from web.backends import ACCOUNT_BACKEND
 from web.downloads import download
 from web.navigation import is_page_here
 from web.request import AuthenticatedRequest
@@ -183,7 +184,7 @@ def activate(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             errors = exc.errors or {"form": exc.detail}
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=ACCOUNT_BACKEND)
             messages.success(request, "账号已激活，以后请选择学校、用学号和新密码登录")
             return _remember_school(redirect("web:home"), user, values["school_code"])
     chosen = values["school_code"] if request.method == "POST" else None

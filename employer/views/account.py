@@ -29,6 +29,7 @@ from employer.access import current_employer, employer_required
 from employer.fields import basic_fields, profile_fields
 from employer.views.common import page
 from web.actions import Refusal, attempt
+from web.backends import ACCOUNT_BACKEND
 from web.downloads import download
 from web.forms import ProfileForm
 from web.navigation import safe_target
@@ -102,7 +103,7 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
         if "licence" not in errors:
             errors["licence"] = "请重新选择营业执照扫描件" if licence else ""
         return _register_page(request, error=exc.detail, errors=errors, status=400)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=ACCOUNT_BACKEND)
     messages.success(request, "注册成功。单位资质须经学校审核，审核通过后即可使用网签系统。")
     return redirect("employer:home")
 
