@@ -68,6 +68,8 @@ JOBS = (
     # 核查 rows nobody answered by the deadline become 存疑 (issue 21 item 2).
     Job("expire_verifications", 3600),
     Job("prune_db_task_results", 86_400, ("--min-age-days", "30", "--failed-min-age-days", "90")),
+    # Sessions past their expiry (web.sessions reads them as signed out; Django leaves the rows to this command).
+    Job("clearsessions", 86_400),
 )
 
 

@@ -15,11 +15,21 @@ import pytest
 import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from django.contrib.sessions.models import Session
 from django.db import connection, connections
 
 from core.models import Agreement, NoticeSent
-from ops.scheduler import JOBS, SCHEDULER_LOCK_KEY, Job, acquire_leadership, build_scheduler, holds_leadership
+from ops.scheduler import (
+    JOBS,
+    SCHEDULER_LOCK_KEY,
+    Job,
+    acquire_leadership,
+    build_scheduler,
+    holds_leadership,
+    run_job,
+)
 from testsupport import World, invite
+from web.sessions import SessionStore
 
 from .support import MANAGE, ROOT, database_url, production_env, require_postgresql
 
@@ -36,6 +46,20 @@ def test_every_job_is_scheduled_at_start_and_then_on_its_interval() -> None:
         assert isinstance(trigger, IntervalTrigger)
         assert trigger.interval == datetime.timedelta(seconds=job.every_seconds)
         assert jobs[job.command].next_run_time is not None  # pending: runs as soon as the scheduler starts
+
+
+@pytest.mark.django_db(transaction=True)  # a job closes its thread's connection when done (run_job)
+def test_the_daily_job_clears_expired_sessions_only() -> None:
+    store = SessionStore()
+    store["x"] = 1
+    store.create()
+    expired = SessionStore()
+    expired["x"] = 2
+    expired.create()
+    Session.objects.filter(pk=expired.session_key).update(expire_date=T0)
+    (job,) = (job for job in JOBS if job.command == "clearsessions")
+    run_job(job)
+    assert set(Session.objects.values_list("pk", flat=True)) == {store.session_key}
 
 
 def _expiring_invitation(world: World) -> Agreement:
