@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -115,6 +118,22 @@ def test_password_change_inside_the_portal(world: World, login_as: LoginAs) -> N
     assert "密码已修改" in ok.content.decode()
     world.employer.refresh_from_db()
     assert world.employer.check_password("New-pass-2026!")
+
+
+@pytest.mark.parametrize("page", ["employer:password", "web:password_change"])
+def test_guessing_the_old_password_is_throttled_like_a_login(
+    world: World, login_as: LoginAs, settings: Any, page: str
+) -> None:
+    """A session that guesses its account's password (a borrowed or stolen one, to keep the account for good) is
+    counted as a login is (core.throttle): past LOGIN_FAILURE_LIMIT it is refused, the right password too."""
+    client = login_as(world.employer)
+    wrong = {"old_password": "guess-0000", "new_password": "New-pass-2026!", "new_password2": "New-pass-2026!"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert client.post(reverse(page), wrong).status_code in (200, 429)
+    right = {**wrong, "old_password": PASSWORD}
+    assert client.post(reverse(page), right).status_code == 429
+    world.employer.refresh_from_db()
+    assert world.employer.check_password(PASSWORD)
 
 
 def test_confirm_form_errors_then_success_goes_back(db: None, login_as: LoginAs) -> None:

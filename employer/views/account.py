@@ -25,6 +25,7 @@ from core.services.employers import (
 )
 from core.services.licences import employer_upload_licence, read_licence, read_licence_upload
 from core.services.sms_codes import PURPOSE_EMPLOYER_REGISTER, sms_code_send
+from core.throttle import TooManyAttempts
 from employer.access import current_employer, employer_required
 from employer.fields import basic_fields, profile_fields
 from employer.views.common import page
@@ -34,6 +35,7 @@ from web.downloads import download
 from web.forms import ProfileForm
 from web.navigation import safe_target
 from web.request import AuthenticatedRequest
+from web.views import locked_out
 
 
 @require_GET
@@ -224,7 +226,10 @@ def password(request: AuthenticatedRequest) -> HttpResponse:
                 request.user,
                 old_password=request.POST.get("old_password", ""),
                 new_password=request.POST.get("new_password", ""),
+                request=request,  # a wrong old password counts as a failed login (core.throttle)
             )
+        except TooManyAttempts as exc:
+            return locked_out(request, exc)
         except InvalidInput as exc:
             error, errors = exc.detail, dict(exc.errors)
         else:
