@@ -253,8 +253,19 @@ def prepared(alias: str) -> Iterator[None]:
             return run(sql, params, many, context)
         # What Django's own last step does (CursorWrapper._execute), with psycopg's prepare=True.
         connection.validate_no_broken_transaction()
+        cursor = context["cursor"].cursor
         with connection.wrap_database_errors:
-            return context["cursor"].cursor.execute(sql, params, prepare=True)
+            try:
+                return cursor.execute(sql, params, prepare=True)
+            except psycopg.errors.FeatureNotSupported:
+                # "cached plan must not change result type": a migration (run while this release still serves,
+                # docs/DEPLOY.md) changed a column the statement returns, and PostgreSQL refuses this connection's
+                # prepared statement on every execution from then on. Outside a transaction it is prepared again
+                # (DEALLOCATE ALL, which psycopg notices and forgets its names); inside one, the rollback does it.
+                if connection.in_atomic_block:
+                    raise
+                cursor.execute("DEALLOCATE ALL")
+                return cursor.execute(sql, params, prepare=True)
 
     with connection.execute_wrapper(execute):
         yield

@@ -14,7 +14,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore as DjangoStore
 from django.contrib.sessions.models import Session
 from django.core.exceptions import SuspiciousOperation
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -155,3 +155,37 @@ def test_a_suspicious_read_is_logged_as_django_logs_it(
     assert [r.getMessage() for r in caplog.records if r.name == "django.security.SuspiciousOperation"] == [
         "not a session"
     ]
+
+
+@pytest.mark.django_db(transaction=True)  # the other connection's ALTER waits for no transaction of this one
+@pytest.mark.skipif(
+    connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get("server_side_binding"),
+    reason="prepared statements are PostgreSQL's, with server-side binding",
+)
+def test_signed_in_pages_survive_a_migration_that_changes_a_column_they_read(
+    world: World, client: Client, login_as: LoginAs
+) -> None:
+    """Migrations run with the previous release still serving (docs/DEPLOY.md, Upgrades). One that changes a column
+    the prepared session or user read returns (a longer 单位名称 here) makes PostgreSQL refuse that connection's
+    prepared statement ("cached plan must not change result type") on every later execution; the read is prepared
+    again rather than every signed-in page answering 500 until the connection is closed."""
+    login_as(world.employer)
+    assert client.get(reverse("employer:agreements")).status_code == 200  # the reads are prepared
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT character_maximum_length FROM information_schema.columns"
+            " WHERE table_name = 'core_employer' AND column_name = 'name'"
+        )
+        (length,) = cursor.fetchone()
+    other = connections.create_connection(DEFAULT_DB_ALIAS)  # as `manage.py migrate` on another host
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE core_employer ALTER COLUMN name TYPE varchar({length + 1})")
+        for _ in range(2):
+            response = client.get(reverse("employer:agreements"))
+            assert response.status_code == 200 and response.wsgi_request.user == world.employer
+    finally:
+        with other.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE core_employer ALTER COLUMN name TYPE varchar({length})")
+        other.close()
+        connection.close()  # the next test's statements are prepared afresh
