@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.test import Client
 from django.urls import reverse
@@ -218,6 +219,21 @@ def test_oidc_signs_in_the_roster_student(
     assert signed_in(client) == world.outsider_student.user
     assert client.session[SESSION_KEY] == world.other_school.code
     assert User.objects.count() == accounts
+
+
+def test_an_oidc_session_is_read_by_its_backend_until_the_account_is_disabled(
+    client: Client, idp: IdentityServers, world: World, sso: dict[str, SchoolSSO]
+) -> None:
+    """The pages after the callback read the user through OIDCBackend.get_user (web.backends.SessionUserMixin),
+    which refuses an inactive account as the password login's backend does."""
+    idp.enrol(world.outsider_student.student_no)
+    assert client.get(oidc_callback(client, world.outsider_student.student_no)).status_code == 302
+    assert client.session[BACKEND_SESSION_KEY] == "sso.backends.OIDCBackend"
+    for _ in range(2):
+        page = client.get("/student/invitations/")
+        assert page.status_code == 200 and page.wsgi_request.user == world.outsider_student.user
+    User.objects.filter(pk=world.outsider_student.user.pk).update(is_active=False)
+    assert client.get("/student/invitations/").status_code == 302
 
 
 def test_oidc_refuses_someone_not_on_the_roster(

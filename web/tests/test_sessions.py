@@ -19,7 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.models import Province, Role, User
+from core.models import Province, Role, School, User
 from core.selectors.users import ORGANISATIONS
 from sso.backends import CASBackend, OIDCBackend
 from testsupport import LoginAs, World, make_user
@@ -89,6 +89,21 @@ def test_every_backend_reads_the_user_with_their_organisations(world: World) -> 
             assert (user.school, user.college, user.employer) == (world.school, world.college, None)
         assert len(queries) == 0
         assert backend.get_user(10**9) is None
+
+
+def test_a_move_to_another_college_or_a_renamed_school_shows_on_the_next_page(
+    world: World, client: Client, login_as: LoginAs
+) -> None:
+    """Only the statement is kept across requests: each request reads the user and their organisations anew."""
+    admin = world.college_admin
+    login_as(admin)
+    assert client.get(reverse("school:agreements")).wsgi_request.user.college == world.college  # type: ignore[union-attr]
+    User.objects.filter(pk=admin.pk).update(college=world.other_college)
+    School.objects.filter(pk=world.school.pk).update(name="东北大学（新校名）")
+    response = client.get(reverse("school:agreements"))
+    user = response.wsgi_request.user
+    assert isinstance(user, User) and user.college == world.other_college
+    assert user.college.name == world.other_college.name and user.school.name == "东北大学（新校名）"  # type: ignore[union-attr]
 
 
 def test_an_expired_session_is_anonymous(world: World, client: Client, login_as: LoginAs) -> None:
