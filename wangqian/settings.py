@@ -143,10 +143,11 @@ TEMPLATES = [
         },
     },
     {
-        # Only for `<app>/includes/*.jinja` fragments, where Django's engine was the bound (web/jinja.py).
+        # Only for `<app>/includes/*.jinja` and the site's `includes/*.jinja` fragments, where Django's engine was the
+        # bound (web/jinja.py).
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",
-        "DIRS": [BASE_DIR / app / "templates" for app in ("employer", "school")],
+        "DIRS": [BASE_DIR / "templates", *(BASE_DIR / app / "templates" for app in ("employer", "school"))],
         "APP_DIRS": False,
         "OPTIONS": {"environment": "web.jinja.environment"},
     },

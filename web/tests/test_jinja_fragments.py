@@ -13,12 +13,19 @@ from testsupport import LoginAs, World, make_student
 from web.jinja import row_url
 
 
-def test_jinja_fragments_are_includes_of_a_portal() -> None:
-    found = sorted(Path(settings.BASE_DIR).glob("*/templates/**/*.jinja"))
+def test_jinja_fragments_are_includes_of_a_portal_or_the_site() -> None:
+    base = Path(settings.BASE_DIR)
+    found = sorted(base.glob("*/templates/**/*.jinja"))
     assert found
     for path in found:
-        app = path.relative_to(settings.BASE_DIR).parts[0]
-        assert path.parent == Path(settings.BASE_DIR) / app / "templates" / app / "includes", path
+        app = path.relative_to(base).parts[0]
+        assert path.parent == base / app / "templates" / app / "includes", path
+    # The site's own (the portals' 我的位置) beside templates/includes' Django fragments.
+    site = sorted(base.glob("templates/**/*.jinja"))
+    assert site
+    assert all(path.parent == base / "templates" / "includes" for path in site), site
+    for path in found + site:
+        assert "{% extends" not in path.read_text(encoding="utf-8"), f"{path} is a fragment and extends nothing"
 
 
 @pytest.mark.parametrize("name", ["employer:agreement_detail", "school:agreement"])

@@ -3,6 +3,8 @@
 <app>/templates/<app>/base.html       the portal's layout (menu, breadcrumbs), extends the site's base.html
 <app>/templates/<app>/<page>.html     a full page, extends "<app>/base.html"
 <app>/templates/<app>/includes/*.html a fragment (partial, htmx answer, dialog body); never a page of its own
+<app>/templates/<app>/includes/*.jinja a fragment written for Jinja2 where Django's engine was the bound (web/jinja.py:
+                                      the menu, a list's rows and filters), included with `{% jinja %}`
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ SITE_LAYOUT_PAGES = {"employer/register.html"}
 
 def _templates(app: str) -> list[Path]:
     root = Path(settings.BASE_DIR) / app / "templates" / app
-    return sorted(root.rglob("*.html"))
+    return sorted(path for suffix in ("*.html", "*.jinja") for path in root.rglob(suffix))
 
 
 @pytest.mark.parametrize("app", PORTALS)
@@ -34,6 +36,7 @@ def test_portal_templates_follow_one_layout(app: str) -> None:
         assert folder in ("", "includes"), f"{app}/{name}: fragments belong in {app}/includes/"
         assert not file.startswith("_"), f"{app}/{name}: no underscore partials, use {app}/includes/"
         assert file != "layout.html", f"{app}/{name}: the portal layout is {app}/base.html"
+        assert folder == "includes" or not file.endswith(".jinja"), f"{app}/{name}: a Jinja2 template is a fragment"
 
 
 @pytest.mark.parametrize("app", PORTALS)
