@@ -154,7 +154,12 @@ TEMPLATES = [
 ]
 
 _sqlite_default = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _sqlite_default), conn_max_age=60)}
+# How long a process keeps its PostgreSQL connection between requests (0: one per request, e.g. behind PgBouncer in
+# transaction mode; `make run`'s threaded development server too, whose threads would each leave one open).
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+DATABASES = {
+    "default": dj_database_url.parse(env_str("DATABASE_URL", _sqlite_default), conn_max_age=DATABASE_CONN_MAX_AGE)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The list indexes' non-key columns (Index.include) make them covering on PostgreSQL; SQLite builds the same
     # indexes without them, which is all it can use, so the warning says nothing to act on.

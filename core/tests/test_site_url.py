@@ -87,3 +87,26 @@ def test_the_agreements_qr_code_and_printed_address_use_site_url(world: World) -
     assert data.verify_url == expected  # what render._draw_qr encodes
     text = "".join(PdfReader(io.BytesIO(render_agreement_pdf(data))).pages[0].extract_text().split())
     assert expected in text
+
+
+def test_the_dev_servers_processes_keep_no_connection_past_a_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """runserver answers each request in a thread of its own; a kept PostgreSQL connection would outlive its thread,
+    so `make run`'s children get DATABASE_CONN_MAX_AGE=0 unless the developer set it, and the settings honour it."""
+    monkeypatch.delenv("DATABASE_CONN_MAX_AGE", raising=False)
+    env = serve.child_env("127.0.0.1", "8101")
+    assert env["DATABASE_CONN_MAX_AGE"] == "0"
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "30")
+    assert serve.child_env("127.0.0.1", "8101")["DATABASE_CONN_MAX_AGE"] == "30"
+    read = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['CONN_MAX_AGE'])"
+    )
+    root = Path(__file__).resolve().parents[2]
+    for value, expected in (("0", "0"), ("", "60")):
+        child = {**env, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "DATABASE_CONN_MAX_AGE": value}
+        child["DJANGO_SETTINGS_MODULE"] = "wangqian.settings"
+        done = subprocess.run(
+            [sys.executable, "-c", read], cwd=root, env=child, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == expected

@@ -50,6 +50,9 @@ def child_env(host: str, port: str) -> dict[str, str]:
         env["SMS_BACKEND"] = "core.sms.backends.file.SmsBackend"
         env["SMS_FILE_PATH"] = str(outbox / "sms")
     env["PYTHONUNBUFFERED"] = "1"
+    # runserver answers each request in a thread of its own: a connection kept past the request stays open after
+    # its thread is gone, and on PostgreSQL they pile up until the server refuses new ones.
+    env.setdefault("DATABASE_CONN_MAX_AGE", "0")
     # make run is the demo; `make serve` is the production server, as the address line says.
     env["DJANGO_RUNSERVER_HIDE_WARNING"] = "true"
     return env
