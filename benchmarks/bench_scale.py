@@ -5,20 +5,20 @@
 
 Starts three servers with serve_production's gunicorn command (WEB_CONCURRENCY=2 or --workers, DEBUG off): the app
 (manage.py serve_production --roles web, production settings); the ceiling every page is judged by, Django's own
-bare view — a project made by `django-admin startproject` at run time, its default settings and middleware untouched,
-plus one JSON view; and the same view under this project's settings (all its middlewares, benchmarks/bare_settings.py),
-so what the middlewares cost is printed too. Then drives each page with wrk (16 connections, 2 threads) and prints
-req/s, p50, p99 and the ratios to both bare views' req/s; then asks each page that has a target open loop at half
-the req/s wrk measured (benchmarks/openloop.py, `--load-share`): wrk's p99 at saturation is mostly its own queue
-(16 connections always waiting: 16 / req/s on average), the open loop's is what a request meets at the use
-docs/DEPLOY.md sizes hosts for (50 %: either of two hosts carries the peak alone); both are printed and judged.
-API pages use bearer tokens, HTML pages a session logged in through the login form; accept posts to invitations
-prepared through the workflow functions, each with its graduate's 本人确认 made just before (each accepted once; wrk's Lua hands them out). Then the surge (benchmarks/
-surge.py: 1,000 graduates accepting with their 本人确认 by SMS code within 60 s while 200 employers page their
-lists and 20 reviewers approve, each a person with a think time of 2–8 s between an answer and the next request;
-`--surge-flat-out` makes them wrk connections asking again at once, the stress figure), the export of scale_hr's
-100k agreements (time, and the serving worker's peak RSS) and the roster import of 20,000 rows
-(benchmarks/bench_roster_import.py in a child process).
+bare view — a project made by `django-admin startproject` at run time, its default settings and middleware
+untouched, plus one JSON view; and the same view under this project's settings (all its middlewares,
+benchmarks/bare_settings.py), so what the middlewares cost is printed too. Then drives each page with wrk (16
+connections, 2 threads) and prints req/s, p50, p99 and the ratios to both bare views' req/s; then asks each page
+that has a target open loop at half the req/s wrk measured (benchmarks/openloop.py, `--load-share`): wrk's p99 at
+saturation is mostly its own queue (16 connections always waiting: 16 / req/s on average), the open loop's is what a
+request meets at the use docs/DEPLOY.md sizes hosts for (50 %: either of two hosts carries the peak alone); both are
+printed and judged. API pages use bearer tokens, HTML pages a session logged in through the login form; accept posts
+to invitations prepared through the workflow functions, each with its graduate's 本人确认 made just before (each
+accepted once; wrk's Lua hands them out). Then the surge (benchmarks/surge.py: 1,000 graduates accepting with their
+本人确认 by SMS code within 60 s while 200 employers page their lists and 20 reviewers approve, each a person with a
+think time of 2–8 s between an answer and the next request; `--surge-flat-out` makes them wrk connections asking
+again at once, the stress figure), the export of scale_hr's 100k agreements (time, and the serving worker's peak
+RSS) and the roster import of 20,000 rows (benchmarks/bench_roster_import.py in a child process).
 
 Targets (issues 11, 22): list pages p99 ≤ 100 ms (at half load and at saturation, each judged), API ≥ 0.10×
 Django's bare view, HTML ≥ 0.05×, accept ≥ 0.02× with 0 errors, statistics p99 ≤ 100 ms, export of 100k rows ≤ 10 s
