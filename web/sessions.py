@@ -17,7 +17,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.db import models
 from django.utils import timezone
 
-from core.selectors.paging import CompiledRead
+from core.selectors.paging import CompiledRead, as_given, attnames
 from web.backends import ACCOUNT_BACKEND
 
 # Sessions signed in before web.backends.AccountBackend name Django's ModelBackend, which is no longer listed in
@@ -26,7 +26,7 @@ from web.backends import ACCOUNT_BACKEND
 # others expire within SESSION_COOKIE_AGE (two weeks) of the change, after which this can go.
 _RENAMED_BACKENDS = {"django.contrib.auth.backends.ModelBackend": ACCOUNT_BACKEND}
 
-_COLUMNS = tuple(field.attname for field in Session._meta.concrete_fields)
+_COLUMNS = attnames(Session)
 # Never a session key (32 lowercase letters and digits): where the key goes in the compiled statement.
 _MARKER = "compiled-read-marker"
 
@@ -35,7 +35,7 @@ def _session_query(session_key: str) -> models.QuerySet[Any]:
     return Session.objects.filter(session_key=session_key).order_by().values_list(*_COLUMNS)
 
 
-_READ = CompiledRead(_session_query, marker=_MARKER, parameter=lambda connection, value: value)
+_READ = CompiledRead(_session_query, marker=_MARKER, parameter=as_given)
 
 
 class SessionStore(db.SessionStore):

@@ -168,6 +168,17 @@ class AnyOf(Lookup[Any]):
         return list(ids) if connection.vendor == "postgresql" else json.dumps(list(ids))
 
 
+def as_given(connection: BaseDatabaseWrapper, value: Any) -> Any:
+    """A CompiledRead's `parameter` for a read by one value (a session key, a token's hash, a user's id), bound as it
+    is rather than as `AnyOf`'s array of ids."""
+    return value
+
+
+def attnames(model: type[Model]) -> tuple[str, ...]:
+    """A model's concrete columns as `Model.from_db` takes them back from a CompiledRead's row."""
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
 class CompiledRead:
     """A read whose SQL never changes but for one parameter: `build(value)` makes its queryset (ending in
     `values_list`), compiled once per database alias with `marker` as the value; each call then only runs the statement

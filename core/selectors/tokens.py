@@ -10,10 +10,10 @@ from typing import Any
 from django.db import models
 
 from core.models import ApiToken
-from core.selectors.paging import CompiledRead
+from core.selectors.paging import CompiledRead, as_given, attnames
 from core.selectors.users import user_columns, user_from_row
 
-_TOKEN = tuple(field.attname for field in ApiToken._meta.concrete_fields)
+_TOKEN = attnames(ApiToken)
 _COLUMNS = (*_TOKEN, *user_columns("user__"))
 # Never a key's SHA-256 (64 hex digits): where the hash goes in the compiled statement.
 _MARKER = "compiled-read-marker"
@@ -23,7 +23,7 @@ def _token_query(key_hash: str) -> models.QuerySet[Any]:
     return ApiToken.objects.filter(key_hash=key_hash).order_by().values_list(*_COLUMNS)
 
 
-_READ = CompiledRead(_token_query, marker=_MARKER, parameter=lambda connection, value: value)
+_READ = CompiledRead(_token_query, marker=_MARKER, parameter=as_given)
 
 
 def api_token_by_hash(key_hash: str) -> ApiToken | None:

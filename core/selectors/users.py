@@ -10,24 +10,20 @@ from typing import Any, cast
 from django.db import models
 
 from core.models import User
-from core.selectors.paging import CompiledRead
+from core.selectors.paging import CompiledRead, as_given, attnames
 
 # Read with the user, each a join by primary key: the portals' chrome names them on every page (the school and
 # college, the employer, the province) and the second factor asks the school's setting on every request.
 ORGANISATIONS = ("school", "college", "employer", "province")
 
 
-def _attnames(model: type[models.Model]) -> tuple[str, ...]:
-    return tuple(field.attname for field in model._meta.concrete_fields)
-
-
 def _organisation(name: str) -> tuple[models.ForeignKey[Any, Any], type[models.Model], tuple[str, ...]]:
     field = cast("models.ForeignKey[Any, Any]", User._meta.get_field(name))
     model = cast("type[models.Model]", field.related_model)
-    return field, model, _attnames(model)
+    return field, model, attnames(model)
 
 
-_USER = _attnames(User)
+_USER = attnames(User)
 # (the User field that caches it, its model, the model's attnames), in the row's order after the user's columns.
 _ORGANISATIONS = tuple(_organisation(name) for name in ORGANISATIONS)
 
@@ -36,7 +32,7 @@ def user_columns(path: str = "") -> tuple[str, ...]:
     """The columns `user_from_row` reads, for `values_list` on a model whose path to the user is `path`
     (`"user__"` from an ApiToken, `""` from User)."""
     own = (f"{path}{attname}" for attname in _USER)
-    theirs = (f"{path}{field.name}__{attname}" for field, _, attnames in _ORGANISATIONS for attname in attnames)
+    theirs = (f"{path}{field.name}__{attname}" for field, _, columns in _ORGANISATIONS for attname in columns)
     return (*own, *theirs)
 
 
@@ -45,11 +41,11 @@ def user_from_row(row: Sequence[Any], using: str) -> User:
     it: the instance, or None for one the user has not."""
     user = User.from_db(using, _USER, row[: len(_USER)])
     start = len(_USER)
-    for field, model, attnames in _ORGANISATIONS:
-        values = row[start : start + len(attnames)]
-        start += len(attnames)
+    for field, model, columns in _ORGANISATIONS:
+        values = row[start : start + len(columns)]
+        start += len(columns)
         # Without one (a null FK), its columns are all NULL and None is cached, as a lazy load caches it.
-        related = model.from_db(using, attnames, values) if getattr(user, field.attname) is not None else None
+        related = model.from_db(using, columns, values) if getattr(user, field.attname) is not None else None
         field.set_cached_value(user, related)
     return user
 
@@ -60,7 +56,7 @@ def _user_query(user_id: Any) -> models.QuerySet[Any]:
 
 # Never a user's id: where the id goes in the compiled statement.
 _MARKER = -1
-_READ = CompiledRead(_user_query, marker=_MARKER, parameter=lambda connection, value: value)
+_READ = CompiledRead(_user_query, marker=_MARKER, parameter=as_given)
 
 
 def user_by_id(user_id: Any) -> User | None:
