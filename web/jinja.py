@@ -1,15 +1,15 @@
 """Jinja2, for the few fragments where Django's template engine was the bound: a list page's rows and filter bar, and
 the portals' menu and 我的位置 breadcrumb, which every school and employer page renders.
 
-A list page's 20 rows of 11 cells cost ~1.4 ms of variable lookups in Django's engine (plus ~0.8 ms for a `{% url %}`
-per row); Jinja2 compiles a template to Python and renders the same rows in ~0.3 ms (issue 22). The menu's ~20 links
-and ~25 conditions in Jinja2 take a school admin's page 4% fewer instructions than as Django nodes, a college admin's
-or an employer's 2-3% (its links are read from `menu_links()` by subscript: a call per link cost Jinja2 more than
-the rest of the menu). Everything else stays a Django
-template: a fragment written for Jinja2 is `<app>/includes/<name>.jinja` (or the site's `includes/<name>.jinja`)
-beside the Django ones, and a Django template includes it with `{% jinja "<app>/includes/<name>.jinja" key=value %}`
-(web/templatetags/jinja.py), which hands it the including template's context. Escaping is on, as in Django; what
-Django's context gives and Jinja2 lacks is read as calls (`user.get_role_display()`).
+A list page's 20 rows of 11 cells cost ~1.4 ms of variable lookups in Django's engine (plus ~0.8 ms for a
+`{% url %}` per row); Jinja2 compiles a template to Python and renders the same rows in ~0.3 ms (issue 22). The
+menu's ~20 links and ~25 conditions in Jinja2 take a school admin's page 4% fewer instructions than as Django nodes,
+a college admin's or an employer's 2-3% (its links are read from `menu_links()` by subscript: a call per link cost
+Jinja2 more than the rest of the menu). Everything else stays a Django template: a fragment written for Jinja2 is
+`<app>/includes/<name>.jinja` (or the site's `includes/<name>.jinja`) beside the Django ones, and a Django template
+includes it with `{% jinja "<app>/includes/<name>.jinja" key=value %}` (web/templatetags/jinja.py), which hands it
+the including template's context. Escaping is on, as in Django; what Django's context gives and Jinja2 lacks is read
+as calls (`user.get_role_display()`).
 """
 
 from __future__ import annotations
