@@ -558,8 +558,7 @@ def at_load(server: Server, path: str, headers: dict[str, str], rate: float, arg
     """The page's p50/p99 at `rate` req/s, requests arriving as users' do (benchmarks/openloop.py)."""
     from benchmarks.openloop import open_loop
 
-    host, _, port = server.base.removeprefix("http://").partition(":")
-    return open_loop(host, int(port), path, headers, rate=rate, duration=args.duration)
+    return open_loop("127.0.0.1", server.port, path, headers, rate=rate, duration=args.duration)
 
 
 # --- the run ---------------------------------------------------------------------------------------------------
