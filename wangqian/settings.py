@@ -531,6 +531,40 @@ LIST_COUNT_EXACT_LIMIT = env_int("LIST_COUNT_EXACT_LIMIT", 10_000)
 LIST_COUNT_CACHE_SECONDS = env_int("LIST_COUNT_CACHE_SECONDS", 60)
 # A list's filter choices drawn from the data (毕业年度, 院校 of one's agreements) are recomputed this often.
 LIST_CHOICES_CACHE_SECONDS = env_int("LIST_CHOICES_CACHE_SECONDS", 300)
+
+# The cache (kept list and to-do counts, 签约统计's figures, filter choices, OIDC discovery, preview PNGs). Unset, each
+# process keeps its own in memory (Django's LocMemCache): make run, the tests, a single process. Production sets
+# CACHE_URL to a Redis every process of the host group shares (redis://host:6379/0, rediss:// for TLS, a password as
+# redis://:password@host:6379/0), so a kept count is counted once per group, not once per worker and again by each
+# worker --max-requests recycles (core.cache.TwoLevelCache).
+CACHE_URL = env_str("CACHE_URL", "")
+# With CACHE_URL: each process keeps what it read or wrote at most this many seconds in its own memory, never longer
+# than the value's own timeout (a read from memory takes microseconds, a Redis round trip about a tenth of a
+# millisecond, and a list page reads the cache up to eight times). A value changed by another process is seen up to
+# this late: a kept count is at most LIST_COUNT_CACHE_SECONDS + CACHE_LOCAL_SECONDS old. 0: every read asks Redis.
+CACHE_LOCAL_SECONDS = env_int("CACHE_LOCAL_SECONDS", 5, minimum=0)
+# Connecting to Redis, or its answer, taking longer than this many milliseconds is a failure: the read is a miss and
+# the page computes the value itself.
+CACHE_TIMEOUT_MS = env_int("CACHE_TIMEOUT_MS", 100, minimum=1)
+# After a failure a process leaves Redis alone this many seconds (its own memory serves meanwhile; one warning logged
+# per period), so a down Redis costs one timeout per process and period, never one per request.
+CACHE_BREAKER_SECONDS = env_int("CACHE_BREAKER_SECONDS", 5, minimum=1)
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    # Named by its scheme only: the URL may carry a password.
+    raise ImproperlyConfigured(
+        f"CACHE_URL starting {CACHE_URL.split('://', 1)[0][:10]!r} is not a Redis URL (redis://, rediss:// or unix://)"
+    )
+CACHES: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if CACHE_URL:
+    CACHES["default"] = {
+        "BACKEND": "core.cache.TwoLevelCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": {
+            "LOCAL_SECONDS": CACHE_LOCAL_SECONDS,
+            "REDIS_TIMEOUT": CACHE_TIMEOUT_MS / 1000,
+            "BREAKER_SECONDS": CACHE_BREAKER_SECONDS,
+        },
+    }
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

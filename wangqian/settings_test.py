@@ -27,3 +27,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 SMS_BACKEND = "core.sms.backends.locmem.SmsBackend"
 # Tests walk one graduate through many binding acts (each a 本人确认 by SMS code); the limit has its own test.
 CONFIRMATION_CODES_PER_HOUR = 1000
+# Each test process keeps its own memory cache whatever CACHE_URL says: tests clear it, and a shared Redis would be
+# cleared under the other workers' feet (core/tests/test_cache.py tests the two-level cache on Redis itself).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

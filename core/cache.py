@@ -1,0 +1,264 @@
+"""The default cache when CACHE_URL is set: each process's memory in front of one Redis shared by the host group.
+
+A list's kept count, the menu's to-do counts, the statistics figures and the preview PNGs are computed once per host
+group, not once per gunicorn worker (and again by every worker `--max-requests` recycles).
+
+- L1, this process's memory (Django's LocMemCache, shared by the process's threads): what this process read or wrote,
+  kept at most LOCAL_SECONDS and never longer than the value's own timeout. A list page reads the cache up to eight
+  times; from memory each read costs microseconds, from Redis a round trip (docs/DEPLOY.md has the figures).
+- L2, Redis (Django's own RedisCache): the values every process shares. Reads try L1, then L2 (an L2 hit is copied
+  into L1); writes and deletes go to both. So a value another process changed or deleted is seen at most
+  LOCAL_SECONDS late.
+- Redis down, unreachable or slow never fails a request: connecting and answering are bounded by REDIS_TIMEOUT
+  (seconds), a failure is a miss (a read) or nothing (a write), and after one the process leaves Redis alone for
+  BREAKER_SECONDS (L1 alone serves meanwhile), so a down Redis costs one timeout per process and period, not one per
+  request; the warning is logged once per period.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+def _as_made(key: str, key_prefix: str, version: Any) -> str:
+    """The levels' key function: the two-level cache has already made the key (its prefix and version)."""
+    return key
+
+
+class _Local(LocMemCache):
+    def validate_key(self, key: Any) -> None:
+        """Validated once, by the two-level cache."""
+
+
+class _Shared(RedisCache):
+    def validate_key(self, key: Any) -> None:
+        """Validated once, by the two-level cache."""
+
+
+class Breaker:
+    """Whether this process asks Redis now: open for `seconds` after a failure. One per process and L1 (Django makes
+    a cache backend per thread; they share it), so a down Redis is found once per period, not once per thread."""
+
+    def __init__(self, where: str, seconds: float):
+        self.where = where
+        self.seconds = seconds
+        self.open_until = 0.0
+        self.attempts = 0  # calls made to Redis: what a test reads to see that an open breaker skipped it
+        self.failures = 0
+        self._lock = threading.Lock()
+
+    def closed(self) -> bool:
+        # The wall clock, as LocMemCache's expiry (and so tests can move it); a clock stepped back past the period's
+        # start closes the breaker rather than keeping Redis off for as long as the step.
+        now = time.time()
+        return not (self.open_until - self.seconds <= now < self.open_until)
+
+    def trip(self, error: Exception) -> None:
+        with self._lock:
+            self.failures += 1
+            if not self.closed():  # another thread failed first: one warning per period
+                return
+            self.open_until = time.time() + self.seconds
+        logger.warning(
+            "cache: Redis at %s failed (%s: %s); this process uses its own memory only for %g s",
+            self.where,
+            type(error).__name__,
+            error,
+            self.seconds,
+        )
+
+
+_breakers: dict[tuple[str, str], Breaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def _where(location: str) -> str:
+    """The Redis URL without its credentials, for the log."""
+    parts = urlsplit(location)
+    host = parts.hostname or parts.path
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path if parts.hostname else ''}"
+
+
+class TwoLevelCache(BaseCache):
+    """`LOCATION`: the Redis URL(s) as Django's RedisCache takes them. `OPTIONS`: LOCAL_SECONDS (L1's longest keep,
+    0: no L1), REDIS_TIMEOUT (seconds to connect or answer), BREAKER_SECONDS, LOCAL_NAME (the L1 and its breaker: the
+    location unless given; tests give two instances different names to stand for two processes), LOCAL_MAX_ENTRIES;
+    anything else goes to redis-py's connection pool."""
+
+    def __init__(self, location: str, params: dict[str, Any]):
+        super().__init__(params)
+        options = dict(params.get("OPTIONS") or {})
+        self.local_seconds = float(options.pop("LOCAL_SECONDS", 5))
+        redis_timeout = float(options.pop("REDIS_TIMEOUT", 0.1))
+        breaker_seconds = float(options.pop("BREAKER_SECONDS", 5))
+        name = str(options.pop("LOCAL_NAME", location))
+        local_entries = int(options.pop("LOCAL_MAX_ENTRIES", 300))
+        self.local: LocMemCache | None = None
+        if self.local_seconds > 0:
+            self.local = _Local(
+                f"two-level:{name}",
+                {"KEY_FUNCTION": _as_made, "TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": local_entries}},
+            )
+        self.shared = _Shared(
+            location,
+            {
+                "KEY_FUNCTION": _as_made,
+                "TIMEOUT": None,
+                "OPTIONS": {
+                    "socket_connect_timeout": redis_timeout,
+                    "socket_timeout": redis_timeout,
+                    # Never again within the request: the breaker decides when Redis is asked next.
+                    "retry": Retry(NoBackoff(), 0),
+                    **options,
+                },
+            },
+        )
+        with _breakers_lock:
+            self.breaker = _breakers.setdefault((location, name), Breaker(_where(location), breaker_seconds))
+
+    # --- the two levels -----------------------------------------------------------------------------------------
+
+    def _redis(self, call: Callable[[], T], failed: T) -> T:
+        """`call()` on Redis, or `failed` while the breaker is open or when Redis fails (which opens it)."""
+        breaker = self.breaker
+        if not breaker.closed():
+            return failed
+        breaker.attempts += 1
+        try:
+            return call()
+        except RedisError as error:
+            breaker.trip(error)
+            return failed
+
+    def _timeout(self, timeout: Any) -> float | None:
+        return self.default_timeout if timeout is DEFAULT_TIMEOUT else timeout
+
+    def _local_timeout(self, timeout: float | None) -> float:
+        """L1 keeps a value at most LOCAL_SECONDS and never past its own timeout (0 or less: not at all)."""
+        return self.local_seconds if timeout is None else min(timeout, self.local_seconds)
+
+    # --- reads ----------------------------------------------------------------------------------------------------
+
+    def get(self, key: Any, default: Any | None = None, version: int | None = None) -> Any:
+        key = self.make_and_validate_key(key, version=version)
+        local = self.local
+        if local is not None:
+            found = local.get(key, _MISSING)
+            if found is not _MISSING:
+                return found
+        found = self._redis(lambda: self.shared.get(key, _MISSING), _MISSING)
+        if found is _MISSING:
+            return default
+        if local is not None:
+            local.set(key, found, self.local_seconds)
+        return found
+
+    def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
+        made = {self.make_and_validate_key(key, version=version): key for key in keys}
+        found: dict[str, Any] = {}
+        if self.local is not None:
+            found = self.local.get_many(made)
+        asked = [key for key in made if key not in found]
+        if asked:
+            shared: dict[str, Any] = self._redis(lambda: self.shared.get_many(asked), {})
+            if shared and self.local is not None:
+                self.local.set_many(shared, self.local_seconds)
+            found.update(shared)
+        return {made[key]: value for key, value in found.items()}
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        key = self.make_and_validate_key(key, version=version)
+        if self.local is not None and self.local.has_key(key):
+            return True
+        return self._redis(lambda: self.shared.has_key(key), False)
+
+    # --- writes: both levels -----------------------------------------------------------------------------------
+
+    def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
+        key = self.make_and_validate_key(key, version=version)
+        timeout = self._timeout(timeout)
+        self._redis(lambda: self.shared.set(key, value, timeout), None)
+        if self.local is not None:
+            self.local.set(key, value, self._local_timeout(timeout))
+
+    def set_many(self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> list[Any]:
+        if not data:
+            return []
+        made = {self.make_and_validate_key(key, version=version): value for key, value in data.items()}
+        timeout = self._timeout(timeout)
+        self._redis(lambda: self.shared.set_many(made, timeout), None)
+        if self.local is not None:
+            self.local.set_many(made, self._local_timeout(timeout))
+        return []
+
+    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        """Redis decides whether the key was free (another process may hold it); without Redis, this process's L1."""
+        key = self.make_and_validate_key(key, version=version)
+        timeout = self._timeout(timeout)
+        added = self._redis(lambda: self.shared.add(key, value, timeout), None)
+        local = self.local
+        if added is None:  # Redis not asked or failed
+            return local.add(key, value, self._local_timeout(timeout)) if local is not None else False
+        if added and local is not None:
+            local.set(key, value, self._local_timeout(timeout))
+        return added
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        key = self.make_and_validate_key(key, version=version)
+        timeout = self._timeout(timeout)
+        touched = self._redis(lambda: self.shared.touch(key, timeout), None)
+        local_touched = self.local.touch(key, self._local_timeout(timeout)) if self.local is not None else False
+        return local_touched if touched is None else touched
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        """Redis's INCR (atomic across processes; ValueError when the key is missing); without Redis, L1's."""
+        key = self.make_and_validate_key(key, version=version)
+        value = self._redis(lambda: self.shared.incr(key, delta), None)
+        local = self.local
+        if value is None:
+            if local is None:
+                raise ValueError(f"Key '{key}' not found (Redis unavailable)")
+            return local.incr(key, delta)
+        if local is not None:
+            local.delete(key)  # the next read takes the value, and its timeout, from Redis
+        return int(value)
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        key = self.make_and_validate_key(key, version=version)
+        local_deleted = self.local.delete(key) if self.local is not None else False
+        return self._redis(lambda: self.shared.delete(key), False) or local_deleted
+
+    def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
+        made = [self.make_and_validate_key(key, version=version) for key in keys]
+        if not made:
+            return
+        if self.local is not None:
+            self.local.delete_many(made)
+        self._redis(lambda: self.shared.delete_many(made), None)
+
+    def clear(self) -> None:
+        """Both levels: Redis's whole database (FLUSHDB, as Django's RedisCache), this process's L1."""
+        if self.local is not None:
+            self.local.clear()
+        self._redis(self.shared.clear, None)
+
+    def close(self, **kwargs: Any) -> None:
+        self.shared.close(**kwargs)

@@ -1,0 +1,345 @@
+"""The two-level cache (core.cache, CACHE_URL) against real Redis servers: what one process writes another reads, each
+process's memory keeps a value at most LOCAL_SECONDS and never past its timeout, and a Redis that is down, stopped or
+silent is a miss — its breaker then leaves Redis alone for a period instead of paying a timeout per request.
+
+Two backend instances with different LOCAL_NAMEs stand for two processes (each has its own memory and breaker). The
+shared Redis is 127.0.0.1:6379 (TEST_REDIS_URL): db 15 and a key prefix per test, so parallel test workers never meet;
+nothing here flushes it. A test that stops Redis starts one of its own (redis-server on a free port). Without Redis
+(or redis-server) they skip, except under CI=true, where they fail: the shared cache must be tested in CI."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import time_machine
+
+from core.cache import TwoLevelCache
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+Processes = Callable[..., TwoLevelCache]
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {what}: the shared cache must be tested in CI (.ci/run starts Redis)")
+    pytest.skip(what)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _processes(url: str, **defaults: Any) -> Processes:
+    """`process("a")`: a backend standing for one process (its own memory and breaker), keys under this test's
+    prefix."""
+    test = uuid.uuid4().hex
+
+    def process(name: str, **options: Any) -> TwoLevelCache:
+        return TwoLevelCache(
+            url, {"KEY_PREFIX": f"wq-test-{test}", "OPTIONS": {"LOCAL_NAME": f"{test}-{name}", **defaults, **options}}
+        )
+
+    return process
+
+
+@pytest.fixture
+def shared() -> Processes:
+    if not _answers(REDIS_URL):
+        _missing(f"Redis does not answer at {REDIS_URL}")
+    return _processes(REDIS_URL, LOCAL_SECONDS=5)
+
+
+class RedisServer:
+    """A redis-server of the test's own, on a free port, that the test may stop and start again."""
+
+    def __init__(self, binary: str, folder: Path):
+        self.binary = binary
+        self.folder = folder
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not _answers(self.url):
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else "")
+    if not binary:
+        _missing("redis-server is not installed (apt-get install redis-server)")
+    server = RedisServer(binary, tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _key(process: TwoLevelCache, key: str) -> str:
+    return process.make_key(key)
+
+
+def _in_memory(process: TwoLevelCache, key: str) -> bool:
+    assert process.local is not None
+    return process.local.has_key(_key(process, key))
+
+
+# --- semantics, on the shared Redis --------------------------------------------------------------------------------
+
+
+def test_a_value_one_process_sets_another_reads(shared: Processes) -> None:
+    a, b = shared("a"), shared("b")
+    a.set("count", 601_811, 60)
+    a.set("figures", {"summary": "<p>签约率</p>", "n": [1, 2]}, 60)
+    assert b.get("count") == 601_811
+    assert b.get("figures") == {"summary": "<p>签约率</p>", "n": [1, 2]}
+    assert b.get("nothing") is None
+    assert b.get("nothing", "default") == "default"
+    assert b.has_key("count") and not b.has_key("nothing")
+
+
+def test_a_read_from_redis_is_kept_in_memory_local_seconds_then_read_again(shared: Processes) -> None:
+    a, b = shared("a"), shared("b")
+    with time_machine.travel(time.time(), tick=False) as clock:
+        a.set("count", 1, 60)
+        assert b.get("count") == 1
+        assert _in_memory(b, "count")
+        a.set("count", 2, 60)
+        assert b.get("count") == 1  # b's memory, at most LOCAL_SECONDS old
+        clock.shift(5.1)
+        assert not _in_memory(b, "count")
+        assert b.get("count") == 2
+
+
+def test_memory_never_keeps_a_value_past_its_own_timeout(shared: Processes) -> None:
+    a = shared("a")
+    with time_machine.travel(time.time(), tick=False) as clock:
+        a.set("short", "x", 2)  # shorter than LOCAL_SECONDS (5)
+        a.set("forever", "y", None)
+        clock.shift(2.1)
+        assert not _in_memory(a, "short")
+        assert _in_memory(a, "forever")
+        clock.shift(3)
+        assert not _in_memory(a, "forever")
+    client = redis.Redis.from_url(REDIS_URL)
+    assert 0 < client.pttl(_key(a, "short")) <= 2000  # Redis keeps it its timeout
+    assert client.ttl(_key(a, "forever")) == -1  # None: no expiry
+    a.set("short", "z", 0)  # 0: gone, as with Django's other backends
+    assert a.get("short") is None
+    assert not client.exists(_key(a, "short"))
+    client.delete(_key(a, "forever"))
+
+
+def test_a_delete_reaches_every_process_memory_within_local_seconds(shared: Processes) -> None:
+    a, b, c = shared("a"), shared("b"), shared("c")
+    with time_machine.travel(time.time(), tick=False) as clock:
+        a.set("count", 7, 60)
+        assert b.get("count") == 7
+        assert b.delete("count")
+        assert b.get("count") is None
+        assert c.get("count") is None  # a process that had not read it sees the delete at once
+        assert a.get("count") == 7  # a's memory
+        clock.shift(5.1)
+        assert a.get("count") is None
+    a.set_many({"x": 1, "y": 2}, 60)
+    b.delete_many(["x", "y"])
+    assert c.get_many(["x", "y"]) == {}
+
+
+def test_get_many_reads_memory_then_redis_and_keeps_what_redis_had(shared: Processes) -> None:
+    a, b = shared("a"), shared("b")
+    a.set_many({"todo:1": 101, "todo:2": 102, "todo:3": None}, 60)
+    b.set("todo:4", 104, 60)
+    assert b.get_many(["todo:1", "todo:2", "todo:3", "todo:4", "todo:5"]) == {
+        "todo:1": 101,
+        "todo:2": 102,
+        "todo:3": None,
+        "todo:4": 104,
+    }
+    assert all(_in_memory(b, f"todo:{n}") for n in (1, 2, 3, 4))
+    assert not _in_memory(b, "todo:5")
+    ttl = redis.Redis.from_url(REDIS_URL).ttl(_key(a, "todo:1"))
+    assert 0 < ttl <= 60
+
+
+def test_add_is_decided_by_redis_for_every_process(shared: Processes) -> None:
+    a, b = shared("a"), shared("b")
+    assert a.add("recount", True, 10)
+    assert not b.add("recount", True, 10)
+    assert b.get("recount") is True
+    assert b.get_or_set("computed", lambda: "once", 60) == "once"
+    assert a.get_or_set("computed", lambda: "twice", 60) == "once"
+
+
+def test_incr_is_counted_in_redis(shared: Processes) -> None:
+    a, b = shared("a"), shared("b")
+    a.set("n", 1, 60)
+    assert b.incr("n") == 2
+    assert a.incr("n", 5) == 7
+    assert a.get("n") == 7 and b.get("n") == 7
+    assert b.decr("n", 2) == 5
+    with pytest.raises(ValueError):
+        a.incr("missing")
+
+
+def test_touch_sets_a_new_timeout_on_both_levels(shared: Processes) -> None:
+    a = shared("a")
+    a.set("k", "v", 60)
+    assert a.touch("k", 2)
+    assert 0 < redis.Redis.from_url(REDIS_URL).pttl(_key(a, "k")) <= 2000
+    assert not a.touch("missing", 2)
+
+
+def test_without_local_seconds_every_read_asks_redis(shared: Processes) -> None:
+    a, b = shared("a", LOCAL_SECONDS=0), shared("b", LOCAL_SECONDS=0)
+    assert a.local is None
+    a.set("count", 1, 60)
+    b.set("count", 2, 60)
+    assert a.get("count") == 2
+
+
+# --- Redis down, stopped or silent -----------------------------------------------------------------------------------
+
+
+def test_a_closed_port_is_a_miss_and_the_breaker_skips_redis(caplog: pytest.LogCaptureFixture) -> None:
+    process = _processes(f"redis://127.0.0.1:{_free_port()}/0", LOCAL_SECONDS=5, BREAKER_SECONDS=5)("a")
+    breaker = process.breaker
+    with caplog.at_level(logging.WARNING, logger="core.cache"), time_machine.travel(time.time(), tick=False) as clock:
+        assert process.get("count", "default") == "default"
+        assert (breaker.attempts, breaker.failures) == (1, 1)
+        # Open: nothing below asks Redis, and each works on this process's memory.
+        process.set("count", 3, 60)
+        assert process.get("count") == 3
+        assert process.get_many(["count", "other"]) == {"count": 3}
+        assert process.add("claim", 1, 10) and not process.add("claim", 1, 10)
+        assert process.incr("count") == 4
+        process.set_many({"x": 1}, 60)
+        process.delete("x")
+        process.delete_many(["count"])
+        assert process.get("other") is None and not process.has_key("x")
+        process.clear()
+        assert breaker.attempts == 1
+        assert len(caplog.records) == 1
+        assert "127.0.0.1" in caplog.records[0].getMessage()
+        # The period over, Redis is asked once more; still down: one more failure, one more warning.
+        clock.shift(5.1)
+        assert process.get("count") is None
+        assert process.get("count") is None
+        assert (breaker.attempts, breaker.failures) == (2, 2)
+        assert len(caplog.records) == 2
+
+
+def test_a_password_in_the_url_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    process = _processes(f"redis://:s3cret@127.0.0.1:{_free_port()}/0")("a")
+    with caplog.at_level(logging.WARNING, logger="core.cache"):
+        assert process.get("k") is None
+    assert caplog.records and "s3cret" not in caplog.text
+
+
+def test_a_redis_that_never_answers_is_a_miss_after_the_timeout() -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel does) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        process = _processes(f"redis://127.0.0.1:{port}/0", REDIS_TIMEOUT=0.05)("a")
+        assert process.get("k", "default") == "default"
+        process.set("k", 1, 60)
+        assert process.breaker.failures == 1 and process.breaker.attempts == 1
+
+
+def test_a_stopped_redis_is_a_miss_and_redis_back_is_used_again(own_redis: RedisServer) -> None:
+    process = _processes(own_redis.url, LOCAL_SECONDS=5, BREAKER_SECONDS=5)
+    a, b, c = process("a"), process("b"), process("c")
+    with time_machine.travel(time.time(), tick=False) as clock:
+        a.set("count", 42, 60)
+        assert b.get("count") == 42
+        own_redis.stop()
+        assert b.get("count") == 42  # its memory
+        assert c.get("count") is None  # Redis gone: a miss, not an error
+        assert c.breaker.failures == 1
+        c.set("count", 43, 60)  # kept in c's memory only
+        assert c.get("count") == 43
+        assert c.breaker.attempts == 1
+        own_redis.start()  # empty: it keeps nothing on disk
+        assert a.get("count") == 42  # a's memory still
+        clock.shift(5.1)
+        assert a.get("count") is None  # Redis came back empty
+        c.set("count", 44, 60)  # c's breaker has closed: written to Redis again
+        assert b.get("count") == 44
+        assert c.breaker.failures == 1
+        a.clear()
+        assert b.get("count") == 44  # b's memory
+        assert process("d").get("count") is None
+
+
+# --- the settings ---------------------------------------------------------------------------------------------------
+
+
+def _cache_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default'])",
+        ],
+        cwd=BASE_DIR,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "wangqian.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_without_cache_url_each_process_keeps_its_own_memory_cache() -> None:
+    result = _cache_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'}"
+
+
+def test_cache_url_makes_the_two_level_cache() -> None:
+    result = _cache_settings(CACHE_URL="redis://127.0.0.1:6379/0", CACHE_LOCAL_SECONDS="3", CACHE_TIMEOUT_MS="50")
+    assert result.returncode == 0, result.stderr
+    assert "'BACKEND': 'core.cache.TwoLevelCache'" in result.stdout
+    assert "'LOCATION': 'redis://127.0.0.1:6379/0'" in result.stdout
+    assert "'LOCAL_SECONDS': 3" in result.stdout and "'REDIS_TIMEOUT': 0.05" in result.stdout
+    refused = _cache_settings(CACHE_URL="http://user:s3cret-pw@cache:6379")
+    assert refused.returncode != 0
+    assert "CACHE_URL starting 'http' is not a Redis URL" in refused.stderr
+    assert "s3cret-pw" not in refused.stderr
