@@ -529,6 +529,10 @@ REQUEST_LOG = env_bool("REQUEST_LOG", default=False)
 # a longer list's count is kept LIST_COUNT_CACHE_SECONDS per query (viewer and filters), so it is at most that old.
 LIST_COUNT_EXACT_LIMIT = env_int("LIST_COUNT_EXACT_LIMIT", 10_000)
 LIST_COUNT_CACHE_SECONDS = env_int("LIST_COUNT_CACHE_SECONDS", 60)
+# Past LIST_COUNT_CACHE_SECONDS one process recounts a kept count while every other one shows the kept count for up to
+# this many seconds more (its recount's bound), so an expired count of a big list is not recounted by every worker at
+# once; the count is then at most LIST_COUNT_CACHE_SECONDS + this old. 0: whoever asks after it expired recounts.
+LIST_COUNT_GRACE_SECONDS = env_int("LIST_COUNT_GRACE_SECONDS", 10, minimum=0)
 # A list's filter choices drawn from the data (毕业年度, 院校 of one's agreements) are recomputed this often.
 LIST_CHOICES_CACHE_SECONDS = env_int("LIST_CHOICES_CACHE_SECONDS", 300)
 

@@ -2,7 +2,9 @@
 
 - 当前共N条记录 (`count_rows`): exact for a list of at most `LIST_COUNT_EXACT_LIMIT` rows. A longer list's count is
   kept `LIST_COUNT_CACHE_SECONDS` in the cache under its query (the viewer's scope and every filter are in the SQL),
-  so a count above the limit is at most that many seconds old; below it, it is exact on every request.
+  so a count above the limit is at most that many seconds old (plus, past it, LIST_COUNT_GRACE_SECONDS while one
+  process recounts it for all; plus CACHE_LOCAL_SECONDS with a shared cache, CACHE_URL); below it, it is exact on
+  every request.
 - A page reads its ids first from the list's own query (ordering and filters only: an index read, no joins however
   deep the page), then the rows of those ids with everything a row shows (`ListPaginator`). A page in the list's
   second half is read from the end in the reverse order, so no page skips more than half the list.
@@ -16,6 +18,7 @@ import datetime
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,14 +63,24 @@ def count_rows(qs: QuerySet[Any]) -> int:
 
 
 def _kept_count(query: tuple[str, str, Any], count: Callable[[], int]) -> int:
-    """`count()`, or the count kept for this query (alias, SQL, parameters) when it was above LIST_COUNT_EXACT_LIMIT."""
-    key = "list-count:" + hashlib.sha256(repr(query).encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is not None:
-        return int(cached)
+    """`count()`, or the count kept for this query (alias, SQL, parameters) when it was above LIST_COUNT_EXACT_LIMIT.
+
+    A kept count is fresh LIST_COUNT_CACHE_SECONDS, then kept LIST_COUNT_GRACE_SECONDS more: the first request after
+    it went stale claims the recount (`cache.add`, which Redis answers for every process sharing it) and the others
+    show the stale count meanwhile, so a 90 ms count is not run by every worker at the same moment. A recount that
+    never ends leaves the claim and the count to expire together; the next request counts."""
+    key = "list-count:v2:" + hashlib.sha256(repr(query).encode()).hexdigest()
+    seconds, grace = settings.LIST_COUNT_CACHE_SECONDS, settings.LIST_COUNT_GRACE_SECONDS
+    kept = cache.get(key)
+    if kept is not None:
+        counted, fresh_until = kept
+        if time.time() < fresh_until or not cache.add(f"{key}:recount", True, grace):
+            return int(counted)
     counted = count()
-    if counted > settings.LIST_COUNT_EXACT_LIMIT:
-        cache.set(key, counted, settings.LIST_COUNT_CACHE_SECONDS)
+    if counted > settings.LIST_COUNT_EXACT_LIMIT and seconds > 0:
+        cache.set(key, (counted, time.time() + seconds), seconds + grace)
+    elif kept is not None:
+        cache.delete(key)  # at or below the limit again: exact from now on, in every process
     return counted
 
 

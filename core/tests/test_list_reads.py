@@ -4,9 +4,12 @@ read ids-first holds the same rows as the plain slice; the query count does not 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.db.models.functions import Lower
@@ -15,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.models import Agreement, Major, Student
 from core.selectors import AgreementFilters, agreement_paginator, agreements_visible_to, filter_agreements
-from core.selectors.paging import count_rows
+from core.selectors.paging import _kept_count, count_rows
 from core.services.roster import ROSTER_HEADERS, roster_import
 from core.services.students import student_update
 from testsupport import World, make_student, xlsx_bytes
@@ -113,6 +116,51 @@ def test_with_no_cache_time_the_count_is_always_exact(world: World) -> None:
         assert count_rows(mine) == 1
         world.reach("invited", student=world.other_student)
         assert count_rows(mine) == 2
+
+
+@override_settings(LIST_COUNT_EXACT_LIMIT=3, LIST_COUNT_CACHE_SECONDS=60, LIST_COUNT_GRACE_SECONDS=10)
+def test_a_stale_count_is_recounted_once_while_the_others_show_the_kept_one() -> None:
+    """Past LIST_COUNT_CACHE_SECONDS the first to ask recounts; whoever asks meanwhile (another worker) shows the kept
+    count instead of counting too. A recount that never finishes leaves the count to expire after the grace."""
+    query = ("default", "SELECT the list", (1,))
+    counts: list[int] = []
+
+    def count(n: int) -> Callable[[], int]:
+        def counting() -> int:
+            counts.append(n)
+            return n
+
+        return counting
+
+    with time_machine.travel(time.time(), tick=False) as clock:
+        assert _kept_count(query, count(100)) == 100
+        assert _kept_count(query, count(101)) == 100
+        assert counts == [100]
+        clock.shift(61)
+
+        def recount() -> int:
+            assert _kept_count(query, count(999)) == 100  # asked during the recount: the kept count
+            return count(102)()
+
+        assert _kept_count(query, recount) == 102
+        assert _kept_count(query, count(103)) == 102
+        assert counts == [100, 102]
+
+        clock.shift(61)
+
+        def dies() -> int:
+            raise RuntimeError("the worker was recycled mid-count")
+
+        with pytest.raises(RuntimeError):
+            _kept_count(query, dies)
+        assert _kept_count(query, count(104)) == 102  # the claim is still held: the kept count
+        clock.shift(10)  # the grace is over: count and claim expired together
+        assert _kept_count(query, count(105)) == 105
+        assert counts == [100, 102, 105]
+
+        clock.shift(61)
+        assert _kept_count(query, count(2)) == 2  # at or below the limit again: not kept, and exact from now on
+        assert _kept_count(query, count(3)) == 3
 
 
 def test_pages_read_ids_first_hold_the_plain_slices(world: World) -> None:
