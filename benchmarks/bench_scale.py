@@ -4,11 +4,13 @@
     SCALE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/wq_scale   (the default; built by manage.py load_scale)
 
 Starts three servers with serve_production's gunicorn command (WEB_CONCURRENCY=2 or --workers, DEBUG off): the app
-(manage.py serve_production --roles web, production settings); the ceiling every page is judged by, Django's own
-bare view — a project made by `django-admin startproject` at run time, its default settings and middleware
-untouched, plus one JSON view; and the same view under this project's settings (all its middlewares,
-benchmarks/bare_settings.py), so what the middlewares cost is printed too. Then drives each page with wrk (16
-connections, 2 threads) and prints req/s, p50, p99 and the ratios to both bare views' req/s; then asks each page
+(manage.py serve_production --roles web, production settings; its workers share a Redis cache, CACHE_URL as in
+production, in a database of its own flushed before the run, when one answers: `--cache-url`, '' for each worker's
+own memory); the ceiling every page is judged by, Django's own bare view — a project made by `django-admin
+startproject` at run time, its default settings and middleware untouched, plus one JSON view; and the same view under
+this project's settings (all its middlewares, benchmarks/bare_settings.py), so what the middlewares cost is printed
+too. Then drives each page with wrk (16 connections,
+2 threads) and prints req/s, p50, p99 and the ratios to both bare views' req/s; then asks each page
 that has a target open loop at half the req/s wrk measured (benchmarks/openloop.py, `--load-share`): wrk's p99 at
 saturation is mostly its own queue (16 connections always waiting: 16 / req/s on average), the open loop's is what a
 request meets at the use docs/DEPLOY.md sizes hosts for (50 %: either of two hosts carries the peak alone); both are
@@ -54,6 +56,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/wq_scale"
 PASSWORD = "demo-pass-2026"
 PRODUCTION_TIMEOUT = 60  # serve_production's default GUNICORN_TIMEOUT; the benchmark allows longer to measure
+# The servers' shared cache (CACHE_URL, as production sets it) when Redis answers there: a database of the benchmark's
+# own, flushed before each run so every run starts with no kept count.
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/2"
 
 
 # Issue 22's targets for a page: (the least ratio to Django's bare view, the most p99 in seconds).
@@ -180,6 +185,32 @@ def cleanup(state: dict[str, Any]) -> None:
 
 
 # --- servers ------------------------------------------------------------------------------------------------
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def cache_in_use(url: str | None) -> tuple[str, str]:
+    """(CACHE_URL for the servers, what the run says it used): Redis at `url`, flushed; `''` each worker's own
+    memory; None (the default) DEFAULT_CACHE_URL when Redis answers there, else each worker's memory."""
+    if url is None:
+        url = DEFAULT_CACHE_URL if _redis_answers(DEFAULT_CACHE_URL) else ""
+        if not url:
+            return "", f"each worker's own memory (LocMemCache; no Redis answered at {DEFAULT_CACHE_URL})"
+    if not url:
+        return "", "each worker's own memory (LocMemCache, --cache-url '')"
+    if not _redis_answers(url):
+        raise SystemExit(f"bench-scale: --cache-url {url}: Redis does not answer there")
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    return url, f"Redis at {url} shared by the workers (CACHE_URL; flushed before the run)"
 
 
 def _free_port() -> int:
@@ -653,6 +684,12 @@ def main() -> int:
     parser.add_argument("--no-files", action="store_true", help="skip the export and the roster import")
     parser.add_argument("--files-only", action="store_true", help="only the export and the roster import")
     parser.add_argument("--json", default="", help="also write every row's figures to this file (benchmarks/growth.py)")
+    parser.add_argument(
+        "--cache-url",
+        default=None,
+        help=f"the servers' CACHE_URL, flushed before the run (default {DEFAULT_CACHE_URL} when Redis answers there); "
+        "'' for each worker's own memory (LocMemCache)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("bench_scale needs wrk: apt-get install -y wrk (make bench-scale installs it)", file=sys.stderr)
@@ -689,11 +726,14 @@ def main() -> int:
         f"{state['prepared_seconds']:.1f} s",
         flush=True,
     )
+    cache_url, args.cache = cache_in_use(args.cache_url)
+    print(f"bench-scale: cache: {args.cache}", flush=True)
     signing = tmp / "signing"
     key, cert = ensure_demo_certificate(signing)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "TASKS_BACKEND"))}
     env.update(
         DATABASE_URL=args.database,
+        CACHE_URL=cache_url,
         DEBUG="0",
         WANGQIAN_DEMO="0",
         WEB_CONCURRENCY=str(args.workers),
@@ -806,7 +846,9 @@ def main() -> int:
             {"label": r.label, "rps": r.rps, "p50": r.p50, "p99": r.p99, "errors": r.errors, **_plain(r.extra)}
             for r in results
         ]
-        Path(args.json).write_text(json.dumps({"bare_rps": bare_rps, "rows": figures}, ensure_ascii=False))
+        Path(args.json).write_text(
+            json.dumps({"bare_rps": bare_rps, "cache": args.cache, "rows": figures}, ensure_ascii=False)
+        )
     print()
     print(table(results, args, time.monotonic() - started))
     if surge is not None:
@@ -876,7 +918,8 @@ def table(results: list[Result], args: argparse.Namespace, elapsed: float) -> st
         "DEBUG off, "
         f"wrk {args.connections} connections, {args.duration:g} s per page; ratios to Django's bare view are to the "
         f"mean of its two runs ({args.bare_mean:,.0f} req/s); run took {elapsed / 60:.1f} min; "
-        f"load average at the end {os.getloadavg()[0]:.1f} (2 cores shared with the team's test runs)",
+        f"load average at the end {os.getloadavg()[0]:.1f} (2 cores shared with the team's test runs); "
+        f"cache: {args.cache}",
         "",
         f"req/s, p50 and p99 are wrk's at saturation (its {args.connections} connections always waiting); "
         f"'at {args.load_share:.0%} load' is the page asked open loop at that share of its req/s "
