@@ -24,8 +24,13 @@ from typing import Any
 import pytest
 import redis
 import time_machine
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from core.cache import TwoLevelCache
+from testsupport import LoginAs, World
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -233,6 +238,41 @@ def test_without_local_seconds_every_read_asks_redis(shared: Processes) -> None:
     a.set("count", 1, 60)
     b.set("count", 2, 60)
     assert a.get("count") == 2
+
+
+@pytest.mark.django_db
+@override_settings(LIST_COUNT_EXACT_LIMIT=0)
+def test_a_count_one_process_kept_spares_the_others_their_count(
+    shared: Processes, world: World, login_as: LoginAs
+) -> None:
+    """The school's list page and 签约统计 through the two-level cache: what the first process counted and rendered
+    is in Redis, and another process's first view reads it instead of querying again."""
+    world.reach("invited")
+    client = login_as(world.school_admin)
+    prefix = f"wq-test-{uuid.uuid4().hex}"
+
+    def process(name: str) -> dict[str, Any]:
+        return {
+            "default": {
+                "BACKEND": "core.cache.TwoLevelCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": prefix,
+                "OPTIONS": {"LOCAL_NAME": f"{prefix}-{name}"},
+            }
+        }
+
+    def queries(name: str, url: str) -> int:
+        with override_settings(CACHES=process(name)), CaptureQueriesContext(connection) as read:
+            assert client.get(url).status_code == 200
+        return len(read)
+
+    for url in (reverse("school:agreements"), reverse("school:stats")):
+        first, again, other = queries("a", url), queries("a", url), queries("b", url)
+        assert other == again < first
+    client_redis = redis.Redis.from_url(REDIS_URL)
+    kept = {key.decode().split(":", 2)[2].split(":", 1)[0] for key in client_redis.scan_iter(f"{prefix}:*")}
+    assert {"list-count", "list-choices", "school-stats"} <= kept
+    client_redis.delete(*client_redis.scan_iter(f"{prefix}:*"))
 
 
 # --- Redis down, stopped or silent -----------------------------------------------------------------------------------
