@@ -35,6 +35,7 @@ import http.cookiejar
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -356,6 +357,75 @@ def _seconds(text: str) -> float:
     match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
     assert match, text
     return float(match[1]) * _UNITS[match[2]]
+
+
+@dataclass
+class CpuUse:
+    """Where a page's CPU went while wrk ran it, in ms per request: the app's gunicorn workers, PostgreSQL (every
+    postgres process: the backends, their parallel workers, autovacuum), wrk itself, and the machine's idle share
+    (0 % when the cores were the bound). From /proc, so it is the same however busy the neighbours were: a page whose
+    req/s moved between runs shows here whether its own cost moved or the machine's."""
+
+    app_ms: float
+    pg_ms: float
+    wrk_ms: float
+    idle: float
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU (user + system) of every postgres process, with the exited backends' through the postmaster's children
+    counters."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+    return total / tick
+
+
+def _machine_times() -> tuple[int, int]:
+    """(idle, total) jiffies of all cores so far (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return values[3] + values[4], sum(values)
+
+
+@dataclass
+class CpuMark:
+    app: float
+    postgres: float
+    wrk: float
+    idle: int
+    total: int
+
+
+def cpu_mark(server: Server) -> CpuMark:
+    """What `cpu_since` measures from."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has been waited for
+    return CpuMark(
+        server.cpu_seconds(), postgres_cpu_seconds(), children.ru_utime + children.ru_stime, *_machine_times()
+    )
+
+
+def cpu_since(server: Server, mark: CpuMark, requests: int) -> CpuUse | None:
+    """The CpuUse of `requests` answered by `server` since `mark`."""
+    if not requests:
+        return None
+    now = cpu_mark(server)
+    per = 1000 / requests
+    total = now.total - mark.total
+    return CpuUse(
+        app_ms=(now.app - mark.app) * per,
+        pg_ms=(now.postgres - mark.postgres) * per,
+        wrk_ms=(now.wrk - mark.wrk) * per,
+        idle=(now.idle - mark.idle) / total if total else 0.0,
+    )
 
 
 def wrk(url: str, *, duration: float, connections: int, headers: dict[str, str], script: Path | None) -> Result:
@@ -783,7 +853,9 @@ def main() -> int:
                     continue
                 wrk(url, duration=1, connections=args.connections, headers=headers, script=None)  # warm-up
                 server.drain()
+            mark = cpu_mark(server)
             result = wrk(url, duration=args.duration, connections=args.connections, headers=headers, script=script)
+            result.extra["cpu"] = cpu_since(server, mark, result.requests)
             server.drain()
             result.label = page.label
             if page.target:
@@ -901,15 +973,22 @@ def _at_load(r: Result) -> str:
     return f"{opened.rate:,.0f} req/s: p50 {_ms(opened.p50)}, p99 {_ms(opened.p99)}{errors}"
 
 
+def _cpu(r: Result) -> str:
+    use: CpuUse | None = r.extra.get("cpu")
+    if use is None:
+        return ""
+    return f"{use.app_ms:.2f} + {use.pg_ms:.2f} + {use.wrk_ms:.2f}, {use.idle:.0%} idle"
+
+
 def _row(r: Result) -> str:
     if r.rps:
         ratio, project = r.extra.get("ratio", 0.0), r.extra.get("ratio_project", 0.0)
         return (
             f"| {r.label} | {r.rps:,.1f} | {_ms(r.p50)} | {_ms(r.p99)} | {ratio:.3f}× | {project:.3f}× "
-            f"| {r.errors} | {_at_load(r)} | {verdict(r)} | {r.note} |"
+            f"| {r.errors} | {_at_load(r)} | {_cpu(r)} | {verdict(r)} | {r.note} |"
         )
     time_text = f"{r.p50:.2f} s" if r.p50 else ""
-    return f"| {r.label} | | {time_text} | | | | {r.errors} | | | {r.note} |"
+    return f"| {r.label} | | {time_text} | | | | {r.errors} | | | | {r.note} |"
 
 
 def table(results: list[Result], args: argparse.Namespace, elapsed: float) -> str:
@@ -925,9 +1004,12 @@ def table(results: list[Result], args: argparse.Namespace, elapsed: float) -> st
         f"'at {args.load_share:.0%} load' is the page asked open loop at that share of its req/s "
         "(benchmarks/openloop.py)",
         "",
+        "'CPU ms a request' is what the page cost under wrk, from /proc: the app's workers + PostgreSQL + wrk, and the "
+        f"machine's idle share ({os.cpu_count()} cores: at 0 % idle, req/s ≈ {os.cpu_count()}000 / the sum)",
+        "",
         "| page | req/s | p50 | p99 | ratio to Django's bare | to the project's bare | errors "
-        f"| at {args.load_share:.0%} load | issue 22's target | note |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        f"| at {args.load_share:.0%} load | CPU ms a request | issue 22's target | note |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *(_row(r) for r in results),
     ]
     return "\n".join(lines)
