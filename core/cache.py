@@ -7,8 +7,9 @@ group, not once per gunicorn worker (and again by every worker `--max-requests` 
   kept at most LOCAL_SECONDS and never longer than the value's own timeout. A list page reads the cache up to eight
   times; from memory each read costs microseconds, from Redis a round trip (docs/DEPLOY.md has the figures).
 - L2, Redis (Django's own RedisCache): the values every process shares. Reads try L1, then L2 (an L2 hit is copied
-  into L1); writes and deletes go to both. So a value another process changed or deleted is seen at most
-  LOCAL_SECONDS late.
+  into L1, and so is an L2 miss, as `ABSENT`: a key no process has set — the menu's exact counts, which are never
+  kept — costs no round trip on every page); writes and deletes go to both. So a value another process set, changed
+  or deleted is seen at most LOCAL_SECONDS late.
 - Redis down, unreachable or slow never fails a request: connecting and answering are bounded by REDIS_TIMEOUT
   (seconds), a failure is a miss (a read) or nothing (a write), and after one the process leaves Redis alone for
   BREAKER_SECONDS (L1 alone serves meanwhile), so a down Redis costs one timeout per process and period, not one per
@@ -35,6 +36,17 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _MISSING = object()
+
+
+class _Absent:
+    """What L1 keeps for a key Redis did not have. LocMemCache pickles what it keeps; this pickles as a reference to
+    `ABSENT`, so it comes back as the same object."""
+
+    def __reduce__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
 
 
 def _as_made(key: str, key_prefix: str, version: Any) -> str:
@@ -162,14 +174,14 @@ class TwoLevelCache(BaseCache):
         local = self.local
         if local is not None:
             found = local.get(key, _MISSING)
+            if found is ABSENT:
+                return default
             if found is not _MISSING:
                 return found
         found = self._redis(lambda: self.shared.get(key, _MISSING), _MISSING)
-        if found is _MISSING:
-            return default
         if local is not None:
-            local.set(key, found, self.local_seconds)
-        return found
+            local.set(key, ABSENT if found is _MISSING else found, self.local_seconds)
+        return default if found is _MISSING else found
 
     def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
         made = {self.make_and_validate_key(key, version=version): key for key in keys}
@@ -179,16 +191,22 @@ class TwoLevelCache(BaseCache):
         asked = [key for key in made if key not in found]
         if asked:
             shared: dict[str, Any] = self._redis(lambda: self.shared.get_many(asked), {})
-            if shared and self.local is not None:
-                self.local.set_many(shared, self.local_seconds)
+            if self.local is not None:
+                self.local.set_many({key: shared.get(key, ABSENT) for key in asked}, self.local_seconds)
             found.update(shared)
-        return {made[key]: value for key, value in found.items()}
+        return {made[key]: value for key, value in found.items() if value is not ABSENT}
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
         key = self.make_and_validate_key(key, version=version)
-        if self.local is not None and self.local.has_key(key):
-            return True
+        if self.local is not None:
+            found = self.local.get(key, _MISSING)
+            if found is not _MISSING:
+                return found is not ABSENT
         return self._redis(lambda: self.shared.has_key(key), False)
+
+    def _absent_locally(self, key: str) -> bool:
+        """Whether L1 holds this key's ABSENT (a write treats it as no value)."""
+        return self.local is not None and self.local.get(key, _MISSING) is ABSENT
 
     # --- writes: both levels -----------------------------------------------------------------------------------
 
@@ -216,7 +234,12 @@ class TwoLevelCache(BaseCache):
         added = self._redis(lambda: self.shared.add(key, value, timeout), None)
         local = self.local
         if added is None:  # Redis not asked or failed
-            return local.add(key, value, self._local_timeout(timeout)) if local is not None else False
+            if local is None:
+                return False
+            if self._absent_locally(key):
+                local.set(key, value, self._local_timeout(timeout))
+                return True
+            return local.add(key, value, self._local_timeout(timeout))
         if added and local is not None:
             local.set(key, value, self._local_timeout(timeout))
         return added
@@ -225,7 +248,9 @@ class TwoLevelCache(BaseCache):
         key = self.make_and_validate_key(key, version=version)
         timeout = self._timeout(timeout)
         touched = self._redis(lambda: self.shared.touch(key, timeout), None)
-        local_touched = self.local.touch(key, self._local_timeout(timeout)) if self.local is not None else False
+        local_touched = False
+        if self.local is not None and not self._absent_locally(key):
+            local_touched = self.local.touch(key, self._local_timeout(timeout))
         return local_touched if touched is None else touched
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
@@ -234,7 +259,7 @@ class TwoLevelCache(BaseCache):
         value = self._redis(lambda: self.shared.incr(key, delta), None)
         local = self.local
         if value is None:
-            if local is None:
+            if local is None or self._absent_locally(key):
                 raise ValueError(f"Key '{key}' not found (Redis unavailable)")
             return local.incr(key, delta)
         if local is not None:

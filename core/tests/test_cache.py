@@ -29,7 +29,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.cache import TwoLevelCache
+from core.cache import ABSENT, TwoLevelCache
 from testsupport import LoginAs, World
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -199,9 +199,43 @@ def test_get_many_reads_memory_then_redis_and_keeps_what_redis_had(shared: Proce
         "todo:4": 104,
     }
     assert all(_in_memory(b, f"todo:{n}") for n in (1, 2, 3, 4))
-    assert not _in_memory(b, "todo:5")
+    assert b.local is not None and b.local.get(_key(b, "todo:5")) is ABSENT  # Redis had none: remembered
     ttl = redis.Redis.from_url(REDIS_URL).ttl(_key(a, "todo:1"))
     assert 0 < ttl <= 60
+
+
+def test_a_key_redis_does_not_have_is_remembered_local_seconds(shared: Processes) -> None:
+    """The menu's exact counts are never kept: without remembering that Redis has none, every page would ask."""
+    a, b = shared("a"), shared("b")
+    with time_machine.travel(time.time(), tick=False) as clock:
+        assert b.get("todo:small") is None
+        assert b.get_many(["todo:small", "todo:other"]) == {}
+        asked = b.breaker.attempts
+        assert b.get("todo:small", "default") == "default"
+        assert b.get_many(["todo:small", "todo:other"]) == {}
+        assert not b.has_key("todo:small")
+        assert b.breaker.attempts == asked  # from memory, not Redis
+        a.set("todo:small", 150, 60)  # another process keeps it: b sees it once its memory of the miss expires
+        assert b.get("todo:small") is None
+        clock.shift(5.1)
+        assert b.get("todo:small") == 150
+        assert b.get_many(["todo:other"]) == {}
+        b.set("todo:other", 7, 60)  # its own write replaces the remembered miss at once
+        assert b.get_many(["todo:other"]) == {"todo:other": 7}
+        assert b.get("todo:new") is None
+        assert b.add("todo:new", 1, 60)  # a remembered miss is no value for add
+        assert a.get("todo:new") == 1
+
+
+def test_a_remembered_miss_is_no_value_while_redis_is_down() -> None:
+    down = _processes(f"redis://127.0.0.1:{_free_port()}/0", LOCAL_SECONDS=5)("down")
+    assert down.get("k") is None  # Redis fails: a miss, remembered
+    assert not down.has_key("k")
+    assert not down.touch("k", 10)
+    with pytest.raises(ValueError):
+        down.incr("k")
+    assert down.add("k", 1, 10)  # this process's memory decides while Redis is down
+    assert down.get("k") == 1 and down.incr("k") == 2
 
 
 def test_add_is_decided_by_redis_for_every_process(shared: Processes) -> None:
