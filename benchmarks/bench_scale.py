@@ -231,6 +231,8 @@ class Server:
         self.probe = "/healthz"
         argv = [sys.executable, str(ROOT / "manage.py"), "serve_production", "--roles", "web", "--no-migrate"]
         argv += ["--port", str(self.port)]
+        # Django's own project is served by gunicorn itself (no serve_production above its master).
+        self.direct = project is not None
         if project is not None:
             from ops.management.commands.serve_production import gunicorn_argv
 
@@ -284,7 +286,19 @@ class Server:
                 except (OSError, IndexError, ValueError):
                     continue
                 children.setdefault(ppid, []).append(int(entry.name))
-        return [w for master in children.get(self.proc.pid, []) for w in children.get(master, [])]
+        return [w for master in self.masters(children) for w in children.get(master, [])]
+
+    def masters(self, children: dict[int, list[int]] | None = None) -> list[int]:
+        """The gunicorn master's pid: this server's process itself, or serve_production's child."""
+        if self.direct:
+            return [self.proc.pid]
+        if children is None:
+            return [
+                int(entry.name)
+                for entry in Path("/proc").iterdir()
+                if entry.name.isdigit() and _parent(entry) == self.proc.pid
+            ]
+        return children.get(self.proc.pid, [])
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) of the gunicorn workers so far: the live ones' and, through the master's
@@ -299,12 +313,7 @@ class Server:
             at = 13 if children else 11  # utime, stime (fields 14, 15); cutime, cstime (16, 17)
             return (int(fields[at]) + int(fields[at + 1])) / tick
 
-        masters = [
-            int(entry.name)
-            for entry in Path("/proc").iterdir()
-            if entry.name.isdigit() and _parent(entry) == self.proc.pid
-        ]
-        return sum(used(w) for w in self.workers()) + sum(used(m, children=True) for m in masters)
+        return sum(used(w) for w in self.workers()) + sum(used(m, children=True) for m in self.masters())
 
     def stop(self) -> None:
         if self.proc.poll() is None:
