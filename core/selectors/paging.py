@@ -199,6 +199,9 @@ class CompiledRead:
     the rows as Django's `values_list` would. For reads on every request whose compiling costs more than running
     them: a page's rows by id (`pk__any_of`, the default) or a token by its hash."""
 
+    # Every one made, for ops.warm to compile in gunicorn's master (a worker's first request compiled them).
+    made: list[CompiledRead] = []
+
     def __init__(
         self,
         build: Callable[[Any], QuerySet[Any]],
@@ -209,9 +212,14 @@ class CompiledRead:
         self.build = build
         self.marker = marker
         self.parameter = parameter
+        CompiledRead.made.append(self)
         # Per database alias, not per connection: the statement is the same for every connection of an alias (each
         # thread has its own), and the converters only read the alias' settings.
         self._compiled: dict[str, _Compiled] = {}
+
+    def compile(self, alias: str) -> None:
+        """Compile the statement for this database alias now rather than on the first read."""
+        self._compile(alias)
 
     def _compile(self, alias: str) -> _Compiled:
         found = self._compiled.get(alias)
