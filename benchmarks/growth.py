@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = "postgres://postgres@127.0.0.1:5432/"
@@ -77,22 +78,37 @@ def main() -> int:
         labels += [row["label"] for row in rows if row["label"] not in labels]
     print()
     print("growth: req/s and p99 per page at each data size (bench_scale, same host, one run after the other)")
+    print("CPU ms: the page's app workers + PostgreSQL CPU a request under wrk (bench_scale's 'CPU ms a request'),")
+    print("the figure the neighbours' load moves least")
     print()
-    head = " | ".join(f"{size} req/s | {size} p99 | {size} ratio" for size in sizes)
-    print(f"| page | {head} | {sizes[-1]} / {sizes[0]} req/s |")
-    print("| --- |" + " --- |" * (3 * len(sizes) + 1))
+    head = " | ".join(f"{size} req/s | {size} p99 | {size} ratio | {size} CPU ms" for size in sizes)
+    print(f"| page | {head} | {sizes[-1]} / {sizes[0]} req/s | {sizes[-1]} / {sizes[0]} CPU ms |")
+    print("| --- |" + " --- |" * (4 * len(sizes) + 2))
     for label in labels:
         cells = []
         for size in sizes:
             row = by_size[size].get(label)
             if row and row.get("rps"):
-                cells.append(f"{row['rps']:,.0f} | {row['p99'] * 1000:,.0f} ms | {row.get('ratio', 0.0):.3f}×")
+                cpu = _cpu_ms(row)
+                cells.append(
+                    f"{row['rps']:,.0f} | {row['p99'] * 1000:,.0f} ms | {row.get('ratio', 0.0):.3f}× "
+                    f"| {f'{cpu:.2f}' if cpu else ''}"
+                )
             else:
-                cells.append(" | | ")
+                cells.append(" | | | ")
         first, last = by_size[sizes[0]].get(label), by_size[sizes[-1]].get(label)
         share = f"{last['rps'] / first['rps']:.2f}" if first and last and first.get("rps") and last.get("rps") else ""
-        print(f"| {label} | {' | '.join(cells)} | {share} |")
+        cpu_share = ""
+        if first and last and _cpu_ms(first) and _cpu_ms(last):
+            cpu_share = f"{_cpu_ms(last) / _cpu_ms(first):.2f}"
+        print(f"| {label} | {' | '.join(cells)} | {share} | {cpu_share} |")
     return 0
+
+
+def _cpu_ms(row: dict[str, Any]) -> float:
+    """App + PostgreSQL CPU ms a request, where bench_scale measured it."""
+    cpu = row.get("cpu")
+    return float(cpu["app_ms"] + cpu["pg_ms"]) if isinstance(cpu, dict) else 0.0
 
 
 if __name__ == "__main__":
