@@ -18,6 +18,7 @@ import pytest
 from django.test import override_settings
 
 from documents.signing import ensure_demo_certificate
+from ops.management.commands.serve_production import gunicorn_argv
 from ops.production import refusals
 from ops.tests.support import MANAGE, ROOT, database_url, free_port, production_env, require_postgresql
 
@@ -63,6 +64,33 @@ def test_refuses_without_a_readable_signing_key(monkeypatch: pytest.MonkeyPatch,
             "SIGNING_KEY_FILE cannot be read",
             "SIGNING_CERT_FILE is not set",
         ]
+
+
+@pytest.mark.parametrize(
+    ("given", "argv"),
+    [
+        ("", ["--max-requests", "10000", "--max-requests-jitter", "2000"]),
+        ("500", ["--max-requests", "500", "--max-requests-jitter", "100"]),
+        ("0", ["--max-requests", "0", "--max-requests-jitter", "0"]),
+    ],
+)
+def test_workers_are_recycled_after_gunicorn_max_requests(
+    monkeypatch: pytest.MonkeyPatch, given: str, argv: list[str]
+) -> None:
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", given)
+    command = gunicorn_argv("wangqian.wsgi:application", "127.0.0.1", "8000", 2, ROOT)
+    at = command.index("--max-requests")
+    assert command[at : at + 4] == argv
+
+
+@pytest.mark.parametrize("given", ["-1", "1e4", "many"])
+def test_a_max_requests_that_is_no_count_is_refused(
+    monkeypatch: pytest.MonkeyPatch, signing: dict[str, str], given: str
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", given)
+    with override_settings(DEBUG=False, DEMO=False, **signing):
+        assert [p.split(" must")[0] for p in refusals()] == ["GUNICORN_MAX_REQUESTS"]
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.crypto import get_random_string
 
-from ops.production import default_web_concurrency, refusals
+from ops.production import default_web_concurrency, max_requests, refusals
 from ops.supervisor import supervise
 
 ROLES = ("web", "worker", "scheduler")
@@ -30,8 +30,9 @@ def gunicorn_argv(application: str, host: str, port: str, workers: int, chdir: P
         "--workers", str(workers),
         "--timeout", os.environ.get("GUNICORN_TIMEOUT", "60"),
         "--graceful-timeout", str(STOP_TIMEOUT - 5),
-        # Recycle workers now and then so a slow leak never takes a host down at the peak.
-        "--max-requests", "2000", "--max-requests-jitter", "200",
+        # Recycle workers now and then so a slow leak never takes a host down at the peak; rarely, and at spread
+        # times (jitter), because a recycle stalls what queues behind it (ops.production.max_requests).
+        "--max-requests", str(max_requests()), "--max-requests-jitter", str(max_requests() // 5),
         "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         "--chdir", str(chdir),
         # Import the app once in the master: workers fork ready, recycled ones too.
