@@ -4,7 +4,8 @@ A list's kept count, the menu's to-do counts, the statistics figures and the pre
 group, not once per gunicorn worker (and again by every worker `--max-requests` recycles).
 
 - L1, this process's memory (Django's LocMemCache, shared by the process's threads): what this process read or wrote,
-  kept at most LOCAL_SECONDS and never longer than the value's own timeout. A list page reads the cache up to eight
+  kept at most LOCAL_SECONDS (what it wrote never longer than the value's own timeout; what it read from Redis the
+  full LOCAL_SECONDS, Redis not saying how long it still keeps it). A list page reads the cache up to eight
   times; from memory each read costs microseconds, from Redis a round trip (docs/DEPLOY.md has the figures).
 - L2, Redis (Django's own RedisCache): the values every process shares. Reads try L1, then L2 (an L2 hit is copied
   into L1, and so is an L2 miss, as `ABSENT`: a key no process has set — the menu's exact counts, which are never
@@ -13,7 +14,8 @@ group, not once per gunicorn worker (and again by every worker `--max-requests` 
 - Redis down, unreachable or slow never fails a request: connecting and answering are bounded by REDIS_TIMEOUT
   (seconds), a failure is a miss (a read) or nothing (a write), and after one the process leaves Redis alone for
   BREAKER_SECONDS (L1 alone serves meanwhile), so a down Redis costs one timeout per process and period, not one per
-  request; the warning is logged once per period.
+  request; the warning is logged once per period. A URL redis-py cannot use at all (`_check_location`) is no outage but
+  the settings: refused when the backend is made, which gunicorn's master does before it forks (ops.warm).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from urllib.parse import urlsplit
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
@@ -105,8 +108,28 @@ def _where(location: str) -> str:
     """The Redis URL without its credentials, for the log."""
     parts = urlsplit(location)
     host = parts.hostname or parts.path
-    port = f":{parts.port}" if parts.port else ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # not a port number: refused by _check_location
+        port = ""
     return f"{parts.scheme}://{host}{port}{parts.path if parts.hostname else ''}"
+
+
+def _check_location(shared: RedisCache) -> None:
+    """Refuse, when the backend is made (in gunicorn's master: ops.warm), a URL redis-py would refuse on every use — a
+    port that is no number, a query parameter it does not know or cannot read (`?timeout=1`, `?db=x`). That is no
+    Redis failing but the settings: left to the first use, every request that reads the cache answered 500. Each
+    server's connection is built, not connected. The message names the server without its password."""
+    client: Any = shared._cache  # type: ignore[attr-defined]  # Django's RedisCacheClient: its URLs and options
+    for server in client._servers:
+        try:
+            client._pool_class.from_url(server, **client._pool_options).make_connection()
+        except (RedisError, ValueError, TypeError) as error:
+            message = str(error)
+            password = urlsplit(server).password
+            if password:
+                message = message.replace(password, "***")
+            raise ImproperlyConfigured(f"CACHE_URL {_where(server)} is refused: {message}") from None
 
 
 class TwoLevelCache(BaseCache):
@@ -143,6 +166,7 @@ class TwoLevelCache(BaseCache):
                 },
             },
         )
+        _check_location(self.shared)
         with _breakers_lock:
             self.breaker = _breakers.setdefault((location, name), Breaker(_where(location), breaker_seconds))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
 
 MIN_SECRET_LENGTH = 32
 
@@ -32,6 +34,10 @@ def refusals() -> list[str]:
     try:
         max_requests()
     except ValueError as error:
+        problems.append(str(error))
+    try:
+        caches["default"]  # a CACHE_URL redis-py cannot use is refused when the cache is made (core.cache)
+    except ImproperlyConfigured as error:
         problems.append(str(error))
     return problems
 

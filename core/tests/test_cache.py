@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import redis
 import time_machine
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -417,3 +418,22 @@ def test_cache_url_makes_the_two_level_cache() -> None:
     assert refused.returncode != 0
     assert "CACHE_URL starting 'http' is not a Redis URL" in refused.stderr
     assert "s3cret-pw" not in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:s3cret@127.0.0.1:6379/0?timeout=1",  # no such connection parameter
+        "redis://:s3cret@127.0.0.1:6379/0?socket_timeout=soon",
+        "redis://:s3cret@127.0.0.1:99999/0",  # no such port
+        "redis://:s3cret@127.0.0.1:6379,redis://:s3cret@127.0.0.1:6379?db=x",  # a replica's URL too
+    ],
+)
+def test_a_url_redis_py_refuses_is_refused_when_the_cache_is_made(url: str) -> None:
+    """Not a Redis failure but the settings: left to the first use, every request reading the cache answered 500.
+    Made in gunicorn's master (ops.warm) and checked by serve_production, it stops the start instead."""
+    with pytest.raises(ImproperlyConfigured) as refused:
+        _processes(url)("a")
+    assert str(refused.value).startswith("CACHE_URL redis://127.0.0.1")
+    assert "s3cret" not in str(refused.value)
+

@@ -66,6 +66,16 @@ def test_refuses_without_a_readable_signing_key(monkeypatch: pytest.MonkeyPatch,
         ]
 
 
+def test_refuses_a_cache_url_redis_cannot_use(monkeypatch: pytest.MonkeyPatch, signing: dict[str, str]) -> None:
+    """Left to the first request, it would be a 500 on every page that reads the cache."""
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    unusable = {"BACKEND": "core.cache.TwoLevelCache", "LOCATION": "redis://:s3cret@127.0.0.1:6379/0?timeout=1"}
+    with override_settings(DEBUG=False, DEMO=False, CACHES={"default": unusable}, **signing):
+        problems = refusals()
+    assert len(problems) == 1 and problems[0].startswith("CACHE_URL redis://127.0.0.1:6379/0 is refused")
+    assert "s3cret" not in problems[0]
+
+
 @pytest.mark.parametrize(
     ("given", "argv"),
     [
