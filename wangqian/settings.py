@@ -1,6 +1,7 @@
 """One settings module; every knob is an environment variable with a zero-configuration default."""
 
 import datetime
+import hashlib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -542,10 +543,11 @@ LIST_CHOICES_CACHE_SECONDS = env_int("LIST_CHOICES_CACHE_SECONDS", 300)
 # redis://:password@host:6379/0), so a kept count is counted once per group, not once per worker and again by each
 # worker --max-requests recycles (core.cache.TwoLevelCache).
 CACHE_URL = env_str("CACHE_URL", "")
-# With CACHE_URL: each process keeps what it read or wrote at most this many seconds in its own memory, never longer
-# than the value's own timeout (a read from memory takes microseconds, a Redis round trip about a tenth of a
-# millisecond, and a list page reads the cache up to eight times). A value changed by another process is seen up to
-# this late: a kept count is at most LIST_COUNT_CACHE_SECONDS + CACHE_LOCAL_SECONDS old. 0: every read asks Redis.
+# With CACHE_URL: each process keeps what it read or wrote at most this many seconds in its own memory (what it wrote
+# never longer than the value's own timeout; a read from memory takes microseconds, a Redis round trip about a tenth of
+# a millisecond, and a list page reads the cache up to eight times). A value changed by another process is seen up to
+# this late: a kept count is at most LIST_COUNT_CACHE_SECONDS + LIST_COUNT_GRACE_SECONDS + CACHE_LOCAL_SECONDS old.
+# 0: every read asks Redis.
 CACHE_LOCAL_SECONDS = env_int("CACHE_LOCAL_SECONDS", 5, minimum=0)
 # Connecting to Redis, or its answer, taking longer than this many milliseconds is a failure: the read is a miss and
 # the page computes the value itself.
@@ -554,15 +556,19 @@ CACHE_TIMEOUT_MS = env_int("CACHE_TIMEOUT_MS", 100, minimum=1)
 # per period), so a down Redis costs one timeout per process and period, never one per request.
 CACHE_BREAKER_SECONDS = env_int("CACHE_BREAKER_SECONDS", 5, minimum=1)
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-    # Named by its scheme only: the URL may carry a password.
-    raise ImproperlyConfigured(
-        f"CACHE_URL starting {CACHE_URL.split('://', 1)[0][:10]!r} is not a Redis URL (redis://, rediss:// or unix://)"
-    )
+    # Named by its scheme only, and only when it is one: "user:password@host" must not show its first characters.
+    _scheme = CACHE_URL.split("://", 1)[0] if "://" in CACHE_URL else ""
+    _named = f"starting {_scheme[:10]!r}" if _scheme.isalnum() else "without a scheme"
+    raise ImproperlyConfigured(f"CACHE_URL {_named} is not a Redis URL (redis://, rediss:// or unix://)")
 CACHES: dict[str, dict[str, Any]] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if CACHE_URL:
+    _installation = (SITE_URL, *(DATABASES["default"].get(part) for part in ("HOST", "PORT", "NAME")))
     CACHES["default"] = {
         "BACKEND": "core.cache.TwoLevelCache",
         "LOCATION": CACHE_URL,
+        # Keys are this installation's (its address and database): a staging site, or another province's, given the
+        # same Redis database never reads this one's counts and figures, kept under the same school ids and queries.
+        "KEY_PREFIX": "wq-" + hashlib.sha256(repr(_installation).encode()).hexdigest()[:12],
         "OPTIONS": {
             "LOCAL_SECONDS": CACHE_LOCAL_SECONDS,
             "REDIS_TIMEOUT": CACHE_TIMEOUT_MS / 1000,

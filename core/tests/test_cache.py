@@ -9,6 +9,7 @@ nothing here flushes it. A test that stops Redis starts one of its own (redis-se
 
 from __future__ import annotations
 
+import ast
 import logging
 import os
 import shutil
@@ -437,3 +438,25 @@ def test_a_url_redis_py_refuses_is_refused_when_the_cache_is_made(url: str) -> N
     assert str(refused.value).startswith("CACHE_URL redis://127.0.0.1")
     assert "s3cret" not in str(refused.value)
 
+
+def test_a_url_without_a_scheme_is_refused_without_showing_any_of_it() -> None:
+    refused = _cache_settings(CACHE_URL=":s3cret-pw@cache:6379")
+    assert refused.returncode != 0
+    assert "CACHE_URL without a scheme is not a Redis URL" in refused.stderr
+    assert "s3cret" not in refused.stderr
+
+
+def test_each_installation_keeps_its_own_keys_in_a_shared_redis() -> None:
+    """A staging site, or another province, pointed at the same Redis database: the same school's id and the same
+    list query would otherwise name the same key, and one installation would show the other's counts and figures."""
+
+    def prefix(**env: str) -> str:
+        result = _cache_settings(CACHE_URL="redis://127.0.0.1:6379/0", **env)
+        assert result.returncode == 0, result.stderr
+        return str(ast.literal_eval(result.stdout.strip())["KEY_PREFIX"])
+
+    site, database = "https://wangqian.example.edu.cn", "postgres://wq@10.0.0.4/wangqian"
+    production = prefix(SITE_URL=site, DATABASE_URL=database)
+    assert production == prefix(SITE_URL=site, DATABASE_URL=database)  # every host of the installation
+    assert production != prefix(SITE_URL="https://staging.example.edu.cn", DATABASE_URL=database)
+    assert production != prefix(SITE_URL=site, DATABASE_URL="postgres://wq@10.0.0.4/staging")
