@@ -24,6 +24,7 @@ STOP_TIMEOUT = 30
 
 def gunicorn_argv(application: str, host: str, port: str, workers: int, chdir: Path) -> list[str]:
     """The web role's gunicorn command (benchmarks/bench_scale.py serves Django's own bare project with it too)."""
+    recycle = max_requests()
     return [
         sys.executable, "-m", "gunicorn", application,
         "--bind", f"{host}:{port}",
@@ -32,7 +33,7 @@ def gunicorn_argv(application: str, host: str, port: str, workers: int, chdir: P
         "--graceful-timeout", str(STOP_TIMEOUT - 5),
         # Recycle workers now and then so a slow leak never takes a host down at the peak; rarely, and at spread
         # times (jitter), because a recycle stalls what queues behind it (ops.production.max_requests).
-        "--max-requests", str(max_requests()), "--max-requests-jitter", str(max_requests() // 5),
+        "--max-requests", str(recycle), "--max-requests-jitter", str(recycle // 5),
         "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         "--chdir", str(chdir),
         # Import the app once in the master: workers fork ready, recycled ones too.
