@@ -1,4 +1,4 @@
-"""CPU per request of HTML pages in-process, through Django's WSGI handler as gunicorn calls it (no test client, no
+"""CPU per request of pages in-process, through Django's WSGI handler as gunicorn calls it (no test client, no
 template signals): the least of five rounds (the machine is shared), the queries one request makes, and with
 --profile where the time goes. For the statistics page and every school page's menu (issue 22), e.g.
 
@@ -6,7 +6,8 @@ template signals): the least of five rounds (the machine is shared), the queries
         .venv/bin/python benchmarks/profile_pages.py /school/stats/ /school/account/ [--user scale_college] \\
         [--profile 40]
 
-The user is logged in by a session made for it (scale_school by default: the larger school of `manage.py load_scale`).
+The user (scale_school by default: the larger school of `manage.py load_scale`) asks an /api/v1 path with a bearer
+token issued for it, any other page with a session made for it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main() -> None:
     parser.add_argument("--user", default="scale_school")
     parser.add_argument("--requests", type=int, default=300, help="per page, in five rounds")
     parser.add_argument("--profile", type=int, default=0, help="print this many lines of cProfile (first page)")
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order: cumulative or tottime")
     args = parser.parse_args()
 
     import django
@@ -51,9 +53,14 @@ def main() -> None:
 
     from core.models import User
 
+    from core.services.accounts import token_issue
+
+    user = User.objects.get(username=args.user)
     client = Client()
-    client.force_login(User.objects.get(username=args.user))
+    client.force_login(user)
     cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+    # /api/v1 pages are asked with a bearer token, as API clients do (the session is not the API's sign-in).
+    bearer = f"Bearer {token_issue(user, second_factor=True)}"
     app = WSGIHandler()
 
     def get(url: str) -> bytes:
@@ -65,7 +72,7 @@ def main() -> None:
             "SERVER_NAME": "localhost",
             "SERVER_PORT": "80",
             "HTTP_HOST": "localhost",
-            "HTTP_COOKIE": cookie,
+            **({"HTTP_AUTHORIZATION": bearer} if path.startswith("/api/") else {"HTTP_COOKIE": cookie}),
             "REMOTE_ADDR": "127.0.0.1",
             "SERVER_PROTOCOL": "HTTP/1.1",
             "wsgi.input": io.BytesIO(b""),
@@ -102,7 +109,7 @@ def main() -> None:
         for _ in range(per_round):
             get(args.paths[0])
         profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.profile)
 
 
 if __name__ == "__main__":

@@ -534,6 +534,12 @@ LIST_COUNT_CACHE_SECONDS = env_int("LIST_COUNT_CACHE_SECONDS", 60)
 # this many seconds more (its recount's bound), so an expired count of a big list is not recounted by every worker at
 # once; the count is then at most LIST_COUNT_CACHE_SECONDS + this old. 0: whoever asks after it expired recounts.
 LIST_COUNT_GRACE_SECONDS = env_int("LIST_COUNT_GRACE_SECONDS", 10, minimum=0)
+# A page of a list whose count is kept (above LIST_COUNT_EXACT_LIMIT) that skips at least this many rows is read from a
+# mark: the sort key of the row every this many rows in (the first read of such a page keeps it, for
+# LIST_COUNT_CACHE_SECONDS like the count), so a deep page, or an API client paging through a whole school, skips at
+# most this many rows in the index instead of all before it. Its rows are then where the list stood when the mark was
+# kept, as its 当前共N条记录 is. 0: every page skips its rows (OFFSET).
+LIST_MARK_EVERY = env_int("LIST_MARK_EVERY", 500, minimum=0)
 # A list's filter choices drawn from the data (毕业年度, 院校 of one's agreements) are recomputed this often.
 LIST_CHOICES_CACHE_SECONDS = env_int("LIST_CHOICES_CACHE_SECONDS", 300)
 

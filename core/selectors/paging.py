@@ -7,7 +7,11 @@
   every request.
 - A page reads its ids first from the list's own query (ordering and filters only: an index read, no joins however
   deep the page), then the rows of those ids with everything a row shows (`ListPaginator`). A page in the list's
-  second half is read from the end in the reverse order, so no page skips more than half the list.
+  second half is read from the end in the reverse order, so no page skips more than half the list. In a list whose
+  count is kept, a page skipping LIST_MARK_EVERY rows or more starts from a kept mark (the sort key of the row at the
+  last multiple of LIST_MARK_EVERY before it, in its direction) and skips at most LIST_MARK_EVERY rows past it
+  (`(invited_at, id) <= (mark)`, an index condition), so the deepest page costs what page 25 does; its rows are then
+  as the list stood when the mark was kept, at most LIST_COUNT_CACHE_SECONDS ago — the count's own rule.
 - A list's filter choices drawn from the data (the 毕业年度 and 院校 of the viewer's own agreements) are kept
   `LIST_CHOICES_CACHE_SECONDS` (`cached_choices`): a year or school new to the viewer shows up at most that late.
 """
@@ -31,7 +35,8 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Func, IntegerField, Lookup, Model, QuerySet
+from django.db.models import BooleanField, Func, IntegerField, Lookup, Model, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.functional import cached_property
 
@@ -90,6 +95,10 @@ _ORDER_TERM = r'(?:(?:"[^"]+"\.)?"[^"]+"|\d+)(?: ASC| DESC)?(?: NULLS (?:FIRST|L
 _ORDER_BY_COLUMNS = re.compile(rf" ORDER BY {_ORDER_TERM}(?:, {_ORDER_TERM})*$")
 
 
+# A list's ids read from a mark: the statement per (alias, the ids' statement, read backwards), compiled once a process.
+_SEEKS: dict[tuple[str, str, bool], str] = {}
+
+
 class ListPaginator(Paginator):
     """A Paginator over an ordered queryset: its count is `count_rows`, its page the ids read first, then `rows(ids)`
     (which returns the objects of those ids, in any order; the page keeps the list's order)."""
@@ -137,20 +146,95 @@ class ListPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         count = self.count
+        # A page in the second half is read from the end: the same rows, skipping count - top instead of bottom (exact
+        # with an exact count; with a kept one, as the list stood when it was counted).
+        backwards = bottom > count // 2
+        skip, end = (max(count - top, 0), max(count - bottom, 0)) if backwards else (bottom, top)
+        every = settings.LIST_MARK_EVERY
         if self._ids is None:
             ids: list[int] = []
-        elif bottom > count // 2:
-            # From the end: the same rows, skipping count - top instead of bottom (exact with an exact count; with a
-            # kept one, as the list stood when it was counted).
-            ids = list(self.qs.reverse().values_list("pk", flat=True)[max(count - top, 0) : max(count - bottom, 0)])
-            ids.reverse()
+        elif every and skip >= every and count > settings.LIST_COUNT_EXACT_LIMIT and self._sort_key is not None:
+            ids = self._ids_from_mark(skip, end, backwards, skip - skip % every)
+        elif backwards:
+            ids = list(self.qs.reverse().values_list("pk", flat=True)[skip:end])
         else:
             sql, params, alias = self._ids
             with connections[alias].cursor() as cursor:
                 cursor.execute(f"{sql} LIMIT {int(self.per_page)} OFFSET {int(bottom)}", params)
                 ids = [pk for (pk,) in cursor.fetchall()]
+        if backwards:
+            ids.reverse()
         by_id = {_row_id(row): row for row in self.rows(ids)} if ids else {}
         return Page([by_id[pk] for pk in ids if pk in by_id], number, self)
+
+    @cached_property
+    def _sort_key(self) -> tuple[list[str], bool] | None:
+        """The list's ordering as (field names, descending) when it can be sought by a row comparison: the model's own
+        columns, none nullable, all in one direction, ending in the primary key (so a key is one row's place);
+        otherwise None (such a list always skips with OFFSET)."""
+        query = self.qs.query
+        meta = query.get_meta()
+        given = list(query.order_by or ((meta.ordering or ()) if query.default_ordering else ()))
+        order = [name for name in given if isinstance(name, str)]
+        if not order or len(order) != len(given):
+            return None
+        descending = {name.startswith("-") for name in order}
+        names = [name.lstrip("-") for name in order]
+        if len(descending) != 1 or names[-1] not in ("pk", meta.pk.name):
+            return None
+        fields = []
+        for name in names:
+            field = meta.pk if name == "pk" else next((f for f in meta.concrete_fields if f.name == name), None)
+            if field is None or field.null:
+                return None
+            fields.append(field.name)
+        return fields, descending.pop() == query.standard_ordering
+
+    def _seek(self, backwards: bool, mark: Sequence[Any]) -> tuple[str, list[Any]]:
+        """The ids' statement from `mark` on (at or past it in the direction read: the first row is the mark's own
+        place), and its parameters; compiled once per process for each statement of the ids (`_SEEKS`), whose
+        parameters it takes with the mark's after them."""
+        assert self._ids is not None and self._sort_key is not None
+        sql, params, alias = self._ids
+        connection = connections[alias]
+        fields = [self.qs.model._meta.get_field(name) for name in self._sort_key[0]]
+        # The key as the database stores it (SQLite compares datetimes as its own text).
+        values = [field.get_db_prep_value(v, connection) for field, v in zip(fields, mark, strict=True)]  # type: ignore[union-attr]
+        seek = _SEEKS.get((alias, sql, backwards))
+        if seek is not None:
+            return seek, [*params, *values]
+        table = connection.ops.quote_name(self.qs.model._meta.db_table)
+        columns = ", ".join(f"{table}.{connection.ops.quote_name(field.column)}" for field in fields)  # type: ignore[union-attr]
+        operator = "<=" if self._sort_key[1] != backwards else ">="
+        after = RawSQL(f"({columns}) {operator} ({', '.join(['%s'] * len(values))})", values, BooleanField())
+        qs = self.qs.reverse() if backwards else self.qs
+        seek, seek_params = qs.filter(after).values_list("pk", flat=True).query.sql_with_params()
+        if list(seek_params) == [*params, *values]:  # the mark's parameters last: the statement can be kept
+            if len(_SEEKS) >= 1000:
+                _SEEKS.clear()
+            _SEEKS[(alias, sql, backwards)] = seek
+        return seek, list(seek_params)
+
+    def _ids_from_mark(self, skip: int, end: int, backwards: bool, at: int) -> list[int]:
+        """The ids from `skip` to `end` in the list's order (from its end when `backwards`), read from the mark kept at
+        `at` (skip rounded down to LIST_MARK_EVERY): at most LIST_MARK_EVERY rows skipped past it. Without the mark,
+        the rows from `at` are read with OFFSET and the first one's key is kept as the mark."""
+        assert self._ids is not None and self._sort_key is not None
+        sql, params, alias = self._ids
+        names = self._sort_key[0]
+        qs = self.qs.reverse() if backwards else self.qs
+        digest = hashlib.sha256(repr((alias, sql, params)).encode()).hexdigest()
+        key = f"list-mark:v1:{digest}:{'end' if backwards else 'start'}:{at}"
+        mark = cache.get(key)
+        if mark is not None:
+            seek, seek_params = self._seek(backwards, mark)
+            with connections[alias].cursor() as cursor:
+                cursor.execute(f"{seek} LIMIT {int(end - skip)} OFFSET {int(skip - at)}", seek_params)
+                return [pk for (pk,) in cursor.fetchall()]
+        rows = list(qs.values_list("pk", *names)[at:end])
+        if rows and len(rows) > skip - at:
+            cache.set(key, tuple(rows[0][1:]), settings.LIST_COUNT_CACHE_SECONDS)
+        return [row[0] for row in rows[skip - at :]]
 
 
 def _row_id(row: Model | dict[str, Any]) -> Any:

@@ -4,6 +4,8 @@ read ids-first holds the same rows as the plain slice; the query count does not 
 
 from __future__ import annotations
 
+import datetime
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +17,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from core.models import Agreement, Major, Student
 from core.selectors import AgreementFilters, agreement_paginator, agreements_visible_to, filter_agreements
@@ -289,3 +292,87 @@ def test_only_a_pages_rows_are_a_prepared_statement(world: World) -> None:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
     assert len(statements) == 1 and 'LEFT OUTER JOIN "core_termination" open_termination_row' in statements[0]
+
+
+def _school_list(world: World, n: int) -> list[int]:
+    """`n` agreements of the school, several sharing one 邀请日期 (the id breaks the tie); their ids in list order."""
+    start = timezone.now() - datetime.timedelta(days=1)
+    for i in range(n):
+        agreement = world.reach("invited", student=make_student(world.college))
+        Agreement.objects.filter(pk=agreement.pk).update(invited_at=start + datetime.timedelta(minutes=i // 3))
+    return list(agreements_visible_to(world.school_admin).values_list("pk", flat=True))
+
+
+def _page_ids(qs: Any, number: int, per_page: int = 2) -> tuple[list[int], list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        ids = [a.pk for a in agreement_paginator(qs, per_page).page(number).object_list]
+    return ids, [q["sql"] for q in ctx.captured_queries]
+
+
+@override_settings(LIST_COUNT_EXACT_LIMIT=3, LIST_MARK_EVERY=4)
+def test_a_deep_page_is_read_from_its_mark_and_holds_the_same_rows(world: World) -> None:
+    """Every page of a list whose count is kept, from both ends: the first read of a page past LIST_MARK_EVERY keeps
+    the mark (the key of the row at its multiple of LIST_MARK_EVERY), the next reads start from it — a row comparison,
+    skipping fewer than LIST_MARK_EVERY rows — and show the very same rows."""
+    expected = _school_list(world, 17)
+    qs = agreements_visible_to(world.school_admin)
+    cache.clear()
+    pages = [expected[i : i + 2] for i in range(0, 17, 2)]
+    kept: set[tuple[bool, int]] = set()
+    for read in range(2):
+        for number, rows in enumerate(pages, start=1):
+            ids, sqls = _page_ids(qs, number)
+            assert ids == rows, (read, number)
+            (ids_sql,) = [sql for sql in sqls if "ORDER BY" in sql and "COUNT" not in sql and "JOIN" not in sql]
+            offset = int(m[1]) if (m := re.search(r"OFFSET (\d+)", ids_sql)) else 0
+            backwards = (number - 1) * 2 > 17 // 2
+            skip = max(17 - number * 2, 0) if backwards else (number - 1) * 2
+            mark = (backwards, skip - skip % 4)
+            from_mark = ") <= (" in ids_sql or ") >= (" in ids_sql
+            assert from_mark == (skip >= 4 and mark in kept), (read, number, ids_sql)
+            assert offset < 4 or not from_mark, (read, number, ids_sql)
+            if skip >= 4:
+                kept.add(mark)
+    assert kept == {(False, 4), (False, 8), (True, 4)}  # pages 3–5 forwards, 6 backwards (skipping 5; 7–9 fewer)
+
+
+@override_settings(LIST_COUNT_EXACT_LIMIT=3, LIST_MARK_EVERY=4)
+def test_a_page_from_a_mark_is_where_the_list_stood_until_the_mark_expires(world: World) -> None:
+    """Rows added above a mark do not move the pages read from it (as the kept 当前共N条记录 does not count them) until
+    LIST_COUNT_CACHE_SECONDS has passed (here: the cache cleared); then the pages are read anew, exact."""
+    expected = _school_list(world, 13)
+    qs = agreements_visible_to(world.school_admin)
+    cache.clear()
+    assert _page_ids(qs, 3)[0] == expected[4:6]  # keeps the mark at 4
+    newest = world.reach("invited", student=make_student(world.college))
+    assert _page_ids(qs, 3)[0] == expected[4:6]
+    cache.clear()
+    now = [newest.pk, *expected]
+    assert list(qs.values_list("pk", flat=True)) == now
+    assert _page_ids(qs, 3)[0] == now[4:6]
+
+
+@override_settings(LIST_COUNT_EXACT_LIMIT=3, LIST_MARK_EVERY=4)
+def test_a_list_that_cannot_be_sought_skips_its_rows(world: World) -> None:
+    """An ordering by an expression, or not ending in the id, has no mark: its pages are read with OFFSET, right."""
+    _school_list(world, 9)
+    for ordered in (
+        agreements_visible_to(world.school_admin).order_by(Lower("student_name"), "-pk"),
+        agreements_visible_to(world.school_admin).order_by("-invited_at"),
+    ):
+        expected = list(ordered.values_list("pk", flat=True))
+        cache.clear()
+        for read in range(2):
+            ids, sqls = _page_ids(ordered, 4)
+            assert ids == expected[6:8], read
+            assert not any(") <= (" in sql or ") >= (" in sql for sql in sqls)
+
+
+@override_settings(LIST_COUNT_EXACT_LIMIT=20, LIST_MARK_EVERY=4)
+def test_a_list_counted_exactly_is_read_exactly(world: World) -> None:
+    """At or below LIST_COUNT_EXACT_LIMIT every page is exact on every request: no mark is kept nor read."""
+    expected = _school_list(world, 13)
+    qs = agreements_visible_to(world.school_admin)
+    for read in range(2):
+        ids, sqls = _page_ids(qs, 3)
+        assert ids == expected[4:6] and not any(") <= (" in sql for sql in sqls), read
