@@ -52,7 +52,6 @@ def main() -> None:
     from django.test import Client
 
     from core.models import User
-
     from core.services.accounts import token_issue
 
     user = User.objects.get(username=args.user)
