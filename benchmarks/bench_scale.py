@@ -240,7 +240,10 @@ class Server:
             from ops.management.commands.serve_production import gunicorn_argv
 
             workers = int(env["WEB_CONCURRENCY"])
-            argv = gunicorn_argv(f"{project.name}.wsgi:application", "127.0.0.1", str(self.port), workers, project)
+            # Without the project's hooks (ops.gunicorn_hooks warms our workers; Django's project has nothing to warm).
+            argv = gunicorn_argv(
+                f"{project.name}.wsgi:application", "127.0.0.1", str(self.port), workers, project, hooks=False
+            )
             self.probe = "/bare/"
         self.proc = subprocess.Popen(
             argv,

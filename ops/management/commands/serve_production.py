@@ -19,14 +19,20 @@ from ops.production import default_web_concurrency, max_requests, refusals
 from ops.supervisor import supervise
 
 ROLES = ("web", "worker", "scheduler")
+# gunicorn's config file for the web role: its server hooks (by path, whatever the directory gunicorn starts in).
+HOOKS = Path(__file__).resolve().parents[2] / "gunicorn_hooks.py"
 STOP_TIMEOUT = 30
 
 
-def gunicorn_argv(application: str, host: str, port: str, workers: int, chdir: Path) -> list[str]:
-    """The web role's gunicorn command (benchmarks/bench_scale.py serves Django's own bare project with it too)."""
+def gunicorn_argv(
+    application: str, host: str, port: str, workers: int, chdir: Path, *, hooks: bool = True
+) -> list[str]:
+    """The web role's gunicorn command (benchmarks/bench_scale.py serves Django's own bare project with it too, without
+    the project's `hooks`: ops.gunicorn_hooks, a worker warmed before its first request)."""
     recycle = max_requests()
     return [
         sys.executable, "-m", "gunicorn", application,
+        *(["--config", str(HOOKS)] if hooks else []),
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
         "--timeout", os.environ.get("GUNICORN_TIMEOUT", "60"),
