@@ -16,6 +16,9 @@ group, not once per gunicorn worker (and again by every worker `--max-requests` 
   BREAKER_SECONDS (L1 alone serves meanwhile), so a down Redis costs one timeout per process and period, not one per
   request; the warning is logged once per period. A URL redis-py cannot use at all (`_check_location`) is no outage but
   the settings: refused when the backend is made, which gunicorn's master does before it forks (ops.warm).
+- A value in Redis this process cannot unpickle (a class an upgrade renamed, bytes another program wrote under one of
+  our keys) is a miss too, and is removed from Redis so the next write replaces it; Redis answered, so the breaker
+  stays closed. Logged once per period.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from urllib.parse import urlsplit
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisSerializer
 from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -67,6 +70,24 @@ class _Shared(RedisCache):
         """Validated once, by the two-level cache."""
 
 
+class _Unreadable:
+    """What `_Serializer` reads for bytes it cannot unpickle: the error, for the log."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+
+class _Serializer(RedisSerializer):
+    """Django's (integers as such, anything else pickled), except that bytes which cannot be unpickled read as
+    `_Unreadable` rather than raise: an error here failed every request reading the key until it expired."""
+
+    def loads(self, data: Any) -> Any:
+        try:
+            return super().loads(data)
+        except Exception as error:  # unpickling runs the classes' own code: it may raise anything
+            return _Unreadable(error)
+
+
 class Breaker:
     """Whether this process asks Redis now: open for `seconds` after a failure. One per process and L1 (Django makes
     a cache backend per thread; they share it), so a down Redis is found once per period, not once per thread."""
@@ -77,6 +98,8 @@ class Breaker:
         self.open_until = 0.0
         self.attempts = 0  # calls made to Redis: what a test reads to see that an open breaker skipped it
         self.failures = 0
+        self.unreadable = 0  # values found in Redis that could not be unpickled
+        self._unreadable_quiet_until = 0.0
         self._lock = threading.Lock()
 
     def closed(self) -> bool:
@@ -97,6 +120,22 @@ class Breaker:
             type(error).__name__,
             error,
             self.seconds,
+        )
+
+    def found_unreadable(self, key: str, error: Exception) -> None:
+        """A value Redis keeps that this process cannot unpickle: no Redis failure, the breaker stays closed. One
+        warning per period (a rolling upgrade may find many); the key, never the value."""
+        with self._lock:
+            self.unreadable += 1
+            now = time.time()
+            if now < self._unreadable_quiet_until:
+                return
+            self._unreadable_quiet_until = now + self.seconds
+        logger.warning(
+            "cache: a value under %s in Redis at %s cannot be read (%s); removed: a miss",
+            key,
+            self.where,
+            type(error).__name__,
         )
 
 
@@ -162,6 +201,7 @@ class TwoLevelCache(BaseCache):
                     "socket_timeout": redis_timeout,
                     # Never again within the request: the breaker decides when Redis is asked next.
                     "retry": Retry(NoBackoff(), 0),
+                    "serializer": _Serializer,
                     **options,
                 },
             },
@@ -191,6 +231,15 @@ class TwoLevelCache(BaseCache):
         """L1 keeps a value at most LOCAL_SECONDS and never past its own timeout (0 or less: not at all)."""
         return self.local_seconds if timeout is None else min(timeout, self.local_seconds)
 
+    def _readable(self, key: str, found: Any) -> Any:
+        """`found`, or `_MISSING` for a value that could not be unpickled, which is deleted from Redis (a value
+        another process wrote between the read and the delete goes with it: one more computation)."""
+        if not isinstance(found, _Unreadable):
+            return found
+        self.breaker.found_unreadable(key, found.error)
+        self._redis(lambda: self.shared.delete(key), None)
+        return _MISSING
+
     # --- reads ----------------------------------------------------------------------------------------------------
 
     def get(self, key: Any, default: Any | None = None, version: int | None = None) -> Any:
@@ -202,7 +251,7 @@ class TwoLevelCache(BaseCache):
                 return default
             if found is not _MISSING:
                 return found
-        found = self._redis(lambda: self.shared.get(key, _MISSING), _MISSING)
+        found = self._readable(key, self._redis(lambda: self.shared.get(key, _MISSING), _MISSING))
         if local is not None:
             local.set(key, ABSENT if found is _MISSING else found, self.local_seconds)
         return default if found is _MISSING else found
@@ -215,6 +264,9 @@ class TwoLevelCache(BaseCache):
         asked = [key for key in made if key not in found]
         if asked:
             shared: dict[str, Any] = self._redis(lambda: self.shared.get_many(asked), {})
+            for key, value in list(shared.items()):
+                if self._readable(key, value) is _MISSING:
+                    del shared[key]
             if self.local is not None:
                 self.local.set_many({key: shared.get(key, ABSENT) for key in asked}, self.local_seconds)
             found.update(shared)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import logging
 import os
+import pickle
 import shutil
 import socket
 import subprocess
@@ -309,6 +310,51 @@ def test_a_count_one_process_kept_spares_the_others_their_count(
     kept = {key.decode().split(":", 2)[2].split(":", 1)[0] for key in client_redis.scan_iter(f"{prefix}:*")}
     assert {"list-count", "list-choices", "school-stats"} <= kept
     client_redis.delete(*client_redis.scan_iter(f"{prefix}:*"))
+
+
+class _Figures:
+    """A kept value of a class this release has; `_unreadable` renames it, as an upgrade that drops a class would."""
+
+    def __init__(self) -> None:
+        self.n = [1, 2]
+
+
+def _unreadable(process: TwoLevelCache) -> None:
+    """Values under this process's keys that it cannot unpickle, written to Redis as another program or release
+    would: a class this release lacks, and bytes that are no pickle."""
+    renamed = pickle.dumps(_Figures(), pickle.HIGHEST_PROTOCOL).replace(b"_Figures", b"_Missing")
+    values = {"renamed": renamed, "garbage": b"\x80\x05garbage, not a pickle"}
+    redis.Redis.from_url(REDIS_URL).mset({_key(process, key): value for key, value in values.items()})
+
+
+def test_a_value_no_process_can_read_is_a_miss_removed_from_redis(
+    shared: Processes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Unpickling it raised from get and get_many (only a Redis failure was a miss): every page reading the key
+    answered 500 until it expired. It is a miss, removed from Redis so the next write replaces it, logged once per
+    process and period; Redis itself answered, so the breaker stays closed."""
+    a, b = shared("a"), shared("b")
+    client = redis.Redis.from_url(REDIS_URL)
+    with caplog.at_level(logging.WARNING, logger="core.cache"), time_machine.travel(time.time(), tick=False) as clock:
+        _unreadable(a)
+        assert a.get("renamed") is None
+        assert a.get("garbage", "default") == "default"
+        assert not client.exists(_key(a, "renamed"), _key(a, "garbage"))
+        assert a.get_or_set("renamed", lambda: "computed again", 60) == "computed again"
+        _unreadable(a)
+        b.set("good", 1, 60)
+        assert b.get_many(["renamed", "garbage", "good"]) == {"good": 1}
+        assert not client.exists(_key(a, "renamed"), _key(a, "garbage"))
+        assert (a.breaker.failures, b.breaker.failures) == (0, 0)
+        assert (a.breaker.unreadable, b.breaker.unreadable) == (2, 2)
+        logged = f"cache: a value under {_key(a, 'renamed')} in Redis at {a.breaker.where} cannot be read "
+        assert [r.getMessage() for r in caplog.records] == [f"{logged}(AttributeError); removed: a miss"] * 2
+        clock.shift(5.1)  # the period over: the next one is logged again
+        _unreadable(a)
+        assert a.get("garbage") is None
+        assert len(caplog.records) == 3
+        assert "(UnpicklingError)" in caplog.records[2].getMessage()
+    client.delete(*client.scan_iter(f"{a.key_prefix}:*"))
 
 
 # --- Redis down, stopped or silent -----------------------------------------------------------------------------------
