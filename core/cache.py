@@ -18,7 +18,8 @@ group, not once per gunicorn worker (and again by every worker `--max-requests` 
   the settings: refused when the backend is made, which gunicorn's master does before it forks (ops.warm).
 - A value in Redis this process cannot unpickle (a class an upgrade renamed, bytes another program wrote under one of
   our keys) is a miss too, and is removed from Redis so the next write replaces it; Redis answered, so the breaker
-  stays closed. Logged once per period.
+  stays closed. Logged once per period. A value that cannot be pickled raises on a write, as with Django's own caches:
+  a programming error, not an outage.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -355,6 +356,28 @@ def test_a_value_no_process_can_read_is_a_miss_removed_from_redis(
         assert len(caplog.records) == 3
         assert "(UnpicklingError)" in caplog.records[2].getMessage()
     client.delete(*client.scan_iter(f"{a.key_prefix}:*"))
+
+
+def test_a_value_that_cannot_be_pickled_raises_on_a_write_as_with_djangos_caches(shared: Processes) -> None:
+    """Caching an object that cannot be pickled is a programming error, not an outage: it raises, as Django's own
+    Redis and memory caches do, so a test or the first request shows it, rather than the value silently never being
+    kept (every request then computing it again). Nothing is written to either level, and the breaker stays closed.
+    Redis down, the process's memory pickles it and raises too (with LOCAL_SECONDS 0 as well the write goes
+    nowhere, and nothing is pickled to find out)."""
+    a = shared("a")
+    down = _processes(f"redis://127.0.0.1:{_free_port()}/0", LOCAL_SECONDS=5)("down")
+    down.get("k")  # opens its breaker
+    lock = threading.Lock()
+    for process in (a, down):
+        with pytest.raises(TypeError, match="cannot pickle"):
+            process.set("k", lock, 60)
+        with pytest.raises(TypeError, match="cannot pickle"):
+            process.set_many({"k": lock}, 60)
+        with pytest.raises(TypeError, match="cannot pickle"):
+            process.add("k", lock, 60)
+        assert process.get("k") is None
+    assert not redis.Redis.from_url(REDIS_URL).exists(_key(a, "k"))
+    assert (a.breaker.failures, down.breaker.failures, down.breaker.attempts) == (0, 1, 1)
 
 
 # --- Redis down, stopped or silent -----------------------------------------------------------------------------------
