@@ -73,7 +73,10 @@ def _kept_count(query: tuple[str, str, Any], count: Callable[[], int]) -> int:
     A kept count is fresh LIST_COUNT_CACHE_SECONDS, then kept LIST_COUNT_GRACE_SECONDS more: the first request after
     it went stale claims the recount (`cache.add`, which Redis answers for every process sharing it) and the others
     show the stale count meanwhile, so a 90 ms count is not run by every worker at the same moment. A recount that
-    never ends leaves the claim and the count to expire together; the next request counts."""
+    never ends leaves the claim and the count to expire together; the next request counts. A recount that ends does
+    not release the claim either: a process that read the stale count meanwhile keeps it in its memory up to
+    CACHE_LOCAL_SECONDS (the shared cache), and would count again; the claim outlives the new count's freshness only
+    when LIST_COUNT_CACHE_SECONDS < LIST_COUNT_GRACE_SECONDS, a stale count then shown until the claim expires."""
     key = "list-count:v2:" + hashlib.sha256(repr(query).encode()).hexdigest()
     seconds, grace = settings.LIST_COUNT_CACHE_SECONDS, settings.LIST_COUNT_GRACE_SECONDS
     kept = cache.get(key)

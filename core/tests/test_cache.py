@@ -34,6 +34,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.cache import ABSENT, TwoLevelCache
+from core.selectors.paging import _kept_count
 from testsupport import LoginAs, World
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -311,6 +312,48 @@ def test_a_count_one_process_kept_spares_the_others_their_count(
     kept = {key.decode().split(":", 2)[2].split(":", 1)[0] for key in client_redis.scan_iter(f"{prefix}:*")}
     assert {"list-count", "list-choices", "school-stats"} <= kept
     client_redis.delete(*client_redis.scan_iter(f"{prefix}:*"))
+
+
+@override_settings(LIST_COUNT_EXACT_LIMIT=3, LIST_COUNT_CACHE_SECONDS=60, LIST_COUNT_GRACE_SECONDS=10)
+def test_a_stale_count_is_recounted_once_though_other_processes_still_hold_it_in_memory() -> None:
+    """The recount's claim is not released when the new count is kept: it stays until LIST_COUNT_GRACE_SECONDS ends.
+    A process that read the stale count while another recounted keeps it in memory up to CACHE_LOCAL_SECONDS, still
+    stale; a released claim would let it, and every such process, count again."""
+    if not _answers(REDIS_URL):
+        _missing(f"Redis does not answer at {REDIS_URL}")
+    prefix = f"wq-test-{uuid.uuid4().hex}"
+    query = ("default", "SELECT the list", (1,))
+    counts: list[int] = []
+
+    def in_process(name: str, counted: int) -> int:
+        def count() -> int:
+            counts.append(counted)
+            if name == "a" and counted == 102:  # b asks while a recounts: the kept count, now in b's memory
+                assert in_process("b", 999) == 100
+            return counted
+
+        caches = {
+            "default": {
+                "BACKEND": "core.cache.TwoLevelCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": prefix,
+                "OPTIONS": {"LOCAL_NAME": f"{prefix}-{name}", "LOCAL_SECONDS": 5},
+            }
+        }
+        with override_settings(CACHES=caches):
+            return _kept_count(query, count)
+
+    with time_machine.travel(time.time(), tick=False) as clock:
+        assert in_process("a", 100) == 100
+        clock.shift(61)
+        assert in_process("a", 102) == 102
+        clock.shift(1)
+        assert in_process("b", 103) == 100  # its memory, stale: the claim still held, no second recount
+        clock.shift(4.1)
+        assert in_process("b", 104) == 102
+        assert counts == [100, 102]
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete(*client.scan_iter(f"{prefix}:*"))
 
 
 class _Figures:
