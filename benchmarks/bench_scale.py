@@ -209,12 +209,15 @@ def cache_in_use(url: str | None) -> tuple[str, str]:
             return "", f"each worker's own memory (LocMemCache; no Redis answered at {DEFAULT_CACHE_URL})"
     if not url:
         return "", "each worker's own memory (LocMemCache, --cache-url '')"
+    from core.cache import url_without_credentials
+
+    shown = url_without_credentials(url)  # printed, and kept in --json: never the password
     if not _redis_answers(url):
-        raise SystemExit(f"bench-scale: --cache-url {url}: Redis does not answer there")
+        raise SystemExit(f"bench-scale: --cache-url {shown}: Redis does not answer there")
     import redis
 
     redis.Redis.from_url(url).flushdb()
-    return url, f"Redis at {url} shared by the workers (CACHE_URL; flushed before the run)"
+    return url, f"Redis at {shown} shared by the workers (CACHE_URL; flushed before the run)"
 
 
 def _free_port() -> int:

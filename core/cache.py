@@ -144,8 +144,8 @@ _breakers: dict[tuple[str, str], Breaker] = {}
 _breakers_lock = threading.Lock()
 
 
-def _where(location: str) -> str:
-    """The Redis URL without its credentials, for the log."""
+def url_without_credentials(location: str) -> str:
+    """The Redis URL without its credentials, for a log or a printout (benchmarks/bench_scale.py)."""
     parts = urlsplit(location)
     host = parts.hostname or parts.path
     try:
@@ -169,7 +169,7 @@ def _check_location(shared: RedisCache) -> None:
             password = urlsplit(server).password
             if password:
                 message = message.replace(password, "***")
-            raise ImproperlyConfigured(f"CACHE_URL {_where(server)} is refused: {message}") from None
+            raise ImproperlyConfigured(f"CACHE_URL {url_without_credentials(server)} is refused: {message}") from None
 
 
 class TwoLevelCache(BaseCache):
@@ -209,7 +209,9 @@ class TwoLevelCache(BaseCache):
         )
         _check_location(self.shared)
         with _breakers_lock:
-            self.breaker = _breakers.setdefault((location, name), Breaker(_where(location), breaker_seconds))
+            self.breaker = _breakers.setdefault(
+                (location, name), Breaker(url_without_credentials(location), breaker_seconds)
+            )
 
     # --- the two levels -----------------------------------------------------------------------------------------
 

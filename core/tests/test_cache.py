@@ -10,6 +10,7 @@ nothing here flushes it. A test that stops Redis starts one of its own (redis-se
 from __future__ import annotations
 
 import ast
+import importlib
 import logging
 import os
 import pickle
@@ -85,16 +86,18 @@ def shared() -> Processes:
 class RedisServer:
     """A redis-server of the test's own, on a free port, that the test may stop and start again."""
 
-    def __init__(self, binary: str, folder: Path):
+    def __init__(self, binary: str, folder: Path, password: str = ""):
         self.binary = binary
         self.folder = folder
         self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.password = password
+        self.url = f"redis://{f':{password}@' if password else ''}127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            + (["--requirepass", self.password] if self.password else []),
             cwd=self.folder,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -111,15 +114,24 @@ class RedisServer:
             self.process = None
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+def _own_redis(folder: Path, password: str = "") -> Iterator[RedisServer]:
     binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else "")
     if not binary:
         _missing("redis-server is not installed (apt-get install redis-server)")
-    server = RedisServer(binary, tmp_path)
+    server = RedisServer(binary, folder, password)
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    yield from _own_redis(tmp_path)
+
+
+@pytest.fixture
+def own_redis_with_password(tmp_path: Path) -> Iterator[RedisServer]:
+    yield from _own_redis(tmp_path, password="s3cret")
 
 
 def _key(process: TwoLevelCache, key: str) -> str:
@@ -459,6 +471,22 @@ def test_a_password_in_the_url_is_not_logged(caplog: pytest.LogCaptureFixture) -
     with caplog.at_level(logging.WARNING, logger="core.cache"):
         assert process.get("k") is None
     assert caplog.records and "s3cret" not in caplog.text
+
+
+def test_the_scale_bench_prints_the_cache_url_without_its_password(own_redis_with_password: RedisServer) -> None:
+    """benchmarks/bench_scale.py prints the cache its servers use (and keeps it in --json): a --cache-url with a
+    password, a requirepass or an ACL user's, shows the server without it."""
+    # By name: benchmarks/ is not type-checked, and an import statement would have mypy check it from here.
+    cache_in_use = importlib.import_module("benchmarks.bench_scale").cache_in_use
+    port = own_redis_with_password.port
+    for url in (f"redis://:s3cret@127.0.0.1:{port}/0", f"redis://default:s3cret@127.0.0.1:{port}/0"):
+        used, said = cache_in_use(url)
+        assert used == url  # the servers' CACHE_URL, whole
+        assert f"Redis at redis://127.0.0.1:{port}/0 shared by the workers" in said
+        assert "s3cret" not in said
+    with pytest.raises(SystemExit) as refused:
+        cache_in_use(f"redis://:wrong-s3cret@127.0.0.1:{port}/0")
+    assert f"redis://127.0.0.1:{port}/0" in str(refused.value) and "s3cret" not in str(refused.value)
 
 
 def test_a_redis_that_never_answers_is_a_miss_after_the_timeout() -> None:
