@@ -102,6 +102,21 @@ def test_each_systemd_unit_runs_a_command_that_exists_with_options_it_takes(unit
         command.create_parser("manage.py", name).parse_args(args)  # raises on an unknown option or value
 
 
+@pytest.mark.parametrize("unit", sorted(p.name for p in (DEPLOY / "systemd").glob("*.service")))
+def test_each_systemd_unit_starts_after_a_local_database_and_redis_without_requiring_them(unit: str) -> None:
+    """On one server (docs/DEPLOY.md installs postgresql and redis-server beside the app) the app starts after them at
+    boot and stops before them: started first, its first requests missed the cache (CACHE_URL) and logged Redis
+    failing. Ordering only: on several hosts either may be elsewhere, and After= a unit that is not installed is a
+    no-op, where Wants= or Requires= would start or demand it."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(DEPLOY / "systemd" / unit)
+    section = parser["Unit"]
+    assert {"postgresql.service", "redis-server.service"} <= set(section["After"].split())
+    wanted = section.get("Wants", "").split() + section.get("Requires", "").split()
+    assert "redis-server.service" not in wanted and "postgresql.service" not in wanted
+
+
 def test_every_variable_of_the_example_environment_is_read_somewhere() -> None:
     # Settings are read in settings.py, by ops (the production server) and by the apps with settings of their own
     # (sso's per-school SSO_<code>_* variables).
