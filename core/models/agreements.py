@@ -123,14 +123,20 @@ class Agreement(models.Model):
             models.Index(fields=["school", "graduation_year", "status"], name="agreement_school_year"),
             models.Index(fields=["employer", "status"], name="agreement_employer_status"),
             models.Index(fields=["employer", "graduation_year", "status"], name="agreement_employer_year"),
-            # 学生姓名 is matched from its first character, which a btree reads as a range.
+            # 学生姓名 is matched from its first character, which a btree reads as a range. The list's order and the
+            # filters' columns ride along (INCLUDE), so a name's page and its count read the index alone, not each
+            # matching row from the table (102 rows of 王伟 at 1M: 1.9 ms of heap reads).
             models.Index(
                 fields=["employer", "student_name"],
                 opclasses=["", "varchar_pattern_ops"],
+                include=["invited_at", "id", "status", "graduation_year", "school"],
                 name="agreement_employer_name",
             ),
             models.Index(
-                fields=["school", "student_name"], opclasses=["", "varchar_pattern_ops"], name="agreement_school_name"
+                fields=["school", "student_name"],
+                opclasses=["", "varchar_pattern_ops"],
+                include=["invited_at", "id", "status", "graduation_year", "college"],
+                name="agreement_school_name",
             ),
             models.Index(fields=["status", "expires_at"], name="agreement_expiry"),
         ]
