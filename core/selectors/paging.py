@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import psycopg
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -193,16 +193,22 @@ class ListPaginator(Paginator):
             fields.append(field.name)
         return fields, descending.pop() == query.standard_ordering
 
-    def _seek(self, backwards: bool, mark: Sequence[Any]) -> tuple[str, list[Any]]:
+    def _seek(self, backwards: bool, mark: Any) -> tuple[str, list[Any]] | None:
         """The ids' statement from `mark` on (at or past it in the direction read: the first row is the mark's own
         place), and its parameters; compiled once per process for each statement of the ids (`_SEEKS`), whose
-        parameters it takes with the mark's after them."""
+        parameters it takes with the mark's after them. None when `mark` is not a key of this list (what the cache
+        held under its name was not written by `_ids_from_mark`): the page is then read as without one."""
         assert self._ids is not None and self._sort_key is not None
         sql, params, alias = self._ids
         connection = connections[alias]
         fields = [self.qs.model._meta.get_field(name) for name in self._sort_key[0]]
-        # The key as the database stores it (SQLite compares datetimes as its own text).
-        values = [field.get_db_prep_value(v, connection) for field, v in zip(fields, mark, strict=True)]  # type: ignore[union-attr]
+        if not isinstance(mark, tuple) or len(mark) != len(fields) or any(v is None for v in mark):
+            return None  # a key's columns are never null (`_sort_key`): NULL would compare as no row at all
+        try:
+            # The key as the database stores it (SQLite compares datetimes as its own text).
+            values = [field.get_db_prep_value(v, connection) for field, v in zip(fields, mark, strict=True)]  # type: ignore[union-attr]
+        except (TypeError, ValueError, ValidationError):
+            return None
         seek = _SEEKS.get((alias, sql, backwards))
         if seek is not None:
             return seek, [*params, *values]
@@ -220,8 +226,9 @@ class ListPaginator(Paginator):
 
     def _ids_from_mark(self, skip: int, end: int, backwards: bool, at: int) -> list[int]:
         """The ids from `skip` to `end` in the list's order (from its end when `backwards`), read from the mark kept at
-        `at` (skip rounded down to LIST_MARK_EVERY): at most LIST_MARK_EVERY rows skipped past it. Without the mark,
-        the rows from `at` are read with OFFSET and the first one's key is kept as the mark."""
+        `at` (skip rounded down to LIST_MARK_EVERY): at most LIST_MARK_EVERY rows skipped past it. Without the mark
+        (or with a value under its name that is none), the rows from `at` are read with OFFSET and the first one's key
+        is kept as the mark."""
         assert self._ids is not None and self._sort_key is not None
         sql, params, alias = self._ids
         names = self._sort_key[0]
@@ -229,8 +236,9 @@ class ListPaginator(Paginator):
         digest = hashlib.sha256(repr((alias, sql, params)).encode()).hexdigest()
         key = f"list-mark:v1:{digest}:{'end' if backwards else 'start'}:{at}"
         mark = cache.get(key)
-        if mark is not None:
-            seek, seek_params = self._seek(backwards, mark)
+        sought = None if mark is None else self._seek(backwards, mark)
+        if sought is not None:
+            seek, seek_params = sought
             with connections[alias].cursor() as cursor:
                 cursor.execute(f"{seek} LIMIT {int(end - skip)} OFFSET {int(skip - at)}", seek_params)
                 return [pk for (pk,) in cursor.fetchall()]

@@ -5,6 +5,7 @@ read ids-first holds the same rows as the plain slice; the query count does not 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -376,3 +377,19 @@ def test_a_list_counted_exactly_is_read_exactly(world: World) -> None:
     for read in range(2):
         ids, sqls = _page_ids(qs, 3)
         assert ids == expected[4:6] and not any(") <= (" in sql for sql in sqls), read
+
+
+@pytest.mark.parametrize("junk", ["junk", 7, (1,), ("not a date", 1), (None, None), [1, 2]])
+@override_settings(LIST_COUNT_EXACT_LIMIT=3, LIST_MARK_EVERY=4)
+def test_a_mark_that_cannot_be_read_is_no_mark(world: World, junk: Any) -> None:
+    """Whatever the cache holds under a mark's key (another program's value, a format this release does not write),
+    the page is read as without a mark, right, and the mark is kept anew: never a 500, never an empty page."""
+    expected = _school_list(world, 9)
+    qs = agreements_visible_to(world.school_admin)
+    sql, params, alias = agreement_paginator(qs, 2)._ids  # type: ignore[misc]
+    key = f"list-mark:v1:{hashlib.sha256(repr((alias, sql, params)).encode()).hexdigest()}:start:4"
+    cache.set(key, junk)
+    assert _page_ids(qs, 3)[0] == expected[4:6]
+    assert cache.get(key) == tuple(Agreement.objects.filter(pk=expected[4]).values_list("invited_at", "id").get())
+    ids, sqls = _page_ids(qs, 3)
+    assert ids == expected[4:6] and any(") <= (" in sql for sql in sqls)
