@@ -11,7 +11,9 @@
   count is kept, a page skipping LIST_MARK_EVERY rows or more starts from a kept mark (the sort key of the row at the
   last multiple of LIST_MARK_EVERY before it, in its direction) and skips at most LIST_MARK_EVERY rows past it
   (`(invited_at, id) <= (mark)`, an index condition), so the deepest page costs what page 25 does; its rows are then
-  as the list stood when the mark was kept, at most LIST_COUNT_CACHE_SECONDS ago — the count's own rule.
+  as the list stood when the mark was kept, at most LIST_COUNT_CACHE_SECONDS ago — the count's own rule. So paging
+  through a whole list while it changes may skip or repeat a row at a page read from a mark (as at the list's middle
+  with a kept count); a complete copy of a list is its export (导出), read in one statement.
 - A list's filter choices drawn from the data (the 毕业年度 and 院校 of the viewer's own agreements) are kept
   `LIST_CHOICES_CACHE_SECONDS` (`cached_choices`): a year or school new to the viewer shows up at most that late.
 """
@@ -80,6 +82,8 @@ def _kept_count(query: tuple[str, str, Any], count: Callable[[], int]) -> int:
     key = "list-count:v2:" + hashlib.sha256(repr(query).encode()).hexdigest()
     seconds, grace = settings.LIST_COUNT_CACHE_SECONDS, settings.LIST_COUNT_GRACE_SECONDS
     kept = cache.get(key)
+    if not (isinstance(kept, tuple) and len(kept) == 2 and all(isinstance(v, (int, float)) for v in kept)):
+        kept = None  # nothing, or no count of ours (a previous release's, another program's): counted anew
     if kept is not None:
         counted, fresh_until = kept
         if time.time() < fresh_until or not cache.add(f"{key}:recount", True, grace):
@@ -188,7 +192,8 @@ class ListPaginator(Paginator):
         fields = []
         for name in names:
             field = meta.pk if name == "pk" else next((f for f in meta.concrete_fields if f.name == name), None)
-            if field is None or field.null:
+            # A relation orders by its model's own ordering, not its column: never a key.
+            if field is None or field.null or field.is_relation:
                 return None
             fields.append(field.name)
         return fields, descending.pop() == query.standard_ordering

@@ -393,3 +393,33 @@ def test_a_mark_that_cannot_be_read_is_no_mark(world: World, junk: Any) -> None:
     assert cache.get(key) == tuple(Agreement.objects.filter(pk=expected[4]).values_list("invited_at", "id").get())
     ids, sqls = _page_ids(qs, 3)
     assert ids == expected[4:6] and any(") <= (" in sql for sql in sqls)
+
+
+@override_settings(LIST_COUNT_EXACT_LIMIT=3)
+@pytest.mark.parametrize("junk", ["1234", 7, (5,), ("many", 1.0), [5, 1.0], (5, None)])
+def test_a_kept_count_that_is_no_count_is_counted_anew(world: World, junk: Any) -> None:
+    """Whatever the cache holds under a count's key that is not (count, fresh until) — a previous release's value,
+    another program's — is no count: the list is counted again (no 500) and the real count kept over it."""
+    _school_list(world, 5)
+    qs = agreements_visible_to(world.school_admin)
+    paginator = agreement_paginator(qs, 2)
+    assert paginator._ids is not None
+    sql, params, alias = paginator._ids
+    key = "list-count:v2:" + hashlib.sha256(repr((alias, sql, params)).encode()).hexdigest()
+    cache.set(key, junk)
+    assert agreement_paginator(qs, 2).count == 5
+    assert cache.get(key)[0] == 5
+
+
+@override_settings(LIST_COUNT_EXACT_LIMIT=3, LIST_MARK_EVERY=2)
+def test_an_ordering_by_a_relation_is_never_sought(world: World) -> None:
+    """A relation in the ordering orders by the related model's own ordering, not by its column: such a list keeps
+    OFFSET (and its pages stay right)."""
+    _school_list(world, 7)
+    ordered = agreements_visible_to(world.school_admin).order_by("-employer", "-id")
+    assert agreement_paginator(ordered, 2)._sort_key is None
+    expected = list(ordered.values_list("pk", flat=True))
+    cache.clear()
+    for _ in range(2):
+        ids, sqls = _page_ids(ordered, 3)
+        assert ids == expected[4:6] and not any(") <= (" in sql or ") >= (" in sql for sql in sqls)
