@@ -37,7 +37,7 @@ from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, Func, IntegerField, Lookup, Model, QuerySet
+from django.db.models import BooleanField, Field, Func, IntegerField, Lookup, Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.functional import cached_property
@@ -69,6 +69,11 @@ def count_rows(qs: QuerySet[Any]) -> int:
     return _kept_count((qs.db, sql, params), qs.count)
 
 
+def _query_digest(query: tuple[str, str, Any]) -> str:
+    """A list's statement (alias, SQL, parameters: the viewer's scope and every filter) as a cache key's part."""
+    return hashlib.sha256(repr(query).encode()).hexdigest()
+
+
 def _kept_count(query: tuple[str, str, Any], count: Callable[[], int]) -> int:
     """`count()`, or the count kept for this query (alias, SQL, parameters) when it was above LIST_COUNT_EXACT_LIMIT.
 
@@ -79,7 +84,7 @@ def _kept_count(query: tuple[str, str, Any], count: Callable[[], int]) -> int:
     not release the claim either: a process that read the stale count meanwhile keeps it in its memory up to
     CACHE_LOCAL_SECONDS (the shared cache), and would count again; the claim outlives the new count's freshness only
     when LIST_COUNT_CACHE_SECONDS < LIST_COUNT_GRACE_SECONDS, a stale count then shown until the claim expires."""
-    key = "list-count:v2:" + hashlib.sha256(repr(query).encode()).hexdigest()
+    key = "list-count:v2:" + _query_digest(query)
     seconds, grace = settings.LIST_COUNT_CACHE_SECONDS, settings.LIST_COUNT_GRACE_SECONDS
     kept = cache.get(key)
     if not (isinstance(kept, tuple) and len(kept) == 2 and all(isinstance(v, (int, float)) for v in kept)):
@@ -175,8 +180,8 @@ class ListPaginator(Paginator):
         return Page([by_id[pk] for pk in ids if pk in by_id], number, self)
 
     @cached_property
-    def _sort_key(self) -> tuple[list[str], bool] | None:
-        """The list's ordering as (field names, descending) when it can be sought by a row comparison: the model's own
+    def _sort_key(self) -> tuple[list[Field[Any, Any]], bool] | None:
+        """The list's ordering as (its fields, descending) when it can be sought by a row comparison: the model's own
         columns, none nullable, all in one direction, ending in the primary key (so a key is one row's place);
         otherwise None (such a list always skips with OFFSET)."""
         query = self.qs.query
@@ -195,7 +200,7 @@ class ListPaginator(Paginator):
             # A relation orders by its model's own ordering, not its column: never a key.
             if field is None or field.null or field.is_relation:
                 return None
-            fields.append(field.name)
+            fields.append(field)
         return fields, descending.pop() == query.standard_ordering
 
     def _seek(self, backwards: bool, mark: Any) -> tuple[str, list[Any]] | None:
@@ -206,19 +211,19 @@ class ListPaginator(Paginator):
         assert self._ids is not None and self._sort_key is not None
         sql, params, alias = self._ids
         connection = connections[alias]
-        fields = [self.qs.model._meta.get_field(name) for name in self._sort_key[0]]
+        fields = self._sort_key[0]
         if not isinstance(mark, tuple) or len(mark) != len(fields) or any(v is None for v in mark):
             return None  # a key's columns are never null (`_sort_key`): NULL would compare as no row at all
         try:
             # The key as the database stores it (SQLite compares datetimes as its own text).
-            values = [field.get_db_prep_value(v, connection) for field, v in zip(fields, mark, strict=True)]  # type: ignore[union-attr]
+            values = [field.get_db_prep_value(v, connection) for field, v in zip(fields, mark, strict=True)]
         except (TypeError, ValueError, ValidationError):
             return None
         seek = _SEEKS.get((alias, sql, backwards))
         if seek is not None:
             return seek, [*params, *values]
         table = connection.ops.quote_name(self.qs.model._meta.db_table)
-        columns = ", ".join(f"{table}.{connection.ops.quote_name(field.column)}" for field in fields)  # type: ignore[union-attr]
+        columns = ", ".join(f"{table}.{connection.ops.quote_name(field.column)}" for field in fields)
         operator = "<=" if self._sort_key[1] != backwards else ">="
         after = RawSQL(f"({columns}) {operator} ({', '.join(['%s'] * len(values))})", values, BooleanField())
         qs = self.qs.reverse() if backwards else self.qs
@@ -236,10 +241,7 @@ class ListPaginator(Paginator):
         is kept as the mark."""
         assert self._ids is not None and self._sort_key is not None
         sql, params, alias = self._ids
-        names = self._sort_key[0]
-        qs = self.qs.reverse() if backwards else self.qs
-        digest = hashlib.sha256(repr((alias, sql, params)).encode()).hexdigest()
-        key = f"list-mark:v1:{digest}:{'end' if backwards else 'start'}:{at}"
+        key = f"list-mark:v1:{_query_digest((alias, sql, params))}:{'end' if backwards else 'start'}:{at}"
         mark = cache.get(key)
         sought = None if mark is None else self._seek(backwards, mark)
         if sought is not None:
@@ -247,7 +249,8 @@ class ListPaginator(Paginator):
             with connections[alias].cursor() as cursor:
                 cursor.execute(f"{seek} LIMIT {int(end - skip)} OFFSET {int(skip - at)}", seek_params)
                 return [pk for (pk,) in cursor.fetchall()]
-        rows = list(qs.values_list("pk", *names)[at:end])
+        qs = self.qs.reverse() if backwards else self.qs
+        rows = list(qs.values_list("pk", *(field.name for field in self._sort_key[0]))[at:end])
         if rows and len(rows) > skip - at:
             cache.set(key, tuple(rows[0][1:]), settings.LIST_COUNT_CACHE_SECONDS)
         return [row[0] for row in rows[skip - at :]]

@@ -5,7 +5,6 @@ read ids-first holds the same rows as the plain slice; the query count does not 
 from __future__ import annotations
 
 import datetime
-import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from django.utils import timezone
 
 from core.models import Agreement, Major, Student
 from core.selectors import AgreementFilters, agreement_paginator, agreements_visible_to, filter_agreements
-from core.selectors.paging import _kept_count, count_rows
+from core.selectors.paging import _kept_count, _query_digest, count_rows
 from core.services.roster import ROSTER_HEADERS, roster_import
 from core.services.students import student_update
 from testsupport import World, make_student, xlsx_bytes
@@ -387,7 +386,7 @@ def test_a_mark_that_cannot_be_read_is_no_mark(world: World, junk: Any) -> None:
     expected = _school_list(world, 9)
     qs = agreements_visible_to(world.school_admin)
     sql, params, alias = agreement_paginator(qs, 2)._ids  # type: ignore[misc]
-    key = f"list-mark:v1:{hashlib.sha256(repr((alias, sql, params)).encode()).hexdigest()}:start:4"
+    key = f"list-mark:v1:{_query_digest((alias, sql, params))}:start:4"
     cache.set(key, junk)
     assert _page_ids(qs, 3)[0] == expected[4:6]
     assert cache.get(key) == tuple(Agreement.objects.filter(pk=expected[4]).values_list("invited_at", "id").get())
@@ -405,7 +404,7 @@ def test_a_kept_count_that_is_no_count_is_counted_anew(world: World, junk: Any) 
     paginator = agreement_paginator(qs, 2)
     assert paginator._ids is not None
     sql, params, alias = paginator._ids
-    key = "list-count:v2:" + hashlib.sha256(repr((alias, sql, params)).encode()).hexdigest()
+    key = "list-count:v2:" + _query_digest((alias, sql, params))
     cache.set(key, junk)
     assert agreement_paginator(qs, 2).count == 5
     assert cache.get(key)[0] == 5
