@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.core.paginator import InvalidPage
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja import Status as WithStatus
@@ -138,10 +139,12 @@ def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> HttpRespon
         raise InvalidInput(f"page_size 应在1到{MAX_PAGE_SIZE}之间", errors={"page_size": "超出范围"})
     qs = filter_agreements(agreements_visible_to(user), filters_from(query))
     paginator = agreement_values_paginator(qs, query.page_size)
+    try:
+        # The page before its count: a short list's count is read with its page (core.selectors.paging).
+        rows = list(paginator.page(query.page).object_list)
+    except InvalidPage:
+        raise InvalidInput(f"页码超出范围（共{paginator.num_pages}页）", errors={"page": "超出范围"}) from None
     count = paginator.count
-    if not 1 <= query.page <= max(paginator.num_pages, 1):
-        raise InvalidInput(f"页码超出范围（共{paginator.num_pages}页）", errors={"page": "超出范围"})
-    rows = list(paginator.page(query.page).object_list) if count else []
     # AgreementPage as it would dump, built from the rows' values (api.representations.agreement_row_data).
     page = {
         "count": count,

@@ -4,7 +4,8 @@
   kept `LIST_COUNT_CACHE_SECONDS` in the cache under its query (the viewer's scope and every filter are in the SQL),
   so a count above the limit is at most that many seconds old (plus, past it, LIST_COUNT_GRACE_SECONDS while one
   process recounts it for all; plus CACHE_LOCAL_SECONDS with a shared cache, CACHE_URL); below it, it is exact on
-  every request.
+  every request, in the statement that reads its page's ids (a window counting the list's first
+  LIST_COUNT_EXACT_LIMIT + 1 rows: one statement planned, one round trip).
 - A page reads its ids first from the list's own query (ordering and filters only: an index read, no joins however
   deep the page), then the rows of those ids with everything a row shows (`ListPaginator`). A page in the list's
   second half is read from the end in the reverse order, so no page skips more than half the list. In a list whose
@@ -154,6 +155,8 @@ class ListPaginator(Paginator):
             return int(cursor.fetchone()[0])
 
     def page(self, number: Any) -> Page:
+        if "count" not in self.__dict__:
+            self._count_with_page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
@@ -165,6 +168,8 @@ class ListPaginator(Paginator):
         every = settings.LIST_MARK_EVERY
         if self._ids is None:
             ids: list[int] = []
+        elif self._read_with_count is not None and self._read_with_count[0] == number:
+            ids, backwards = self._read_with_count[1], False
         elif every and skip >= every and count > settings.LIST_COUNT_EXACT_LIMIT and self._sort_key is not None:
             ids = self._ids_from_mark(skip, end, backwards, skip - skip % every)
         elif backwards:
@@ -178,6 +183,67 @@ class ListPaginator(Paginator):
             ids.reverse()
         by_id = {_row_id(row): row for row in self.rows(ids)} if ids else {}
         return Page([by_id[pk] for pk in ids if pk in by_id], number, self)
+
+    # (page number, its ids) when the count was read with the page (`_count_with_page`).
+    _read_with_count: tuple[int, list[int]] | None = None
+
+    def _count_with_page(self, number: Any) -> None:
+        """The count, and for a short list the page `number`'s ids with it, in one statement: a list not kept (at most
+        LIST_COUNT_EXACT_LIMIT rows) is counted on every request, and counting it apart from its page cost a second
+        statement planned and a round trip. Its first LIST_COUNT_EXACT_LIMIT + 1 rows in the list's order, counted by
+        a window and paged (`_windowed`); a longer list (a count above the limit) is counted as before and kept. A
+        kept count is read from the cache as before, the page then read as without it."""
+        if self._ids is None:
+            return
+        try:
+            wanted = int(number)
+        except (TypeError, ValueError):
+            return  # validate_number says what is wrong with it
+        if wanted < 1:
+            return
+        sql, params, alias = self._ids
+
+        def count() -> int:
+            windowed = self._windowed(wanted)
+            if windowed is None:
+                return self._count()
+            with connections[alias].cursor() as cursor:
+                cursor.execute(windowed, params)
+                rows = cursor.fetchall()
+            if not rows and wanted > 1:  # a page past the list's end: counted on its own
+                return self._count()
+            counted = int(rows[0][1]) if rows else 0
+            if counted > settings.LIST_COUNT_EXACT_LIMIT:
+                return self._count()
+            self._read_with_count = (wanted, [pk for (pk, _) in rows])
+            return counted
+
+        self.__dict__["count"] = _kept_count((alias, sql, params), count)
+
+    def _windowed(self, number: int) -> str | None:
+        """The ids' statement for page `number` with the count of the list's first LIST_COUNT_EXACT_LIMIT + 1 rows on
+        every row: `SELECT pk, COUNT(*) OVER () FROM (its first rows) ORDER BY its sort key LIMIT … OFFSET …` (the
+        inner rows come in that order, so PostgreSQL sorts nothing again). None unless the list's ordering is a sort
+        key (`_sort_key`) and its statement selects the primary key alone, as `_ids` compiles it."""
+        assert self._ids is not None
+        sql, _, alias = self._ids
+        if self._sort_key is None:
+            return None
+        quote = connections[alias].ops.quote_name
+        table = quote(self.qs.model._meta.db_table)
+        pk = f"SELECT {table}.{quote(self.qs.model._meta.pk.column)} AS {quote('pk')}"
+        if not sql.startswith(f"{pk} FROM "):
+            return None
+        fields, descending = self._sort_key
+        keys = [f"{table}.{quote(field.column)} AS {quote(f'_key{i}')}" for i, field in enumerate(fields)]
+        direction = " DESC" if descending else " ASC"
+        order = ", ".join(f"{quote('_list')}.{quote(f'_key{i}')}{direction}" for i in range(len(fields)))
+        cap = max(settings.LIST_COUNT_EXACT_LIMIT, 0) + 1
+        return (
+            f"SELECT {quote('_list')}.{quote('pk')}, COUNT(*) OVER () FROM ({pk}, {', '.join(keys)}{sql[len(pk) :]} "
+            f"LIMIT {cap}) {quote('_list')} ORDER BY {order} "
+            f"LIMIT {int(self.per_page)} OFFSET {(number - 1) * int(self.per_page)}"
+        )
 
     @cached_property
     def _sort_key(self) -> tuple[list[Field[Any, Any]], bool] | None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.paginator import EmptyPage
 from django.db import connection
 from django.db.models.functions import Lower
 from django.test import override_settings
@@ -241,8 +242,8 @@ def test_a_page_costs_the_same_queries_at_two_sizes(world: World) -> None:
 
 
 def test_a_rows_open_termination_is_read_with_its_row(world: World) -> None:
-    """The open 解约 a row shows is joined in the rows' query (issue 22), as is the student: a page is the ids, the
-    rows and the count, with no query of the terminations or the students of its own."""
+    """The open 解约 a row shows is joined in the rows' query (issue 22), as is the student: a page is the ids with the
+    count, and the rows, with no query of the terminations or the students of its own."""
     asked = world.reach("termination_requested")
     world.reach("invited", student=world.other_student)
     qs = filter_agreements(agreements_visible_to(world.employer), AgreementFilters(tab="all"))
@@ -256,7 +257,7 @@ def test_a_rows_open_termination_is_read_with_its_row(world: World) -> None:
     own_reads = [
         q for q in ctx.captured_queries if 'FROM "core_termination"' in q["sql"] or 'FROM "core_student"' in q["sql"]
     ]
-    assert len(ctx) == 3 and not own_reads
+    assert len(ctx) == 2 and not own_reads
     assert len(names) == 2 and all(all(name) for name in names)
     termination = shown[asked.pk][0]
     assert termination is not None and termination.requester_role == "student"
@@ -422,3 +423,65 @@ def test_an_ordering_by_a_relation_is_never_sought(world: World) -> None:
     for _ in range(2):
         ids, sqls = _page_ids(ordered, 3)
         assert ids == expected[4:6] and not any(") <= (" in sql or ") >= (" in sql for sql in sqls)
+
+
+def test_a_short_lists_count_is_read_with_its_page(world: World) -> None:
+    """A list of at most LIST_COUNT_EXACT_LIMIT rows, counted on every request, is counted in the statement that reads
+    its page's ids (a window over its first rows): a page is that statement and the rows'. Every page is the plain
+    slice (ties of 邀请日期 broken by the id), the count exact, a new row counted and shown at once."""
+    expected = _school_list(world, 7)
+    qs = agreements_visible_to(world.school_admin)
+    for number in range(1, 5):
+        paginator = agreement_paginator(qs, 2)
+        with CaptureQueriesContext(connection) as ctx:
+            ids = [a.pk for a in paginator.page(number).object_list]
+            assert paginator.count == 7
+        assert ids == expected[(number - 1) * 2 : number * 2], number
+        assert len(ctx) == 2 and "COUNT(*) OVER ()" in ctx.captured_queries[0]["sql"], number
+    newest = world.reach("invited", student=make_student(world.college))
+    paginator = agreement_paginator(qs, 2)
+    assert [a.pk for a in paginator.page(1).object_list] == [newest.pk, expected[0]] and paginator.count == 8
+
+
+def test_a_page_past_a_short_lists_end_is_refused_with_the_count(world: World) -> None:
+    """A page number past the end finds no row to carry the count: the list is counted on its own, the page refused
+    (get_page shows the last one); a first page with no row is an empty list, counted 0 without a second statement."""
+    expected = _school_list(world, 7)
+    qs = agreements_visible_to(world.school_admin)
+    paginator = agreement_paginator(qs, 2)
+    with pytest.raises(EmptyPage):
+        paginator.page(9)
+    assert (paginator.count, paginator.num_pages) == (7, 4)
+    last = agreement_paginator(qs, 2).get_page(9)
+    assert last.number == 4 and [a.pk for a in last.object_list] == expected[6:]
+    assert [a.pk for a in agreement_paginator(qs, 2).get_page("abc").object_list] == expected[:2]
+    with pytest.raises(EmptyPage):
+        agreement_paginator(qs, 2).page(0)
+    empty = agreement_paginator(qs.filter(status="effective"), 2)
+    with CaptureQueriesContext(connection) as ctx:
+        assert list(empty.page(1).object_list) == [] and empty.count == 0
+    assert len(ctx) == 1
+
+
+@override_settings(LIST_COUNT_EXACT_LIMIT=3)
+def test_a_list_longer_than_the_limit_read_with_its_page_is_counted_and_kept(world: World) -> None:
+    """The window counts a list's first LIST_COUNT_EXACT_LIMIT + 1 rows: more than the limit is a long list, counted in
+    full and kept as before; while the count is kept, its pages are read without the window."""
+    expected = _school_list(world, 7)
+    qs = agreements_visible_to(world.school_admin)
+    cache.clear()
+    paginator = agreement_paginator(qs, 2)
+    assert [a.pk for a in paginator.page(2).object_list] == expected[2:4] and paginator.count == 7
+    newest = world.reach("invited", student=make_student(world.college))
+    ids, sqls = _page_ids(qs, 2)
+    assert ids == [newest.pk, *expected][2:4] and agreement_paginator(qs, 2).count == 7  # the kept count
+    assert len(sqls) == 2 and not any("OVER ()" in sql for sql in sqls)
+
+
+def test_a_list_that_cannot_be_sought_is_counted_apart(world: World) -> None:
+    """An ordering that is no sort key (an expression) cannot be paged in the window's order: counted on its own."""
+    _school_list(world, 5)
+    ordered = agreements_visible_to(world.school_admin).order_by(Lower("student_name"), "-pk")
+    expected = list(ordered.values_list("pk", flat=True))
+    ids, sqls = _page_ids(ordered, 2)
+    assert ids == expected[2:4] and len(sqls) == 3 and not any("OVER ()" in sql for sql in sqls)

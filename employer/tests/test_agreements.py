@@ -123,8 +123,8 @@ def test_list_query_count_is_constant(world: World, login_as: LoginAs) -> None:
     with CaptureQueriesContext(connection) as many:
         page = client.get(url).content.decode()
     assert _rows(page) == 9
-    # The session, the user with their employer, the page's ids, its rows, the count, the menu's counts.
-    assert len(many) == len(few) == 6, [q["sql"] for q in many.captured_queries]
+    # The session, the user with their employer, the page's ids with the count, its rows, the menu's counts.
+    assert len(many) == len(few) == 5, [q["sql"] for q in many.captured_queries]
 
 
 def test_pager_words_and_pages(world: World, login_as: LoginAs) -> None:

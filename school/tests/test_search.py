@@ -137,4 +137,4 @@ def test_list_query_count_is_constant(world: World, client: Client, reach: Reach
     with CaptureQueriesContext(connection) as many:
         page = client.get(reverse("school:agreements")).content.decode()
     assert page.count(">查看详情</a>") == 11
-    assert len(many) == len(few) == 8, [q["sql"] for q in many.captured_queries]
+    assert len(many) == len(few) == 7, [q["sql"] for q in many.captured_queries]
