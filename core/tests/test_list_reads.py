@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.models import Agreement, Major, Student
-from core.selectors import AgreementFilters, agreement_paginator, agreements_visible_to, filter_agreements
+from core.selectors import AgreementFilters, agreement_paginator, agreements_visible_to, filter_agreements, paging
 from core.selectors.paging import _kept_count, _query_digest, count_rows
 from core.services.roster import ROSTER_HEADERS, roster_import
 from core.services.students import student_update
@@ -485,3 +485,34 @@ def test_a_list_that_cannot_be_sought_is_counted_apart(world: World) -> None:
     expected = list(ordered.values_list("pk", flat=True))
     ids, sqls = _page_ids(ordered, 2)
     assert ids == expected[2:4] and len(sqls) == 3 and not any("OVER ()" in sql for sql in sqls)
+
+
+def test_a_lists_ids_statement_is_compiled_once_per_process_for_its_conditions(world: World) -> None:
+    """A plain list's ids statement is kept per process under its conditions with their values: the same list asked
+    again is not compiled again, another school's (another scope value) or another 毕业年度 is its own statement with
+    its own rows, a date filter under another time zone is compiled anew, and a filter joining another table is
+    compiled on every request."""
+    mine = world.reach("invited")
+    theirs = world.reach("invited", student=world.outsider_student)
+    paging._COMPILED_IDS.clear()
+    for viewer, expected in ((world.school_admin, [mine.pk]), (world.other_school_admin, [theirs.pk])) * 2:
+        qs = filter_agreements(agreements_visible_to(viewer), AgreementFilters(tab="pending"))
+        assert [a.pk for a in agreement_paginator(qs, 10).page(1).object_list] == expected
+    assert len(paging._COMPILED_IDS) == 2
+    pending = filter_agreements(agreements_visible_to(world.school_admin), AgreementFilters(tab="pending"))
+    assert agreement_paginator(pending, 10)._ids is agreement_paginator(pending, 10)._ids is not None
+    years = [
+        agreement_paginator(filter_agreements(pending, AgreementFilters(graduation_year=year)), 10)._ids
+        for year in (2026, 2027)
+    ]
+    assert years[0] is not None and years[1] is not None and years[0][1] != years[1][1]
+    dated = filter_agreements(pending, AgreementFilters(invited_from=datetime.date(2026, 1, 1)))
+    here = agreement_paginator(dated, 10)._ids
+    with timezone.override(datetime.UTC):
+        utc = agreement_paginator(dated, 10)._ids
+        assert [a.pk for a in agreement_paginator(dated, 10).page(1).object_list] == [mine.pk]
+    assert here is not None and utc is not None and here[:2] != utc[:2]
+    joined = filter_agreements(pending, AgreementFilters(employer_name=world.employer.employer.name))
+    assert paging._compiled_key(joined.query, joined.db) is None
+    assert agreement_paginator(joined, 10)._ids is not agreement_paginator(joined, 10)._ids
+    assert [a.pk for a in agreement_paginator(joined, 10).page(1).object_list] == [mine.pk]
