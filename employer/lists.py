@@ -32,8 +32,8 @@ def parse_filters(params: QueryDict, *, tab: str = "all") -> ListState:
     return ListState(filters=filters, response=response, values=values, errors=errors)
 
 
-def paginate(qs: QuerySet[Agreement], number: str | None) -> Page:
-    return shared_paginate(qs, number, size=PAGE_SIZE)
+def paginate(qs: QuerySet[Agreement], number: str | None, *, prepare: bool = False) -> Page:
+    return shared_paginate(qs, number, size=PAGE_SIZE, prepare=prepare)
 
 
 def filter_options(user: User) -> dict[str, Any]:

@@ -58,8 +58,8 @@ def parse_filters(params: QueryDict, user: User, *, default_year: bool = False) 
     return ListState(filters=filters, response=response, review=review, values=values, errors=errors)
 
 
-def paginate(qs: QuerySet[Agreement], number: str | None, *, size: int = PAGE_SIZE) -> Page:
-    return shared_paginate(qs, number, size=size)
+def paginate(qs: QuerySet[Agreement], number: str | None, *, size: int = PAGE_SIZE, prepare: bool = False) -> Page:
+    return shared_paginate(qs, number, size=size, prepare=prepare)
 
 
 def year_options(user: User) -> list[str]:

@@ -30,6 +30,11 @@ class ListState:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def plannable(self) -> bool:
+        """The list as first opened or paged (a tab with an index of its own, no filter): AgreementFilters.plannable."""
+        return self.filters.plannable and not self.response and not self.errors
+
     def querystring(self, **extra: str) -> str:
         query = QueryDict(mutable=True)
         for key, value in {**self.values, **extra}.items():
@@ -83,13 +88,13 @@ def filtered(user: User, state: ListState, *, statuses: tuple[str, ...] | None =
         return agreements_visible_to(user).none()
     qs = filter_agreements(agreements_visible_to(user), state.filters)
     if statuses is not None:
-        qs = qs.filter(status__in=statuses)
+        qs = qs.filter(status__one_of=statuses)
     if state.response:
-        qs = qs.filter(status__in=RESPONSE_CHOICES[state.response])
+        qs = qs.filter(status__one_of=RESPONSE_CHOICES[state.response])
     return qs
 
 
-def paginate(qs: QuerySet[Agreement], number: str | None, *, size: int) -> Page:
+def paginate(qs: QuerySet[Agreement], number: str | None, *, size: int, prepare: bool = False) -> Page:
     """A page of the list (its count and ids as core.selectors.paging reads them), its rows as plain values
-    (core.selectors.list_rows.AgreementRow)."""
-    return agreement_list_paginator(qs, size).get_page(number)
+    (core.selectors.list_rows.AgreementRow); `prepare` for a list `ListState.plannable` (and no queue of its own)."""
+    return agreement_list_paginator(qs, size, prepare=prepare).get_page(number)

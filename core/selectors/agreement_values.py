@@ -87,6 +87,6 @@ def agreement_row_values(ids: list[int]) -> list[dict[str, Any]]:
     return [dict(zip(_KEYS, row, strict=True)) for row in _READ.rows(ids, using=using)]
 
 
-def agreement_values_paginator(qs: QuerySet[Agreement], per_page: int) -> ListPaginator:
+def agreement_values_paginator(qs: QuerySet[Agreement], per_page: int, *, prepare: bool = False) -> ListPaginator:
     """Pages of a scoped, filtered list whose rows are `agreement_row_values` (core.selectors.paging)."""
-    return ListPaginator(qs, per_page, agreement_row_values)
+    return ListPaginator(qs, per_page, agreement_row_values, prepare=prepare)

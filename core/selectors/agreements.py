@@ -20,7 +20,7 @@ from core.models import (
     Termination,
     User,
 )
-from core.rules import ACTIVE_STATUSES, FINAL_STATUSES, TABS, review_status_for
+from core.rules import ACTIVE_STATUSES, FINAL_STATUSES, PLANNED_TABS, TABS, review_status_for
 from core.selectors.paging import ListPaginator, cached_choices, count_each, prepared
 from core.selectors.scope import school_scope
 
@@ -74,9 +74,9 @@ def agreement_rows(ids: list[int]) -> list[Agreement]:
         return share_school(attach_open_termination(list(rows)))
 
 
-def agreement_paginator(qs: QuerySet[Agreement], per_page: int) -> ListPaginator:
+def agreement_paginator(qs: QuerySet[Agreement], per_page: int, *, prepare: bool = False) -> ListPaginator:
     """Pages of a scoped, filtered list: the ids from the list's index, then their rows (core.selectors.paging)."""
-    return ListPaginator(qs, per_page, agreement_rows)
+    return ListPaginator(qs, per_page, agreement_rows, prepare=prepare)
 
 
 def attach_open_termination(agreements: list[Agreement]) -> list[Agreement]:
@@ -129,11 +129,17 @@ class AgreementFilters:
     invited_from: datetime.date | None = None
     invited_to: datetime.date | None = None
 
+    @property
+    def plannable(self) -> bool:
+        """Whether the list's one plan is the best for every viewer (core.selectors.paging.ListPaginator's `prepare`):
+        no filter but a tab that has an index of its own (PLANNED_TABS)."""
+        return self.tab in PLANNED_TABS and self == AgreementFilters(tab=self.tab)
+
 
 def filter_agreements(qs: QuerySet[Agreement], f: AgreementFilters) -> QuerySet[Agreement]:
     statuses = TABS.get(f.tab, TABS["all"])[1]
     if statuses is not None:
-        qs = qs.filter(status__in=statuses)
+        qs = qs.filter(status__one_of=statuses)  # written into the statement: the tab's partial index (paging.OneOf)
     if f.status:
         qs = qs.filter(status=f.status)
     if f.school_id:

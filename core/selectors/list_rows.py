@@ -139,7 +139,7 @@ def agreement_list_rows(ids: Sequence[int]) -> list[AgreementRow]:
     return rows
 
 
-def agreement_list_paginator(qs: QuerySet[Agreement], per_page: int) -> ListPaginator:
+def agreement_list_paginator(qs: QuerySet[Agreement], per_page: int, *, prepare: bool = False) -> ListPaginator:
     """Pages of a scoped, filtered list (core.selectors.paging: the ids from the list's index, its count), each
-    page's rows as `AgreementRow`."""
-    return ListPaginator(qs, per_page, agreement_list_rows)  # type: ignore[arg-type]
+    page's rows as `AgreementRow`; `prepare` as ListPaginator's."""
+    return ListPaginator(qs, per_page, agreement_list_rows, prepare=prepare)  # type: ignore[arg-type]

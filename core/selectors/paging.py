@@ -27,7 +27,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -38,8 +38,9 @@ from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, Field, Func, IntegerField, Lookup, Model, QuerySet
+from django.db.models import BooleanField, CharField, Field, Func, IntegerField, Lookup, Model, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.query import Query
 from django.utils import timezone
@@ -159,11 +160,26 @@ class ListPaginator(Paginator):
     (which returns the objects of those ids, in any order; the page keeps the list's order)."""
 
     def __init__(
-        self, qs: QuerySet[Any], per_page: int, rows: Callable[[list[int]], Sequence[Model] | Sequence[dict[str, Any]]]
+        self,
+        qs: QuerySet[Any],
+        per_page: int,
+        rows: Callable[[list[int]], Sequence[Model] | Sequence[dict[str, Any]]],
+        *,
+        prepare: bool = False,
     ):
         super().__init__(qs, per_page)
         self.qs = qs
         self.rows = rows
+        self.prepare = prepare
+
+    @cached_property
+    def _prepared(self) -> bool:
+        """Whether the first page's statement is run prepared (`prepared`: planned once per connection, its one
+        generic plan after PostgreSQL's first five): only when the caller says the list's plan does not depend on its
+        values (`prepare`: a scope and a tab with an index of its own, AgreementFilters.plannable) and its one
+        parameter is the scope's key. Any other value (a 毕业年度, a college within a school) can make another index
+        the right one for some values, which a generic plan cannot know."""
+        return self.prepare and self._ids is not None and len(self._ids[1]) == 1
 
     @cached_property
     def _ids(self) -> tuple[str, Any, str] | None:
@@ -230,13 +246,18 @@ class ListPaginator(Paginator):
             ids = list(self.qs.reverse().values_list("pk", flat=True)[skip:end])
         else:
             sql, params, alias = self._ids
-            with connections[alias].cursor() as cursor:
+            with self._first_page(alias, bottom == 0), connections[alias].cursor() as cursor:
                 cursor.execute(f"{sql} LIMIT {int(self.per_page)} OFFSET {int(bottom)}", params)
                 ids = [pk for (pk,) in cursor.fetchall()]
         if backwards:
             ids.reverse()
         by_id = {_row_id(row): row for row in self.rows(ids)} if ids else {}
         return Page([by_id[pk] for pk in ids if pk in by_id], number, self)
+
+    def _first_page(self, alias: str, first: bool) -> AbstractContextManager[None]:
+        """The first page's statement prepared where the list may be (`_prepared`): the page asked most, its statement
+        one text (a deeper page's OFFSET makes each its own)."""
+        return prepared(alias) if first and self._prepared else nullcontext()
 
     # (page number, its ids) when the count was read with the page (`_count_with_page`).
     _read_with_count: tuple[int, list[int]] | None = None
@@ -261,7 +282,7 @@ class ListPaginator(Paginator):
             windowed = self._windowed(wanted)
             if windowed is None:
                 return self._count()
-            with connections[alias].cursor() as cursor:
+            with self._first_page(alias, wanted == 1), connections[alias].cursor() as cursor:
                 cursor.execute(windowed, params)
                 rows = cursor.fetchall()
             if not rows and wanted > 1:  # a page past the list's end: counted on its own
@@ -402,6 +423,25 @@ class AnyOf(Lookup[Any]):
     @staticmethod
     def parameter(connection: BaseDatabaseWrapper, ids: Sequence[int]) -> Any:
         return list(ids) if connection.vendor == "postgresql" else json.dumps(list(ids))
+
+
+_CODE = re.compile(r"[a-z0-9_]+")
+
+
+@CharField.register_lookup
+class OneOf(In):
+    """`status__one_of=(...)`: `IN ('a', 'b')` with a fixed set of codes (a tab's statuses) written into the statement
+    rather than sent as parameters, so that a prepared statement's one plan can still use the partial index whose
+    predicate is that set (a parameter could be any status). Only codes of lower-case letters, digits and `_`; any
+    other value is refused (ValueError), never written."""
+
+    lookup_name = "one_of"
+
+    def process_rhs(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        codes = [str(value) for value in self.rhs]
+        if not codes or not all(_CODE.fullmatch(code) for code in codes):
+            raise ValueError(f"one_of takes codes, not {codes!r}")
+        return "({})".format(", ".join(f"'{code}'" for code in codes)), []
 
 
 def as_given(connection: BaseDatabaseWrapper, value: Any) -> Any:
