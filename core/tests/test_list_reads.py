@@ -549,7 +549,7 @@ def test_a_plannable_lists_first_page_is_a_prepared_statement(world: World) -> N
             statements = [row[0] for row in cursor.fetchall()]
         ids = [sql for sql in statements if 'AS "pk"' in sql]
         assert bool(ids) == expected, (viewer.username, filters, number, statements)
-        assert all("$2" not in sql and "IN ('" in sql or filters.tab == "all" for sql in ids), ids
+        assert all(("$2" not in sql and "IN ('" in sql) or filters.tab == "all" for sql in ids), ids
 
 
 def test_one_of_writes_codes_only() -> None:
