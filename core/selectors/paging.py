@@ -279,7 +279,10 @@ class ListPaginator(Paginator):
         sql, params, alias = self._ids
 
         def count() -> int:
-            windowed = self._windowed(wanted)
+            # A page starting past the window's rows is empty in it: counted on its own, its OFFSET never written (a
+            # page number an API client sends may be any integer, past the database's bigint).
+            within = (wanted - 1) * int(self.per_page) <= max(settings.LIST_COUNT_EXACT_LIMIT, 0)
+            windowed = self._windowed(wanted) if within else None
             if windowed is None:
                 return self._count()
             with self._first_page(alias, wanted == 1), connections[alias].cursor() as cursor:
