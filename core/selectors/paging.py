@@ -43,6 +43,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.query import Query
+from django.db.models.sql.where import WhereNode
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -124,9 +125,9 @@ _COMPILED_IDS: dict[Hashable, tuple[str, Any, str]] = {}
 def _compiled_key(query: Query, alias: str) -> Hashable | None:
     """What a plain query's ids statement is compiled from: its conditions with their values (Django's lookups compare
     and hash by what they compile), its ordering, the database and the time zone (a date filter compiles with its
-    name); None for a query with anything more (a join, an annotation, DISTINCT, extra(), a slice…), which is
-    compiled on every request, or whose conditions cannot be hashed (a subquery's queryset hashes by identity: never
-    found, only compiled)."""
+    name); None for a query with anything more (a join, an annotation, DISTINCT, extra(), a slice, a subquery, whose
+    queryset hashes by identity: never found), which is compiled on every request, or whose conditions cannot be
+    hashed."""
     if (
         query.annotations
         or query.extra
@@ -142,6 +143,8 @@ def _compiled_key(query: Query, alias: str) -> Hashable | None:
         or query.values_select
         or query.select
         or any(count for name, count in query.alias_refcount.items() if name != query.base_table)
+        # A subquery (a province's schools) hashes by its identity, new on every request: never found, not kept.
+        or _has_subquery(query.where)
     ):
         return None
     return (
@@ -152,6 +155,14 @@ def _compiled_key(query: Query, alias: str) -> Hashable | None:
         query.default_ordering,
         query.standard_ordering,
         timezone.get_current_timezone_name(),
+    )
+
+
+def _has_subquery(node: WhereNode) -> bool:
+    """Whether a condition holds a subquery (or anything but a lookup of expressions: an extra() condition)."""
+    return any(
+        _has_subquery(child) if isinstance(child, WhereNode) else getattr(child, "contains_subquery", True)
+        for child in node.children
     )
 
 

@@ -1,0 +1,120 @@
+"""Every page of every list, as the plain slice: each viewer, tab, filter, page size and page number (in range, past
+the end, 0, negative, not an integer), with the count exact, kept or read with the page, from marks or not."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.paginator import InvalidPage, Paginator
+from django.db import connection
+from django.test import override_settings
+
+from core.models import Province, Role
+from core.rules import TABS
+from core.selectors import AgreementFilters, agreement_paginator, agreements_visible_to, filter_agreements, paging
+from core.selectors.agreement_values import agreement_values_paginator
+from core.selectors.list_rows import agreement_list_paginator
+from testsupport import World, make_student, make_user
+
+pytestmark = pytest.mark.django_db
+
+STATUSES = [
+    "invited",
+    "declined",
+    "withdrawn",
+    "college_review",
+    "school_review",
+    "effective",
+    "termination_requested",
+    "termination_review",
+    "terminated",
+]
+
+
+def _populate(world: World) -> None:
+    for i, status in enumerate(STATUSES * 2):
+        college = world.college if i % 3 else world.other_college
+        employer = world.employer if i % 2 else world.other_employer
+        world.reach(status, student=make_student(college), employer=employer)
+    for status in STATUSES[:4]:
+        world.reach(status, student=make_student(world.outsider_student.college))
+
+
+def _outcome(paginator: Any, number: Any) -> Any:
+    try:
+        page = paginator.page(number)
+    except InvalidPage as e:
+        return type(e).__name__
+    return [row["id"] if isinstance(row, dict) else row.pk for row in page.object_list]
+
+
+def test_every_page_is_the_plain_slice(world: World) -> None:
+    _populate(world)
+    province = Province.objects.create(name="辽宁省教育厅")
+    province.schools.set([world.school])
+    viewers = [
+        world.school_admin,
+        world.college_admin,
+        world.other_school_admin,
+        world.employer,
+        world.other_employer,
+        world.student.user,
+        make_user("ln_jyc", Role.PROVINCE_ADMIN, province=province, display_name="辽宁省教育厅"),
+    ]
+    filters = [AgreementFilters(tab=tab) for tab in TABS] + [
+        AgreementFilters(graduation_year=2027),
+        AgreementFilters(college_id=world.college.pk),
+        AgreementFilters(tab="accepted", name=world.student.name[:1]),
+        AgreementFilters(status="invited"),
+        AgreementFilters(invited_from=datetime.date(2020, 1, 1)),
+    ]
+    makers = [agreement_paginator, agreement_values_paginator, agreement_list_paginator]
+    cases = 0
+    for limit, every in ((10_000, 500), (3, 2), (0, 0)):
+        with override_settings(LIST_COUNT_EXACT_LIMIT=limit, LIST_MARK_EVERY=every):
+            cache.clear()
+            for viewer in viewers:
+                for f in filters:
+                    qs = filter_agreements(agreements_visible_to(viewer), f)
+                    expected = list(qs.values_list("pk", flat=True))
+                    for size in (1, 3, 7):
+                        plain = Paginator(expected, size)
+                        numbers = [*range(1, plain.num_pages + 2), 0, -1, "x", "1.5", 2.0, 2.5, None, 2**63]
+                        for n in numbers:
+                            maker = makers[cases % len(makers)]
+                            pager = maker(qs, size, prepare=f.plannable)
+                            got = _outcome(pager, n)
+                            want: Any
+                            try:
+                                want = list(plain.page(n).object_list)
+                            except InvalidPage as e:
+                                want = type(e).__name__
+                            except (TypeError, ValueError):  # plain.page(None)
+                                want = "PageNotAnInteger"
+                            assert got == want, (viewer.username, f, size, n, limit)
+                            assert pager.count == len(expected), (viewer.username, f, size, n, limit)
+                            got_page = maker(qs, size, prepare=f.plannable).get_page(n)
+                            assert [r["id"] if isinstance(r, dict) else r.pk for r in got_page.object_list] == list(
+                                plain.get_page(n).object_list
+                            ), (viewer.username, f, size, n, limit)
+                            cases += 1
+    assert cases > 1000
+    print("cases", cases, "compiled", len(paging._COMPILED_IDS), connection.vendor)
+
+
+def test_a_list_filtered_by_a_subquery_is_not_kept_compiled(world: World) -> None:
+    """A province's list (its schools a subquery) hashes by the subquery's identity, new on every request: never found
+    again, so it is not kept either (each request's would push the others out of the per-process statements)."""
+    world.reach("invited")
+    province = Province.objects.create(name="辽宁省教育厅")
+    province.schools.set([world.school])
+    official = make_user("ln_jyc", Role.PROVINCE_ADMIN, province=province, display_name="辽宁省教育厅")
+    paging._COMPILED_IDS.clear()
+    for _ in range(3):
+        qs = filter_agreements(agreements_visible_to(official), AgreementFilters())
+        assert paging._compiled_key(qs.query, qs.db) is None
+        assert len(agreement_paginator(qs, 10).page(1).object_list) == 1
+    assert paging._COMPILED_IDS == {}
