@@ -139,7 +139,7 @@ def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> HttpRespon
         raise InvalidInput(f"page_size 应在1到{MAX_PAGE_SIZE}之间", errors={"page_size": "超出范围"})
     filters = filters_from(query)
     qs = filter_agreements(agreements_visible_to(user), filters)
-    paginator = agreement_values_paginator(qs, query.page_size, prepare=filters.plannable)
+    paginator = agreement_values_paginator(qs, query.page_size, prepare=filters.plannable_for(user))
     try:
         # The page before its count: a short list's count is read with its page (core.selectors.paging).
         rows = list(paginator.page(query.page).object_list)

@@ -114,6 +114,10 @@ def visible_agreement_id(user: User, agreement_id: int | str) -> int:
     return found
 
 
+# The viewers whose list is read in an index of its own (agreement_{school,employer}_…) by their scope's one key.
+PLANNED_ROLES = frozenset({Role.SCHOOL_ADMIN, Role.EMPLOYER})
+
+
 @dataclass(frozen=True)
 class AgreementFilters:
     tab: str = "all"
@@ -134,6 +138,12 @@ class AgreementFilters:
         """Whether the list's one plan is the best for every viewer (core.selectors.paging.ListPaginator's `prepare`):
         no filter but a tab that has an index of its own (PLANNED_TABS)."""
         return self.tab in PLANNED_TABS and self == AgreementFilters(tab=self.tab)
+
+    def plannable_for(self, user: User) -> bool:
+        """`plannable`, for a viewer whose scope is that index's key (PLANNED_ROLES: a school admin's school, an
+        employer's own). A province's schools (a subquery of its one parameter: a few rows of the table or most of
+        it) or a student's own (a join) are no such key: their plan depends on the value, a generic one may not."""
+        return self.plannable and user.role in PLANNED_ROLES
 
 
 def filter_agreements(qs: QuerySet[Agreement], f: AgreementFilters) -> QuerySet[Agreement]:

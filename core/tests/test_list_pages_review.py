@@ -118,3 +118,34 @@ def test_a_list_filtered_by_a_subquery_is_not_kept_compiled(world: World) -> Non
         assert paging._compiled_key(qs.query, qs.db) is None
         assert len(agreement_paginator(qs, 10).page(1).object_list) == 1
     assert paging._COMPILED_IDS == {}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_only_a_schools_or_an_employers_list_is_prepared(world: World, api: Any) -> None:
+    """A province's list (its schools a subquery of its one parameter: a few rows or most of the table) and a
+    student's (a join) have no index of their own: their first page is planned for its value, as a college admin's;
+    a school admin's and an employer's 全部 is prepared."""
+    _populate(world)
+    province = Province.objects.create(name="辽宁省教育厅")
+    province.schools.set([world.school])
+    official = make_user("ln_jyc", Role.PROVINCE_ADMIN, province=province, display_name="辽宁省教育厅")
+    for viewer, expected in (
+        (official, False),
+        (world.student.user, False),
+        (world.college_admin, False),
+        (world.school_admin, True),
+        (world.employer, True),
+    ):
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        cache.clear()
+        api.login(viewer)
+        response = api.get("/agreements", tab="all")
+        assert response.status_code == 200, response.content
+        expected_ids = list(agreements_visible_to(viewer).values_list("pk", flat=True))[:20]
+        assert [row["id"] for row in response.json()["results"]] == expected_ids
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            statements = [row[0] for row in cursor.fetchall()]
+        ids = [sql for sql in statements if 'AS "pk"' in sql]
+        assert bool(ids) == expected, (viewer.username, statements)
