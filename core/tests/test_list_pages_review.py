@@ -12,7 +12,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db import connection
 from django.test import override_settings
 
-from core.models import Province, Role
+from core.models import Agreement, Province, Role, Status
 from core.rules import TABS
 from core.selectors import AgreementFilters, agreement_paginator, agreements_visible_to, filter_agreements, paging
 from core.selectors.agreement_values import agreement_values_paginator
@@ -149,3 +149,38 @@ def test_only_a_schools_or_an_employers_list_is_prepared(world: World, api: Any)
             statements = [row[0] for row in cursor.fetchall()]
         ids = [sql for sql in statements if 'AS "pk"' in sql]
         assert bool(ids) == expected, (viewer.username, statements)
+
+
+def test_values_equal_in_python_share_a_statement_only_when_it_reads_the_same_rows(world: World) -> None:
+    """Two queries found under one kept statement (True == 1, "2027" == 2027 once prepared, an enum and its code,
+    one instant in two zones) read the same rows as each compiled on its own; other schools' never meet."""
+    world.reach("invited")
+    world.reach("effective", student=make_student(world.college))
+    world.reach("invited", student=make_student(world.outsider_student.college))
+    base = Agreement.objects.all()
+    utc = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    shanghai = utc.astimezone(datetime.timezone(datetime.timedelta(hours=8)))
+    groups = [
+        [
+            base.filter(school_id=world.school.pk),
+            base.filter(school_id=str(world.school.pk)),
+            base.filter(school=world.school),
+        ],
+        [base.filter(school_id=world.other_school.pk), base.filter(school=world.other_school)],
+        [base.filter(status=Status.INVITED), base.filter(status="invited")],
+        [base.filter(paper=False), base.filter(paper=0)],  # type: ignore[misc]
+        [base.filter(invited_at__gte=utc), base.filter(invited_at__gte=shanghai)],
+        [
+            base.filter(graduation_year=2027),
+            base.filter(graduation_year="2027"),
+            base.filter(graduation_year=2027.0),  # type: ignore[misc]
+        ],
+    ]
+    for first in (True, False):
+        paging._COMPILED_IDS.clear()
+        for group in groups if first else groups[::-1]:
+            for qs in group if first else group[::-1]:
+                expected = list(qs.values_list("pk", flat=True))
+                assert [a.pk for a in agreement_paginator(qs, 10).page(1).object_list] == expected
+                assert agreement_paginator(qs, 10).count == len(expected)
+        assert len(paging._COMPILED_IDS) == len(groups)  # each group found under one statement
