@@ -124,10 +124,10 @@ _COMPILED_IDS: dict[Hashable, tuple[str, Any, str]] = {}
 
 def _compiled_key(query: Query, alias: str) -> Hashable | None:
     """What a plain query's ids statement is compiled from: its conditions with their values (Django's lookups compare
-    and hash by what they compile), its ordering, the database and the time zone (a date filter compiles with its
-    name); None for a query with anything more (a join, an annotation, DISTINCT, extra(), a slice, a subquery, whose
-    queryset hashes by identity: never found), which is compiled on every request, or whose conditions cannot be
-    hashed."""
+    and hash by their values) and their values' types (`_value_types`), its ordering, the database and the time zone
+    (a date filter compiles with its name); None for a query with anything more (a join, an annotation, DISTINCT,
+    extra(), a slice, a subquery, whose queryset hashes by identity: never found), which is compiled on every request,
+    or whose conditions cannot be hashed."""
     if (
         query.annotations
         or query.extra
@@ -143,14 +143,17 @@ def _compiled_key(query: Query, alias: str) -> Hashable | None:
         or query.values_select
         or query.select
         or any(count for name, count in query.alias_refcount.items() if name != query.base_table)
-        # A subquery (a province's schools) hashes by its identity, new on every request: never found, not kept.
-        or _has_subquery(query.where)
     ):
+        return None
+    # A subquery (a province's schools) hashes by its identity, new on every request: never found, not kept.
+    types = _value_types(query.where)
+    if types is None:
         return None
     return (
         alias,
         query.model,
         query.where,
+        types,
         tuple(query.order_by),
         query.default_ordering,
         query.standard_ordering,
@@ -158,12 +161,26 @@ def _compiled_key(query: Query, alias: str) -> Hashable | None:
     )
 
 
-def _has_subquery(node: WhereNode) -> bool:
-    """Whether a condition holds a subquery (or anything but a lookup of expressions: an extra() condition)."""
-    return any(
-        _has_subquery(child) if isinstance(child, WhereNode) else getattr(child, "contains_subquery", True)
-        for child in node.children
-    )
+def _value_types(node: WhereNode) -> tuple[Any, ...] | None:
+    """The types of each condition's value, in the tree's order: a part of the key, for Python's == is not the
+    database's (True == 1 and they hash alike, yet a JSON key compiles them `true` and `1`); None when a condition holds
+    a subquery or is no lookup (an extra() condition)."""
+    types: list[Any] = []
+    for child in node.children:
+        if isinstance(child, WhereNode):
+            inner = _value_types(child)
+            if inner is None:
+                return None
+            types.append(inner)
+        elif not isinstance(child, Lookup) or child.contains_subquery:
+            return None
+        elif isinstance(child.rhs, (list, tuple)):
+            types.append(tuple(type(value) for value in child.rhs))
+        elif isinstance(child.rhs, (set, frozenset)):
+            types.append(frozenset(type(value) for value in child.rhs))
+        else:
+            types.append(type(child.rhs))
+    return tuple(types)
 
 
 class ListPaginator(Paginator):

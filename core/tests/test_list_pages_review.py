@@ -12,11 +12,12 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db import connection
 from django.test import override_settings
 
-from core.models import Agreement, Province, Role, Status
+from core.models import Agreement, Job, Province, Role, Status
 from core.rules import TABS
 from core.selectors import AgreementFilters, agreement_paginator, agreements_visible_to, filter_agreements, paging
 from core.selectors.agreement_values import agreement_values_paginator
 from core.selectors.list_rows import agreement_list_paginator
+from core.selectors.paging import ListPaginator
 from testsupport import World, make_student, make_user
 
 pytestmark = pytest.mark.django_db
@@ -183,4 +184,21 @@ def test_values_equal_in_python_share_a_statement_only_when_it_reads_the_same_ro
                 expected = list(qs.values_list("pk", flat=True))
                 assert [a.pk for a in agreement_paginator(qs, 10).page(1).object_list] == expected
                 assert agreement_paginator(qs, 10).count == len(expected)
-        assert len(paging._COMPILED_IDS) == len(groups)  # each group found under one statement
+        # Each group found under one statement, but an enum and its code: kept apart by their types (_value_types).
+        assert len(paging._COMPILED_IDS) == len(groups) + 1
+
+
+def test_values_equal_in_python_but_compiled_apart_are_kept_apart() -> None:
+    """True == 1 (and hash alike), yet a JSON key compiles them `true` and `1`: each its own statement."""
+    paging._COMPILED_IDS.clear()
+    found = {}
+    for value in (True, 1, 1.0, [True], [1]):
+        qs = Job.objects.filter(params__x=value).order_by("-pk")
+        ids = ListPaginator(qs, 10, lambda ids: [])._ids
+        assert ids is not None
+        found[repr(value)] = ids[:2]
+        sql, params = qs.values_list("pk", flat=True).query.sql_with_params()
+        # (psycopg's Jsonb wrapper has no ==: its value compared, with its type)
+        plain = [(type(getattr(p, "obj", p)), getattr(p, "obj", p)) for p in params]
+        assert (ids[0], [(type(getattr(p, "obj", p)), getattr(p, "obj", p)) for p in ids[1]]) == (sql, plain), value
+    assert len(paging._COMPILED_IDS) == len(found)
