@@ -35,6 +35,7 @@ from web.downloads import download, xlsx_download
 
 router = Router(tags=["agreements"])
 MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
 
 # An action answers the agreement as it is afterwards; 409 when its status does not allow the action.
 ACTION = responses(AgreementDetailOut, 401, 403, 404, 409)
@@ -43,7 +44,7 @@ ACTION_WITH_BODY = responses(AgreementDetailOut, 400, 401, 403, 404, 409)
 
 class ListQuery(query_schema("AgreementFilters", AgreementFilterForm)):  # type: ignore[misc]
     page: int = 1
-    page_size: int = 20
+    page_size: int = DEFAULT_PAGE_SIZE
 
 
 class InviteIn(Schema):
@@ -139,7 +140,10 @@ def list_agreements(request: HttpRequest, query: Query[ListQuery]) -> HttpRespon
         raise InvalidInput(f"page_size 应在1到{MAX_PAGE_SIZE}之间", errors={"page_size": "超出范围"})
     filters = filters_from(query)
     qs = filter_agreements(agreements_visible_to(user), filters)
-    paginator = agreement_values_paginator(qs, query.page_size, prepare=filters.plannable_for(user))
+    # Prepared only at the default page size: each size is a statement of its own, and a client asking every size from
+    # 1 to 100 would push the prepared row reads out of the connection's 100 (psycopg's prepared_max).
+    prepare = filters.plannable_for(user) and query.page_size == DEFAULT_PAGE_SIZE
+    paginator = agreement_values_paginator(qs, query.page_size, prepare=prepare)
     try:
         # The page before its count: a short list's count is read with its page (core.selectors.paging).
         rows = list(paginator.page(query.page).object_list)

@@ -252,6 +252,12 @@ class ListPaginator(Paginator):
             cursor.execute(f"SELECT COUNT(*) FROM ({sql[: ordered.start()]}) subquery", params)
             return int(cursor.fetchone()[0])
 
+    def get_page(self, number: Any) -> Page:
+        # Django's get_page checks the number against the count first: the count read with the page here too.
+        if "count" not in self.__dict__:
+            self._count_with_page(number)
+        return super().get_page(number)
+
     def page(self, number: Any) -> Page:
         if "count" not in self.__dict__:
             self._count_with_page(number)

@@ -130,20 +130,21 @@ def test_only_a_schools_or_an_employers_list_is_prepared(world: World, api: Any)
     province = Province.objects.create(name="辽宁省教育厅")
     province.schools.set([world.school])
     official = make_user("ln_jyc", Role.PROVINCE_ADMIN, province=province, display_name="辽宁省教育厅")
-    for viewer, expected in (
-        (official, False),
-        (world.student.user, False),
-        (world.college_admin, False),
-        (world.school_admin, True),
-        (world.employer, True),
+    for viewer, size, expected in (
+        (official, 20, False),
+        (world.student.user, 20, False),
+        (world.college_admin, 20, False),
+        (world.school_admin, 20, True),
+        (world.employer, 20, True),
+        (world.employer, 7, False),  # another page size: a statement of its own, not prepared
     ):
         with connection.cursor() as cursor:
             cursor.execute("DEALLOCATE ALL")
         cache.clear()
         api.login(viewer)
-        response = api.get("/agreements", tab="all")
+        response = api.get("/agreements", tab="all", page_size=size)
         assert response.status_code == 200, response.content
-        expected_ids = list(agreements_visible_to(viewer).values_list("pk", flat=True))[:20]
+        expected_ids = list(agreements_visible_to(viewer).values_list("pk", flat=True))[:size]
         assert [row["id"] for row in response.json()["results"]] == expected_ids
         with connection.cursor() as cursor:
             cursor.execute("SELECT statement FROM pg_prepared_statements")

@@ -438,6 +438,9 @@ def test_a_short_lists_count_is_read_with_its_page(world: World) -> None:
             assert paginator.count == 7
         assert ids == expected[(number - 1) * 2 : number * 2], number
         assert len(ctx) == 2 and "COUNT(*) OVER ()" in ctx.captured_queries[0]["sql"], number
+    with CaptureQueriesContext(connection) as ctx:  # as the HTML lists ask (?page=2): Django's get_page
+        assert [a.pk for a in agreement_paginator(qs, 2).get_page("2").object_list] == expected[2:4]
+    assert len(ctx) == 2 and "COUNT(*) OVER ()" in ctx.captured_queries[0]["sql"]
     newest = world.reach("invited", student=make_student(world.college))
     paginator = agreement_paginator(qs, 2)
     assert [a.pk for a in paginator.page(1).object_list] == [newest.pk, expected[0]] and paginator.count == 8
