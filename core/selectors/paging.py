@@ -252,15 +252,13 @@ class ListPaginator(Paginator):
             cursor.execute(f"SELECT COUNT(*) FROM ({sql[: ordered.start()]}) subquery", params)
             return int(cursor.fetchone()[0])
 
-    def get_page(self, number: Any) -> Page:
-        # Django's get_page checks the number against the count first: the count read with the page here too.
+    def validate_number(self, number: Any) -> int:
+        # Where page() and get_page() first need the count: read with the page's ids when the list is short.
         if "count" not in self.__dict__:
             self._count_with_page(number)
-        return super().get_page(number)
+        return super().validate_number(number)
 
     def page(self, number: Any) -> Page:
-        if "count" not in self.__dict__:
-            self._count_with_page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
