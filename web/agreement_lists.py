@@ -30,10 +30,9 @@ class ListState:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def plannable(self) -> bool:
-        """The list as first opened or paged (a tab with an index of its own, no filter): AgreementFilters.plannable."""
-        return self.filters.plannable and not self.response and not self.errors
+    def plannable_for(self, user: User) -> bool:
+        """The list as first opened or paged, for a viewer whose scope has its index: AgreementFilters.plannable_for."""
+        return self.filters.plannable_for(user) and not self.response and not self.errors
 
     def querystring(self, **extra: str) -> str:
         query = QueryDict(mutable=True)
@@ -96,5 +95,6 @@ def filtered(user: User, state: ListState, *, statuses: tuple[str, ...] | None =
 
 def paginate(qs: QuerySet[Agreement], number: str | None, *, size: int, prepare: bool = False) -> Page:
     """A page of the list (its count and ids as core.selectors.paging reads them), its rows as plain values
-    (core.selectors.list_rows.AgreementRow); `prepare` for a list `ListState.plannable` (and no queue of its own)."""
+    (core.selectors.list_rows.AgreementRow); `prepare` for a list `ListState.plannable_for` its viewer (and no queue
+    of its own)."""
     return agreement_list_paginator(qs, size, prepare=prepare).get_page(number)

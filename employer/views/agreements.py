@@ -46,7 +46,7 @@ def agreement_list(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     tab = _tab(request)
     state = parse_filters(request.GET, tab=tab)
-    agreements = paginate(filtered(user, state), request.GET.get("page"), prepare=state.plannable)
+    agreements = paginate(filtered(user, state), request.GET.get("page"), prepare=state.plannable_for(user))
     return page(
         request,
         "employer/agreements.html",

@@ -271,7 +271,7 @@ def agreements(request: AuthenticatedRequest) -> HttpResponse:
     state = lists.parse_filters(request.GET, user)
     qs = lists.filtered(user, state)
     context = {
-        "page": lists.paginate(qs, request.GET.get("page"), prepare=state.plannable),
+        "page": lists.paginate(qs, request.GET.get("page"), prepare=state.plannable_for(user)),
         "state": state,
         "query": state.querystring(),
         "export_query": state.querystring(),
