@@ -52,8 +52,13 @@ def test_employer_journey(world: World, journey: Journey) -> None:
     page.click(".ts-dropdown .option:has-text('辽宁省')")
     # tom-select writes the choice into the hidden select; the form posts only what is there.
     expect(page.locator("select[name=affiliation]")).to_have_value("210000")
+    # Chosen, the list closes and hands the focus on to 户口接收类型; it used to reopen and take the focus back, and
+    # the 户口接收地址 typed next went into its search box.
+    expect(page.locator(".ts-dropdown")).to_be_hidden()
+    expect(page.locator("select[name=hukou_receiving]")).to_be_focused()
     page.select_option("select[name=hukou_receiving]", label="迁至签约单位")
     page.fill("input[name=hukou_address]", "辽宁省沈阳市和平区南京北街1号")
+    expect(page.locator("input[name=hukou_address]")).to_have_value("辽宁省沈阳市和平区南京北街1号")
     expect(page.locator("select[name=location]")).not_to_have_value("")
     journey.shot("first-use-filled")
     page.click("button:has-text('确认')")

@@ -65,13 +65,7 @@
 
   function init(root) {
     root.querySelectorAll("[data-region]").forEach(initRegion);
-    if (window.TomSelect) {
-      root.querySelectorAll("select[data-searchable]").forEach(function (select) {
-        if (select.tomselect) return;
-        var ts = new TomSelect(select, {create: false, maxOptions: 200, allowEmptyOption: true});
-        if (select.classList.contains("is-invalid")) ts.wrapper.classList.add("is-invalid");
-      });
-    }
+    if (window.wqSearchable) window.wqSearchable(root);
     initCounters(root);
   }
 
