@@ -21,6 +21,7 @@ import jinja2
 from django.urls import get_script_prefix, reverse
 
 from web.templatetags.menu_urls import menu_links, menu_url
+from web.templatetags.pager import page_window
 
 # A stand-in id no route is given, replaced by each row's own (see `row_url`).
 _ID = 987654321987
@@ -46,5 +47,5 @@ def url(name: str, *args: Any) -> str:
 def environment(**options: Any) -> jinja2.Environment:
     # A line holding only a block tag leaves nothing behind, as the fragments are written to read.
     env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, **options)
-    env.globals.update(url=url, row_url=row_url, menu_url=menu_url, menu_links=menu_links)
+    env.globals.update(url=url, row_url=row_url, menu_url=menu_url, menu_links=menu_links, page_window=page_window)
     return env
