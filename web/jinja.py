@@ -1,5 +1,5 @@
-"""Jinja2, for the few fragments where Django's template engine was the bound: a list page's rows and filter bar, and
-the portals' menu and 我的位置 breadcrumb, which every school and employer page renders.
+"""Jinja2, for the few fragments where Django's template engine was the bound: a list page's card (its rows, filter bar,
+tabs, toolbar and pager), and the portals' menu and 我的位置 breadcrumb, which every school and employer page renders.
 
 A list page's 20 rows of 11 cells cost ~1.4 ms of variable lookups in Django's engine (plus ~0.8 ms for a
 `{% url %}` per row); Jinja2 compiles a template to Python and renders the same rows in ~0.3 ms (issue 22). The
