@@ -38,7 +38,7 @@ from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, CharField, Field, Func, IntegerField, Lookup, Model, QuerySet
+from django.db.models import BooleanField, CharField, Field, Func, IntegerField, Lookup, Model, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 from django.db.models.sql.compiler import SQLCompiler
@@ -178,6 +178,9 @@ def _value_types(node: WhereNode) -> tuple[Any, ...] | None:
             types.append(tuple(type(value) for value in child.rhs))
         elif isinstance(child.rhs, (set, frozenset)):
             types.append(frozenset(type(value) for value in child.rhs))
+        elif isinstance(child.rhs, Value):
+            # A Value compares and hashes by what it wraps: Value(True) == Value(1), yet they compile True and 1.
+            types.append((Value, type(child.rhs.value)))
         else:
             types.append(type(child.rhs))
     return tuple(types)

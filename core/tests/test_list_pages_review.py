@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.db import connection
+from django.db.models import Value
 from django.test import override_settings
 
 from core.models import Agreement, Job, Province, Role, Status
@@ -203,3 +204,16 @@ def test_values_equal_in_python_but_compiled_apart_are_kept_apart() -> None:
         plain = [(type(getattr(p, "obj", p)), getattr(p, "obj", p)) for p in params]
         assert (ids[0], [(type(getattr(p, "obj", p)), getattr(p, "obj", p)) for p in ids[1]]) == (sql, plain), value
     assert len(paging._COMPILED_IDS) == len(found)
+
+
+def test_wrapped_values_equal_in_python_are_kept_apart() -> None:
+    """A Value compares by what it wraps (Value(True) == Value(1), and they hash alike), yet the two are different
+    parameters: two statements, each with its own."""
+    wrapped_true, wrapped_one = (
+        paging._compiled_key(Agreement.objects.filter(paper=Value(value)).order_by("-pk").query, "default")
+        for value in (True, 1)
+    )
+    assert wrapped_true is not None and wrapped_one is not None
+    assert wrapped_true != wrapped_one
+    again = paging._compiled_key(Agreement.objects.filter(paper=Value(1)).order_by("-pk").query, "default")
+    assert again == wrapped_one
