@@ -36,13 +36,16 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisSerializer
 from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _MISSING = object()
+_NOT_INTEGER = object()  # Redis refused an INCR of this value
+# Redis's replies refusing an INCR of the value itself (not an integer; past its signed 64-bit range).
+_INCR_REFUSALS = ("value is not an integer", "would overflow")
 
 
 class _Absent:
@@ -276,12 +279,9 @@ class TwoLevelCache(BaseCache):
         return {made[key]: value for key, value in found.items() if value is not ABSENT}
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
-        key = self.make_and_validate_key(key, version=version)
-        if self.local is not None:
-            found = self.local.get(key, _MISSING)
-            if found is not _MISSING:
-                return found is not ABSENT
-        return self._redis(lambda: self.shared.has_key(key), False)
+        """Whether `get` finds a value: read as `get` reads it, so a value no process can unpickle (a miss for `get`,
+        and removed) is no key either."""
+        return self.get(key, _MISSING, version=version) is not _MISSING
 
     def _absent_locally(self, key: str) -> bool:
         """Whether L1 holds this key's ABSENT (a write treats it as no value)."""
@@ -333,9 +333,21 @@ class TwoLevelCache(BaseCache):
         return local_touched if touched is None else touched
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
-        """Redis's INCR (atomic across processes; ValueError when the key is missing); without Redis, L1's."""
+        """Redis's INCR (atomic across processes; ValueError when the key is missing or holds no integer, which Redis
+        refuses: an answer, not an outage, so the breaker stays closed); without Redis, L1's."""
         key = self.make_and_validate_key(key, version=version)
-        value = self._redis(lambda: self.shared.incr(key, delta), None)
+
+        def increment() -> Any:
+            try:
+                return self.shared.incr(key, delta)
+            except ResponseError as error:
+                if not any(refusal in str(error) for refusal in _INCR_REFUSALS):
+                    raise
+                return _NOT_INTEGER
+
+        value = self._redis(increment, None)
+        if value is _NOT_INTEGER:
+            raise ValueError(f"Key '{key}' holds no integer (or its sum is out of Redis's range)")
         local = self.local
         if value is None:
             if local is None or self._absent_locally(key):

@@ -275,6 +275,21 @@ def test_incr_is_counted_in_redis(shared: Processes) -> None:
         a.incr("missing")
 
 
+def test_incr_of_a_value_that_is_no_integer_raises_and_redis_stays_in_use(shared: Processes) -> None:
+    """Redis refuses INCR of a text (or past its 64-bit range): Django's caches raise ValueError; here the refusal was
+    taken for an outage, the breaker opened and the process left Redis for BREAKER_SECONDS."""
+    a, b = shared("a", LOCAL_SECONDS=0), shared("b")
+    a.set("text", "not a number", 60)
+    a.set("big", 2**63 - 1, 60)
+    with pytest.raises(ValueError):
+        b.incr("text")
+    with pytest.raises(ValueError):
+        b.incr("big")
+    assert b.breaker.failures == 0 and b.breaker.closed()
+    a.set("n", 1, 60)
+    assert b.incr("n") == 2 and a.get("n") == 2  # Redis still asked
+
+
 def test_touch_sets_a_new_timeout_on_both_levels(shared: Processes) -> None:
     a = shared("a")
     a.set("k", "v", 60)
@@ -410,6 +425,19 @@ def test_a_value_no_process_can_read_is_a_miss_removed_from_redis(
         assert a.get("garbage") is None
         assert len(caplog.records) == 3
         assert "(UnpicklingError)" in caplog.records[2].getMessage()
+    client.delete(*client.scan_iter(f"{a.key_prefix}:*"))
+
+
+def test_a_value_no_process_can_read_is_no_key(shared: Processes) -> None:
+    """has_key asked Redis whether the key existed: True for a value every get then answered as a miss."""
+    a = shared("a")
+    _unreadable(a)
+    assert not a.has_key("renamed") and not a.has_key("garbage")
+    assert a.get("renamed", "default") == "default"
+    a.set("none", None, 60)
+    assert a.has_key("none") and shared("b").has_key("none")
+    assert not a.has_key("never-set")
+    client = redis.Redis.from_url(REDIS_URL)
     client.delete(*client.scan_iter(f"{a.key_prefix}:*"))
 
 
