@@ -21,8 +21,9 @@ printed and judged. API pages use bearer tokens, HTML pages a session logged in 
 to invitations prepared through the workflow functions, each with its graduate's 本人确认 made just before (each
 accepted once; wrk's Lua hands them out). Then the surge (benchmarks/surge.py: 1,000 graduates accepting with their
 本人确认 by SMS code within 60 s while 200 employers page their lists and 20 reviewers approve, each a person with a
-think time of 2–8 s between an answer and the next request; `--surge-flat-out` makes them wrk connections asking
-again at once, the stress figure), the export of scale_hr's 100k agreements (time, and the serving worker's peak
+think time of 2–8 s between an answer and the next request, against the app with serve_production's own number of
+workers, 2 × cores + 1, or --surge-workers; `--surge-flat-out` makes them wrk connections asking again at once, the
+stress figure), the export of scale_hr's 100k agreements (time, and the serving worker's peak
 RSS) and the roster import of 20,000 rows (benchmarks/bench_roster_import.py in a child process).
 
 Targets (issues 11, 22): list pages p99 ≤ 100 ms (at half load and at saturation, each judged), API ≥ 0.10×
@@ -673,6 +674,21 @@ def surge_run(args: argparse.Namespace, state: dict[str, Any], app: Server, tmp:
     )
 
 
+def surge_server(args: argparse.Namespace, servers: dict[str, Server], env: dict[str, str], tmp: Path) -> Server:
+    """The app the surge runs against: the pages' own when it has --surge-workers workers, else one more started with
+    that many (in `servers`, so it is stopped with them). Sync workers wait on PostgreSQL's commits in every
+    acceptance, and with the pages' two a graduate's answer queues behind another's commit with CPU to spare."""
+    from ops.production import default_web_concurrency
+
+    workers = args.surge_workers or default_web_concurrency()
+    print(f"surge: against the app with {workers} gunicorn workers (--surge-workers)", flush=True)
+    if workers == args.workers:
+        return servers["app"]
+    server = servers["surge"] = Server("surge", "wangqian.settings", {**env, "WEB_CONCURRENCY": str(workers)}, tmp)
+    server.wait()
+    return server
+
+
 def at_load(server: Server, path: str, headers: dict[str, str], rate: float, args: argparse.Namespace) -> OpenLoop:
     """The page's p50/p99 at `rate` req/s, requests arriving as users' do (benchmarks/openloop.py)."""
     from benchmarks.openloop import open_loop
@@ -754,6 +770,13 @@ def main() -> int:
         default=(2.0, 8.0),
         metavar="LOW-HIGH",
         help="the surge's employers and reviewers: seconds each reads an answer before the next request (2-8)",
+    )
+    parser.add_argument(
+        "--surge-workers",
+        type=int,
+        default=None,
+        help="gunicorn workers of the app the surge runs against (default: serve_production's, 2 × cores + 1, as a "
+        "province deploys it); the pages' --workers measure CPU a request, the surge what people wait",
     )
     parser.add_argument(
         "--surge-flat-out",
@@ -933,7 +956,7 @@ def main() -> int:
             bare_rps = (bare_rps + again.rps) / 2
         if not args.no_surge and (not args.only or args.only.lower() in "surge"):
             servers["app"].drain()
-            surge = surge_run(args, state, servers["app"], tmp)
+            surge = surge_run(args, state, surge_server(args, servers, env, tmp), tmp)
             print(surge.line, flush=True)
         if not args.no_files and (args.files_only or not args.only):
             servers["app"].drain()
