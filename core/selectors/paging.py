@@ -39,7 +39,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, CharField, Field, Func, IntegerField, Lookup, Model, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import BaseExpression, RawSQL
 from django.db.models.lookups import In
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.query import Query
@@ -175,15 +175,23 @@ def _value_types(node: WhereNode) -> tuple[Any, ...] | None:
         elif not isinstance(child, Lookup) or child.contains_subquery:
             return None
         elif isinstance(child.rhs, (list, tuple)):
-            types.append(tuple(type(value) for value in child.rhs))
+            types.append(tuple(_value_type(value) for value in child.rhs))
         elif isinstance(child.rhs, (set, frozenset)):
-            types.append(frozenset(type(value) for value in child.rhs))
-        elif isinstance(child.rhs, Value):
-            # A Value compares and hashes by what it wraps: Value(True) == Value(1), yet they compile True and 1.
-            types.append((Value, type(child.rhs.value)))
+            types.append(frozenset(_value_type(value) for value in child.rhs))
         else:
-            types.append(type(child.rhs))
+            types.append(_value_type(child.rhs))
     return tuple(types)
+
+
+def _value_type(value: Any) -> Any:
+    """A condition's value's type; a Value's names what it wraps too, for a Value compares and hashes by that:
+    Value(True) == Value(1), yet they compile True and 1. An expression's names the types of the Values inside it (a
+    list of expressions is one: ExpressionList)."""
+    if isinstance(value, Value):
+        return (Value, type(value.value))
+    if isinstance(value, BaseExpression):
+        return (type(value), tuple(_value_type(inner) for inner in value.get_source_expressions()))
+    return type(value)
 
 
 class ListPaginator(Paginator):

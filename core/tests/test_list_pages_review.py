@@ -217,3 +217,10 @@ def test_wrapped_values_equal_in_python_are_kept_apart() -> None:
     assert wrapped_true != wrapped_one
     again = paging._compiled_key(Agreement.objects.filter(paper=Value(1)).order_by("-pk").query, "default")
     assert again == wrapped_one
+    # … and so within a list of values
+    listed_true, listed_one = (
+        paging._compiled_key(Agreement.objects.filter(paper__in=[Value(value)]).order_by("-pk").query, "default")
+        for value in (True, 1)
+    )
+    assert listed_true is not None and listed_one is not None
+    assert listed_true != listed_one
