@@ -101,9 +101,11 @@ class Agreement(models.Model):
                 include=["status", "graduation_year", "college"],
                 name="agreement_school_list",
             ),
+            # With its school: a college admin's scope is both keys, and this index answers both without the rows
+            # (one generic plan whatever the college: its first page is prepared, AgreementFilters.plannable_for).
             models.Index(
                 fields=["college", "-invited_at", "-id"],
-                include=["status", "graduation_year"],
+                include=["status", "graduation_year", "school"],
                 name="agreement_college_list",
             ),
             # The 已应约 and 待解约 tabs (several statuses each) in the list's order: their rows are scattered among the

@@ -116,6 +116,9 @@ def visible_agreement_id(user: User, agreement_id: int | str) -> int:
 
 # The viewers whose list is read in an index of its own (agreement_{school,employer}_…) by their scope's one key.
 PLANNED_ROLES = frozenset({Role.SCHOOL_ADMIN, Role.EMPLOYER})
+# A college admin's 全部 too: its scope's two keys (the school, the college) are both in agreement_college_list. Its
+# other tabs have no index of their own: read from that one with a filter, as a school's 待应约 is.
+PLANNED_COLLEGE_TABS = frozenset({"all"})
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,11 @@ class AgreementFilters:
 
     def plannable_for(self, user: User) -> bool:
         """`plannable`, for a viewer whose scope is that index's key (PLANNED_ROLES: a school admin's school, an
-        employer's own). A province's schools (a subquery of its one parameter: a few rows of the table or most of
-        it) or a student's own (a join) are no such key: their plan depends on the value, a generic one may not."""
+        employer's own; PLANNED_COLLEGE_TABS: a college admin's college and school). A province's schools (a subquery
+        of its one parameter: a few rows of the table or most of it) or a student's own (a join) are no such key:
+        their plan depends on the value, a generic one may not."""
+        if user.role == Role.COLLEGE_ADMIN:
+            return self.plannable and self.tab in PLANNED_COLLEGE_TABS
         return self.plannable and user.role in PLANNED_ROLES
 
 

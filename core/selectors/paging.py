@@ -215,10 +215,10 @@ class ListPaginator(Paginator):
     def _prepared(self) -> bool:
         """Whether the first page's statement is run prepared (`prepared`: planned once per connection, its one
         generic plan after PostgreSQL's first five): only when the caller says the list's plan does not depend on its
-        values (`prepare`: a scope and a tab with an index of its own, AgreementFilters.plannable) and its one
-        parameter is the scope's key. Any other value (a 毕业年度, a college within a school) can make another index
-        the right one for some values, which a generic plan cannot know."""
-        return self.prepare and self._ids is not None and len(self._ids[1]) == 1
+        values (`prepare`: a scope and a tab with an index of its own, AgreementFilters.plannable_for), its parameters
+        then the scope's keys. Any other value (a 毕业年度, a college within a school) can make another index the right
+        one for some values, which a generic plan cannot know."""
+        return self.prepare and self._ids is not None
 
     @cached_property
     def _ids(self) -> tuple[str, Any, str] | None:
