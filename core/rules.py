@@ -61,9 +61,9 @@ TABS: dict[str, tuple[str, tuple[str, ...] | None]] = {
 }
 # The tabs whose lists have an index of their own for every scope (agreement_{school,employer}_{list,accepted,
 # terminating}): read in that index's order whatever the school or employer, so their first page's statement may be
-# prepared (AgreementFilters.plannable; a college admin's 全部 only, PLANNED_COLLEGE_TABS). 待应约 and 已解约 are read
-# from the list's index with a filter, and for a school where that status is rare another index is better, which a
-# prepared statement's one plan would not know.
+# prepared (AgreementFilters.plannable; per viewer, core.selectors.agreements.PLANNED_TABS_OF_ROLE). 待应约 and 已解约
+# are read from the list's index with a filter, and for a school where that status is rare another index is better,
+# which a prepared statement's one plan would not know.
 PLANNED_TABS = frozenset({"all", "accepted", "terminating"})
 
 # The columns of the statistics table: (key, label, statuses). Every status belongs to exactly one column.

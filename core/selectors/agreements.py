@@ -114,11 +114,15 @@ def visible_agreement_id(user: User, agreement_id: int | str) -> int:
     return found
 
 
-# The viewers whose list is read in an index of its own (agreement_{school,employer}_…) by their scope's one key.
-PLANNED_ROLES = frozenset({Role.SCHOOL_ADMIN, Role.EMPLOYER})
-# A college admin's 全部 too: its scope's two keys (the school, the college) are both in agreement_college_list. Its
-# other tabs have no index of their own: read from that one with a filter, as a school's 待应约 is.
-PLANNED_COLLEGE_TABS = frozenset({"all"})
+# Per viewer, the tabs whose list is read in an index of its own by the viewer's scope's keys: a school admin's and an
+# employer's every PLANNED_TABS (agreement_{school,employer}_…); a college admin's 全部 only, its scope's two keys (the
+# school, the college) both in agreement_college_list, its other tabs read from that index with a filter, as a
+# school's 待应约 is. No other viewer's list is.
+PLANNED_TABS_OF_ROLE: dict[str, frozenset[str]] = {
+    Role.SCHOOL_ADMIN: PLANNED_TABS,
+    Role.EMPLOYER: PLANNED_TABS,
+    Role.COLLEGE_ADMIN: frozenset({"all"}),
+}
 
 
 @dataclass(frozen=True)
@@ -143,13 +147,11 @@ class AgreementFilters:
         return self.tab in PLANNED_TABS and self == AgreementFilters(tab=self.tab)
 
     def plannable_for(self, user: User) -> bool:
-        """`plannable`, for a viewer whose scope is that index's key (PLANNED_ROLES: a school admin's school, an
-        employer's own; PLANNED_COLLEGE_TABS: a college admin's college and school). A province's schools (a subquery
-        of its one parameter: a few rows of the table or most of it) or a student's own (a join) are no such key:
-        their plan depends on the value, a generic one may not."""
-        if user.role == Role.COLLEGE_ADMIN:
-            return self.plannable and self.tab in PLANNED_COLLEGE_TABS
-        return self.plannable and user.role in PLANNED_ROLES
+        """`plannable`, for a viewer whose scope is that tab's index's keys (PLANNED_TABS_OF_ROLE: a school admin's
+        school, an employer's own, a college admin's college and school). A province's schools (a subquery of its one
+        parameter: a few rows of the table or most of it) or a student's own (a join) are no such key: their plan
+        depends on the value, a generic one may not."""
+        return self.plannable and self.tab in PLANNED_TABS_OF_ROLE.get(user.role, frozenset())
 
 
 def filter_agreements(qs: QuerySet[Agreement], f: AgreementFilters) -> QuerySet[Agreement]:
