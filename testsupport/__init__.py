@@ -7,6 +7,7 @@ import datetime
 import io
 import itertools
 import re
+import time
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -594,6 +595,20 @@ def browser_login(page: Page, base: str, username: str, password: str = PASSWORD
     page.wait_for_url(re.compile(landing))
 
 
+def screenshot(target: Any, path: Path | str, **options: Any) -> None:
+    """Save a screenshot of a page or a locator. Chromium now and then refuses one capture outright ("Protocol error
+    (Page.captureScreenshot): Unable to capture screenshot") and takes the same picture when asked again a moment
+    later; that refusal, and only it, is asked again once. A screenshot is what a test leaves to look at, never what
+    it asserts, so a browser's hiccup must not fail the test (a second refusal still does)."""
+    try:
+        target.screenshot(path=str(path), **options)
+    except Exception as error:
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        time.sleep(0.25)
+        target.screenshot(path=str(path), **options)
+
+
 class Journey:
     """One person's way through the site in Chromium, one numbered screenshot per step (the `journey` fixture)."""
 
@@ -602,7 +617,7 @@ class Journey:
 
     def shot(self, name: str) -> None:
         self.n += 1
-        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
+        screenshot(self.page, self.folder / f"{self.n:02d}-{name}.png", full_page=True)
 
     def go(self, path: str) -> None:
         self.page.goto(self.base + path)

@@ -37,7 +37,7 @@ from core.services.roster import ROSTER_HEADERS
 from documents.signing import ensure_demo_certificate
 from ops.tests.support import MANAGE, ROOT, database_url, free_port, production_env, require_postgresql
 from sampledata.demo import sample_licence_pdf
-from testsupport import BROWSER_TIMEOUT_MS, PROFILE, xlsx_bytes
+from testsupport import BROWSER_TIMEOUT_MS, PROFILE, screenshot, xlsx_bytes
 from testsupport.webauthn import SoftAuthenticator
 
 pytestmark = pytest.mark.browser
@@ -166,7 +166,7 @@ class Api:
 
 def _shot(page: Page, folder: Path, name: str, counter: list[int]) -> None:
     counter[0] += 1
-    page.screenshot(path=str(folder / f"{counter[0]:02d}-{name}.png"), full_page=True)
+    screenshot(page, folder / f"{counter[0]:02d}-{name}.png", full_page=True)
 
 
 def _link(body: str) -> str:

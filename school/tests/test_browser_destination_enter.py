@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.services import destinations as svc
-from testsupport import BROWSER_TIMEOUT_MS, PASSWORD, World, browser_login, confirm
+from testsupport import BROWSER_TIMEOUT_MS, PASSWORD, World, browser_login, confirm, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def test_school_enters_a_destination_on_a_phone(
     shot = iter(range(1, 100))
 
     def snap(name: str) -> None:
-        page.screenshot(path=str(screenshots / f"{next(shot):02d}-{name}.png"), full_page=True)
+        screenshot(page, screenshots / f"{next(shot):02d}-{name}.png", full_page=True)
 
     browser_login(page, base, "school_neu", PASSWORD, landing=r"/school/")
     page.goto(f"{base}/school/stats/?year={world.student.graduation_year}")
@@ -96,7 +96,7 @@ def test_the_page_works_without_javascript(world: World, browser: Any, live_serv
     page.select_option("#id_unit_location", "210102")
     page.fill("#id_contract_start", "2027-09-01")
     _fits(page)
-    page.screenshot(path=str(screenshots / "no-js-form.png"), full_page=True)
+    screenshot(page, screenshots / "no-js-form.png", full_page=True)
     page.locator("#save-destination").click()
     page.wait_for_url(re.compile(r"/school/destinations/\d+/$"))
     assert "待本人确认" in page.locator("main").inner_text()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from core.models import Agreement, Status
 from core.services import agreements as wf
-from testsupport import BROWSER_TIMEOUT_MS, Journey, World, browser_login, confirm, make_student
+from testsupport import BROWSER_TIMEOUT_MS, Journey, World, browser_login, confirm, make_student, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +37,7 @@ def test_reviewer_sees_the_preview_and_confirms_approve(world: World, journey: J
         images.nth(index).scroll_into_view_if_needed()
         page.wait_for_function("img => img.complete && img.naturalWidth > 900", arg=images.nth(index).element_handle())
     journey.shot("review-preview")
-    page.locator(".wq-review-preview").screenshot(path=str(journey.folder / "review-preview-section.png"))
+    screenshot(page.locator(".wq-review-preview"), journey.folder / "review-preview-section.png")
 
     # Cancel in the dialog: nothing happens.
     questions: list[str] = []

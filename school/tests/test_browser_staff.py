@@ -19,7 +19,7 @@ from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
 from core.models import Passkey, School, User
-from testsupport import BROWSER_TIMEOUT_MS, PASSWORD, World
+from testsupport import BROWSER_TIMEOUT_MS, PASSWORD, World, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ class Browser:
 
     def shot(self, name: str) -> None:
         self.n += 1
-        self.page.screenshot(path=str(self.folder / f"{self.label}-{self.n:02d}-{name}.png"), full_page=True)
+        screenshot(self.page, self.folder / f"{self.label}-{self.n:02d}-{name}.png", full_page=True)
 
     def login(self, username: str, password: str, landing: str) -> None:
         self.go("/login/")

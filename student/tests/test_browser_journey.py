@@ -17,7 +17,7 @@ from core.models import Agreement, Status, Student
 from core.services import agreements as wf
 from core.services.activation import activation_codes_issue
 from core.services.roster import ROSTER_HEADERS, roster_import
-from testsupport import World, invite, make_world, xlsx_bytes
+from testsupport import World, invite, make_world, screenshot, xlsx_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,9 +43,9 @@ class Phone:
         width = self.page.evaluate("document.documentElement.scrollWidth")
         assert width <= WIDTH, f"{name}: page is {width}px wide on a {WIDTH}px screen"
         self.step += 1
-        self.page.screenshot(path=str(self.folder / f"{self.step:02d}-{name}.png"))
+        screenshot(self.page, self.folder / f"{self.step:02d}-{name}.png")
         if self.page.evaluate("document.documentElement.scrollHeight") > HEIGHT:
-            self.page.screenshot(path=str(self.folder / f"{self.step:02d}-{name}-full.png"), full_page=True)
+            screenshot(self.page, self.folder / f"{self.step:02d}-{name}-full.png", full_page=True)
 
     def text(self) -> str:
         return str(self.page.inner_text("body"))

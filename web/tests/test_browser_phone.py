@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.models import Student
-from testsupport import LoginAs, World, make_student
+from testsupport import LoginAs, World, make_student, screenshot
 from web.tests.page_walk import Persona, walk, world_objects, world_personas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,7 +50,7 @@ def check_fits(page: Any, base: str, folder: Path, label: str, path: str) -> lis
     assert response is not None and response.status == 200, (label, path, response and response.status)
     shape = page.evaluate(MEASURE)
     name = re.sub(r"\W+", "-", path).strip("-") or "home"
-    page.screenshot(path=str(folder / f"{label}-{name}.png"))
+    screenshot(page, folder / f"{label}-{name}.png")
     problems = []
     if shape["clientWidth"] != WIDTH:
         problems.append(f"{label} {path}: the layout is not a phone's: {shape}")
@@ -75,7 +75,7 @@ def _search_result_in_view(page: Any, base: str, folder: Path, student: Student)
     page.wait_for_load_state("load")  # the cards are labelled by the page's script
     box = page.locator("#wq-results button:has-text('加入')").bounding_box()
     assert box is not None and box["x"] + box["width"] <= WIDTH, box
-    page.screenshot(path=str(folder / "employer-search-result-card.png"))
+    screenshot(page, folder / "employer-search-result-card.png")
 
 
 def test_every_portal_page_fits_a_phone(

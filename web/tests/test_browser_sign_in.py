@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from core.models import User
 from core.usernames import student_username
-from testsupport import PASSWORD, World, make_college, make_student
+from testsupport import PASSWORD, World, make_college, make_student, screenshot
 from web.tests.test_browser_axe import RUN, TAGS, axe_source, skip_to_content
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,7 +55,7 @@ def test_a_student_chooses_the_school_by_typing_and_signs_in(
     page.fill("#id_password", PASSWORD)
     expect(page.locator("#id_username")).to_have_value("2027001")
     expect(page.locator("#id_password")).to_have_value(PASSWORD)
-    page.screenshot(path=str(screenshots / f"sign-in-school-{width}.png"), full_page=True)
+    screenshot(page, screenshots / f"sign-in-school-{width}.png", full_page=True)
     with page.expect_navigation():
         page.press("#id_password", "Enter")
     page.wait_for_function("() => location.pathname.startsWith('/student/')")
