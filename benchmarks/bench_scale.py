@@ -10,10 +10,11 @@ own memory); the ceiling every page is judged by, Django's own bare view — a p
 startproject` at run time, its default settings and middleware untouched, plus one JSON view; and the same view under
 this project's settings (all its middlewares, benchmarks/bare_settings.py), so what the middlewares cost is printed
 too. Then drives each page with wrk (16 connections,
-2 threads) and prints req/s, p50, p99 and the ratios to both bare views' req/s (a page with a target is judged by
-its ratio to Django's bare view measured for `--bare-beside` seconds just before it: the host's speed drifts within a
-run — the same page's CPU a request moved by half between two runs — and a ceiling measured only at the start and the
-end does not follow it; the ratio to the run's mean is printed beside it); then asks each page
+2 threads) and prints req/s, p50, p99 and the ratios to both bare views' req/s (a page with a target is measured in
+`--rounds` rounds, each Django's bare view for `--bare-beside` seconds and then the page, and judged by the median of
+the rounds' ratios: the host's speed drifts within a run — the bare view alone moved from 2,311 to 3,480 req/s between
+3-second stretches of one run — and neither a ceiling measured only at the start and the end nor one pair of
+measurements follows it; the ratio to the run's mean is printed beside it); then asks each page
 that has a target open loop at half the req/s wrk measured (benchmarks/openloop.py, `--load-share`): wrk's p99 at
 saturation is mostly its own queue (16 connections always waiting: 16 / req/s on average), the open loop's is what a
 request meets at the use docs/DEPLOY.md sizes hosts for (50 %: either of two hosts carries the peak alone); both are
@@ -44,12 +45,14 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -447,6 +450,17 @@ def cpu_since(server: Server, mark: CpuMark, requests: int) -> CpuUse | None:
     )
 
 
+# wrk's Lua hook at the end of a run: every latency it recorded (µs) with its count, so that the rounds of one page
+# (`paired`) give one p50/p99 over all their requests, as one longer run would.
+HISTOGRAM_LUA = """done = function(summary, latency, requests)
+  for i = 1, #latency do
+    local value, count = latency(i)
+    io.write(string.format("latency-us %d %d\\n", value, count))
+  end
+end
+"""
+
+
 def wrk(url: str, *, duration: float, connections: int, headers: dict[str, str], script: Path | None) -> Result:
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "30s"]
     for name, value in headers.items():
@@ -467,6 +481,72 @@ def wrk(url: str, *, duration: float, connections: int, headers: dict[str, str],
         result.errors += int(m[1])
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         result.errors += sum(int(g) for g in m.groups())
+    histogram = Counter({int(v): int(n) for v, n in re.findall(r"^latency-us (\d+) (\d+)$", out, re.M)})
+    if histogram:
+        result.extra["histogram"] = histogram
+    return result
+
+
+def _percentile(histogram: Counter[int], share: float) -> float:
+    """The latency (s) below which `share` of the requests in `histogram` (µs → count) were answered."""
+    wanted, seen = share * sum(histogram.values()), 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= wanted:
+            return value / 1e6
+    return 0.0
+
+
+def paired(
+    server: Server, django: Server, url: str, headers: dict[str, str], args: argparse.Namespace, tmp: Path
+) -> Result:
+    """A page with a target, measured in `--rounds` rounds, each Django's bare view for `--bare-beside` s and then the
+    page for its share of `--duration`: the ratio its verdict takes is the median of the rounds' ratios (page to the
+    bare view just before it). The host's speed moves from one few-second stretch to the next (the bare view 2,311 to
+    3,480 req/s in the 3 s before consecutive pages of one run), so one pair is a sample of that noise; the median of
+    pairs taken side by side follows the page's own cost. req/s, p50/p99 and CPU are the page's over all its rounds,
+    as one run of the summed length would give them."""
+    script = tmp / "histogram.lua"
+    script.write_text(HISTOGRAM_LUA, encoding="utf-8")
+    share = max(1, -(-round(args.duration) // args.rounds))  # whole seconds, as wrk takes them
+    rounds: list[tuple[float, float]] = []
+    histogram: Counter[int] = Counter()
+    requests = errors = 0
+    elapsed = app = pg = wrk_cpu = idle = 0.0
+    for _ in range(args.rounds):
+        bare = wrk(
+            django.base + "/bare/", duration=args.bare_beside, connections=args.connections, headers={}, script=None
+        )
+        django.drain()
+        mark = cpu_mark(server)
+        one = wrk(url, duration=share, connections=args.connections, headers=headers, script=script)
+        use = cpu_since(server, mark, one.requests)
+        server.drain()
+        rounds.append((bare.rps, one.rps))
+        histogram.update(one.extra.get("histogram", {}))
+        requests += one.requests
+        errors += one.errors
+        if one.rps:
+            elapsed += one.requests / one.rps
+        if use is not None:
+            app, pg, wrk_cpu = (
+                app + use.app_ms * one.requests,
+                pg + use.pg_ms * one.requests,
+                wrk_cpu + use.wrk_ms * one.requests,
+            )
+            idle += use.idle / args.rounds
+    result = Result(label="", requests=requests, errors=errors, rps=requests / elapsed if elapsed else 0.0)
+    if histogram:
+        result.p50, result.p99 = _percentile(histogram, 0.50), _percentile(histogram, 0.99)
+    if requests:
+        result.extra["cpu"] = CpuUse(app_ms=app / requests, pg_ms=pg / requests, wrk_ms=wrk_cpu / requests, idle=idle)
+    ratios = [page / bare for bare, page in rounds if bare]
+    if ratios:
+        result.extra.update(
+            ratio_beside=statistics.median(ratios),
+            bare_beside=statistics.median(bare for bare, _ in rounds),
+            rounds=[round(r, 3) for r in ratios],
+        )
     return result
 
 
@@ -794,8 +874,15 @@ def main() -> int:
         "--bare-beside",
         type=float,
         default=3.0,
-        help="seconds of Django's bare view measured right before each page with a target, the ratio its verdict "
-        "takes (the host's speed drifts within a run; the ratio to the run's mean is printed too); 0 skips it",
+        help="seconds of Django's bare view measured right before each round of a page with a target (the host's "
+        "speed drifts within a run; the ratio to the run's mean is printed too); 0 measures such a page in one run",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="a page with a target is measured in this many rounds of the bare view and then the page (--duration "
+        "shared between them); its verdict takes the median of the rounds' ratios; 0: one run, no bare view beside",
     )
     parser.add_argument("--no-surge", action="store_true", help="skip the surge scenario (issue 22 item 2)")
     parser.add_argument("--only", default="", help="run only pages whose label contains this text")
@@ -901,24 +988,14 @@ def main() -> int:
                     continue
                 wrk(url, duration=1, connections=args.connections, headers=headers, script=None)  # warm-up
                 server.drain()
-            beside = None
-            if page.target and args.bare_beside > 0:
-                django = servers["django"]
-                beside = wrk(
-                    django.base + "/bare/",
-                    duration=args.bare_beside,
-                    connections=args.connections,
-                    headers={},
-                    script=None,
-                )
-                django.drain()
-            mark = cpu_mark(server)
-            result = wrk(url, duration=args.duration, connections=args.connections, headers=headers, script=script)
-            result.extra["cpu"] = cpu_since(server, mark, result.requests)
-            server.drain()
+            if page.target and args.bare_beside > 0 and args.rounds > 0:
+                result = paired(server, servers["django"], url, headers, args, tmp)
+            else:
+                mark = cpu_mark(server)
+                result = wrk(url, duration=args.duration, connections=args.connections, headers=headers, script=script)
+                result.extra["cpu"] = cpu_since(server, mark, result.requests)
+                server.drain()
             result.label = page.label
-            if beside is not None and beside.rps:
-                result.extra.update(bare_beside=beside.rps, ratio_beside=result.rps / beside.rps)
             if page.target:
                 result.extra["target"] = page.target
                 if args.load_share and result.rps:
@@ -1016,7 +1093,7 @@ def verdict(r: Result) -> str:
     if least:
         beside = "ratio_beside" in r.extra
         ratio = r.extra["ratio_beside"] if beside else r.extra.get("ratio", 0.0)
-        to = " (to the bare view beside it)" if beside else ""
+        to = " (the median of its rounds to the bare view beside each)" if beside else ""
         parts.append(f"ratio ≥ {least:.2f}×{to} " + ("met" if ratio >= least else "NOT met"))
     opened: OpenLoop | None = r.extra.get("open")
     if opened is not None:
@@ -1046,7 +1123,10 @@ def _cpu(r: Result) -> str:
 def _row(r: Result) -> str:
     if r.rps:
         ratio, project = r.extra.get("ratio", 0.0), r.extra.get("ratio_project", 0.0)
-        if "ratio_beside" in r.extra:
+        if "rounds" in r.extra:
+            each = " / ".join(f"{ratio:.3f}" for ratio in r.extra["rounds"])
+            beside = f" (median {r.extra['ratio_beside']:.3f}× of {each} beside; bare {r.extra['bare_beside']:,.0f})"
+        elif "ratio_beside" in r.extra:
             beside = f" ({r.extra['ratio_beside']:.3f}× to {r.extra['bare_beside']:,.0f} beside)"
         else:
             beside = ""
@@ -1071,8 +1151,10 @@ def table(results: list[Result], args: argparse.Namespace, elapsed: float) -> st
         f"'at {args.load_share:.0%} load' is the page asked open loop at that share of its req/s "
         "(benchmarks/openloop.py)",
         "",
-        "A page with a target has Django's bare view measured again just before it (--bare-beside s): its ratio to "
-        "that is in brackets and is the one its verdict takes, the host's speed drifting within a run",
+        f"A page with a target is measured in {args.rounds} rounds, each Django's bare view for {args.bare_beside:g} s "
+        "and then the page: the ratio of each round to the bare view just before it is in brackets, and their "
+        "median is the one its verdict takes, the host's speed drifting within a run; req/s, p50, p99 and CPU are "
+        "the page's over all its rounds",
         "",
         "'CPU ms a request' is what the page cost under wrk, from /proc: the app's workers + PostgreSQL + wrk, and the "
         f"machine's idle share ({os.cpu_count()} cores: at 0 % idle, req/s ≈ {os.cpu_count()}000 / the sum)",
