@@ -12,10 +12,10 @@ this project's settings (all its middlewares, benchmarks/bare_settings.py), so w
 too. Then drives each page with wrk (16 connections,
 2 threads) and prints req/s, p50, p99 and the ratios to both bare views' req/s (a page with a target is measured in
 `--rounds` rounds, each Django's bare view for `--bare-beside` seconds and then the page, and judged by the median of
-the rounds' ratios: the host's speed drifts within a run — the bare view alone moved from 2,311 to 3,623 req/s between
-3-second stretches of one run — and neither a ceiling measured only at the start and the end nor one pair of
-measurements follows it; the ratio to the run's mean is printed first, the stricter figure: the bare view beside the
-pages has run 2–15 % below the one at the run's start and end, see `paired`); then asks each page
+the rounds' ratios and by the ratio to the run's mean: the host's speed drifts within a run — the bare view alone moved
+from 2,311 to 3,623 req/s between 3-second stretches of one run — and neither a ceiling measured only at the start and
+the end nor one pair of measurements follows it; the ratio to the run's mean is printed first, the stricter figure: the
+bare view beside the pages has run 2–15 % below the one at the run's start and end, see `paired`); then asks each page
 that has a target open loop at half the req/s wrk measured (benchmarks/openloop.py, `--load-share`): wrk's p99 at
 saturation is mostly its own queue (16 connections always waiting: 16 / req/s on average), the open loop's is what a
 request meets at the use docs/DEPLOY.md sizes hosts for (50 %: either of two hosts carries the peak alone); both are
@@ -520,8 +520,8 @@ def paired(
     server: Server, django: Server, url: str, headers: dict[str, str], args: argparse.Namespace, tmp: Path
 ) -> Result:
     """A page with a target, measured in `--rounds` rounds, each Django's bare view for `--bare-beside` s and then the
-    page for its share of `--duration`: the ratio its verdict takes is the median of the rounds' ratios (page to the
-    bare view just before it). The host's speed moves from one few-second stretch to the next (the bare view 2,311 to
+    page for its share of `--duration`: its ratio beside is the median of the rounds' ratios (page to the bare view
+    just before it). The host's speed moves from one few-second stretch to the next (the bare view 2,311 to
     3,623 req/s in the 3 s before the pages of one run), so one pair is a sample of that noise; the median of pairs
     taken side by side is steadier. It is not unbiased: the bare view measured between pages ran below the bare view
     at the run's start and end in each of four runs (a mean 3,155 req/s beside the pages against 3,655 and 3,705 in
@@ -913,7 +913,8 @@ def main() -> int:
         type=int,
         default=3,
         help="a page with a target is measured in this many rounds of the bare view and then the page (--duration "
-        "shared between them); its verdict takes the median of the rounds' ratios; 0: one run, no bare view beside",
+        "shared between them); its verdict judges the median of the rounds' ratios beside the ratio to the run's "
+        "mean; 0: one run, judged by the ratio to the run's mean alone",
     )
     parser.add_argument("--no-surge", action="store_true", help="skip the surge scenario (issue 22 item 2)")
     parser.add_argument("--only", default="", help="run only pages whose label contains this text")
@@ -1163,8 +1164,6 @@ def _row(r: Result) -> str:
         if "rounds" in r.extra:
             each = " / ".join(f"{ratio:.3f}" for ratio in r.extra["rounds"])
             beside = f" (median {r.extra['ratio_beside']:.3f}× of {each} beside; bare {r.extra['bare_beside']:,.0f})"
-        elif "ratio_beside" in r.extra:
-            beside = f" ({r.extra['ratio_beside']:.3f}× to {r.extra['bare_beside']:,.0f} beside)"
         else:
             beside = ""
         return (
